@@ -1,0 +1,25 @@
+//! parity-core: the decision of the parity guard, over bytes.
+//!
+//! Everything here takes bytes or values and returns values: no process, no
+//! file, no environment, no printing. The `xtask` binary does the I/O.
+//!
+//! ```text
+//! diff / name_status   bytes -> FilePatch / NameStatus
+//! rules                Rules (the spec's defaults, or another layout)
+//! check                (Change, &Rules) -> Report
+//! report               Report -> text | json
+//! ```
+
+pub mod check;
+pub mod diff;
+pub mod name_status;
+pub mod path;
+pub mod report;
+pub mod rules;
+
+pub use check::{check, Change, Checker};
+pub use diff::{parse_patch, FileHeader, FileKind, FilePatch, PatchParser, PatchVisitor};
+pub use name_status::{parse_name_status, NameStatus, Status};
+pub use path::PathBytes;
+pub use report::{Reason, Report, Verdict};
+pub use rules::Rules;

@@ -1,0 +1,184 @@
+//! A parser for `git diff --name-status -z`: every file the range touched,
+//! with its status, so that net-new revisions are found anywhere in the diff.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::path::PathBytes;
+
+/// A file's status letter in `--name-status` output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Added,
+    Modified,
+    Deleted,
+    TypeChanged,
+    Renamed,
+    Copied,
+    Unmerged,
+    Unknown,
+}
+
+impl Status {
+    fn from_letter(letter: u8) -> Option<Status> {
+        Some(match letter {
+            b'A' => Status::Added,
+            b'M' => Status::Modified,
+            b'D' => Status::Deleted,
+            b'T' => Status::TypeChanged,
+            b'R' => Status::Renamed,
+            b'C' => Status::Copied,
+            b'U' => Status::Unmerged,
+            b'X' => Status::Unknown,
+            _ => return None,
+        })
+    }
+
+    /// The letter git prints for the status.
+    pub fn letter(self) -> char {
+        match self {
+            Status::Added => 'A',
+            Status::Modified => 'M',
+            Status::Deleted => 'D',
+            Status::TypeChanged => 'T',
+            Status::Renamed => 'R',
+            Status::Copied => 'C',
+            Status::Unmerged => 'U',
+            Status::Unknown => 'X',
+        }
+    }
+}
+
+/// One entry: a status and a path (and the source path of a rename or copy).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NameStatus {
+    pub status: Status,
+    /// The path in HEAD (for `D`, the path that was deleted).
+    pub path: PathBytes,
+    /// For `R` and `C`, the path the file came from.
+    pub from: Option<PathBytes>,
+}
+
+/// Output that is not `--name-status -z`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NameStatusError {
+    /// 0-based index of the NUL-separated field where the problem was seen.
+    pub field: usize,
+    pub problem: String,
+}
+
+impl fmt::Display for NameStatusError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "field {} of the name-status list: {}", self.field, self.problem)
+    }
+}
+
+impl std::error::Error for NameStatusError {}
+
+/// Parses `STATUS\0PATH\0` and `Rnnn\0FROM\0TO\0` records.
+pub fn parse_name_status(bytes: &[u8]) -> Result<Vec<NameStatus>, NameStatusError> {
+    let body = bytes.strip_suffix(b"\0").unwrap_or(bytes);
+    if body.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut fields = body.split(|&b| b == 0).enumerate();
+    let mut out = Vec::new();
+    while let Some((index, code)) = fields.next() {
+        let error = |problem: String| NameStatusError {
+            field: index,
+            problem,
+        };
+        let (&letter, score) = code
+            .split_first()
+            .ok_or_else(|| error("an empty status".into()))?;
+        let status = Status::from_letter(letter).ok_or_else(|| {
+            error(format!(
+                "unknown status {:?}",
+                String::from_utf8_lossy(code)
+            ))
+        })?;
+        if !score.iter().all(u8::is_ascii_digit) {
+            return Err(error(format!(
+                "a status with a malformed score: {:?}",
+                String::from_utf8_lossy(code)
+            )));
+        }
+        let mut path = || {
+            fields
+                .next()
+                .filter(|(_, p)| !p.is_empty())
+                .map(|(_, p)| PathBytes::from(p))
+                .ok_or_else(|| error(format!("status {} without its path", letter as char)))
+        };
+        let entry = match status {
+            Status::Renamed | Status::Copied => {
+                let from = path()?;
+                NameStatus {
+                    status,
+                    path: path()?,
+                    from: Some(from),
+                }
+            }
+            _ => NameStatus {
+                status,
+                path: path()?,
+                from: None,
+            },
+        };
+        out.push(entry);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pretty_assertions::assert_eq;
+
+    fn ns(status: Status, path: &str, from: Option<&str>) -> NameStatus {
+        NameStatus {
+            status,
+            path: path.into(),
+            from: from.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn every_status_and_two_path_records() {
+        let raw = b"A\0new.py\0M\0mod.py\0D\0gone.py\0T\0link\0R087\0old name.py\0new name.py\0C100\0src.py\0copy.py\0";
+        assert_eq!(
+            parse_name_status(raw).unwrap(),
+            vec![
+                ns(Status::Added, "new.py", None),
+                ns(Status::Modified, "mod.py", None),
+                ns(Status::Deleted, "gone.py", None),
+                ns(Status::TypeChanged, "link", None),
+                ns(Status::Renamed, "new name.py", Some("old name.py")),
+                ns(Status::Copied, "copy.py", Some("src.py")),
+            ]
+        );
+    }
+
+    #[test]
+    fn paths_are_raw_bytes() {
+        let raw = b"A\0dir/caf\xc3\xa9\ttab\n\xff.py\0";
+        let parsed = parse_name_status(raw).unwrap();
+        assert_eq!(parsed[0].path.as_bytes(), b"dir/caf\xc3\xa9\ttab\n\xff.py");
+    }
+
+    #[test]
+    fn empty_output_is_no_change() {
+        assert_eq!(parse_name_status(b"").unwrap(), vec![]);
+    }
+
+    #[test]
+    fn malformed_records_are_errors() {
+        assert!(parse_name_status(b"Z\0x\0").is_err());
+        assert!(parse_name_status(b"A\0").is_err());
+        assert!(parse_name_status(b"R100\0only-one\0").is_err());
+        assert!(parse_name_status(b"Mxx\0a\0").is_err());
+        assert!(parse_name_status(b"\0a\0").is_err());
+    }
+}

@@ -1,0 +1,266 @@
+//! The result of a check, and its renderings. Each format is a function of
+//! the one `Report` value; none of them decides anything.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::path::PathBytes;
+
+/// The version of the JSON document; bumped on any incompatible change.
+pub const JSON_VERSION: u32 = 1;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Skipped,
+}
+
+impl Verdict {
+    /// The process exit code of SPEC.md's table (errors, 2, are not verdicts).
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Verdict::Fail => 1,
+            Verdict::Pass | Verdict::Skipped => 0,
+        }
+    }
+}
+
+/// Why the verdict is what it is: one row of SPEC.md's table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "why")]
+pub enum Reason {
+    /// No range to check (no BASE or HEAD, or BASE is the all-zero SHA).
+    Skipped(String),
+    NoEntry,
+    DataOnly,
+    BothTracks,
+    MissingRevision,
+}
+
+impl Reason {
+    pub fn verdict(&self) -> Verdict {
+        match self {
+            Reason::Skipped(_) => Verdict::Skipped,
+            Reason::MissingRevision => Verdict::Fail,
+            Reason::NoEntry | Reason::DataOnly | Reason::BothTracks => Verdict::Pass,
+        }
+    }
+
+    /// One sentence for a person.
+    pub fn message(&self) -> String {
+        match self {
+            Reason::Skipped(why) => format!("skipped: {why}"),
+            Reason::NoEntry => {
+                "no new migration entry: a refactor, a rebuild or a non-schema edit".into()
+            }
+            Reason::DataOnly => "a new migration entry, but no DDL in any watched file: \
+                                 a data-only migration"
+                .into(),
+            Reason::BothTracks => "a schema change with a net-new revision: both tracks updated".into(),
+            Reason::MissingRevision => {
+                "a schema change on the first track without a net-new revision on the second".into()
+            }
+        }
+    }
+}
+
+/// A new migration entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Entry {
+    pub path: PathBytes,
+    pub line: u32,
+    pub name: String,
+    pub text: String,
+}
+
+/// An added line of a watched file that matched its pattern set.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    pub path: PathBytes,
+    pub line: u32,
+    /// The pattern that matched (`ALTER TABLE`, `Column(`).
+    pub pattern: String,
+    /// The set it belongs to (`sql`, `metadata`).
+    pub set: String,
+    pub text: String,
+}
+
+/// A net-new revision file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Revision {
+    pub path: PathBytes,
+}
+
+/// The range that was checked, as resolved commits.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RangeInfo {
+    pub base: String,
+    pub head: String,
+    pub merge_base: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub verdict: Verdict,
+    pub reason: Reason,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range: Option<RangeInfo>,
+    pub entries: Vec<Entry>,
+    pub evidence: Vec<Evidence>,
+    pub revisions: Vec<Revision>,
+    /// Where a missing revision belongs.
+    pub revision_dir: String,
+    /// Remarks on how the check was made (a fallback, a config change).
+    pub notes: Vec<String>,
+}
+
+impl Report {
+    pub fn new(
+        reason: Reason,
+        entries: Vec<Entry>,
+        evidence: Vec<Evidence>,
+        revisions: Vec<Revision>,
+        revision_dir: String,
+    ) -> Report {
+        Report {
+            verdict: reason.verdict(),
+            message: reason.message(),
+            reason,
+            range: None,
+            entries,
+            evidence,
+            revisions,
+            revision_dir,
+            notes: Vec::new(),
+        }
+    }
+
+    /// A report for a range that cannot be checked because it is not there.
+    pub fn skipped(why: impl Into<String>, revision_dir: String) -> Report {
+        Report::new(
+            Reason::Skipped(why.into()),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            revision_dir,
+        )
+    }
+}
+
+/// The JSON document: the report under a version number.
+#[derive(Serialize)]
+struct JsonDocument<'a> {
+    version: u32,
+    tool: &'static str,
+    #[serde(flatten)]
+    report: &'a Report,
+}
+
+/// The stable, versioned JSON document, pretty-printed, with a final newline.
+pub fn render_json(report: &Report) -> String {
+    let document = JsonDocument {
+        version: JSON_VERSION,
+        tool: "parity",
+        report,
+    };
+    let mut out = serde_json::to_string_pretty(&document).expect("a report always serializes");
+    out.push('\n');
+    out
+}
+
+/// Whether the text report may use ANSI colours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Colour {
+    Never,
+    Always,
+}
+
+struct Paint(Colour);
+
+impl Paint {
+    fn paint(&self, code: &str, text: &str) -> String {
+        match self.0 {
+            Colour::Never => text.to_string(),
+            Colour::Always => format!("\x1b[{code}m{text}\x1b[0m"),
+        }
+    }
+}
+
+/// The report for a person: what happened and, on failure, what to do.
+pub fn render_text(report: &Report, colour: Colour) -> String {
+    let paint = Paint(colour);
+    let mut out = String::new();
+    let head = match report.verdict {
+        Verdict::Pass => paint.paint("1;32", "parity: pass"),
+        Verdict::Fail => paint.paint("1;31", "parity: FAIL"),
+        Verdict::Skipped => paint.paint("1;33", "parity: skipped"),
+    };
+    let _ = writeln!(out, "{head} — {}", report.message);
+    if let Some(range) = &report.range {
+        let _ = writeln!(
+            out,
+            "range: {}...{} (merge-base {})",
+            short(&range.base),
+            short(&range.head),
+            short(&range.merge_base)
+        );
+    }
+    if let Verdict::Skipped = report.verdict {
+        return out;
+    }
+
+    let _ = writeln!(out, "\nnew migration entries: {}", report.entries.len());
+    for entry in &report.entries {
+        let _ = writeln!(
+            out,
+            "  {}:{}  {}",
+            entry.path,
+            entry.line,
+            entry.text.trim()
+        );
+    }
+    let _ = writeln!(out, "\nDDL evidence: {}", report.evidence.len());
+    let width = report
+        .evidence
+        .iter()
+        .map(|e| e.pattern.chars().count())
+        .max()
+        .unwrap_or(0);
+    for evidence in &report.evidence {
+        let _ = writeln!(
+            out,
+            "  {}:{}  {:<width$}  {}",
+            evidence.path,
+            evidence.line,
+            paint.paint("1", &evidence.pattern),
+            evidence.text.trim(),
+            width = width + if colour == Colour::Always { 8 } else { 0 }
+        );
+    }
+    let _ = writeln!(out, "\nnet-new revisions: {}", report.revisions.len());
+    for revision in &report.revisions {
+        let _ = writeln!(out, "  {}", revision.path);
+    }
+    for note in &report.notes {
+        let _ = writeln!(out, "\nnote: {note}");
+    }
+    if report.verdict == Verdict::Fail {
+        let _ = writeln!(
+            out,
+            "\n{} add a revision file under {} that makes the same schema change \
+             (for an Alembic track: `alembic revision -m \"<what changed>\"`), \
+             commit it on this branch and push.",
+            paint.paint("1", "what to do:"),
+            report.revision_dir
+        );
+    }
+    out
+}
+
+fn short(sha: &str) -> &str {
+    sha.get(..12).unwrap_or(sha)
+}

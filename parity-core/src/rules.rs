@@ -1,0 +1,388 @@
+//! The rules as data. `Rules::default()` is the layout of SPEC.md; other
+//! layouts are other values of the same types, never switches in the engine.
+
+use regex::bytes::Regex;
+
+use crate::name_status::{NameStatus, Status};
+use crate::path::PathBytes;
+
+/// A regular expression with the name the report gives it.
+#[derive(Clone, Debug)]
+pub struct Pattern {
+    pub name: String,
+    pub regex: Regex,
+}
+
+impl Pattern {
+    /// Compiles `source`; the error names the pattern.
+    pub fn new(name: impl Into<String>, source: &str) -> Result<Pattern, regex::Error> {
+        Ok(Pattern {
+            name: name.into(),
+            regex: Regex::new(source)?,
+        })
+    }
+}
+
+/// The patterns that make a line DDL evidence in one kind of file.
+#[derive(Clone, Debug)]
+pub struct PatternSet {
+    /// `sql`, `metadata`, or a name of the user's.
+    pub name: String,
+    pub patterns: Vec<Pattern>,
+    /// All patterns joined, so that most lines are rejected in one search.
+    any: Regex,
+}
+
+impl PatternSet {
+    pub fn new(name: impl Into<String>, patterns: Vec<Pattern>) -> Result<PatternSet, regex::Error> {
+        let joined = patterns
+            .iter()
+            .map(|p| format!("(?:{})", p.regex.as_str()))
+            .collect::<Vec<_>>()
+            .join("|");
+        // An empty set matches nothing.
+        let any = Regex::new(if patterns.is_empty() { r"[^\s\S]" } else { &joined })?;
+        Ok(PatternSet {
+            name: name.into(),
+            patterns,
+            any,
+        })
+    }
+
+    /// The first pattern, in declared order, that the line matches.
+    pub fn first_match(&self, line: &[u8]) -> Option<&Pattern> {
+        if !self.any.is_match(line) {
+            return None;
+        }
+        self.patterns.iter().find(|p| p.regex.is_match(line))
+    }
+
+    /// The spec's SQL set: DDL keywords, case-insensitive, whole words, any run
+    /// of white space between the words.
+    pub fn sql() -> PatternSet {
+        const PHRASES: [&str; 11] = [
+            "CREATE TABLE",
+            "CREATE INDEX",
+            "CREATE UNIQUE INDEX",
+            "CREATE TRIGGER",
+            "ALTER TABLE",
+            "ADD COLUMN",
+            "DROP COLUMN",
+            "DROP TABLE",
+            "DROP INDEX",
+            "RENAME COLUMN",
+            "RENAME TO",
+        ];
+        let patterns = PHRASES
+            .iter()
+            .map(|phrase| {
+                let words = phrase.split(' ').collect::<Vec<_>>().join(r"\s+");
+                Pattern::new(*phrase, &format!(r"(?i-u)\b{words}\b"))
+                    .expect("the SQL set compiles")
+            })
+            .collect();
+        PatternSet::new("sql", patterns).expect("the SQL set compiles")
+    }
+
+    /// The spec's metadata set: a SQLAlchemy constructor as a whole word, then
+    /// optional white space, then `(`; case-sensitive.
+    pub fn metadata() -> PatternSet {
+        const NAMES: [&str; 6] = [
+            "Column",
+            "Table",
+            "Index",
+            "UniqueConstraint",
+            "ForeignKey",
+            "PrimaryKeyConstraint",
+        ];
+        let patterns = NAMES
+            .iter()
+            .map(|name| {
+                Pattern::new(format!("{name}("), &format!(r"(?-u)\b{name}\s*\("))
+                    .expect("the metadata set compiles")
+            })
+            .collect();
+        PatternSet::new("metadata", patterns).expect("the metadata set compiles")
+    }
+}
+
+/// How a file marks a line as a comment, which never counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommentSyntax {
+    /// No comments: every line counts.
+    None,
+    /// First non-blank character `#` (Python).
+    Hash,
+    /// First non-blank characters `--`, or a line inside or opening `/* */` (SQL).
+    Sql,
+}
+
+impl CommentSyntax {
+    /// Whether a line, on its own, is a comment.
+    pub fn is_comment(self, line: &[u8]) -> bool {
+        let text = trim_start(line);
+        match self {
+            CommentSyntax::None => false,
+            CommentSyntax::Hash => text.first() == Some(&b'#'),
+            CommentSyntax::Sql => text.starts_with(b"--") || text.starts_with(b"/*"),
+        }
+    }
+}
+
+/// Skips leading blanks (space, tab, form feed, vertical tab).
+pub fn trim_start(line: &[u8]) -> &[u8] {
+    let at = line
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\x0c' | b'\x0b'))
+        .unwrap_or(line.len());
+    &line[at..]
+}
+
+/// A watched file: its path, its pattern set and its comment syntax.
+#[derive(Clone, Debug)]
+pub struct WatchedFile {
+    pub path: String,
+    pub patterns: PatternSet,
+    pub comments: CommentSyntax,
+}
+
+/// What marks a new migration on the first track.
+#[derive(Clone, Debug)]
+pub struct EntryRule {
+    /// The file whose added lines register migrations.
+    pub file: String,
+    /// The registration; its first capture group, if any, is the entry's name.
+    pub pattern: Pattern,
+}
+
+impl EntryRule {
+    /// The spec's entry: `("name", _migrate_name),` in `migrations.py`.
+    pub fn spec() -> EntryRule {
+        EntryRule {
+            file: MIGRATIONS.into(),
+            pattern: Pattern::new(
+                "MIGRATIONS entry",
+                r#"(?-u)\(\s*(?:"([^"]+)"|'([^']+)')\s*,\s*_migrate_[A-Za-z0-9_]*"#,
+            )
+            .expect("the entry pattern compiles"),
+        }
+    }
+
+    /// The entry's name on a matching line, or `None` if the line registers none.
+    pub fn name_in(&self, line: &[u8]) -> Option<String> {
+        let captures = self.pattern.regex.captures(line)?;
+        let name = captures
+            .iter()
+            .skip(1)
+            .flatten()
+            .next()
+            .or_else(|| captures.get(0))
+            .map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned())
+            .unwrap_or_default();
+        Some(name)
+    }
+}
+
+/// What counts as a net-new revision on the second track.
+#[derive(Clone, Debug)]
+pub struct RevisionRule {
+    /// Directory prefix, with its trailing `/`.
+    pub dir: String,
+    /// Required file ending (`.py`).
+    pub suffix: String,
+    /// File names that never count (`__init__.py`).
+    pub exclude: Vec<String>,
+    /// The statuses that make a file net-new: `A` only, by the spec.
+    pub statuses: Vec<Status>,
+}
+
+impl RevisionRule {
+    /// Whether one entry of the name-status list is a net-new revision.
+    pub fn counts(&self, entry: &NameStatus) -> bool {
+        self.statuses.contains(&entry.status) && self.matches_path(&entry.path)
+    }
+
+    fn matches_path(&self, path: &PathBytes) -> bool {
+        let bytes = path.as_bytes();
+        bytes.starts_with(self.dir.as_bytes())
+            && bytes.len() > self.dir.len()
+            && bytes.ends_with(self.suffix.as_bytes())
+            && !self
+                .exclude
+                .iter()
+                .any(|name| path.file_name() == name.as_bytes())
+    }
+}
+
+/// Every rule the check applies.
+#[derive(Clone, Debug)]
+pub struct Rules {
+    pub watched: Vec<WatchedFile>,
+    pub entry: EntryRule,
+    pub revisions: RevisionRule,
+}
+
+pub const MIGRATIONS: &str = "src/backend/db/migrations.py";
+pub const SCHEMA: &str = "src/backend/db/schema.py";
+pub const TABLES: &str = "src/backend/db/tables.py";
+pub const REVISIONS: &str = "src/backend/migrations/versions/";
+
+impl Default for Rules {
+    fn default() -> Self {
+        let python = |path: &str, patterns: PatternSet| WatchedFile {
+            path: path.into(),
+            patterns,
+            comments: CommentSyntax::Hash,
+        };
+        Rules {
+            watched: vec![
+                python(MIGRATIONS, PatternSet::sql()),
+                python(SCHEMA, PatternSet::sql()),
+                python(TABLES, PatternSet::metadata()),
+            ],
+            entry: EntryRule::spec(),
+            revisions: RevisionRule {
+                dir: REVISIONS.into(),
+                suffix: ".py".into(),
+                exclude: vec!["__init__.py".into()],
+                statuses: vec![Status::Added],
+            },
+        }
+    }
+}
+
+impl Rules {
+    /// The watched file at `path`, if it is one.
+    pub fn watched_file(&self, path: &[u8]) -> Option<&WatchedFile> {
+        self.watched.iter().find(|w| w.path.as_bytes() == path)
+    }
+
+    /// Paths whose diff the check needs: the watched files and the entry file.
+    pub fn diff_paths(&self) -> Vec<&str> {
+        let mut paths: Vec<&str> = self.watched.iter().map(|w| w.path.as_str()).collect();
+        if !paths.contains(&self.entry.file.as_str()) {
+            paths.push(&self.entry.file);
+        }
+        paths
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sql(line: &str) -> Option<String> {
+        PatternSet::sql()
+            .first_match(line.as_bytes())
+            .map(|p| p.name.clone())
+    }
+
+    fn meta(line: &str) -> Option<String> {
+        PatternSet::metadata()
+            .first_match(line.as_bytes())
+            .map(|p| p.name.clone())
+    }
+
+    #[test]
+    fn sql_set_matches_every_keyword_in_any_case_and_spacing() {
+        let cases = [
+            ("CREATE TABLE t (id INTEGER)", "CREATE TABLE"),
+            ("create   index i on t(a)", "CREATE INDEX"),
+            ("CREATE\tUNIQUE  INDEX u ON t(a)", "CREATE UNIQUE INDEX"),
+            ("Create Trigger trg AFTER INSERT", "CREATE TRIGGER"),
+            ("cursor.execute('alter table t add column c TEXT')", "ALTER TABLE"),
+            ("ADD COLUMN c", "ADD COLUMN"),
+            ("drop column c", "DROP COLUMN"),
+            ("DROP TABLE IF EXISTS t", "DROP TABLE"),
+            ("DROP INDEX i", "DROP INDEX"),
+            ("RENAME COLUMN a TO b", "RENAME COLUMN"),
+            ("x RENAME TO y", "RENAME TO"),
+        ];
+        for (line, name) in cases {
+            assert_eq!(sql(line).as_deref(), Some(name), "{line}");
+        }
+    }
+
+    #[test]
+    fn sql_set_wants_whole_words() {
+        for line in [
+            "created_at TEXT,",
+            "altered_by = 1",
+            "dropdown TABLE",
+            "renamed_to = x",
+            "_CREATE TABLE",
+            "CREATE TABLES",
+            "UPDATE t SET a = 1",
+            "INSERT INTO t VALUES (1)",
+            "new_col TEXT,",
+        ] {
+            assert_eq!(sql(line), None, "{line}");
+        }
+    }
+
+    #[test]
+    fn metadata_set_is_case_sensitive_and_wants_the_paren() {
+        assert_eq!(meta(r#"Column("c", Text),"#).as_deref(), Some("Column("));
+        assert_eq!(meta("sa.Column (\"c\")").as_deref(), Some("Column("));
+        assert_eq!(meta("t = Table(\"t\", metadata,").as_deref(), Some("Table("));
+        assert_eq!(meta("Index(\"i\", t.c.a)").as_deref(), Some("Index("));
+        assert_eq!(meta("UniqueConstraint(\"a\")").as_deref(), Some("UniqueConstraint("));
+        assert_eq!(meta("ForeignKey(\"t.id\")").as_deref(), Some("ForeignKey("));
+        assert_eq!(meta("PrimaryKeyConstraint(\"a\")").as_deref(), Some("PrimaryKeyConstraint("));
+        for line in ["column(", "ColumnType(", "MyTable(", "Column = 1", "Columns("] {
+            assert_eq!(meta(line), None, "{line}");
+        }
+    }
+
+    #[test]
+    fn entry_pattern_takes_both_quote_styles_and_names_the_entry() {
+        let entry = EntryRule::spec();
+        assert_eq!(entry.name_in(br#"    ("add_notes", _migrate_add_notes),"#).as_deref(), Some("add_notes"));
+        assert_eq!(entry.name_in(b"('x',_migrate_x)").as_deref(), Some("x"));
+        assert_eq!(entry.name_in(b"( 'x' ,  _migrate_)").as_deref(), Some("x"));
+        for line in [
+            r#"("", _migrate_x),"#,
+            r#"("x", _migrateX),"#,
+            r#"("x", migrate_x),"#,
+            r#"("x" _migrate_x),"#,
+            r#"def _migrate_x(cursor, conn):"#,
+        ] {
+            assert_eq!(entry.name_in(line.as_bytes()), None, "{line}");
+        }
+    }
+
+    #[test]
+    fn comments_are_lines_whose_first_non_blank_is_hash() {
+        assert!(CommentSyntax::Hash.is_comment(b"   # ALTER TABLE"));
+        assert!(CommentSyntax::Hash.is_comment(b"\t#"));
+        assert!(!CommentSyntax::Hash.is_comment(b"x = 1  # ALTER TABLE"));
+        assert!(!CommentSyntax::Hash.is_comment(b"\"# not a comment\""));
+        assert!(CommentSyntax::Sql.is_comment(b"  -- ALTER TABLE"));
+        assert!(CommentSyntax::Sql.is_comment(b"/* ALTER TABLE */"));
+        assert!(!CommentSyntax::None.is_comment(b"# x"));
+    }
+
+    #[test]
+    fn revisions_are_added_py_files_under_the_directory() {
+        let rule = Rules::default().revisions;
+        let entry = |status, path: &str| NameStatus {
+            status,
+            path: path.into(),
+            from: None,
+        };
+        assert!(rule.counts(&entry(Status::Added, "src/backend/migrations/versions/0042_x.py")));
+        assert!(rule.counts(&entry(Status::Added, "src/backend/migrations/versions/sub/0042_x.py")));
+        for (status, path) in [
+            (Status::Modified, "src/backend/migrations/versions/0042_x.py"),
+            (Status::Renamed, "src/backend/migrations/versions/0042_x.py"),
+            (Status::Copied, "src/backend/migrations/versions/0042_x.py"),
+            (Status::Deleted, "src/backend/migrations/versions/0042_x.py"),
+            (Status::Added, "src/backend/migrations/versions/__init__.py"),
+            (Status::Added, "src/backend/migrations/versions/README.md"),
+            (Status::Added, "src/backend/migrations/0042_x.py"),
+            (Status::Added, "other/src/backend/migrations/versions/0042_x.py"),
+        ] {
+            assert!(!rule.counts(&entry(status, path)), "{status:?} {path}");
+        }
+    }
+}
