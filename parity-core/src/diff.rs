@@ -95,7 +95,11 @@ enum State {
     /// Between hunks of a file (its header was already announced).
     BetweenHunks,
     /// Inside a hunk, with the number of lines still owed on each side.
-    Hunk { old_left: u64, new_left: u64, next_new: u32 },
+    Hunk {
+        old_left: u64,
+        new_left: u64,
+        next_new: u32,
+    },
 }
 
 /// A file header being assembled from the extended header lines.

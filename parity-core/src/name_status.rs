@@ -71,7 +71,11 @@ pub struct NameStatusError {
 
 impl fmt::Display for NameStatusError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "field {} of the name-status list: {}", self.field, self.problem)
+        write!(
+            f,
+            "field {} of the name-status list: {}",
+            self.field, self.problem
+        )
     }
 }
 

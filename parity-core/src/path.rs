@@ -112,9 +112,9 @@ pub fn unquote_c_path(raw: &[u8]) -> PathBytes {
             i += 2;
             continue;
         }
-        let octal = inner.get(i + 1..i + 4).filter(|d| {
-            d.iter().all(|c| (b'0'..=b'7').contains(c)) && d[0] <= b'3'
-        });
+        let octal = inner
+            .get(i + 1..i + 4)
+            .filter(|d| d.iter().all(|c| (b'0'..=b'7').contains(c)) && d[0] <= b'3');
         match octal {
             Some(d) => {
                 out.push((d[0] - b'0') * 64 + (d[1] - b'0') * 8 + (d[2] - b'0'));
@@ -136,7 +136,10 @@ mod tests {
 
     #[test]
     fn plain_paths_come_back_unchanged() {
-        assert_eq!(unquote_c_path(b"b/dir/file.py").as_bytes(), b"b/dir/file.py");
+        assert_eq!(
+            unquote_c_path(b"b/dir/file.py").as_bytes(),
+            b"b/dir/file.py"
+        );
     }
 
     #[test]
@@ -161,7 +164,10 @@ mod tests {
 
     #[test]
     fn file_name_is_the_last_component() {
-        assert_eq!(PathBytes::from("a/b/__init__.py").file_name(), b"__init__.py");
+        assert_eq!(
+            PathBytes::from("a/b/__init__.py").file_name(),
+            b"__init__.py"
+        );
         assert_eq!(PathBytes::from("x.py").file_name(), b"x.py");
     }
 }

@@ -59,7 +59,9 @@ impl Reason {
             Reason::DataOnly => "a new migration entry, but no DDL in any watched file: \
                                  a data-only migration"
                 .into(),
-            Reason::BothTracks => "a schema change with a net-new revision: both tracks updated".into(),
+            Reason::BothTracks => {
+                "a schema change with a net-new revision: both tracks updated".into()
+            }
             Reason::MissingRevision => {
                 "a schema change on the first track without a net-new revision on the second".into()
             }
@@ -213,13 +215,20 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
         return out;
     }
 
+    // Locations and pattern names padded to one column each, so that the
+    // lines of code line up.
+    let location = |path: &PathBytes, line: u32| format!("{path}:{line}");
+    let loc_width = (report.entries.iter().map(|e| location(&e.path, e.line)))
+        .chain(report.evidence.iter().map(|e| location(&e.path, e.line)))
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(0);
     let _ = writeln!(out, "\nnew migration entries: {}", report.entries.len());
     for entry in &report.entries {
         let _ = writeln!(
             out,
-            "  {}:{}  {}",
-            entry.path,
-            entry.line,
+            "  {:<loc_width$}  {}",
+            location(&entry.path, entry.line),
             entry.text.trim()
         );
     }
@@ -231,14 +240,13 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
         .max()
         .unwrap_or(0);
     for evidence in &report.evidence {
+        let pattern = format!("{:<width$}", evidence.pattern);
         let _ = writeln!(
             out,
-            "  {}:{}  {:<width$}  {}",
-            evidence.path,
-            evidence.line,
-            paint.paint("1", &evidence.pattern),
+            "  {:<loc_width$}  {}  {}",
+            location(&evidence.path, evidence.line),
+            paint.paint("1", &pattern),
             evidence.text.trim(),
-            width = width + if colour == Colour::Always { 8 } else { 0 }
         );
     }
     let _ = writeln!(out, "\nnet-new revisions: {}", report.revisions.len());

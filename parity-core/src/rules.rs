@@ -34,14 +34,21 @@ pub struct PatternSet {
 }
 
 impl PatternSet {
-    pub fn new(name: impl Into<String>, patterns: Vec<Pattern>) -> Result<PatternSet, regex::Error> {
+    pub fn new(
+        name: impl Into<String>,
+        patterns: Vec<Pattern>,
+    ) -> Result<PatternSet, regex::Error> {
         let joined = patterns
             .iter()
             .map(|p| format!("(?:{})", p.regex.as_str()))
             .collect::<Vec<_>>()
             .join("|");
         // An empty set matches nothing.
-        let any = Regex::new(if patterns.is_empty() { r"[^\s\S]" } else { &joined })?;
+        let any = Regex::new(if patterns.is_empty() {
+            r"[^\s\S]"
+        } else {
+            &joined
+        })?;
         Ok(PatternSet {
             name: name.into(),
             patterns,
@@ -77,8 +84,7 @@ impl PatternSet {
             .iter()
             .map(|phrase| {
                 let words = phrase.split(' ').collect::<Vec<_>>().join(r"\s+");
-                Pattern::new(*phrase, &format!(r"(?i-u)\b{words}\b"))
-                    .expect("the SQL set compiles")
+                Pattern::new(*phrase, &format!(r"(?i-u)\b{words}\b")).expect("the SQL set compiles")
             })
             .collect();
         PatternSet::new("sql", patterns).expect("the SQL set compiles")
@@ -290,7 +296,10 @@ mod tests {
             ("create   index i on t(a)", "CREATE INDEX"),
             ("CREATE\tUNIQUE  INDEX u ON t(a)", "CREATE UNIQUE INDEX"),
             ("Create Trigger trg AFTER INSERT", "CREATE TRIGGER"),
-            ("cursor.execute('alter table t add column c TEXT')", "ALTER TABLE"),
+            (
+                "cursor.execute('alter table t add column c TEXT')",
+                "ALTER TABLE",
+            ),
             ("ADD COLUMN c", "ADD COLUMN"),
             ("drop column c", "DROP COLUMN"),
             ("DROP TABLE IF EXISTS t", "DROP TABLE"),
@@ -324,12 +333,27 @@ mod tests {
     fn metadata_set_is_case_sensitive_and_wants_the_paren() {
         assert_eq!(meta(r#"Column("c", Text),"#).as_deref(), Some("Column("));
         assert_eq!(meta("sa.Column (\"c\")").as_deref(), Some("Column("));
-        assert_eq!(meta("t = Table(\"t\", metadata,").as_deref(), Some("Table("));
+        assert_eq!(
+            meta("t = Table(\"t\", metadata,").as_deref(),
+            Some("Table(")
+        );
         assert_eq!(meta("Index(\"i\", t.c.a)").as_deref(), Some("Index("));
-        assert_eq!(meta("UniqueConstraint(\"a\")").as_deref(), Some("UniqueConstraint("));
+        assert_eq!(
+            meta("UniqueConstraint(\"a\")").as_deref(),
+            Some("UniqueConstraint(")
+        );
         assert_eq!(meta("ForeignKey(\"t.id\")").as_deref(), Some("ForeignKey("));
-        assert_eq!(meta("PrimaryKeyConstraint(\"a\")").as_deref(), Some("PrimaryKeyConstraint("));
-        for line in ["column(", "ColumnType(", "MyTable(", "Column = 1", "Columns("] {
+        assert_eq!(
+            meta("PrimaryKeyConstraint(\"a\")").as_deref(),
+            Some("PrimaryKeyConstraint(")
+        );
+        for line in [
+            "column(",
+            "ColumnType(",
+            "MyTable(",
+            "Column = 1",
+            "Columns(",
+        ] {
             assert_eq!(meta(line), None, "{line}");
         }
     }
@@ -337,7 +361,12 @@ mod tests {
     #[test]
     fn entry_pattern_takes_both_quote_styles_and_names_the_entry() {
         let entry = EntryRule::spec();
-        assert_eq!(entry.name_in(br#"    ("add_notes", _migrate_add_notes),"#).as_deref(), Some("add_notes"));
+        assert_eq!(
+            entry
+                .name_in(br#"    ("add_notes", _migrate_add_notes),"#)
+                .as_deref(),
+            Some("add_notes")
+        );
         assert_eq!(entry.name_in(b"('x',_migrate_x)").as_deref(), Some("x"));
         assert_eq!(entry.name_in(b"( 'x' ,  _migrate_)").as_deref(), Some("x"));
         for line in [
@@ -370,17 +399,29 @@ mod tests {
             path: path.into(),
             from: None,
         };
-        assert!(rule.counts(&entry(Status::Added, "src/backend/migrations/versions/0042_x.py")));
-        assert!(rule.counts(&entry(Status::Added, "src/backend/migrations/versions/sub/0042_x.py")));
+        assert!(rule.counts(&entry(
+            Status::Added,
+            "src/backend/migrations/versions/0042_x.py"
+        )));
+        assert!(rule.counts(&entry(
+            Status::Added,
+            "src/backend/migrations/versions/sub/0042_x.py"
+        )));
         for (status, path) in [
-            (Status::Modified, "src/backend/migrations/versions/0042_x.py"),
+            (
+                Status::Modified,
+                "src/backend/migrations/versions/0042_x.py",
+            ),
             (Status::Renamed, "src/backend/migrations/versions/0042_x.py"),
             (Status::Copied, "src/backend/migrations/versions/0042_x.py"),
             (Status::Deleted, "src/backend/migrations/versions/0042_x.py"),
             (Status::Added, "src/backend/migrations/versions/__init__.py"),
             (Status::Added, "src/backend/migrations/versions/README.md"),
             (Status::Added, "src/backend/migrations/0042_x.py"),
-            (Status::Added, "other/src/backend/migrations/versions/0042_x.py"),
+            (
+                Status::Added,
+                "other/src/backend/migrations/versions/0042_x.py",
+            ),
         ] {
             assert!(!rule.counts(&entry(status, path)), "{status:?} {path}");
         }

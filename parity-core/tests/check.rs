@@ -59,8 +59,20 @@ fn a_table_added_without_a_revision_fails() {
                     r#"    ("notes_tables", _migrate_notes_tables),"#,
                 ],
             ),
-            (SCHEMA, &["CREATE TABLE IF NOT EXISTS notes (", "    id INTEGER PRIMARY KEY,"]),
-            (TABLES, &["notes = Table(\"notes\", metadata,", "    Column(\"id\", Integer, primary_key=True),"]),
+            (
+                SCHEMA,
+                &[
+                    "CREATE TABLE IF NOT EXISTS notes (",
+                    "    id INTEGER PRIMARY KEY,",
+                ],
+            ),
+            (
+                TABLES,
+                &[
+                    "notes = Table(\"notes\", metadata,",
+                    "    Column(\"id\", Integer, primary_key=True),",
+                ],
+            ),
         ],
         "M|src/backend/db/migrations.py|M|src/backend/db/schema.py|M|src/backend/db/tables.py|",
     );
@@ -120,7 +132,11 @@ fn a_column_added_with_a_revision_passes_and_without_fails() {
     assert_eq!(without.reason, Reason::MissingRevision);
     // `notes TEXT,` inside the CREATE TABLE string is not DDL by itself;
     // the ALTER TABLE and the Column( are.
-    let lines: Vec<_> = without.evidence.iter().map(|e| (e.line, e.pattern.as_str())).collect();
+    let lines: Vec<_> = without
+        .evidence
+        .iter()
+        .map(|e| (e.line, e.pattern.as_str()))
+        .collect();
     assert_eq!(lines, vec![(3, "ALTER TABLE"), (2, "Column(")]);
 }
 
@@ -187,7 +203,10 @@ fn a_commented_out_entry_is_no_entry() {
     let report = judge(
         &[(
             MIGRATIONS,
-            &["    # (\"add_notes\", _migrate_add_notes),", "ALTER TABLE x"],
+            &[
+                "    # (\"add_notes\", _migrate_add_notes),",
+                "ALTER TABLE x",
+            ],
         )],
         "",
     );
@@ -198,7 +217,14 @@ fn a_commented_out_entry_is_no_entry() {
 fn a_data_only_entry_plus_a_column_in_tables_py_fails() {
     let report = judge(
         &[
-            (MIGRATIONS, &["def _migrate_x(c, k):", "    c.execute(\"UPDATE t SET a = 1\")", ENTRY]),
+            (
+                MIGRATIONS,
+                &[
+                    "def _migrate_x(c, k):",
+                    "    c.execute(\"UPDATE t SET a = 1\")",
+                    ENTRY,
+                ],
+            ),
             (TABLES, &["    sa.Column(\"notes\", Text),"]),
         ],
         "",
@@ -236,7 +262,7 @@ fn only_added_revisions_count() {
         format!("C100|{REVISIONS}0001_a.py|{REVISIONS}0002_a.py|"),
         revision("__init__.py"),
         revision("README.md"),
-        format!("A|src/backend/migrations/0042_x.py|"),
+        "A|src/backend/migrations/0042_x.py|".to_string(),
     ] {
         let report = add_column(&name_status);
         assert_eq!(report.reason, Reason::MissingRevision, "{name_status}");
@@ -275,7 +301,10 @@ fn a_deleted_watched_file_adds_nothing() {
 fn crlf_and_non_utf8_lines_are_judged_like_any_other() {
     let mut diff = patch(&[(MIGRATIONS, &[])]);
     // Replace the hunk with CRLF lines and a byte that is not UTF-8.
-    diff = String::from_utf8(diff).unwrap().replace("+1,1 @@", "+1,3 @@").into_bytes();
+    diff = String::from_utf8(diff)
+        .unwrap()
+        .replace("+1,1 @@", "+1,3 @@")
+        .into_bytes();
     diff.extend_from_slice(b"+    (\"caf\xe9\", _migrate_cafe),\r\n+    cursor.execute(\"ALTER TABLE caf\xe9 ADD COLUMN x\")\r\n");
     let change = Change {
         files: parse_patch(&diff).unwrap(),

@@ -106,7 +106,8 @@ fn crlf_line_ends_are_stripped_from_the_text() {
 
 #[test]
 fn empty_context_lines_from_suppress_blank_empty_count_as_context() {
-    let diff = b"diff --git a/m.py b/m.py\n--- a/m.py\n+++ b/m.py\n@@ -1,3 +1,4 @@\n a\n\n+new\n b\n";
+    let diff =
+        b"diff --git a/m.py b/m.py\n--- a/m.py\n+++ b/m.py\n@@ -1,3 +1,4 @@\n a\n\n+new\n b\n";
     assert_eq!(added(diff), vec![("m.py".into(), 3, b"new".to_vec())]);
 }
 
@@ -168,7 +169,13 @@ new mode 100755
             (None, s("img.png"), FileKind::Added, true, 0),
             (s("gone.py"), None, FileKind::Deleted, false, 0),
             (None, s("new.py"), FileKind::Added, false, 1),
-            (s("old name.py"), s("new name.py"), FileKind::Renamed, false, 1),
+            (
+                s("old name.py"),
+                s("new name.py"),
+                FileKind::Renamed,
+                false,
+                1
+            ),
             (s("src.py"), s("copy.py"), FileKind::Copied, false, 0),
             (s("mode.sh"), s("mode.sh"), FileKind::Modified, false, 0),
         ]
@@ -216,9 +223,15 @@ fn an_empty_diff_has_no_files() {
 fn malformed_diffs_are_errors_with_a_line_number() {
     let cases: [(&[u8], u64); 5] = [
         // A hunk cut short.
-        (b"diff --git a/m b/m\n--- a/m\n+++ b/m\n@@ -1,2 +1,2 @@\n a\n", 5),
+        (
+            b"diff --git a/m b/m\n--- a/m\n+++ b/m\n@@ -1,2 +1,2 @@\n a\n",
+            5,
+        ),
         // More lines than the hunk header promised.
-        (b"diff --git a/m b/m\n--- a/m\n+++ b/m\n@@ -1 +1 @@\n a\n+b\n", 6),
+        (
+            b"diff --git a/m b/m\n--- a/m\n+++ b/m\n@@ -1 +1 @@\n a\n+b\n",
+            6,
+        ),
         // A hunk header before any file.
         (b"@@ -1 +1 @@\n", 1),
         // Garbage among headers.
