@@ -99,21 +99,28 @@ pub fn range_request(
 pub fn judge(repo: &Path, base: &str, head: &str, rules: &Rules) -> Result<Report> {
     let git = Git::new(repo)?;
     let range = git.resolve_range(base, head)?;
-    let statuses = git.name_status(&range.merge_base, &range.head)?;
-    let patch = git.patch(&range.merge_base, &range.head, &rules.diff_paths())?;
-    let change = Change {
-        files: parse_patch(&patch)
-            .map_err(|e| Error::new(format!("cannot read git's diff: {e}")))?,
-        statuses: parse_name_status(&statuses)
-            .map_err(|e| Error::new(format!("cannot read git's file list: {e}")))?,
-    };
-    let mut report = parity_core::check(&change, rules);
+    let mut report = check_between(&git, &range.merge_base, &range.head, rules)?;
     report.range = Some(RangeInfo {
         base: range.base,
         head: range.head,
         merge_base: range.merge_base,
     });
     Ok(report)
+}
+
+/// Judges the change from commit `from` to commit `to`, both full object
+/// names. The guard passes the merge-base; the fuzzer's self-test passes BASE
+/// itself to prove that a two-dot range would be caught.
+pub fn check_between(git: &Git, from: &str, to: &str, rules: &Rules) -> Result<Report> {
+    let statuses = git.name_status(from, to)?;
+    let patch = git.patch(from, to, &rules.diff_paths())?;
+    let change = Change {
+        files: parse_patch(&patch)
+            .map_err(|e| Error::new(format!("cannot read git's diff: {e}")))?,
+        statuses: parse_name_status(&statuses)
+            .map_err(|e| Error::new(format!("cannot read git's file list: {e}")))?,
+    };
+    Ok(parity_core::check(&change, rules))
 }
 
 /// The report for a range request: judged, or skipped with its reason.
