@@ -108,9 +108,9 @@ impl Fragment {
     }
 }
 
-/// A word in a random case: upper, lower, capitalised, or a random mix.
-fn cased(word: &'static str) -> impl Strategy<Value = String> {
-    (0u8..4, any::<u32>()).prop_map(move |(mode, mask)| match mode {
+/// `word` in case `mode`: upper, lower, capitalised, or mixed by `mask`.
+fn case_word(word: &str, mode: u8, mask: u32) -> String {
+    match mode {
         0 => word.to_ascii_uppercase(),
         1 => word.to_ascii_lowercase(),
         2 => {
@@ -128,7 +128,12 @@ fn cased(word: &'static str) -> impl Strategy<Value = String> {
                 }
             })
             .collect(),
-    })
+    }
+}
+
+/// A word in a random case.
+fn cased(word: &'static str) -> impl Strategy<Value = String> {
+    (0u8..4, any::<u32>()).prop_map(move |(mode, mask)| case_word(word, mode, mask))
 }
 
 /// White space between the words of a phrase.
@@ -138,21 +143,25 @@ fn gap() -> impl Strategy<Value = &'static str> {
 
 /// One DDL phrase, words in random case with random white space between.
 fn ddl_phrase() -> impl Strategy<Value = Vec<Piece>> {
-    (0..DDL_PHRASES.len()).prop_flat_map(|i| {
-        let words = DDL_PHRASES[i];
-        let parts: Vec<_> = words.iter().map(|w| (cased(w), gap())).collect();
-        parts.prop_map(|parts| {
-            let mut pieces = Vec::new();
-            let last = parts.len() - 1;
-            for (i, (word, gap)) in parts.into_iter().enumerate() {
-                pieces.push(Piece::Keyword(word));
-                if i < last {
-                    pieces.push(text(gap));
+    // Three words and gaps are drawn for every phrase, and as many used as it
+    // has: no strategy is built per case.
+    (
+        0..DDL_PHRASES.len(),
+        [(0u8..4, any::<u32>()), (0u8..4, any::<u32>()), (0u8..4, any::<u32>())],
+        [gap(), gap()],
+    )
+        .prop_map(|(i, cases, gaps)| {
+            let words = DDL_PHRASES[i];
+            let mut pieces = Vec::with_capacity(2 * words.len());
+            for (w, word) in words.iter().enumerate() {
+                if w > 0 {
+                    pieces.push(text(gaps[w - 1]));
                 }
+                let (mode, mask) = cases[w];
+                pieces.push(Piece::Keyword(case_word(word, mode, mask)));
             }
             pieces
         })
-    })
 }
 
 /// A DDL statement: a phrase and a table or column after it.
@@ -721,23 +730,19 @@ fn removed_line() -> impl Strategy<Value = Line> {
 
 /// A file's lines: an optional module docstring, then blocks, each with its
 /// change mode and the lines BASE had before it.
-fn file_lines(role: Role, added: bool) -> BoxedStrategy<Vec<Line>> {
+fn file_lines(role: Role) -> BoxedStrategy<Vec<Line>> {
     let block = (module_block(role), change_mode(), vec(removed_line(), 0..2));
-    let min_blocks = usize::from(added);
     (
         option::weighted(0.4, docstring(0)),
         change_mode(),
-        vec(block, min_blocks..5),
+        vec(block, 0..5),
     )
         .prop_map(move |(doc, doc_mode, blocks)| {
             let mut lines = Vec::new();
             let mut push = |block: Vec<Line>, mode: ChangeMode, removed: Vec<Line>| {
-                if !added {
-                    lines.extend(removed);
-                }
+                lines.extend(removed);
                 for (i, mut line) in block.into_iter().enumerate() {
                     line.change = match mode {
-                        _ if added => Change::Added,
                         ChangeMode::Context => Change::Context,
                         ChangeMode::Added => Change::Added,
                         ChangeMode::Mixed(bits) if bits >> (i % 64) & 1 == 1 => Change::Added,
@@ -758,21 +763,31 @@ fn file_lines(role: Role, added: bool) -> BoxedStrategy<Vec<Line>> {
 }
 
 fn gen_file(path: &'static str, role: Role) -> BoxedStrategy<GenFile> {
-    (prop::bool::weighted(0.05), 0u8..4, prop::bool::weighted(0.15))
-        .prop_flat_map(move |(added, context, no_final_newline)| {
-            file_lines(role, added).prop_map(move |lines| {
-                // Without a final newline only where BASE and HEAD end alike,
-                // or in a new file.
-                let ends_in_context = lines.last().is_some_and(|l| l.change == Change::Context);
-                GenFile {
-                    path: path.to_string(),
-                    role,
-                    added,
-                    context,
-                    no_final_newline: no_final_newline && (ends_in_context || added),
-                    lines,
+    (
+        file_lines(role),
+        prop::bool::weighted(0.05),
+        0u8..4,
+        prop::bool::weighted(0.15),
+    )
+        .prop_map(move |(mut lines, added, context, no_final_newline)| {
+            // A new file: every HEAD line added, nothing removed (and at least one line).
+            let added = added && lines.iter().any(|l| l.change != Change::Removed);
+            if added {
+                lines.retain(|l| l.change != Change::Removed);
+                for line in &mut lines {
+                    line.change = Change::Added;
                 }
-            })
+            }
+            // Without a final newline only where BASE and HEAD end alike, or in a new file.
+            let ends_in_context = lines.last().is_some_and(|l| l.change == Change::Context);
+            GenFile {
+                path: path.to_string(),
+                role,
+                added,
+                context,
+                no_final_newline: no_final_newline && (ends_in_context || added),
+                lines,
+            }
         })
         .boxed()
 }
@@ -787,7 +802,7 @@ const UNWATCHED_PATHS: [&str; 6] = [
     "src/backend/db/caf\u{e9}/tables.py",
 ];
 
-fn revision(index: usize) -> impl Strategy<Value = RevisionChange> {
+fn revision_kind() -> impl Strategy<Value = (RevisionKind, u8)> {
     let kinds = vec![
         RevisionKind::NetNew,
         RevisionKind::NetNew,
@@ -799,47 +814,56 @@ fn revision(index: usize) -> impl Strategy<Value = RevisionChange> {
         RevisionKind::Renamed,
         RevisionKind::Copied,
     ];
-    (select(kinds), 0u8..3).prop_map(move |(kind, variant)| {
-        let stem = match variant {
-            0 => format!("{index:04}_add_notes"),
-            1 => format!("sub dir/{index:04}_caf\u{e9}"),
-            _ => format!("{index:04}_x\ty"),
-        };
-        let (path, from) = match kind {
-            RevisionKind::NetNew | RevisionKind::Modified | RevisionKind::Deleted => {
-                (format!("{VERSIONS}{stem}.py"), None)
-            }
-            RevisionKind::InitPy if variant == 0 && index == 0 => {
-                (format!("{VERSIONS}__init__.py"), None)
-            }
-            RevisionKind::InitPy => (format!("{VERSIONS}sub{index}/__init__.py"), None),
-            RevisionKind::NotPython => {
-                let ending = ["README.md", ".py.bak", ".pyc"][usize::from(variant)];
-                (format!("{VERSIONS}{stem}{ending}"), None)
-            }
-            RevisionKind::Outside => {
-                let dir = [
-                    "src/backend/migrations/",
-                    "src/backend/migrations/versions_old/",
-                    "other/src/backend/migrations/versions/",
-                ][usize::from(variant)];
-                (format!("{dir}{index:04}_x.py"), None)
-            }
-            RevisionKind::Renamed => (
-                format!("{VERSIONS}{stem}_renamed.py"),
-                Some(format!("{VERSIONS}{stem}.py")),
-            ),
-            RevisionKind::Copied => (
-                format!("{VERSIONS}{stem}_copy.py"),
-                Some(format!("{VERSIONS}{stem}.py")),
-            ),
-        };
-        RevisionChange { kind, path, from }
-    })
+    (select(kinds), 0u8..3)
+}
+
+/// The `index`-th revision change of a case: its paths are unique in the case.
+fn revision(index: usize, kind: RevisionKind, variant: u8) -> RevisionChange {
+    let stem = match variant {
+        0 => format!("{index:04}_add_notes"),
+        1 => format!("sub dir/{index:04}_caf\u{e9}"),
+        _ => format!("{index:04}_x\ty"),
+    };
+    let (path, from) = match kind {
+        RevisionKind::NetNew | RevisionKind::Modified | RevisionKind::Deleted => {
+            (format!("{VERSIONS}{stem}.py"), None)
+        }
+        RevisionKind::InitPy if variant == 0 && index == 0 => {
+            (format!("{VERSIONS}__init__.py"), None)
+        }
+        RevisionKind::InitPy => (format!("{VERSIONS}sub{index}/__init__.py"), None),
+        RevisionKind::NotPython => {
+            let ending = ["README.md", ".py.bak", ".pyc"][usize::from(variant)];
+            (format!("{VERSIONS}{stem}{ending}"), None)
+        }
+        RevisionKind::Outside => {
+            let dir = [
+                "src/backend/migrations/",
+                "src/backend/migrations/versions_old/",
+                "other/src/backend/migrations/versions/",
+            ][usize::from(variant)];
+            (format!("{dir}{index:04}_x.py"), None)
+        }
+        RevisionKind::Renamed => (
+            format!("{VERSIONS}{stem}_renamed.py"),
+            Some(format!("{VERSIONS}{stem}.py")),
+        ),
+        RevisionKind::Copied => (
+            format!("{VERSIONS}{stem}_copy.py"),
+            Some(format!("{VERSIONS}{stem}.py")),
+        ),
+    };
+    RevisionChange { kind, path, from }
 }
 
 fn revisions() -> impl Strategy<Value = Vec<RevisionChange>> {
-    (0usize..4).prop_flat_map(|n| (0..n).map(revision).collect::<Vec<_>>())
+    vec(revision_kind(), 0..4).prop_map(|kinds| {
+        kinds
+            .into_iter()
+            .enumerate()
+            .map(|(i, (kind, variant))| revision(i, kind, variant))
+            .collect()
+    })
 }
 
 fn style() -> impl Strategy<Value = Style> {
@@ -856,8 +880,12 @@ fn style() -> impl Strategy<Value = Style> {
 
 /// A whole pull request.
 pub fn case() -> impl Strategy<Value = Case> {
-    let unwatched = (0..UNWATCHED_PATHS.len())
-        .prop_flat_map(|i| gen_file(UNWATCHED_PATHS[i], Role::Unwatched));
+    let unwatched = (gen_file("", Role::Unwatched), select(UNWATCHED_PATHS.to_vec())).prop_map(
+        |(mut file, path)| {
+            file.path = path.to_string();
+            file
+        },
+    );
     (
         option::weighted(0.9, gen_file(MIGRATIONS, Role::Migrations)),
         option::weighted(0.5, gen_file(SCHEMA, Role::Schema)),
@@ -912,10 +940,9 @@ pub fn insertions() -> impl Strategy<Value = Vec<Insertion>> {
 
 /// A net-new revision to add to a case.
 pub fn net_new_revision() -> impl Strategy<Value = RevisionChange> {
-    revision(90).prop_map(|mut r| {
-        r.kind = RevisionKind::NetNew;
-        r.path = format!("{VERSIONS}9090_{}.py", r.path.len());
-        r.from = None;
+    (0u8..3).prop_map(|variant| {
+        let mut r = revision(90, RevisionKind::NetNew, variant);
+        r.path = r.path.replace("0090", "9090");
         r
     })
 }

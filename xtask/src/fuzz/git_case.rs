@@ -193,7 +193,7 @@ pub fn check_git_trial(
 
 /// `--git N`: N git trials from `seed`.
 pub fn fuzz_git(n: u32, seed: u64, rules: &Rules, docstrings: Docstrings) -> Result<()> {
-    let outcome = super::search(&git_trial(), n, seed, |trial| {
+    let outcome = super::search(&git_trial(), n, seed, super::SHRINK_GIT, |trial| {
         check_git_trial(&trial, rules, docstrings, Range::ThreeDot)
     });
     outcome.map_err(|failure| {

@@ -52,34 +52,39 @@ const SLICE: u64 = 100_000;
 
 /// The proptest configuration: no persistence file (regressions are ours),
 /// a bounded shrink, no fork.
-pub fn config(cases: u32) -> Config {
+pub fn config(cases: u32, max_shrink_iters: u32) -> Config {
     Config {
         cases,
         failure_persistence: None,
-        max_shrink_iters: 20_000,
+        max_shrink_iters,
         ..Config::default()
     }
 }
 
 /// A runner whose random numbers come from `seed` alone.
-pub fn runner(cases: u32, seed: u64) -> TestRunner {
+pub fn runner(cases: u32, seed: u64, max_shrink_iters: u32) -> TestRunner {
     let mut bytes = [0u8; 32];
     for (i, chunk) in bytes.chunks_mut(8).enumerate() {
         let word = seed ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         chunk.copy_from_slice(&word.to_le_bytes());
     }
-    TestRunner::new_with_rng(config(cases), TestRng::from_seed(RngAlgorithm::ChaCha, &bytes))
+    TestRunner::new_with_rng(config(cases, max_shrink_iters), TestRng::from_seed(RngAlgorithm::ChaCha, &bytes))
 }
+
+/// Shrink steps for a failure in memory, and through git (a repository a step).
+pub const SHRINK_IN_MEMORY: u32 = 5_000;
+pub const SHRINK_GIT: u32 = 60;
 
 /// Runs `test` on `cases` values of `strategy`; the shrunk failure, if any.
 pub fn search<S: Strategy>(
     strategy: &S,
     cases: u32,
     seed: u64,
+    max_shrink_iters: u32,
     test: impl Fn(S::Value) -> std::result::Result<(), Failure>,
 ) -> std::result::Result<(), Failure> {
     let last = std::sync::Mutex::new(None);
-    let result = runner(cases, seed).run(strategy, |value| match test(value) {
+    let result = runner(cases, seed, max_shrink_iters).run(strategy, |value| match test(value) {
         Ok(()) => Ok(()),
         Err(failure) => {
             let message = format!("{}: {}", failure.property, failure.message);
@@ -146,7 +151,7 @@ pub fn fuzz_in_memory(cases: u64, seed: u64, rules: &Rules, docstrings: Docstrin
         let size = (cases - done).min(SLICE);
         let slice_seed = seed.wrapping_add(slice);
         let checked = Cell::new(0u64);
-        let outcome = search(&strategy, size as u32, slice_seed, |trial| {
+        let outcome = search(&strategy, size as u32, slice_seed, SHRINK_IN_MEMORY, |trial| {
             checked.set(checked.get() + 1);
             property::check_trial(&trial, rules, docstrings)
         });

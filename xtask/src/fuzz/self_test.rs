@@ -12,7 +12,7 @@ use parity_core::Rules;
 
 use super::git_case::{check_git_trial, git_trial, Range};
 use super::property::{check_trial, trial, ENGINE_DOCSTRINGS};
-use super::search;
+use super::{search, SHRINK_GIT, SHRINK_IN_MEMORY};
 use crate::error::{Error, Result};
 
 /// In-memory cases each variant may take before it counts as missed.
@@ -92,14 +92,14 @@ pub fn variants() -> Vec<Variant> {
 
 /// Whether the search catches a variant: `Some(property and first line)` if so.
 pub fn catches(rules: &Rules, seed: u64) -> Option<String> {
-    search(&trial(), BUDGET, seed, |t| check_trial(&t, rules, ENGINE_DOCSTRINGS))
+    search(&trial(), BUDGET, seed, SHRINK_IN_MEMORY, |t| check_trial(&t, rules, ENGINE_DOCSTRINGS))
         .err()
         .map(|f| format!("{}: {}", f.property, f.message.lines().next().unwrap_or("")))
 }
 
 pub fn two_dot_caught(seed: u64) -> Option<String> {
     let rules = Rules::default();
-    search(&git_trial(), GIT_BUDGET, seed, |t| {
+    search(&git_trial(), GIT_BUDGET, seed, SHRINK_GIT, |t| {
         check_git_trial(&t, &rules, ENGINE_DOCSTRINGS, Range::TwoDot)
     })
     .err()
@@ -114,7 +114,7 @@ pub fn run(seed: u64) -> Result<()> {
         )));
     }
     let rules = Rules::default();
-    if let Err(f) = search(&git_trial(), GIT_BUDGET, seed, |t| {
+    if let Err(f) = search(&git_trial(), GIT_BUDGET, seed, SHRINK_GIT, |t| {
         check_git_trial(&t, &rules, ENGINE_DOCSTRINGS, Range::ThreeDot)
     }) {
         return Err(Error::new(format!(
