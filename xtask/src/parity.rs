@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use parity_core::report::{render_json, render_text, Colour, RangeInfo};
-use parity_core::{parse_name_status, parse_patch, Change, Report, Rules};
+use parity_core::{check_with_sources, parse_name_status, parse_patch, Change, Report, Rules};
 
 use crate::error::{Error, Result};
 use crate::git::{is_null_object_name, Git};
@@ -120,7 +120,9 @@ pub fn check_between(git: &Git, from: &str, to: &str, rules: &Rules) -> Result<R
         statuses: parse_name_status(&statuses)
             .map_err(|e| Error::new(format!("cannot read git's file list: {e}")))?,
     };
-    Ok(parity_core::check(&change, rules))
+    // Only watched files that gained lines are read, all by one process.
+    let sources = git.contents_at(to, &change.sources_wanted(rules))?;
+    Ok(check_with_sources(&change, rules, &sources))
 }
 
 /// The report for a range request: judged, or skipped with its reason.
@@ -138,7 +140,8 @@ pub fn render(report: &Report, format: Format, colour: Colour) -> String {
     }
 }
 
-fn colour(choice: ColourChoice) -> Colour {
+/// Whether to colour: `auto` means a terminal on stdout and no `NO_COLOR`.
+pub fn colour(choice: ColourChoice) -> Colour {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     match choice {
         ColourChoice::Always => Colour::Always,
