@@ -64,6 +64,9 @@ pub struct Line {
     pub region: Region,
     pub label: Label,
     pub change: Change,
+    /// What a trailing comment on the line holds (it never counts for a
+    /// lexical reader; a plain line rule reads it with the rest).
+    pub tail: Label,
     /// Trailing spaces that keep an added line's text distinct from every
     /// line at BASE, so that any diff algorithm finds exactly these additions.
     pub pad: u8,
@@ -77,6 +80,7 @@ impl Line {
             region,
             label,
             change: Change::Context,
+            tail: Label::default(),
             pad: 0,
         }
     }
@@ -196,6 +200,9 @@ pub struct GenFile {
     pub context: u8,
     /// The last line has no line ending (at BASE and HEAD alike).
     pub no_final_newline: bool,
+    /// The file ends in an unterminated string, so no lexer can read it and
+    /// the plain line rules judge it.
+    pub unlexable: bool,
     pub lines: Vec<Line>,
 }
 

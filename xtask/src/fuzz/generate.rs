@@ -322,6 +322,21 @@ fn comment(indent: u8) -> impl Strategy<Value = Vec<Line>> {
     })
 }
 
+/// Sometimes, a trailing comment for a line of code.
+fn tail() -> impl Strategy<Value = Option<Fragment>> {
+    option::weighted(0.2, prose())
+}
+
+/// Appends a trailing comment to a line of code.
+fn with_tail(mut line: Line, tail: Option<Fragment>) -> Line {
+    if let Some(f) = tail {
+        line.pieces.push(text("  # "));
+        line.pieces.extend(f.pieces);
+        line.tail = f.label;
+    }
+    line
+}
+
 /// A docstring at `indent`: one line (any quote style) or several lines.
 fn docstring(indent: u8) -> BoxedStrategy<Vec<Line>> {
     let one_line = (
@@ -394,15 +409,22 @@ fn string_prefix() -> impl Strategy<Value = &'static str> {
 
 /// SQL passed to `cursor.execute`, in one of the shapes Python allows.
 fn execute(indent: u8) -> BoxedStrategy<Vec<Line>> {
-    let one_line = (any_sql(), string_prefix(), any::<bool>()).prop_map(move |(sql, prefix, double)| {
-        let q = if double { "\"" } else { "'" };
-        let mut pieces = vec![text(format!("cursor.execute({prefix}{q}"))];
-        pieces.extend(sql.pieces);
-        pieces.push(text(format!("{q})")));
-        vec![Line::new(indent, Region::Code, sql.label, pieces)]
-    });
-    let triple = (vec(any_sql(), 1..4), string_prefix(), any::<bool>(), any::<bool>()).prop_map(
-        move |(sqls, prefix, single, close_on_last)| {
+    let one_line = (any_sql(), string_prefix(), any::<bool>(), tail()).prop_map(
+        move |(sql, prefix, double, tail)| {
+            let q = if double { "\"" } else { "'" };
+            let mut pieces = vec![text(format!("cursor.execute({prefix}{q}"))];
+            pieces.extend(sql.pieces);
+            pieces.push(text(format!("{q})")));
+            vec![with_tail(Line::new(indent, Region::Code, sql.label, pieces), tail)]
+        },
+    );
+    let triple = (
+        vec((any_sql(), prop::bool::weighted(0.15)), 1..4),
+        string_prefix(),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(move |(sqls, prefix, single, close_on_last)| {
             let q = if single { "'''" } else { "\"\"\"" };
             let mut lines = vec![Line::new(
                 indent,
@@ -410,8 +432,15 @@ fn execute(indent: u8) -> BoxedStrategy<Vec<Line>> {
                 Label::default(),
                 vec![text(format!("cursor.execute({prefix}{q}"))],
             )];
-            for sql in sqls {
-                lines.push(Line::new(indent + 1, Region::String, sql.label, sql.pieces));
+            for (sql, hash) in sqls {
+                // Inside a string, a `#` at the start is string text, not a comment.
+                let mut lbl = sql.label;
+                let mut pieces = sql.pieces;
+                if hash {
+                    pieces.insert(0, text("# "));
+                    lbl.hash_led = true;
+                }
+                lines.push(Line::new(indent + 1, Region::String, lbl, pieces));
             }
             if close_on_last {
                 lines
@@ -428,8 +457,7 @@ fn execute(indent: u8) -> BoxedStrategy<Vec<Line>> {
                 ));
             }
             lines
-        },
-    );
+        });
     // Implicit concatenation over continuation lines; a part may start with
     // `#` inside its quotes, which is not a comment.
     let concatenated = vec((any_sql(), any::<bool>()), 1..4).prop_map(move |parts| {
@@ -474,15 +502,23 @@ fn code_statement(indent: u8) -> BoxedStrategy<Vec<Line>> {
         "conn.commit()",
         "from sqlalchemy import Column, Table",
     ])
-    .prop_map(move |s| vec![Line::new(indent, Region::Code, Label::default(), vec![text(s)])]);
+    .prop_flat_map(move |s| {
+        tail().prop_map(move |t| {
+            vec![with_tail(
+                Line::new(indent, Region::Code, Label::default(), vec![text(s)]),
+                t,
+            )]
+        })
+    });
     let metadata = prop_oneof![
         metadata_call().prop_map(|f| (f, "x = ")),
         metadata_look_alike().prop_map(|f| (f, "y = ")),
     ]
-    .prop_map(move |(f, lhs)| {
+    ;
+    let metadata = (metadata, tail()).prop_map(move |((f, lhs), t)| {
         let mut pieces = vec![text(lhs)];
         pieces.extend(f.pieces);
-        vec![Line::new(indent, Region::Code, f.label, pieces)]
+        vec![with_tail(Line::new(indent, Region::Code, f.label, pieces), t)]
     });
     // A string literal that holds an entry: code, so it counts.
     let entry_in_string = entry_fragment().prop_map(move |f| {
@@ -562,7 +598,8 @@ fn class() -> BoxedStrategy<Vec<Line>> {
 /// `MIGRATIONS = [ ... ]` with entries, look-alikes and comments.
 fn migrations_list() -> BoxedStrategy<Vec<Line>> {
     let item = prop_oneof![
-        4 => entry_fragment().prop_map(|f| Line::new(1, Region::Code, f.label, f.pieces)),
+        4 => (entry_fragment(), tail())
+            .prop_map(|(f, t)| with_tail(Line::new(1, Region::Code, f.label, f.pieces), t)),
         2 => entry_look_alike().prop_map(|f| Line::new(1, Region::Code, f.label, f.pieces)),
         1 => comment(1).prop_map(|mut l| l.remove(0)),
         1 => Just(Line::blank()),
@@ -570,7 +607,8 @@ fn migrations_list() -> BoxedStrategy<Vec<Line>> {
     (vec(item, 0..5), any::<bool>())
         .prop_map(|(items, one_line)| {
             let entries: Vec<&Line> = items.iter().filter(|l| l.region == Region::Code).collect();
-            if one_line && entries.len() == 1 {
+            let commented = |l: &Line| l.pieces.iter().any(|p| p == &text("  # "));
+            if one_line && entries.len() == 1 && !commented(entries[0]) {
                 let mut pieces = vec![text("MIGRATIONS = [")];
                 pieces.extend(entries[0].pieces.clone());
                 pieces.push(text("]"));
@@ -607,6 +645,14 @@ fn schema_string() -> BoxedStrategy<Vec<Line>> {
             Line::new(0, Region::String, f.label, pieces)
         }),
         1 => Just(Line::new(0, Region::String, Label::default(), vec![text(");")])),
+        // A `#` at the start of a line inside the string is string text.
+        1 => ddl_sql().prop_map(|f| {
+            let mut pieces = vec![text("# ")];
+            pieces.extend(f.pieces);
+            let mut lbl = f.label;
+            lbl.hash_led = true;
+            Line::new(0, Region::String, lbl, pieces)
+        }),
     ];
     (select(vec!["SCHEMA", "INDEXES_SQL"]), vec(sql_line, 1..6))
         .prop_map(|(name, body)| {
@@ -627,9 +673,9 @@ fn schema_string() -> BoxedStrategy<Vec<Line>> {
 /// `t = Table("t", metadata, Column(...), ...)` over several lines.
 fn table_definition() -> BoxedStrategy<Vec<Line>> {
     let item = prop_oneof![
-        4 => metadata_call().prop_map(|mut f| {
+        4 => (metadata_call(), tail()).prop_map(|(mut f, t)| {
             f.pieces.push(text(","));
-            Line::new(1, Region::Code, f.label, f.pieces)
+            with_tail(Line::new(1, Region::Code, f.label, f.pieces), t)
         }),
         1 => metadata_look_alike().prop_map(|mut f| {
             f.pieces.push(text(","));
@@ -763,13 +809,24 @@ fn file_lines(role: Role) -> BoxedStrategy<Vec<Line>> {
 }
 
 fn gen_file(path: &'static str, role: Role) -> BoxedStrategy<GenFile> {
+    // An unterminated string at the end: the file cannot be lexed.
+    let broken = option::weighted(0.1, (prose(), any::<bool>()));
     (
         file_lines(role),
         prop::bool::weighted(0.05),
         0u8..4,
         prop::bool::weighted(0.15),
+        broken,
     )
-        .prop_map(move |(mut lines, added, context, no_final_newline)| {
+        .prop_map(move |(mut lines, added, context, no_final_newline, broken)| {
+            let unlexable = broken.is_some();
+            if let Some((f, is_added)) = broken {
+                let mut pieces = vec![text("BROKEN = \"\"\"")];
+                pieces.extend(f.pieces);
+                let mut line = Line::new(0, Region::Code, f.label, pieces);
+                line.change = if is_added { Change::Added } else { Change::Context };
+                lines.push(line);
+            }
             // A new file: every HEAD line added, nothing removed (and at least one line).
             let added = added && lines.iter().any(|l| l.change != Change::Removed);
             if added {
@@ -786,6 +843,7 @@ fn gen_file(path: &'static str, role: Role) -> BoxedStrategy<GenFile> {
                 added,
                 context,
                 no_final_newline: no_final_newline && (ends_in_context || added),
+                unlexable,
                 lines,
             }
         })

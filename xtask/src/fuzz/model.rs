@@ -2,14 +2,17 @@
 //! computed from the generator's labels alone. It never calls parity-core's
 //! rules; it restates SPEC.md's decision over what the generator knows it wrote.
 
-use super::case::{Case, Change, Region, Role};
+use super::case::{Case, Change, Label, Region, Role};
 
-/// Which reading of a docstring the model applies.
+/// Which reading of the watched Python files the model applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Docstrings {
-    /// The plain rule: a docstring line counts unless it starts with `#`.
+    /// The plain rule for every file: a line counts, trailing comment and
+    /// all, unless its first non-blank character is `#`.
     Plain,
-    /// The lexical rule: a docstring never counts.
+    /// The lexical rule: comments (trailing ones too) and docstrings never
+    /// count; code and other string literals do, whatever their first
+    /// character. A file that cannot be lexed is read by the plain rule.
     NeverCount,
 }
 
@@ -53,26 +56,32 @@ pub fn expected(case: &Case, docstrings: Docstrings) -> Expected {
             if line.change != Change::Added {
                 continue;
             }
-            let silent = match line.region {
-                Region::Comment => true,
-                Region::Docstring => match docstrings {
-                    Docstrings::Plain => line.label.hash_led,
-                    Docstrings::NeverCount => true,
-                },
-                Region::Blank | Region::Code | Region::String => false,
+            let plain = docstrings == Docstrings::Plain || file.unlexable;
+            let label = if plain {
+                if line.label.hash_led {
+                    continue;
+                }
+                Label {
+                    sql: line.label.sql || line.tail.sql,
+                    metadata: line.label.metadata || line.tail.metadata,
+                    entry: line.label.entry || line.tail.entry,
+                    hash_led: false,
+                }
+            } else {
+                match line.region {
+                    Region::Comment | Region::Docstring => continue,
+                    Region::Blank | Region::Code | Region::String => line.label,
+                }
             };
-            if silent {
-                continue;
-            }
             let is_ddl = match file.role {
-                Role::Migrations | Role::Schema => line.label.sql,
-                Role::Tables => line.label.metadata,
+                Role::Migrations | Role::Schema => label.sql,
+                Role::Tables => label.metadata,
                 Role::Unwatched => false,
             };
             if is_ddl {
                 evidence.push((file.path.clone(), number));
             }
-            if file.role == Role::Migrations && line.label.entry {
+            if file.role == Role::Migrations && label.entry {
                 entries.push((file.path.clone(), number));
             }
         }

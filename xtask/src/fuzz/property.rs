@@ -4,7 +4,9 @@
 
 use parity_core::diff::parse_patch;
 use parity_core::report::Reason;
-use parity_core::{check, parse_name_status, Change as CoreChange, Report, Rules};
+use parity_core::{
+    check_with_sources, parse_name_status, Change as CoreChange, Report, Rules, Sources,
+};
 use proptest::collection::vec;
 use proptest::prelude::*;
 
@@ -12,9 +14,8 @@ use super::case::{Case, Change, Line, Order, Region, RevisionChange, Style};
 use super::generate::{self, Insertion};
 use super::model::{expected, Docstrings, Expected, ExpectedReason};
 
-/// The docstring reading of the engine under test (the plain rule until the
-/// lexical classifier reads docstrings).
-pub const ENGINE_DOCSTRINGS: Docstrings = Docstrings::Plain;
+/// The reading of the engine under test: the lexical classifier.
+pub const ENGINE_DOCSTRINGS: Docstrings = Docstrings::NeverCount;
 
 /// One generated case and the variations every property needs.
 #[derive(Clone, Debug)]
@@ -102,7 +103,16 @@ pub fn judge(input: &Input, rules: &Rules) -> Result<Report, String> {
     let files = parse_patch(&input.diff).map_err(|e| format!("the diff does not parse: {e}"))?;
     let statuses = parse_name_status(&input.name_status)
         .map_err(|e| format!("the name-status list does not parse: {e}"))?;
-    Ok(check(&CoreChange { files, statuses }, rules))
+    let sources: Sources = input
+        .heads
+        .iter()
+        .map(|(path, head)| (path.as_str(), head.clone()))
+        .collect();
+    Ok(check_with_sources(
+        &CoreChange { files, statuses },
+        rules,
+        &sources,
+    ))
 }
 
 /// What a report says, in the model's terms, lists sorted.
@@ -321,7 +331,7 @@ pub fn with_insertions(case: &Case, insertions: &[Insertion], docstrings: Docstr
         let count = case.files.len();
         let file = &mut case.files[usize::from(insertion.file_key) % count];
         let is_docstring = insertion.line.region == Region::Docstring;
-        if is_docstring && docstrings == Docstrings::Plain {
+        if is_docstring && (docstrings == Docstrings::Plain || file.unlexable) {
             continue;
         }
         let places = places(&file.lines, is_docstring);
