@@ -22,6 +22,8 @@ pub fn run() -> Result<()> {
             "a fixture scenario did not give its expected result (see the table above)",
         ));
     }
+    // A bounded fuzz and the self-test; `cargo xtask fuzz --cases 1000000` is the deep one.
+    crate::fuzz::bounded()?;
     Ok(())
 }
 

@@ -40,7 +40,14 @@ const GLUED_LOOK_ALIKES: [&str; 8] = [
     "dropped columnar",
 ];
 
-const TABLE_NAMES: [&str; 6] = ["agents", "notes", "tasks", "audit_log", "t_new", "tables_seen"];
+const TABLE_NAMES: [&str; 6] = [
+    "agents",
+    "notes",
+    "tasks",
+    "audit_log",
+    "t_new",
+    "tables_seen",
+];
 const COLUMN_NAMES: [&str; 8] = [
     "created_at",
     "altered_by",
@@ -147,7 +154,11 @@ fn ddl_phrase() -> impl Strategy<Value = Vec<Piece>> {
     // has: no strategy is built per case.
     (
         0..DDL_PHRASES.len(),
-        [(0u8..4, any::<u32>()), (0u8..4, any::<u32>()), (0u8..4, any::<u32>())],
+        [
+            (0u8..4, any::<u32>()),
+            (0u8..4, any::<u32>()),
+            (0u8..4, any::<u32>()),
+        ],
         [gap(), gap()],
     )
         .prop_map(|(i, cases, gaps)| {
@@ -166,15 +177,18 @@ fn ddl_phrase() -> impl Strategy<Value = Vec<Piece>> {
 
 /// A DDL statement: a phrase and a table or column after it.
 fn ddl_sql() -> impl Strategy<Value = Fragment> {
-    (ddl_phrase(), select(TABLE_NAMES.to_vec()), select(COLUMN_NAMES.to_vec())).prop_map(
-        |(mut pieces, table, column)| {
+    (
+        ddl_phrase(),
+        select(TABLE_NAMES.to_vec()),
+        select(COLUMN_NAMES.to_vec()),
+    )
+        .prop_map(|(mut pieces, table, column)| {
             pieces.push(text(format!(" {table} {column}")));
             Fragment {
                 pieces,
                 label: label(true, false, false),
             }
-        },
-    )
+        })
 }
 
 /// A data statement, with identifiers that contain DDL words but are not them.
@@ -357,13 +371,8 @@ fn docstring(indent: u8) -> BoxedStrategy<Vec<Line>> {
             vec![Line::new(indent, Region::Docstring, f.label, pieces)]
         });
     let body_line = (prose(), any::<bool>(), 0u8..2).prop_map(|(f, hash, extra)| (f, hash, extra));
-    let multi = (
-        prose(),
-        vec(body_line, 0..4),
-        any::<bool>(),
-        any::<bool>(),
-    )
-        .prop_map(move |(summary, body, single_quotes, close_on_last)| {
+    let multi = (prose(), vec(body_line, 0..4), any::<bool>(), any::<bool>()).prop_map(
+        move |(summary, body, single_quotes, close_on_last)| {
             let quotes = if single_quotes { "'''" } else { "\"\"\"" };
             let mut lines = vec![{
                 let mut pieces = vec![text(quotes)];
@@ -394,7 +403,8 @@ fn docstring(indent: u8) -> BoxedStrategy<Vec<Line>> {
                 ));
             }
             lines
-        });
+        },
+    );
     prop_oneof![one_line, multi].boxed()
 }
 
@@ -404,7 +414,9 @@ fn ends_with_quote(line: &Line) -> bool {
 
 /// A Python string literal prefix (`r`, `f`, `b`, `rb`, `fr` ..., any case).
 fn string_prefix() -> impl Strategy<Value = &'static str> {
-    select(vec!["", "", "", "r", "R", "f", "F", "u", "b", "rb", "Rb", "fr", "rF", "BR"])
+    select(vec![
+        "", "", "", "r", "R", "f", "F", "u", "b", "rb", "Rb", "fr", "rF", "BR",
+    ])
 }
 
 /// SQL passed to `cursor.execute`, in one of the shapes Python allows.
@@ -415,7 +427,10 @@ fn execute(indent: u8) -> BoxedStrategy<Vec<Line>> {
             let mut pieces = vec![text(format!("cursor.execute({prefix}{q}"))];
             pieces.extend(sql.pieces);
             pieces.push(text(format!("{q})")));
-            vec![with_tail(Line::new(indent, Region::Code, sql.label, pieces), tail)]
+            vec![with_tail(
+                Line::new(indent, Region::Code, sql.label, pieces),
+                tail,
+            )]
         },
     );
     let triple = (
@@ -473,7 +488,12 @@ fn execute(indent: u8) -> BoxedStrategy<Vec<Line>> {
             pieces.push(text(" \""));
             lines.push(Line::new(indent + 1, Region::String, sql.label, pieces));
         }
-        lines.push(Line::new(indent, Region::Code, Label::default(), vec![text(")")]));
+        lines.push(Line::new(
+            indent,
+            Region::Code,
+            Label::default(),
+            vec![text(")")],
+        ));
         lines
     });
     // Two adjacent literals on one line.
@@ -513,12 +533,14 @@ fn code_statement(indent: u8) -> BoxedStrategy<Vec<Line>> {
     let metadata = prop_oneof![
         metadata_call().prop_map(|f| (f, "x = ")),
         metadata_look_alike().prop_map(|f| (f, "y = ")),
-    ]
-    ;
+    ];
     let metadata = (metadata, tail()).prop_map(move |((f, lhs), t)| {
         let mut pieces = vec![text(lhs)];
         pieces.extend(f.pieces);
-        vec![with_tail(Line::new(indent, Region::Code, f.label, pieces), t)]
+        vec![with_tail(
+            Line::new(indent, Region::Code, f.label, pieces),
+            t,
+        )]
     });
     // A string literal that holds an entry: code, so it counts.
     let entry_in_string = entry_fragment().prop_map(move |f| {
@@ -588,7 +610,12 @@ fn class() -> BoxedStrategy<Vec<Line>> {
             )];
             lines.extend(doc.into_iter().flatten());
             lines.extend(body.into_iter().flatten());
-            lines.push(Line::new(1, Region::Code, Label::default(), vec![text("pass")]));
+            lines.push(Line::new(
+                1,
+                Region::Code,
+                Label::default(),
+                vec![text("pass")],
+            ));
             lines.push(Line::blank());
             lines
         })
@@ -621,7 +648,12 @@ fn migrations_list() -> BoxedStrategy<Vec<Line>> {
                 vec![text("MIGRATIONS = [")],
             )];
             lines.extend(items);
-            lines.push(Line::new(0, Region::Code, Label::default(), vec![text("]")]));
+            lines.push(Line::new(
+                0,
+                Region::Code,
+                Label::default(),
+                vec![text("]")],
+            ));
             lines
         })
         .boxed()
@@ -663,7 +695,12 @@ fn schema_string() -> BoxedStrategy<Vec<Line>> {
                 vec![text(format!("{name} = \"\"\""))],
             )];
             lines.extend(body);
-            lines.push(Line::new(0, Region::String, Label::default(), vec![text("\"\"\"")]));
+            lines.push(Line::new(
+                0,
+                Region::String,
+                Label::default(),
+                vec![text("\"\"\"")],
+            ));
             lines.push(Line::blank());
             lines
         })
@@ -698,11 +735,21 @@ fn table_definition() -> BoxedStrategy<Vec<Line>> {
                     label(false, true, false),
                     vec![text(format!("{table} = {prefix}Table{space}("))],
                 ),
-                Line::new(1, Region::Code, Label::default(), vec![text(format!("\"{table}\","))]),
+                Line::new(
+                    1,
+                    Region::Code,
+                    Label::default(),
+                    vec![text(format!("\"{table}\","))],
+                ),
                 Line::new(1, Region::Code, Label::default(), vec![text("metadata,")]),
             ];
             lines.extend(items);
-            lines.push(Line::new(0, Region::Code, Label::default(), vec![text(")")]));
+            lines.push(Line::new(
+                0,
+                Region::Code,
+                Label::default(),
+                vec![text(")")],
+            ));
             lines.push(Line::blank());
             lines
         })
@@ -818,35 +865,41 @@ fn gen_file(path: &'static str, role: Role) -> BoxedStrategy<GenFile> {
         prop::bool::weighted(0.15),
         broken,
     )
-        .prop_map(move |(mut lines, added, context, no_final_newline, broken)| {
-            let unlexable = broken.is_some();
-            if let Some((f, is_added)) = broken {
-                let mut pieces = vec![text("BROKEN = \"\"\"")];
-                pieces.extend(f.pieces);
-                let mut line = Line::new(0, Region::Code, f.label, pieces);
-                line.change = if is_added { Change::Added } else { Change::Context };
-                lines.push(line);
-            }
-            // A new file: every HEAD line added, nothing removed (and at least one line).
-            let added = added && lines.iter().any(|l| l.change != Change::Removed);
-            if added {
-                lines.retain(|l| l.change != Change::Removed);
-                for line in &mut lines {
-                    line.change = Change::Added;
+        .prop_map(
+            move |(mut lines, added, context, no_final_newline, broken)| {
+                let unlexable = broken.is_some();
+                if let Some((f, is_added)) = broken {
+                    let mut pieces = vec![text("BROKEN = \"\"\"")];
+                    pieces.extend(f.pieces);
+                    let mut line = Line::new(0, Region::Code, f.label, pieces);
+                    line.change = if is_added {
+                        Change::Added
+                    } else {
+                        Change::Context
+                    };
+                    lines.push(line);
                 }
-            }
-            // Without a final newline only where BASE and HEAD end alike, or in a new file.
-            let ends_in_context = lines.last().is_some_and(|l| l.change == Change::Context);
-            GenFile {
-                path: path.to_string(),
-                role,
-                added,
-                context,
-                no_final_newline: no_final_newline && (ends_in_context || added),
-                unlexable,
-                lines,
-            }
-        })
+                // A new file: every HEAD line added, nothing removed (and at least one line).
+                let added = added && lines.iter().any(|l| l.change != Change::Removed);
+                if added {
+                    lines.retain(|l| l.change != Change::Removed);
+                    for line in &mut lines {
+                        line.change = Change::Added;
+                    }
+                }
+                // Without a final newline only where BASE and HEAD end alike, or in a new file.
+                let ends_in_context = lines.last().is_some_and(|l| l.change == Change::Context);
+                GenFile {
+                    path: path.to_string(),
+                    role,
+                    added,
+                    context,
+                    no_final_newline: no_final_newline && (ends_in_context || added),
+                    unlexable,
+                    lines,
+                }
+            },
+        )
         .boxed()
 }
 
@@ -938,12 +991,14 @@ fn style() -> impl Strategy<Value = Style> {
 
 /// A whole pull request.
 pub fn case() -> impl Strategy<Value = Case> {
-    let unwatched = (gen_file("", Role::Unwatched), select(UNWATCHED_PATHS.to_vec())).prop_map(
-        |(mut file, path)| {
+    let unwatched = (
+        gen_file("", Role::Unwatched),
+        select(UNWATCHED_PATHS.to_vec()),
+    )
+        .prop_map(|(mut file, path)| {
             file.path = path.to_string();
             file
-        },
-    );
+        });
     (
         option::weighted(0.9, gen_file(MIGRATIONS, Role::Migrations)),
         option::weighted(0.5, gen_file(SCHEMA, Role::Schema)),
@@ -952,18 +1007,20 @@ pub fn case() -> impl Strategy<Value = Case> {
         revisions(),
         style(),
     )
-        .prop_map(|(migrations, schema, tables, unwatched, revisions, style)| {
-            let mut case = Case {
-                files: [migrations, schema, tables, unwatched]
-                    .into_iter()
-                    .flatten()
-                    .collect(),
-                revisions,
-                style,
-            };
-            case.make_additions_distinct();
-            case
-        })
+        .prop_map(
+            |(migrations, schema, tables, unwatched, revisions, style)| {
+                let mut case = Case {
+                    files: [migrations, schema, tables, unwatched]
+                        .into_iter()
+                        .flatten()
+                        .collect(),
+                    revisions,
+                    style,
+                };
+                case.make_additions_distinct();
+                case
+            },
+        )
 }
 
 /// A comment or docstring line to insert into a case, with keys that pick
@@ -980,18 +1037,25 @@ pub struct Insertion {
 pub fn insertions() -> impl Strategy<Value = Vec<Insertion>> {
     let line = prop_oneof![
         comment(0).prop_map(|mut l| l.remove(0)),
-        (prose(), 0u8..3).prop_map(|(f, indent)| Line::new(indent, Region::Docstring, f.label, f.pieces)),
+        (prose(), 0u8..3).prop_map(|(f, indent)| Line::new(
+            indent,
+            Region::Docstring,
+            f.label,
+            f.pieces
+        )),
     ];
     vec(
-        (any::<u16>(), any::<u16>(), line, 0u8..3).prop_map(|(file_key, place_key, mut line, indent)| {
-            line.indent = indent;
-            line.change = Change::Added;
-            Insertion {
-                file_key,
-                place_key,
-                line,
-            }
-        }),
+        (any::<u16>(), any::<u16>(), line, 0u8..3).prop_map(
+            |(file_key, place_key, mut line, indent)| {
+                line.indent = indent;
+                line.change = Change::Added;
+                Insertion {
+                    file_key,
+                    place_key,
+                    line,
+                }
+            },
+        ),
         1..4,
     )
 }

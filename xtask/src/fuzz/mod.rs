@@ -68,7 +68,10 @@ pub fn runner(cases: u32, seed: u64, max_shrink_iters: u32) -> TestRunner {
         let word = seed ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         chunk.copy_from_slice(&word.to_le_bytes());
     }
-    TestRunner::new_with_rng(config(cases, max_shrink_iters), TestRng::from_seed(RngAlgorithm::ChaCha, &bytes))
+    TestRunner::new_with_rng(
+        config(cases, max_shrink_iters),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &bytes),
+    )
 }
 
 /// Shrink steps for a failure in memory, and through git (a repository a step).
@@ -151,10 +154,16 @@ pub fn fuzz_in_memory(cases: u64, seed: u64, rules: &Rules, docstrings: Docstrin
         let size = (cases - done).min(SLICE);
         let slice_seed = seed.wrapping_add(slice);
         let checked = Cell::new(0u64);
-        let outcome = search(&strategy, size as u32, slice_seed, SHRINK_IN_MEMORY, |trial| {
-            checked.set(checked.get() + 1);
-            property::check_trial(&trial, rules, docstrings)
-        });
+        let outcome = search(
+            &strategy,
+            size as u32,
+            slice_seed,
+            SHRINK_IN_MEMORY,
+            |trial| {
+                checked.set(checked.get() + 1);
+                property::check_trial(&trial, rules, docstrings)
+            },
+        );
         if let Err(failure) = outcome {
             let path = report_failure(&failure, slice_seed, size)?;
             return Err(Error::new(format!(
@@ -184,7 +193,7 @@ pub fn run(args: FuzzArgs) -> Result<()> {
     let seed = args.seed.unwrap_or_else(clock_seed);
     let rules = Rules::default();
     if args.self_test {
-        return self_test::run(seed);
+        return self_test::run(seed, self_test::FULL);
     }
     println!("fuzz: seed {seed}, {} cases in memory", args.cases);
     let rate = fuzz_in_memory(args.cases, seed, &rules, property::ENGINE_DOCSTRINGS)?;
@@ -198,6 +207,18 @@ pub fn run(args: FuzzArgs) -> Result<()> {
         println!("fuzz: {n} repositories judged as the model expects");
     }
     Ok(())
+}
+
+/// What `cargo xtask ci` runs: a bounded fuzz with a fixed seed (so CI is
+/// reproducible), a few repositories through git, and the bounded self-test.
+pub fn bounded() -> Result<()> {
+    const SEED: u64 = 20_260_101;
+    let rules = Rules::default();
+    let rate = fuzz_in_memory(2_000, SEED, &rules, property::ENGINE_DOCSTRINGS)?;
+    println!("fuzz: 2000 cases passed every property ({rate:.0} cases per second)");
+    git_case::fuzz_git(10, SEED, &rules, property::ENGINE_DOCSTRINGS)?;
+    println!("fuzz: 10 repositories judged as the model expects");
+    self_test::run(SEED, self_test::BOUNDED)
 }
 
 /// Where regression files are kept (the tests replay them).

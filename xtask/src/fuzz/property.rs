@@ -5,7 +5,7 @@
 use parity_core::diff::parse_patch;
 use parity_core::report::Reason;
 use parity_core::{
-    check_with_sources, parse_name_status, Change as CoreChange, Report, Rules, Sources,
+    check_with_sources, parse_name_status, Change as CoreChange, PythonFile, Report, Rules, Sources,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -45,7 +45,17 @@ pub fn trial() -> impl Strategy<Value = Trial> {
         vec((any::<u16>(), any::<u8>()), 0..4),
     )
         .prop_map(
-            |(case, file_keys, hunk_keys, status_keys, style, insertions, revision, noise, edits)| {
+            |(
+                case,
+                file_keys,
+                hunk_keys,
+                status_keys,
+                style,
+                insertions,
+                revision,
+                noise,
+                edits,
+            )| {
                 Trial {
                     case,
                     file_keys,
@@ -201,7 +211,10 @@ pub fn check_trial(trial: &Trial, rules: &Rules, docstrings: Docstrings) -> Resu
     // Comment and docstring lines never count.
     let quiet = with_insertions(case, &trial.insertions, docstrings);
     let quiet_want = sorted_expected(&quiet, docstrings);
-    debug_assert_eq!(quiet_want.reason, want.reason, "the model: silent lines are silent");
+    debug_assert_eq!(
+        quiet_want.reason, want.reason,
+        "the model: silent lines are silent"
+    );
     agrees("silent-lines", Input::of(&quiet), quiet_want, rules)?;
 
     // A net-new revision turns every fail into a pass.
@@ -274,11 +287,17 @@ pub fn round_trip(case: &Case) -> Result<(), Failure> {
             "the diff parser read {got:?}\nthe generator wrote {want:?}"
         )));
     }
-    let records = parse_name_status(&input.name_status)
-        .map_err(|e| fail(format!("name-status: {e}")))?;
+    let records =
+        parse_name_status(&input.name_status).map_err(|e| fail(format!("name-status: {e}")))?;
     let got: Vec<(char, String, Option<String>)> = records
         .iter()
-        .map(|r| (r.status.letter(), r.path.display(), r.from.as_ref().map(|p| p.display())))
+        .map(|r| {
+            (
+                r.status.letter(),
+                r.path.display(),
+                r.from.as_ref().map(|p| p.display()),
+            )
+        })
         .collect();
     let mut want: Vec<(char, String, Option<String>)> = case
         .files
@@ -308,15 +327,47 @@ pub fn never_panics(trial: &Trial, rules: &Rules) {
             diff[at] = byte;
         }
     }
+    let head = trial
+        .case
+        .files
+        .first()
+        .map(|f| f.head(&trial.case.style))
+        .unwrap_or_default();
+    let mut edited_head = head.clone();
+    for &(at, byte) in &trial.edits {
+        if !edited_head.is_empty() {
+            let at = usize::from(at) % edited_head.len();
+            edited_head[at] = byte;
+        }
+    }
+    for bytes in [&trial.noise[..], &diff[..], &head[..], &edited_head[..]] {
+        classify_all(bytes);
+    }
     for bytes in [&trial.noise[..], &diff[..]] {
         let _ = parse_patch(bytes);
         let _ = parse_name_status(bytes);
         let noisy = Input {
             diff: bytes.to_vec(),
             name_status: trial.case.name_status(),
-            heads: Vec::new(),
+            heads: trial
+                .case
+                .files
+                .iter()
+                .map(|f| (f.path.clone(), edited_head.clone()))
+                .collect(),
         };
         let _ = judge(&noisy, rules);
+    }
+}
+
+/// Lexes bytes as Python and asks for every line's class and masked text.
+fn classify_all(bytes: &[u8]) {
+    if let Ok(file) = PythonFile::lex(bytes) {
+        for line in 0..=file.line_count() + 1 {
+            let _ = file.line_class(line);
+            let _ = file.masked_line(line);
+        }
+        let _ = file.string_groups();
     }
 }
 

@@ -138,7 +138,9 @@ pub fn parse(text: &str) -> Result<Regression, String> {
         let (line, path) = spec
             .split_once(' ')
             .ok_or_else(|| format!("`{spec}` is not `LINE PATH`"))?;
-        let line = line.parse().map_err(|_| format!("`{line}` is not a line number"))?;
+        let line = line
+            .parse()
+            .map_err(|_| format!("`{line}` is not a line number"))?;
         Ok((path.to_string(), line))
     };
     for line in text.lines() {
@@ -162,7 +164,9 @@ pub fn parse(text: &str) -> Result<Regression, String> {
                 _ => return Err(format!("unknown key `{key}`")),
             }
         } else {
-            return Err(format!("a line that is neither a key nor a section: {line:?}"));
+            return Err(format!(
+                "a line that is neither a key nor a section: {line:?}"
+            ));
         }
     }
     let mut input = Input {

@@ -12,13 +12,34 @@ use parity_core::Rules;
 
 use super::git_case::{check_git_trial, git_trial, Range};
 use super::property::{check_trial, trial, ENGINE_DOCSTRINGS};
-use super::{search, SHRINK_GIT, SHRINK_IN_MEMORY};
+use super::{search, SHRINK_GIT};
 use crate::error::{Error, Result};
 
-/// In-memory cases each variant may take before it counts as missed.
-const BUDGET: u32 = 20_000;
-/// Repositories the two-dot variant may take.
-const GIT_BUDGET: u32 = 40;
+/// How long the self-test may search.
+#[derive(Clone, Copy, Debug)]
+pub struct Budget {
+    /// In-memory cases: what the correct rules must pass, and what each
+    /// variant may take before it counts as missed.
+    pub cases: u32,
+    /// Repositories, likewise, for the range variant.
+    pub repositories: u32,
+    /// Shrink steps once a variant is caught.
+    pub shrink: u32,
+}
+
+/// `cargo xtask fuzz --self-test`.
+pub const FULL: Budget = Budget {
+    cases: 20_000,
+    repositories: 40,
+    shrink: super::SHRINK_IN_MEMORY,
+};
+
+/// What `cargo xtask ci` affords in a debug build.
+pub const BOUNDED: Budget = Budget {
+    cases: 1_000,
+    repositories: 20,
+    shrink: 200,
+};
 
 /// A broken variant of the rules, and what is broken.
 pub struct Variant {
@@ -105,44 +126,46 @@ pub fn variants() -> Vec<Variant> {
     ]
 }
 
-/// Whether the search catches a variant: `Some(property and first line)` if so.
-pub fn catches(rules: &Rules, seed: u64) -> Option<String> {
-    search(&trial(), BUDGET, seed, SHRINK_IN_MEMORY, |t| check_trial(&t, rules, ENGINE_DOCSTRINGS))
-        .err()
-        .map(|f| format!("{}: {}", f.property, f.message.replace('\n', "; ")))
-}
-
-pub fn two_dot_caught(seed: u64) -> Option<String> {
-    let rules = Rules::default();
-    search(&git_trial(), GIT_BUDGET, seed, SHRINK_GIT, |t| {
-        check_git_trial(&t, &rules, ENGINE_DOCSTRINGS, Range::TwoDot)
+/// Whether the search catches a variant: `Some(property and message)` if so.
+pub fn catches(rules: &Rules, seed: u64, budget: Budget) -> Option<String> {
+    search(&trial(), budget.cases, seed, budget.shrink, |t| {
+        check_trial(&t, rules, ENGINE_DOCSTRINGS)
     })
     .err()
     .map(|f| format!("{}: {}", f.property, f.message.replace('\n', "; ")))
 }
 
-pub fn run(seed: u64) -> Result<()> {
+/// Whether judging repositories by `range` disagrees with the model.
+pub fn range_caught(range: Range, seed: u64, budget: Budget) -> Option<String> {
+    let rules = Rules::default();
+    search(&git_trial(), budget.repositories, seed, SHRINK_GIT, |t| {
+        check_git_trial(&t, &rules, ENGINE_DOCSTRINGS, range)
+    })
+    .err()
+    .map(|f| format!("{}: {}", f.property, f.message.replace('\n', "; ")))
+}
+
+pub fn run(seed: u64, budget: Budget) -> Result<()> {
     println!("self-test: seed {seed}");
-    if let Some(why) = catches(&Rules::default(), seed) {
+    if let Some(why) = catches(&Rules::default(), seed, budget) {
         return Err(Error::new(format!(
             "the correct rules fail the fuzz, so no variant can be judged: {why}"
         )));
     }
-    let rules = Rules::default();
-    if let Err(f) = search(&git_trial(), GIT_BUDGET, seed, SHRINK_GIT, |t| {
-        check_git_trial(&t, &rules, ENGINE_DOCSTRINGS, Range::ThreeDot)
-    }) {
+    if let Some(why) = range_caught(Range::ThreeDot, seed, budget) {
         return Err(Error::new(format!(
-            "the correct three-dot range fails the git fuzz: {}",
-            f.message.lines().next().unwrap_or("")
+            "the correct three-dot range fails the git fuzz: {why}"
         )));
     }
-    let mut missed = Vec::new();
     let mut results: Vec<(&str, Option<String>)> = variants()
         .iter()
-        .map(|v| (v.name, catches(&v.rules, seed)))
+        .map(|v| (v.name, catches(&v.rules, seed, budget)))
         .collect();
-    results.push(("two-dot range instead of three-dot", two_dot_caught(seed)));
+    results.push((
+        "two-dot range instead of three-dot",
+        range_caught(Range::TwoDot, seed, budget),
+    ));
+    let mut missed = Vec::new();
     for (name, caught) in results {
         match caught {
             Some(how) => println!("self-test: caught {name}\n    by {how}"),

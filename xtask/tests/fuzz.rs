@@ -1,0 +1,282 @@
+//! The fuzzer's own tests: its renderings are what git prints, its model
+//! says what SPEC.md says on hand-built cases, its regressions replay, and a
+//! short run of every property passes while broken rules are caught.
+
+use parity_core::Rules;
+use pretty_assertions::assert_eq;
+use xtask::fuzz::case::{
+    Case, Change, GenFile, Indent, KeywordCase, Label, Line, Piece, Region, RevisionChange,
+    RevisionKind, Role, Style, MIGRATIONS, SCHEMA,
+};
+use xtask::fuzz::git_case::{check_git_trial, git_trial, Range};
+use xtask::fuzz::model::{expected, Docstrings, ExpectedReason};
+use xtask::fuzz::property::{agrees, check_trial, trial, Failure, Input, ENGINE_DOCSTRINGS};
+use xtask::fuzz::regression;
+use xtask::fuzz::search;
+use xtask::fuzz::self_test::{self, Budget};
+
+fn line(indent: u8, region: Region, label: Label, text: &str, change: Change) -> Line {
+    let mut line = Line::new(indent, region, label, vec![Piece::Text(text.into())]);
+    line.change = change;
+    line
+}
+
+const SQL: Label = Label {
+    sql: true,
+    metadata: false,
+    entry: false,
+    hash_led: false,
+};
+const ENTRY: Label = Label {
+    sql: false,
+    metadata: false,
+    entry: true,
+    hash_led: false,
+};
+const NONE: Label = Label {
+    sql: false,
+    metadata: false,
+    entry: false,
+    hash_led: false,
+};
+
+/// A data-only migration whose docstring mentions ADD COLUMN, and its entry.
+fn docstring_case() -> Case {
+    use Change::{Added as A, Context as C};
+    let migrations = GenFile {
+        path: MIGRATIONS.into(),
+        role: Role::Migrations,
+        added: false,
+        context: 3,
+        no_final_newline: false,
+        unlexable: false,
+        lines: vec![
+            line(0, Region::Code, NONE, "import sqlite3", C),
+            line(0, Region::Blank, NONE, "", C),
+            line(
+                0,
+                Region::Code,
+                NONE,
+                "def _migrate_backfill(cursor, conn):",
+                A,
+            ),
+            line(
+                1,
+                Region::Docstring,
+                SQL,
+                "\"\"\"Backfill after ADD COLUMN x.\"\"\"",
+                A,
+            ),
+            line(
+                1,
+                Region::Code,
+                NONE,
+                "cursor.execute(\"UPDATE t SET x = 1\")",
+                A,
+            ),
+            line(0, Region::Blank, NONE, "", A),
+            line(0, Region::Code, NONE, "MIGRATIONS = [", C),
+            line(
+                1,
+                Region::Code,
+                ENTRY,
+                "(\"backfill\", _migrate_backfill),",
+                A,
+            ),
+            line(0, Region::Code, NONE, "]", C),
+        ],
+    };
+    Case {
+        files: vec![migrations],
+        revisions: Vec::new(),
+        style: Style::default(),
+    }
+}
+
+#[test]
+fn the_diff_is_what_git_prints_with_hunk_counts_and_numbers() {
+    let case = docstring_case();
+    let want = "diff --git a/src/backend/db/migrations.py b/src/backend/db/migrations.py
+index 89abcde..1234567 100644
+--- a/src/backend/db/migrations.py
++++ b/src/backend/db/migrations.py
+@@ -1,4 +1,9 @@
+ import sqlite3
+ \n+def _migrate_backfill(cursor, conn):
++    \"\"\"Backfill after ADD COLUMN x.\"\"\"
++    cursor.execute(\"UPDATE t SET x = 1\")
++
+ MIGRATIONS = [
++    (\"backfill\", _migrate_backfill),
+ ]
+";
+    assert_eq!(String::from_utf8(case.diff()).unwrap(), want);
+    assert_eq!(
+        case.name_status(),
+        b"M\0src/backend/db/migrations.py\0".to_vec()
+    );
+}
+
+#[test]
+fn hunks_split_where_context_runs_out_and_empty_sides_start_before() {
+    use Change::{Added as A, Context as C, Removed as R};
+    let mut lines: Vec<Line> = (0..10)
+        .map(|i| line(0, Region::Code, NONE, &format!("x{i} = {i}"), C))
+        .collect();
+    lines.insert(0, line(0, Region::Code, NONE, "gone = 1", R));
+    lines.push(line(0, Region::Code, NONE, "y = 2", A));
+    let file = GenFile {
+        path: SCHEMA.into(),
+        role: Role::Schema,
+        added: false,
+        context: 1,
+        no_final_newline: false,
+        unlexable: false,
+        lines,
+    };
+    let style = Style {
+        indent: Indent::Tab,
+        crlf: true,
+        keyword_case: KeywordCase::Upper,
+    };
+    let hunks: Vec<String> = file
+        .hunks(&style)
+        .into_iter()
+        .map(|h| String::from_utf8(h).unwrap())
+        .collect();
+    assert_eq!(
+        hunks,
+        vec![
+            "@@ -1,2 +1 @@\n-gone = 1\r\n x0 = 0\r\n".to_string(),
+            "@@ -11 +10,2 @@\n x9 = 9\r\n+y = 2\r\n".to_string(),
+        ]
+    );
+}
+
+#[test]
+fn the_model_reads_docstrings_by_the_rule_it_is_given() {
+    let case = docstring_case();
+    let lexical = expected(&case, Docstrings::NeverCount);
+    assert_eq!(lexical.reason, ExpectedReason::DataOnly);
+    assert_eq!(lexical.entries, vec![(MIGRATIONS.to_string(), 8)]);
+    let plain = expected(&case, Docstrings::Plain);
+    assert_eq!(plain.reason, ExpectedReason::MissingRevision);
+    assert_eq!(plain.evidence, vec![(MIGRATIONS.to_string(), 4)]);
+}
+
+#[test]
+fn the_model_counts_only_added_revisions_and_a_revision_passes() {
+    let mut case = docstring_case();
+    case.files[0].lines[4] = line(
+        1,
+        Region::Code,
+        SQL,
+        "cursor.execute(\"ALTER TABLE t ADD COLUMN x\")",
+        Change::Added,
+    );
+    for kind in [
+        RevisionKind::Modified,
+        RevisionKind::Renamed,
+        RevisionKind::Copied,
+        RevisionKind::Deleted,
+        RevisionKind::InitPy,
+    ] {
+        let two_paths = matches!(kind, RevisionKind::Renamed | RevisionKind::Copied);
+        case.revisions = vec![RevisionChange {
+            kind,
+            path: if kind == RevisionKind::InitPy {
+                "src/backend/migrations/versions/__init__.py".into()
+            } else {
+                "src/backend/migrations/versions/0002_x.py".into()
+            },
+            from: two_paths.then(|| "src/backend/migrations/versions/0001_x.py".into()),
+        }];
+        let want = expected(&case, ENGINE_DOCSTRINGS);
+        assert_eq!(want.reason, ExpectedReason::MissingRevision, "{kind:?}");
+        agrees("test", Input::of(&case), want, &Rules::default())
+            .map_err(|f| f.message)
+            .unwrap();
+    }
+    case.revisions[0].kind = RevisionKind::NetNew;
+    case.revisions[0].from = None;
+    case.revisions[0].path = "src/backend/migrations/versions/0002_x.py".into();
+    let want = expected(&case, ENGINE_DOCSTRINGS);
+    assert_eq!(want.reason, ExpectedReason::BothTracks);
+    agrees("test", Input::of(&case), want, &Rules::default())
+        .map_err(|f| f.message)
+        .unwrap();
+}
+
+#[test]
+fn a_regression_file_keeps_every_byte() {
+    let input = Input {
+        diff: b"diff --git a/x b/x\r\n+\xff\x00\\ \ttab\n".to_vec(),
+        name_status: b"A\0src/backend/migrations/versions/0001 x.py\0".to_vec(),
+        heads: vec![(MIGRATIONS.to_string(), b"a\r\nb\n\n".to_vec())],
+    };
+    let want = expected(&docstring_case(), ENGINE_DOCSTRINGS);
+    let failure = Failure {
+        property: "model",
+        message: "two\nlines".into(),
+        input: input.clone(),
+        expected: Some(want.clone()),
+    };
+    let text = regression::render(&failure, "a test");
+    let back = regression::parse(&text).unwrap();
+    assert_eq!(back.property, "model");
+    assert_eq!(back.input, input);
+    assert_eq!(back.expected, Some(want));
+}
+
+#[test]
+fn every_kept_regression_replays() {
+    let dir = xtask::fuzz::regressions_path();
+    let mut replayed = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let regression =
+            regression::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        regression::replay(&regression, &Rules::default())
+            .unwrap_or_else(|e| panic!("{} no longer holds:\n{e}", path.display()));
+        replayed += 1;
+    }
+    assert!(replayed > 0, "no regression under {}", dir.display());
+}
+
+#[test]
+fn a_short_run_of_every_property_passes() {
+    let outcome = search(&trial(), 150, 7, 100, |t| {
+        check_trial(&t, &Rules::default(), ENGINE_DOCSTRINGS)
+    });
+    if let Err(failure) = outcome {
+        panic!("{}: {}", failure.property, failure.message);
+    }
+}
+
+#[test]
+fn repositories_judged_through_git_agree_with_the_model() {
+    let outcome = search(&git_trial(), 4, 11, 10, |t| {
+        check_git_trial(&t, &Rules::default(), ENGINE_DOCSTRINGS, Range::ThreeDot)
+    });
+    if let Err(failure) = outcome {
+        panic!("{}: {}", failure.property, failure.message);
+    }
+}
+
+#[test]
+fn broken_rules_are_caught() {
+    let budget = Budget {
+        cases: 400,
+        repositories: 0,
+        shrink: 20,
+    };
+    assert_eq!(self_test::catches(&Rules::default(), 5, budget), None);
+    for variant in self_test::variants() {
+        assert!(
+            self_test::catches(&variant.rules, 5, budget).is_some(),
+            "{} was not caught",
+            variant.name
+        );
+    }
+}
