@@ -218,8 +218,8 @@ fn a_regression_file_keeps_every_byte() {
     let failure = Failure {
         property: "model",
         message: "two\nlines".into(),
-        input: input.clone(),
-        expected: Some(want.clone()),
+        input: Box::new(input.clone()),
+        expected: Some(Box::new(want.clone())),
     };
     let text = regression::render(&failure, "a test");
     let back = regression::parse(&text).unwrap();

@@ -175,8 +175,8 @@ pub fn check_git_trial(
     let fail = |message: String| Failure {
         property: "git",
         message,
-        input: Input::of(&trial.case),
-        expected: Some(want.clone()),
+        input: Box::new(Input::of(&trial.case)),
+        expected: Some(Box::new(want.clone())),
     };
     let tmp = tempfile::tempdir().map_err(|e| fail(format!("no temporary directory: {e}")))?;
     let dir = tmp.path().join("repo");

@@ -104,22 +104,14 @@ pub fn search<S: Strategy>(
             Err(kept.unwrap_or_else(|| Failure {
                 property: "never-panics",
                 message: reason.to_string(),
-                input: property::Input {
-                    diff: Vec::new(),
-                    name_status: Vec::new(),
-                    heads: Vec::new(),
-                },
+                input: Box::new(property::Input::empty()),
                 expected: None,
             }))
         }
         Err(TestError::Abort(reason)) => Err(Failure {
             property: "runner",
             message: format!("the runner gave up: {reason}"),
-            input: property::Input {
-                diff: Vec::new(),
-                name_status: Vec::new(),
-                heads: Vec::new(),
-            },
+            input: Box::new(property::Input::empty()),
             expected: None,
         }),
     }

@@ -81,6 +81,14 @@ pub struct Input {
 }
 
 impl Input {
+    pub fn empty() -> Input {
+        Input {
+            diff: Vec::new(),
+            name_status: Vec::new(),
+            heads: Vec::new(),
+        }
+    }
+
     pub fn of(case: &Case) -> Input {
         Input::ordered(case, &Order::natural(case))
     }
@@ -104,8 +112,8 @@ impl Input {
 pub struct Failure {
     pub property: &'static str,
     pub message: String,
-    pub input: Input,
-    pub expected: Option<Expected>,
+    pub input: Box<Input>,
+    pub expected: Option<Box<Expected>>,
 }
 
 /// Runs the engine on an input held in memory.
@@ -177,14 +185,14 @@ pub fn agrees(
         Ok(got) => Err(Failure {
             property,
             message: format!("the model expects {want:?}\nthe engine reported {got:?}"),
-            input,
-            expected: Some(want),
+            input: Box::new(input),
+            expected: Some(Box::new(want)),
         }),
         Err(e) => Err(Failure {
             property,
             message: e,
-            input,
-            expected: Some(want),
+            input: Box::new(input),
+            expected: Some(Box::new(want)),
         }),
     }
 }
@@ -242,6 +250,9 @@ fn order(trial: &Trial) -> Order {
     }
 }
 
+/// Per file: its path at HEAD, whether it is new, its added lines.
+type PatchSummary = Vec<(String, bool, Vec<(u32, Vec<u8>)>)>;
+
 /// The diff parser gives back exactly the paths, kinds, added lines and line
 /// numbers the generator wrote; the name-status parser, its records.
 pub fn round_trip(case: &Case) -> Result<(), Failure> {
@@ -249,11 +260,11 @@ pub fn round_trip(case: &Case) -> Result<(), Failure> {
     let fail = |message: String| Failure {
         property: "round-trip",
         message,
-        input: input.clone(),
+        input: Box::new(input.clone()),
         expected: None,
     };
     let parsed = parse_patch(&input.diff).map_err(|e| fail(format!("diff: {e}")))?;
-    let got: Vec<(String, bool, Vec<(u32, Vec<u8>)>)> = parsed
+    let got: PatchSummary = parsed
         .iter()
         .map(|f| {
             (
@@ -267,7 +278,7 @@ pub fn round_trip(case: &Case) -> Result<(), Failure> {
             )
         })
         .collect();
-    let want: Vec<(String, bool, Vec<(u32, Vec<u8>)>)> = case
+    let want: PatchSummary = case
         .files
         .iter()
         .filter(|f| f.added || f.lines.iter().any(|l| l.change != Change::Context))

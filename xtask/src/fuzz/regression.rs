@@ -169,11 +169,11 @@ pub fn parse(text: &str) -> Result<Regression, String> {
             ));
         }
     }
-    let mut input = Input {
-        diff: Vec::new(),
-        name_status: Vec::new(),
-        heads: Vec::new(),
-    };
+    // The engine's lists are compared sorted.
+    entries.sort();
+    evidence.sort();
+    revisions.sort();
+    let mut input = Input::empty();
     for (title, lines) in sections {
         let bytes = lines.join(&b'\n');
         match title.as_str() {
