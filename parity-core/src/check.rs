@@ -3,11 +3,12 @@
 //! `Checker` does the work as a `PatchVisitor`, so a diff of any size can be
 //! streamed through it; `check` is the same over a `Change` held in memory.
 
+use crate::comments::CommentTracker;
 use crate::diff::{FileHeader, FilePatch, PatchVisitor};
 use crate::name_status::NameStatus;
 use crate::path::PathBytes;
 use crate::report::{Entry, Evidence, Reason, Report, Revision};
-use crate::rules::Rules;
+use crate::rules::{CommentSyntax, EntryRule, Rules};
 
 /// What the range changed: the patch of the watched files and the
 /// name-status list of every file.
@@ -37,6 +38,7 @@ pub struct Checker<'r> {
     /// `None` if only the entry rule looks at it) and its path.
     current: Option<(Option<usize>, PathBytes)>,
     current_is_entry_file: bool,
+    comments: CommentTracker,
     entries: Vec<Entry>,
     evidence: Vec<Evidence>,
 }
@@ -47,13 +49,25 @@ impl<'r> Checker<'r> {
             rules,
             current: None,
             current_is_entry_file: false,
+            comments: CommentTracker::default(),
             entries: Vec::new(),
             evidence: Vec::new(),
         }
     }
 
-    /// Adds the revisions from the name-status list and decides.
-    pub fn finish(self, statuses: &[NameStatus]) -> Report {
+    /// Adds the revisions (and new-file entries) from the name-status list
+    /// and decides.
+    pub fn finish(mut self, statuses: &[NameStatus]) -> Report {
+        if let EntryRule::NewFile(rule) = &self.rules.entry {
+            // A new file stands for its migration from its first line.
+            let new_files = statuses.iter().filter(|entry| rule.counts(entry));
+            self.entries.extend(new_files.map(|entry| Entry {
+                path: entry.path.clone(),
+                line: 1,
+                name: rule.entry_name(&entry.path),
+                text: format!("new file {}", entry.path),
+            }));
+        }
         let revisions: Vec<Revision> = statuses
             .iter()
             .filter(|entry| self.rules.revisions.counts(entry))
@@ -84,6 +98,7 @@ impl PatchVisitor for Checker<'_> {
     fn file(&mut self, header: &FileHeader) {
         self.current = None;
         self.current_is_entry_file = false;
+        self.comments.reset();
         // A deleted file adds nothing; only the HEAD path is judged.
         let Some(path) = &header.new_path else {
             return;
@@ -92,8 +107,8 @@ impl PatchVisitor for Checker<'_> {
             .rules
             .watched
             .iter()
-            .position(|w| w.path.as_bytes() == path.as_bytes());
-        let is_entry_file = self.rules.entry.file.as_bytes() == path.as_bytes();
+            .position(|w| w.path.matches(path.as_bytes()));
+        let is_entry_file = self.rules.line_entry_for(path.as_bytes()).is_some();
         if watched.is_some() || is_entry_file {
             self.current = Some((watched, path.clone()));
             self.current_is_entry_file = is_entry_file;
@@ -105,12 +120,15 @@ impl PatchVisitor for Checker<'_> {
             return;
         };
         let watched = watched.map(|i| &self.rules.watched[i]);
-        if watched.is_some_and(|w| w.comments.is_comment(text)) {
+        // An entry file that is not watched has no comment syntax: every line counts.
+        let syntax = watched.map_or(CommentSyntax::None, |w| w.comments);
+        let Some(code) = self.comments.code(syntax, number, text) else {
             return;
-        }
+        };
         let shown = || String::from_utf8_lossy(text).into_owned();
         if self.current_is_entry_file {
-            if let Some(name) = self.rules.entry.name_in(text) {
+            let entry_rule = self.rules.line_entry_for(path.as_bytes());
+            if let Some(name) = entry_rule.and_then(|rule| rule.name_in(&code)) {
                 self.entries.push(Entry {
                     path: path.clone(),
                     line: number,
@@ -120,7 +138,7 @@ impl PatchVisitor for Checker<'_> {
             }
         }
         if let Some(file) = watched {
-            if let Some(pattern) = file.patterns.first_match(text) {
+            if let Some(pattern) = file.patterns.first_match(&code) {
                 self.evidence.push(Evidence {
                     path: path.clone(),
                     line: number,

@@ -6,14 +6,18 @@
 //! ```text
 //! diff / name_status   bytes -> FilePatch / NameStatus
 //! rules                Rules (the spec's defaults, or another layout)
+//! config               parity.toml text -> Config -> Rules, and back to TOML
 //! check                (Change, &Rules) -> Report
-//! report               Report -> text | json
+//! report               Report -> text | json | github | sarif
 //! ```
 
 pub mod check;
+pub mod comments;
+pub mod config;
 pub mod diff;
 pub mod name_status;
 pub mod path;
+pub mod path_pattern;
 pub mod report;
 pub mod rules;
 
@@ -21,5 +25,6 @@ pub use check::{check, Change, Checker};
 pub use diff::{parse_patch, FileHeader, FileKind, FilePatch, PatchParser, PatchVisitor};
 pub use name_status::{parse_name_status, NameStatus, Status};
 pub use path::PathBytes;
+pub use path_pattern::PathPattern;
 pub use report::{Reason, Report, Verdict};
 pub use rules::Rules;

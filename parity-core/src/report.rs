@@ -1,6 +1,9 @@
 //! The result of a check, and its renderings. Each format is a function of
 //! the one `Report` value; none of them decides anything.
 
+pub mod github;
+pub mod sarif;
+
 use std::fmt::Write as _;
 
 use serde::Serialize;
@@ -259,14 +262,21 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
     if report.verdict == Verdict::Fail {
         let _ = writeln!(
             out,
-            "\n{} add a revision file under {} that makes the same schema change \
-             (for an Alembic track: `alembic revision -m \"<what changed>\"`), \
-             commit it on this branch and push.",
+            "\n{} {}",
             paint.paint("1", "what to do:"),
-            report.revision_dir
+            what_to_do(&report.revision_dir)
         );
     }
     out
+}
+
+/// What a failing pull request needs, in one sentence; every format says it.
+pub fn what_to_do(revision_dir: &str) -> String {
+    format!(
+        "add a revision file under {revision_dir} that makes the same schema change \
+         (for an Alembic track: `alembic revision -m \"<what changed>\"`), \
+         commit it on this branch and push."
+    )
 }
 
 fn short(sha: &str) -> &str {

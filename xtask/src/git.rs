@@ -12,6 +12,8 @@ use std::process::Output;
 
 use xshell::{Cmd, Shell};
 
+use parity_core::PathBytes;
+
 use crate::error::{Error, Result};
 
 /// Environment variables that would redirect git or change its output.
@@ -265,6 +267,26 @@ impl Git {
         }
     }
 
+    /// The contents of files at one commit, in one process: `commit:path`
+    /// requests go to `git cat-file --batch` on standard input. `None` for a
+    /// path that is not a file there. Paths must not hold a newline.
+    pub fn files_at(&self, commit: &str, paths: &[&str]) -> Result<Vec<Option<Vec<u8>>>> {
+        if !is_object_name(commit) {
+            return Err(Error::new(format!(
+                "{commit:?} is not a resolved commit name"
+            )));
+        }
+        let mut input = String::new();
+        for path in paths {
+            input.push_str(&format!("{commit}:{path}\n"));
+        }
+        let out = self.run(
+            self.cmd().args(["cat-file", "--batch"]).stdin(input),
+            "read files at the base of the range",
+        )?;
+        parse_batch(&out, paths.len())
+    }
+
     /// `git diff --name-status -z` of the whole range, as bytes.
     pub fn name_status(&self, from: &str, to: &str) -> Result<Vec<u8>> {
         self.run(
@@ -280,9 +302,18 @@ impl Git {
         )
     }
 
-    /// The unified diff of the given paths over the range, as bytes.
-    pub fn patch(&self, from: &str, to: &str, paths: &[&str]) -> Result<Vec<u8>> {
-        let pathspecs = paths.iter().map(|p| format!(":(literal){p}"));
+    /// The unified diff of the given paths over the range, as bytes. Paths
+    /// go to git as literal pathspecs, byte for byte; no path, no diff (git
+    /// would take an empty pathspec list for the whole tree).
+    pub fn patch(&self, from: &str, to: &str, paths: &[PathBytes]) -> Result<Vec<u8>> {
+        if paths.is_empty() {
+            return Ok(Vec::new());
+        }
+        let pathspecs = paths.iter().map(|path| {
+            let mut spec = b":(literal)".to_vec();
+            spec.extend_from_slice(path.as_bytes());
+            os_string(spec)
+        });
         self.run(
             self.cmd()
                 .arg("diff")
@@ -292,6 +323,49 @@ impl Git {
             "diff the watched files",
         )
     }
+}
+
+/// Bytes as an argument: exact on Unix, where paths are bytes.
+#[cfg(unix)]
+fn os_string(bytes: Vec<u8>) -> std::ffi::OsString {
+    use std::os::unix::ffi::OsStringExt;
+    std::ffi::OsString::from_vec(bytes)
+}
+
+#[cfg(not(unix))]
+fn os_string(bytes: Vec<u8>) -> std::ffi::OsString {
+    String::from_utf8_lossy(&bytes).into_owned().into()
+}
+
+/// Splits `git cat-file --batch` output into one blob (or `None` for a
+/// missing object) per request, in order.
+fn parse_batch(mut out: &[u8], requests: usize) -> Result<Vec<Option<Vec<u8>>>> {
+    let malformed = || Error::new("git cat-file answered in an unexpected format");
+    let mut blobs = Vec::with_capacity(requests);
+    for _ in 0..requests {
+        let end = out.iter().position(|&b| b == b'\n').ok_or_else(malformed)?;
+        let header = String::from_utf8_lossy(&out[..end]).into_owned();
+        out = &out[end + 1..];
+        let fields: Vec<&str> = header.split(' ').collect();
+        match fields[..] {
+            [_, "blob", size] => {
+                let size: usize = size.parse().map_err(|_| malformed())?;
+                // The contents, then one newline.
+                let blob = out.get(..size).ok_or_else(malformed)?.to_vec();
+                out = out.get(size + 1..).ok_or_else(malformed)?;
+                blobs.push(Some(blob));
+            }
+            [.., "missing"] | [.., "ambiguous"] => blobs.push(None),
+            // A tree or a submodule at the path: not a file to read.
+            [_, _, size] => {
+                let size: usize = size.parse().map_err(|_| malformed())?;
+                out = out.get(size + 1..).ok_or_else(malformed)?;
+                blobs.push(None);
+            }
+            _ => return Err(malformed()),
+        }
+    }
+    Ok(blobs)
 }
 
 /// A full hexadecimal object name (SHA-1 or SHA-256).
@@ -316,6 +390,17 @@ mod tests {
         assert!(validate_revision("BASE", "a\nb").is_err());
         assert!(validate_revision("BASE", "origin/dev").is_ok());
         assert!(validate_revision("BASE", "HEAD~2").is_ok());
+    }
+
+    #[test]
+    fn batch_output_gives_each_blob_or_none() {
+        let out = b"aaaa blob 5\nab\ncd\nparity.toml missing\nbbbb blob 0\n\ncccc tree 3\nxyz\n";
+        assert_eq!(
+            parse_batch(out, 4).unwrap(),
+            vec![Some(b"ab\ncd".to_vec()), None, Some(Vec::new()), None]
+        );
+        assert!(parse_batch(b"aaaa blob 9\nshort\n", 1).is_err());
+        assert!(parse_batch(b"", 1).is_err());
     }
 
     #[test]
