@@ -141,11 +141,9 @@ pub fn render_summary(report: &Report) -> String {
         }
     }
     if report.verdict == Verdict::Fail {
-        let _ = writeln!(
-            out,
-            "\n### What to do\n\n{}",
-            what_to_do(&report.revision_dir)
-        );
+        let advice = what_to_do(&report.revision_dir);
+        let (first, rest) = advice.split_at(1);
+        let _ = writeln!(out, "\n### What to do\n\n{}{rest}", first.to_uppercase());
     }
     out.push('\n');
     out
