@@ -287,6 +287,16 @@ impl Git {
         parse_batch(&out, paths.len())
     }
 
+    /// The directory git runs hooks from (`core.hooksPath` honoured).
+    pub fn hooks_dir(&self) -> Result<PathBuf> {
+        let out = self.run(
+            self.cmd().args(["rev-parse", "--git-path", "hooks"]),
+            "find the hooks directory",
+        )?;
+        let dir = PathBuf::from(String::from_utf8_lossy(&out).trim_end_matches('\n'));
+        Ok(self.repo.join(dir))
+    }
+
     /// `git diff --name-status -z` of the whole range, as bytes.
     pub fn name_status(&self, from: &str, to: &str) -> Result<Vec<u8>> {
         self.run(

@@ -4,6 +4,7 @@
 pub mod ci;
 pub mod error;
 pub mod git;
+pub mod hook;
 pub mod parity;
 pub mod repo;
 
@@ -29,6 +30,8 @@ pub enum Command {
     Parity(parity::ParityArgs),
     /// Run what CI runs: fmt, clippy, every test.
     Ci,
+    /// Install a git pre-push hook that runs the guard before a push.
+    InstallHook(hook::InstallHookArgs),
 }
 
 /// Parses the command line, runs the command, maps errors to exit code 2.
@@ -37,6 +40,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Parity(args) => parity::run(args),
         Command::Ci => ci::run().map(|()| 0),
+        Command::InstallHook(args) => hook::run(args).map(|()| 0),
     };
     match result {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(2)),
