@@ -313,7 +313,9 @@ impl Watch {
 
 impl Entry {
     fn rule(&self) -> Result<EntryRule, KeyError> {
-        let (needed, unwanted): (&[(&str, bool)], &[(&str, bool)]) = match self.kind.get_ref() {
+        // (key, whether it is given) for the keys a kind needs and refuses.
+        type Keys<'k> = &'k [(&'k str, bool)];
+        let (needed, unwanted): (Keys, Keys) = match self.kind.get_ref() {
             EntryKind::Line => (
                 &[
                     ("file", self.file.is_some()),
