@@ -238,7 +238,27 @@ pub fn judge_in_force(
     Ok(report)
 }
 
-/// The report for a range request: judged, or skipped with its reason.
+/// The report for a range request as CI makes it: skipped with its reason,
+/// or judged by `judge_in_force`. A `--config` file is read even for a skip,
+/// so that a bad one is always an error.
+pub fn report_in_force(
+    repo: &Path,
+    request: &RangeRequest,
+    config: Option<&Path>,
+) -> Result<Report> {
+    match request {
+        RangeRequest::Skip(_) => {
+            let in_force = match config {
+                Some(path) => RulesInForce::from_file(path)?,
+                None => RulesInForce::defaults(),
+            };
+            report_for(repo, request, &in_force.rules)
+        }
+        RangeRequest::Range { base, head } => judge_in_force(repo, base, head, config),
+    }
+}
+
+/// The report for a range request with given rules: judged, or skipped with its reason.
 pub fn report_for(repo: &Path, request: &RangeRequest, rules: &Rules) -> Result<Report> {
     match request {
         RangeRequest::Skip(why) => Ok(Report::skipped(why.clone(), rules.revisions.dir.clone())),
@@ -267,7 +287,8 @@ pub fn colour_for(choice: ColourChoice, no_color: bool, terminal: bool) -> Colou
     }
 }
 
-fn colour(choice: ColourChoice) -> Colour {
+/// Whether to colour: `auto` means a terminal on stdout and no `NO_COLOR`.
+pub fn colour(choice: ColourChoice) -> Colour {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     colour_for(choice, no_color, std::io::stdout().is_terminal())
 }
@@ -341,12 +362,7 @@ pub fn run(args: ParityArgs) -> Result<i32> {
     if args.print_config {
         return print_config(&args, &request);
     }
-    let report = match &request {
-        RangeRequest::Skip(_) => report_for(&args.repo, &request, &Rules::default())?,
-        RangeRequest::Range { base, head } => {
-            judge_in_force(&args.repo, base, head, args.config.as_deref())?
-        }
-    };
+    let report = report_in_force(&args.repo, &request, args.config.as_deref())?;
     if args.format == Format::Github {
         write_step_summary(&report)?;
     }

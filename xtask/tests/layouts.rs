@@ -9,7 +9,10 @@ use std::process::Output;
 
 use common::{assert_error, parity_in, stderr, stdout, testdata, testdata_text};
 use parity_core::config::{parse, Config};
+use parity_core::{Report, Rules};
 use pretty_assertions::assert_eq;
+use xtask::fixtures::{judge_fixture_with, load_scenarios, materialize, Outcome, REPO_PLACEHOLDER};
+use xtask::parity::{range_request, report_for};
 use xtask::repo::FixtureRepo;
 
 const SQLITE_INIT: &str = "CREATE TABLE agents (\n    id INTEGER PRIMARY KEY,\n    name TEXT\n);\n";
@@ -212,75 +215,65 @@ fn a_bad_parity_toml_at_the_base_is_an_error_that_names_file_key_and_line() {
     assert_error(&out, "cannot read the configuration");
 }
 
-/// The verdict-bearing parts of a JSON report and the exit code: all but the
-/// notes (where the rules came from) and the commit names.
-fn decision(out: &Output) -> (Option<i32>, serde_json::Value) {
-    let mut doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let fields = doc.as_object_mut().unwrap();
-    fields.remove("notes");
-    fields.remove("range");
-    (out.status.code(), doc)
+/// A report as far as the rules decide it: without the notes, which say
+/// where the rules came from.
+fn decided(report: Option<Report>) -> Option<Report> {
+    report.map(|mut report| {
+        report.notes.clear();
+        report
+    })
 }
 
 #[test]
-fn the_spec_layout_written_out_gives_the_defaults_verdicts() {
-    // The spec's shapes on the spec's layout, judged by the defaults and by
-    // testdata/configs/spec-layout.toml, given with --config and at the base.
-    let migrations = "src/backend/db/migrations.py";
-    let base_migrations = "def _migrate_a(cursor, conn):\n    cursor.execute(\"CREATE TABLE a (id INTEGER)\")\n\n\nMIGRATIONS = [\n    (\"a\", _migrate_a),\n]\n";
-    let entry = "    (\"a\", _migrate_a),\n";
-    let with_entry = |body: &str| {
-        base_migrations
-            .replace(
-                "\n\nMIGRATIONS = [\n",
-                &format!("\n\ndef _migrate_b(cursor, conn):\n{body}\n\n\nMIGRATIONS = [\n"),
-            )
-            .replace(entry, &format!("{entry}    (\"b\", _migrate_b),\n"))
-    };
-    let revision = (
-        "src/backend/migrations/versions/0002_b.py",
-        "revision = \"0002\"\n",
-    );
-    let shapes: Vec<(&str, Vec<(&str, String)>)> = vec![
-        ("ddl, no revision", vec![(migrations, with_entry("    cursor.execute(\"ALTER TABLE a ADD COLUMN b TEXT\")"))]),
-        ("ddl and a revision", vec![(migrations, with_entry("    cursor.execute(\"ALTER TABLE a ADD COLUMN b TEXT\")")), (revision.0, revision.1.into())]),
-        ("data only", vec![(migrations, with_entry("    cursor.execute(\"UPDATE a SET id = 1\")"))]),
-        ("comment", vec![(migrations, with_entry("    # ALTER TABLE a ADD COLUMN b\n    pass"))]),
-        ("tables.py", vec![(migrations, with_entry("    pass")), ("src/backend/db/tables.py", "b = Column(\"b\", Text)\n".into())]),
-        ("refactor", vec![(migrations, base_migrations.replace("\n\nMIGRATIONS", "\n\ndef _rebuild(c):\n    c.execute(\"ALTER TABLE a_new RENAME TO a\")\n\n\nMIGRATIONS"))]),
-        ("init.py", vec![(migrations, with_entry("    cursor.execute(\"DROP INDEX i\")")), ("src/backend/migrations/versions/__init__.py", String::new())]),
-    ];
-    let spec_toml = testdata_text("configs/spec-layout.toml");
-    let spec_file = testdata().join("configs/spec-layout.toml");
-    let mut exit_codes = Vec::new();
-    for (shape, files) in &shapes {
-        // Runs the shape on a fresh repository, with `config` at its base.
-        let judge = |config: Option<&str>, args: &[&str]| {
-            let tmp = tempfile::tempdir().unwrap();
-            let mut repo = FixtureRepo::init(&tmp.path().join("repo")).unwrap();
-            repo.write(migrations, base_migrations).unwrap();
-            if let Some(config) = config {
-                repo.write("parity.toml", config).unwrap();
+fn the_spec_layout_written_out_gives_the_defaults_verdicts_on_every_scenario() {
+    let scenarios = load_scenarios(&testdata().join("scenarios")).unwrap();
+    let spec = testdata().join("configs/spec-layout.toml");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut outcomes = Vec::new();
+    for scenario in &scenarios {
+        let repo = materialize(scenario, &tmp.path().join(&scenario.name)).unwrap();
+        let request = range_request(
+            None,
+            None,
+            Some(scenario.range.base.clone()),
+            Some(scenario.range.head.clone()),
+        );
+        let defaults = report_for(repo.dir(), &request, &Rules::default());
+        let explicit = judge_fixture_with(repo.dir(), &scenario.range, Some(&spec));
+        let name = &scenario.name;
+        match defaults {
+            Ok(report) => {
+                assert_eq!(explicit.exit, report.verdict.exit_code(), "{name}");
+                assert_eq!(decided(explicit.report), decided(Some(report)), "{name}");
             }
-            let base = repo.commit("base").unwrap();
-            repo.branch("pr").unwrap();
-            for (path, text) in files {
-                repo.write(path, text).unwrap();
+            Err(error) => {
+                assert_eq!(explicit.exit, 2, "{name}");
+                let shown = error
+                    .to_string()
+                    .replace(&repo.dir().display().to_string(), REPO_PLACEHOLDER);
+                assert!(explicit.text.contains(&shown), "{name}: {shown}");
             }
-            let head = repo.commit(shape).unwrap();
-            let all = [&["--format", "json", &base, &head], args].concat();
-            decision(&parity_in(repo.dir(), &all, &[]))
-        };
-        let defaults = judge(None, &[]);
-        let flag = judge(None, &["--config", spec_file.to_str().unwrap()]);
-        let at_base = judge(Some(&spec_toml), &[]);
-        assert_eq!(flag, defaults, "{shape}: --config spec-layout.toml");
-        assert_eq!(at_base, defaults, "{shape}: spec-layout.toml at the base");
-        exit_codes.push(defaults.0);
+        }
+        outcomes.push(explicit.outcome);
     }
-    // The shapes cover both verdicts, so the comparison means something.
-    assert!(
-        exit_codes.contains(&Some(0)) && exit_codes.contains(&Some(1)),
-        "{exit_codes:?}"
+    // Every kind of outcome is among them, so the comparison means something.
+    outcomes.sort();
+    outcomes.dedup();
+    assert_eq!(
+        outcomes,
+        vec![
+            Outcome::Pass,
+            Outcome::Fail,
+            Outcome::Skipped,
+            Outcome::Error
+        ]
+    );
+}
+
+#[test]
+fn the_sql_scenario_template_carries_the_documented_config() {
+    assert_eq!(
+        testdata_text("scenarios/sql-project/parity.toml"),
+        testdata_text("configs/sqlite-postgres.toml")
     );
 }
