@@ -16,8 +16,8 @@ use toml::Spanned;
 use crate::name_status::Status;
 use crate::path_pattern::PathPattern;
 use crate::rules::{
-    CommentSyntax, EntryRule, LineEntry, NewFileRule, Pattern, PatternSet, Rules, WatchedFile,
-    MIGRATIONS, REVISIONS, SCHEMA, SPEC_ENTRY_PATTERN, TABLES,
+    Classifier, CommentSyntax, EntryRule, LineEntry, NewFileRule, Pattern, PatternSet, Rules,
+    WatchedFile, MIGRATIONS, REVISIONS, SCHEMA, SPEC_ENTRY_PATTERN, TABLES,
 };
 
 /// The file the guard looks for at the root of the checked repository.
@@ -50,6 +50,10 @@ pub struct Watch {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub patterns: Vec<Spanned<String>>,
     pub comments: CommentSyntax,
+    /// `python` reads the file at HEAD by Python's lexical structure
+    /// (docstrings and trailing comments never count); `plain` by lines.
+    #[serde(default)]
+    pub classifier: Classifier,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -307,6 +311,7 @@ impl Watch {
             path,
             patterns,
             comments: self.comments,
+            classifier: self.classifier,
         })
     }
 }
@@ -386,6 +391,7 @@ impl Config {
             set: Some(set),
             patterns: Vec::new(),
             comments: CommentSyntax::Hash,
+            classifier: Classifier::Python,
         };
         Config {
             watch: vec![

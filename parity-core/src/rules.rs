@@ -138,12 +138,30 @@ pub fn trim_start(line: &[u8]) -> &[u8] {
     &line[at..]
 }
 
-/// A watched file (or glob of files): its pattern set and its comment syntax.
+/// How the lines of a watched file are told apart before its patterns run;
+/// the names are those of `parity.toml`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Classifier {
+    /// Each added line alone: a comment line (by `comments`) never counts,
+    /// every other line does.
+    #[default]
+    Plain,
+    /// Python's lexical structure, read from the file at HEAD: only code and
+    /// string literals that are not docstrings count; comments (trailing ones
+    /// too) and docstrings never do. A file that cannot be lexed, or whose
+    /// HEAD contents are not given, is judged by `Plain`, with a note.
+    Python,
+}
+
+/// A watched file (or glob of files): its pattern set, its comment syntax and
+/// how its lines are classified.
 #[derive(Clone, Debug)]
 pub struct WatchedFile {
     pub path: PathPattern,
     pub patterns: PatternSet,
     pub comments: CommentSyntax,
+    pub classifier: Classifier,
 }
 
 /// What marks a new migration on the first track.
@@ -257,6 +275,7 @@ impl Default for Rules {
             path: path.into(),
             patterns,
             comments: CommentSyntax::Hash,
+            classifier: Classifier::Python,
         };
         Rules {
             watched: vec![

@@ -145,7 +145,7 @@ fn an_unknown_key_is_named_with_its_table_and_line() {
     );
     assert_error(
         &format!("[[watch]]\npath = \"a.py\"\nset = \"sql\"\ncomments = \"hash\"\npatern = \"x\"\n{ENTRY}{REVISIONS}"),
-        "line 5, column 1: key `watch[0].patern`: unknown field `patern`, expected one of `path`, `glob`, `set`, `patterns`, `comments`",
+        "line 5, column 1: key `watch[0].patern`: unknown field `patern`, expected one of `path`, `glob`, `set`, `patterns`, `comments`, `classifier`",
     );
     assert_error(
         &format!("watch = []\nentries = 1\n{ENTRY}{REVISIONS}"),

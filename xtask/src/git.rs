@@ -10,9 +10,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+use parity_core::{PathBytes, Sources};
 use xshell::{Cmd, Shell};
-
-use parity_core::PathBytes;
 
 use crate::error::{Error, Result};
 
@@ -267,26 +266,6 @@ impl Git {
         }
     }
 
-    /// The contents of files at one commit, in one process: `commit:path`
-    /// requests go to `git cat-file --batch` on standard input. `None` for a
-    /// path that is not a file there. Paths must not hold a newline.
-    pub fn files_at(&self, commit: &str, paths: &[&str]) -> Result<Vec<Option<Vec<u8>>>> {
-        if !is_object_name(commit) {
-            return Err(Error::new(format!(
-                "{commit:?} is not a resolved commit name"
-            )));
-        }
-        let mut input = String::new();
-        for path in paths {
-            input.push_str(&format!("{commit}:{path}\n"));
-        }
-        let out = self.run(
-            self.cmd().args(["cat-file", "--batch"]).stdin(input),
-            "read files at the base of the range",
-        )?;
-        parse_batch(&out, paths.len())
-    }
-
     /// The directory git runs hooks from (`core.hooksPath` honoured).
     pub fn hooks_dir(&self) -> Result<PathBuf> {
         let out = self.run(
@@ -333,6 +312,60 @@ impl Git {
             "diff the watched files",
         )
     }
+
+    /// The contents of `paths` in `commit` (a full object name), read by one
+    /// process whatever their number; a path absent from the commit (or one
+    /// that cannot be asked for on a line) is absent from the result.
+    pub fn contents_at(&self, commit: &str, paths: &[PathBytes]) -> Result<Sources> {
+        let asked: Vec<&PathBytes> = paths
+            .iter()
+            .filter(|p| !p.as_bytes().contains(&b'\n'))
+            .collect();
+        if asked.is_empty() {
+            return Ok(Sources::new());
+        }
+        let mut input = Vec::new();
+        for path in &asked {
+            input.extend_from_slice(commit.as_bytes());
+            input.push(b':');
+            input.extend_from_slice(path.as_bytes());
+            input.push(b'\n');
+        }
+        let out = self.run(
+            self.cmd().args(["cat-file", "--batch"]).stdin(input),
+            "read the watched files at HEAD",
+        )?;
+        parse_batch(&out, &asked)
+    }
+}
+
+/// Reads the answer of `git cat-file --batch` to one request per path:
+/// `<name> <type> <size>\n<contents>\n` for an object, `<request> missing\n`
+/// (or `ambiguous`) for none. Only blobs are kept.
+fn parse_batch(mut out: &[u8], paths: &[&PathBytes]) -> Result<Sources> {
+    let malformed = || Error::new("git cat-file answered in an unexpected format");
+    let mut sources = Sources::new();
+    for path in paths {
+        let end = out.iter().position(|&b| b == b'\n').ok_or_else(malformed)?;
+        let header = String::from_utf8_lossy(&out[..end]).into_owned();
+        out = &out[end + 1..];
+        let fields: Vec<&str> = header.split(' ').collect();
+        if matches!(fields.last(), Some(&"missing" | &"ambiguous")) {
+            continue;
+        }
+        let [_, kind, size] = fields[..] else {
+            return Err(malformed());
+        };
+        let size: usize = size.parse().map_err(|_| malformed())?;
+        if out.len() <= size || out[size] != b'\n' {
+            return Err(malformed());
+        }
+        if kind == "blob" {
+            sources.insert((*path).clone(), &out[..size]);
+        }
+        out = &out[size + 1..];
+    }
+    Ok(sources)
 }
 
 /// Bytes as an argument: exact on Unix, where paths are bytes.
@@ -345,37 +378,6 @@ fn os_string(bytes: Vec<u8>) -> std::ffi::OsString {
 #[cfg(not(unix))]
 fn os_string(bytes: Vec<u8>) -> std::ffi::OsString {
     String::from_utf8_lossy(&bytes).into_owned().into()
-}
-
-/// Splits `git cat-file --batch` output into one blob (or `None` for a
-/// missing object) per request, in order.
-fn parse_batch(mut out: &[u8], requests: usize) -> Result<Vec<Option<Vec<u8>>>> {
-    let malformed = || Error::new("git cat-file answered in an unexpected format");
-    let mut blobs = Vec::with_capacity(requests);
-    for _ in 0..requests {
-        let end = out.iter().position(|&b| b == b'\n').ok_or_else(malformed)?;
-        let header = String::from_utf8_lossy(&out[..end]).into_owned();
-        out = &out[end + 1..];
-        let fields: Vec<&str> = header.split(' ').collect();
-        match fields[..] {
-            [_, "blob", size] => {
-                let size: usize = size.parse().map_err(|_| malformed())?;
-                // The contents, then one newline.
-                let blob = out.get(..size).ok_or_else(malformed)?.to_vec();
-                out = out.get(size + 1..).ok_or_else(malformed)?;
-                blobs.push(Some(blob));
-            }
-            [.., "missing"] | [.., "ambiguous"] => blobs.push(None),
-            // A tree or a submodule at the path: not a file to read.
-            [_, _, size] => {
-                let size: usize = size.parse().map_err(|_| malformed())?;
-                out = out.get(size + 1..).ok_or_else(malformed)?;
-                blobs.push(None);
-            }
-            _ => return Err(malformed()),
-        }
-    }
-    Ok(blobs)
 }
 
 /// A full hexadecimal object name (SHA-1 or SHA-256).
@@ -403,14 +405,43 @@ mod tests {
     }
 
     #[test]
-    fn batch_output_gives_each_blob_or_none() {
-        let out = b"aaaa blob 5\nab\ncd\nparity.toml missing\nbbbb blob 0\n\ncccc tree 3\nxyz\n";
-        assert_eq!(
-            parse_batch(out, 4).unwrap(),
-            vec![Some(b"ab\ncd".to_vec()), None, Some(Vec::new()), None]
-        );
-        assert!(parse_batch(b"aaaa blob 9\nshort\n", 1).is_err());
-        assert!(parse_batch(b"", 1).is_err());
+    fn batch_answers_keep_blobs_and_skip_missing_paths() {
+        let paths: Vec<PathBytes> = ["a.py", "gone.py", "dir", "b c.py"]
+            .into_iter()
+            .map(PathBytes::from)
+            .collect();
+        let asked: Vec<&PathBytes> = paths.iter().collect();
+        let sha = "1".repeat(40);
+        let out = [
+            format!("{sha} blob 4\nx\ny\n\n").as_bytes(),
+            format!("{sha}:gone.py missing\n").as_bytes(),
+            format!("{sha} tree 0\n\n").as_bytes(),
+            // A blob that is not UTF-8: the size counts bytes.
+            format!("{sha} blob 3\n").as_bytes(),
+            b"\r\n\xff\n",
+        ]
+        .concat();
+        let sources = parse_batch(&out, &asked).unwrap();
+        assert_eq!(sources.get(b"a.py"), Some(&b"x\ny\n"[..]));
+        assert_eq!(sources.get(b"gone.py"), None);
+        assert_eq!(sources.get(b"dir"), None);
+        assert_eq!(sources.get(b"b c.py"), Some(&b"\r\n\xff"[..]));
+        assert_eq!(sources.len(), 2);
+    }
+
+    #[test]
+    fn a_truncated_batch_answer_is_an_error() {
+        let paths = [PathBytes::from("a.py")];
+        let asked: Vec<&PathBytes> = paths.iter().collect();
+        let sha = "1".repeat(40);
+        for out in [
+            format!("{sha} blob 10\nshort\n"),
+            format!("{sha} blob 5\n"),
+            "garbage".to_string(),
+            format!("{sha} blob x\n\n"),
+        ] {
+            assert!(parse_batch(out.as_bytes(), &asked).is_err(), "{out:?}");
+        }
     }
 
     #[test]

@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use parity_core::config::{self, Config, CONFIG_FILE};
 use parity_core::report::{github, render_json, render_text, sarif, Colour, RangeInfo};
-use parity_core::{parse_name_status, parse_patch, Change, NameStatus, Report, Rules};
+use parity_core::{
+    check_with_sources, parse_name_status, parse_patch, Change, NameStatus, PathBytes, Report,
+    Rules,
+};
 
 use crate::error::{Error, Result};
 use crate::git::{is_null_object_name, Git, ResolvedRange};
@@ -129,7 +132,9 @@ fn judge_range(
             .map_err(|e| Error::new(format!("cannot read git's diff: {e}")))?,
         statuses,
     };
-    let mut report = parity_core::check(&change, rules);
+    // Only watched files that gained lines are read, all by one process.
+    let sources = git.contents_at(&range.head, &change.sources_wanted(rules))?;
+    let mut report = check_with_sources(&change, rules, &sources);
     report.range = Some(RangeInfo {
         base: range.base.clone(),
         head: range.head.clone(),
@@ -184,11 +189,11 @@ impl RulesInForce {
     /// The rules of `parity.toml` at `commit`, or the defaults without one.
     /// Read from the base side, so that a pull request cannot weaken its own check.
     pub fn at_commit(git: &Git, commit: &str, side: &str) -> Result<RulesInForce> {
-        let mut files = git.files_at(commit, &[CONFIG_FILE])?;
-        match files.pop().flatten() {
+        let files = git.contents_at(commit, &[PathBytes::from(CONFIG_FILE)])?;
+        match files.get(CONFIG_FILE.as_bytes()) {
             None => Ok(RulesInForce::defaults()),
             Some(text) => {
-                RulesInForce::parse(&text, format!("{CONFIG_FILE} at {side} {}", short(commit)))
+                RulesInForce::parse(text, format!("{CONFIG_FILE} at {side} {}", short(commit)))
             }
         }
     }

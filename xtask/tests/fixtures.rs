@@ -128,7 +128,7 @@ fn tiny_suite(dir: &Path, verdict: &str, exit: i32) {
          [[commit]]\nmessage = \"x\"\n\n\
          [[commit.edit]]\npath = \"src/backend/db/migrations.py\"\n\
          after = \"MIGRATIONS = [\\n\"\n\
-         text = \"    ('x', _migrate_x),  # CREATE TABLE x\\n\"\n"
+         text = \"    ('x', _migrate_x), 'CREATE TABLE x',\\n\"\n"
     );
     std::fs::write(dir.join(format!("tiny{SCENARIO_SUFFIX}")), scenario).unwrap();
 }
