@@ -12,6 +12,7 @@
 
 pub mod check;
 pub mod diff;
+pub mod log;
 pub mod name_status;
 pub mod path;
 pub mod report;
