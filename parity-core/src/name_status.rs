@@ -106,7 +106,10 @@ impl NameStatusReader {
     pub fn field(&mut self, field: &[u8]) -> Result<Option<NameStatus>, NameStatusError> {
         let index = self.field;
         self.field += 1;
-        let error = |problem: String| NameStatusError { field: index, problem };
+        let error = |problem: String| NameStatusError {
+            field: index,
+            problem,
+        };
         let Some((status, from, status_field)) = self.pending.take() else {
             let (&letter, score) = field
                 .split_first()

@@ -4,8 +4,10 @@
 pub mod ci;
 pub mod error;
 pub mod git;
+pub mod history;
 pub mod parity;
 pub mod repo;
+pub mod scan;
 
 use std::process::ExitCode;
 
@@ -27,6 +29,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the guard on a range (what CI runs).
     Parity(parity::ParityArgs),
+    /// Audit a history: every commit judged against its first parent.
+    Scan(scan::ScanArgs),
     /// Run what CI runs: fmt, clippy, every test.
     Ci,
 }
@@ -36,6 +40,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Parity(args) => parity::run(args),
+        Command::Scan(args) => scan::run(args),
         Command::Ci => ci::run().map(|()| 0),
     };
     match result {
