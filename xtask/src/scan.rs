@@ -7,16 +7,18 @@
 //! stream (every commit, with the patch of the watched files) drives, and the
 //! added-files stream (only commits that add files) is consumed whenever its
 //! next commit is the one being judged. Each commit's patch is streamed
-//! through a fresh `PatchParser` into a fresh `Checker`, so memory depends on
-//! the largest commit, never on the length of the history.
+//! through a fresh `PatchParser`, collected as the commit's `Change`, and
+//! judged by the same core call as `parity`; memory depends on the largest
+//! commit, never on the length of the history.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
+use parity_core::diff::FileCollector;
 use parity_core::log::{commit_header, AddedFiles, AddedFilesReader, CommitHeader};
 use parity_core::report::RangeInfo;
-use parity_core::{Checker, NameStatus, PatchParser, Report, Rules, Verdict};
+use parity_core::{Change, NameStatus, PatchParser, Report, Rules, Verdict};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -201,9 +203,11 @@ fn resolve_walk(
     for result in resolved {
         match result {
             Ok(sha) => shas.push(sha),
-            Err(name) => return Err(Error::new(format!(
+            Err(name) => {
+                return Err(Error::new(format!(
                 "the range's {name:?} does not name a commit: pass an existing branch, tag or SHA"
-            ))),
+            )))
+            }
         }
     }
     let tip = shas.remove(0);
@@ -254,7 +258,7 @@ struct CommitInProgress<'r> {
     rules: &'r Rules,
     header: CommitHeader,
     parser: PatchParser,
-    checker: Checker<'r>,
+    files: FileCollector,
 }
 
 impl<'r> CommitInProgress<'r> {
@@ -263,13 +267,13 @@ impl<'r> CommitInProgress<'r> {
             rules,
             header,
             parser: PatchParser::new(),
-            checker: Checker::new(rules),
+            files: FileCollector::default(),
         }
     }
 
     fn line(&mut self, line: &[u8]) -> Result<()> {
         self.parser
-            .line(line, &mut self.checker)
+            .line(line, &mut self.files)
             .map_err(|e| self.unreadable(e))
     }
 
@@ -286,9 +290,9 @@ impl<'r> CommitInProgress<'r> {
             rules,
             header,
             parser,
-            mut checker,
+            mut files,
         } = self;
-        if let Err(e) = parser.finish(&mut checker) {
+        if let Err(e) = parser.finish(&mut files) {
             return Err(Error::new(format!(
                 "cannot read git's diff of commit {}: {e}",
                 header.sha
@@ -301,7 +305,11 @@ impl<'r> CommitInProgress<'r> {
                 rules.revisions.dir.clone(),
             ),
             Some(parent) => {
-                let mut report = checker.finish(&statuses);
+                let change = Change {
+                    files: files.into_files(),
+                    statuses,
+                };
+                let mut report = parity_core::check(&change, rules);
                 report.range = Some(RangeInfo {
                     base: parent.to_string(),
                     head: header.sha.clone(),
