@@ -1,6 +1,7 @@
 //! The parity command line. `main.rs` only dispatches; each command lives in
 //! its own module, and `git` is the only module that runs git for the guard.
 
+pub mod bench;
 pub mod ci;
 pub mod error;
 pub mod git;
@@ -31,6 +32,8 @@ pub enum Command {
     Parity(parity::ParityArgs),
     /// Audit a history: every commit judged against its first parent.
     Scan(scan::ScanArgs),
+    /// Measure the core, scan and a single check (release build).
+    Bench(bench::BenchArgs),
     /// Run what CI runs: fmt, clippy, every test.
     Ci,
 }
@@ -41,6 +44,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Parity(args) => parity::run(args),
         Command::Scan(args) => scan::run(args),
+        Command::Bench(args) => bench::run(args),
         Command::Ci => ci::run().map(|()| 0),
     };
     match result {
