@@ -7,13 +7,14 @@
 //! Revisions reach git only as full object names that git itself resolved
 //! from standard input, so no user-supplied value is ever parsed as an option.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Output, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Output, Stdio};
 use std::thread::JoinHandle;
 
 use parity_core::log::{ADDED_LOG_FORMAT, PATCH_LOG_FORMAT};
 use parity_core::name_status::Status;
+use parity_core::{PathBytes, Sources};
 use xshell::{Cmd, Shell};
 
 use crate::error::{Error, Result};
@@ -305,6 +306,132 @@ impl Git {
             "diff the watched files",
         )
     }
+
+    /// The contents of `paths` in `commit` (a full object name), read by one
+    /// process whatever their number; a path absent from the commit (or one
+    /// that cannot be asked for on a line) is absent from the result.
+    pub fn contents_at(&self, commit: &str, paths: &[PathBytes]) -> Result<Sources> {
+        let (asked, input) = batch_requests(commit, paths);
+        if asked.is_empty() {
+            return Ok(Sources::new());
+        }
+        let out = self.run(
+            self.cmd().args(["cat-file", "--batch"]).stdin(input),
+            "read the watched files at HEAD",
+        )?;
+        parse_batch(&out, &asked)
+    }
+}
+
+/// The `commit:path` lines of a `git cat-file --batch` request, and the
+/// paths they ask for (a path with a line break cannot be asked for).
+fn batch_requests<'p>(commit: &str, paths: &'p [PathBytes]) -> (Vec<&'p PathBytes>, Vec<u8>) {
+    let asked: Vec<&PathBytes> = paths
+        .iter()
+        .filter(|p| !p.as_bytes().contains(&b'\n'))
+        .collect();
+    let mut input = Vec::new();
+    for path in &asked {
+        input.extend_from_slice(commit.as_bytes());
+        input.push(b':');
+        input.extend_from_slice(path.as_bytes());
+        input.push(b'\n');
+    }
+    (asked, input)
+}
+
+fn malformed_batch() -> Error {
+    Error::new("git cat-file answered in an unexpected format")
+}
+
+/// One answer's header line (without its line feed): `None` for a missing
+/// (or ambiguous) object, else whether it is a blob and its size in bytes.
+fn batch_header(line: &[u8]) -> Result<Option<(bool, usize)>> {
+    let header = String::from_utf8_lossy(line);
+    let fields: Vec<&str> = header.split(' ').collect();
+    if matches!(fields.last(), Some(&"missing" | &"ambiguous")) {
+        return Ok(None);
+    }
+    let [_, kind, size] = fields[..] else {
+        return Err(malformed_batch());
+    };
+    let size: usize = size.parse().map_err(|_| malformed_batch())?;
+    Ok(Some((kind == "blob", size)))
+}
+
+/// Reads the answer of `git cat-file --batch` to one request per path:
+/// `<name> <type> <size>\n<contents>\n` for an object, `<request> missing\n`
+/// (or `ambiguous`) for none. Only blobs are kept.
+fn parse_batch(mut out: &[u8], paths: &[&PathBytes]) -> Result<Sources> {
+    let mut sources = Sources::new();
+    for path in paths {
+        let end = out
+            .iter()
+            .position(|&b| b == b'\n')
+            .ok_or_else(malformed_batch)?;
+        let header = batch_header(&out[..end])?;
+        out = &out[end + 1..];
+        let Some((is_blob, size)) = header else {
+            continue;
+        };
+        if out.len() <= size || out[size] != b'\n' {
+            return Err(malformed_batch());
+        }
+        if is_blob {
+            sources.insert((*path).clone(), &out[..size]);
+        }
+        out = &out[size + 1..];
+    }
+    Ok(sources)
+}
+
+/// A `git cat-file --batch` kept running for a whole audit: each commit's
+/// requests go in as it is judged, so one process serves every commit.
+pub struct CatFileSession<'g> {
+    stream: GitStream<'g>,
+    requests: ChildStdin,
+    answers: BufReader<ChildStdout>,
+}
+
+impl CatFileSession<'_> {
+    /// The contents of `paths` in `commit` (a full object name), as
+    /// `Git::contents_at` gives them.
+    pub fn contents_at(&mut self, commit: &str, paths: &[PathBytes]) -> Result<Sources> {
+        let (asked, input) = batch_requests(commit, paths);
+        let mut sources = Sources::new();
+        if asked.is_empty() {
+            return Ok(sources);
+        }
+        // A few short lines: they fit the pipe, so writing before reading
+        // cannot block on git's answers.
+        self.requests.write_all(&input)?;
+        self.requests.flush()?;
+        let mut header = Vec::new();
+        for path in asked {
+            header.clear();
+            self.answers.read_until(b'\n', &mut header)?;
+            let line = header.strip_suffix(b"\n").ok_or_else(malformed_batch)?;
+            let Some((is_blob, size)) = batch_header(line)? else {
+                continue;
+            };
+            let mut body = vec![0; size + 1];
+            self.answers.read_exact(&mut body)?;
+            if body.pop() != Some(b'\n') {
+                return Err(malformed_batch());
+            }
+            if is_blob {
+                sources.insert(path.clone(), body);
+            }
+        }
+        Ok(sources)
+    }
+
+    /// Closes the requests and waits for git.
+    pub fn finish(self) -> Result<()> {
+        drop(self.requests);
+        drop(self.answers);
+        self.stream.finish()
+    }
 }
 
 /// The commits a `git log` walks: from `tip`, not into `excluded` or their
@@ -438,9 +565,13 @@ fn literal_pathspec(path: &str) -> String {
 impl Git {
     /// Starts git with its standard output piped, to be read as it comes.
     fn spawn(&self, cmd: Cmd<'_>, what: &'static str) -> Result<GitStream<'_>> {
+        self.spawn_with(cmd, what, Stdio::null())
+    }
+
+    fn spawn_with(&self, cmd: Cmd<'_>, what: &'static str, stdin: Stdio) -> Result<GitStream<'_>> {
         let mut command = std::process::Command::from(cmd);
         command
-            .stdin(Stdio::null())
+            .stdin(stdin)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut child = command.spawn().map_err(|e| {
@@ -462,6 +593,22 @@ impl Git {
             child,
             stdout,
             stderr,
+        })
+    }
+
+    /// A `git cat-file --batch` that answers requests as they come.
+    pub fn cat_file_session(&self) -> Result<CatFileSession<'_>> {
+        let mut stream = self.spawn_with(
+            self.cmd().args(["cat-file", "--batch"]),
+            "read the watched files at a commit",
+            Stdio::piped(),
+        )?;
+        let requests = stream.child.stdin.take().expect("stdin is piped");
+        let answers = BufReader::new(stream.stdout.take().expect("stdout is piped"));
+        Ok(CatFileSession {
+            stream,
+            requests,
+            answers,
         })
     }
 
@@ -593,6 +740,46 @@ mod tests {
         assert!(validate_revision("BASE", "a\nb").is_err());
         assert!(validate_revision("BASE", "origin/dev").is_ok());
         assert!(validate_revision("BASE", "HEAD~2").is_ok());
+    }
+
+    #[test]
+    fn batch_answers_keep_blobs_and_skip_missing_paths() {
+        let paths: Vec<PathBytes> = ["a.py", "gone.py", "dir", "b c.py"]
+            .into_iter()
+            .map(PathBytes::from)
+            .collect();
+        let asked: Vec<&PathBytes> = paths.iter().collect();
+        let sha = "1".repeat(40);
+        let out = [
+            format!("{sha} blob 4\nx\ny\n\n").as_bytes(),
+            format!("{sha}:gone.py missing\n").as_bytes(),
+            format!("{sha} tree 0\n\n").as_bytes(),
+            // A blob that is not UTF-8: the size counts bytes.
+            format!("{sha} blob 3\n").as_bytes(),
+            b"\r\n\xff\n",
+        ]
+        .concat();
+        let sources = parse_batch(&out, &asked).unwrap();
+        assert_eq!(sources.get(b"a.py"), Some(&b"x\ny\n"[..]));
+        assert_eq!(sources.get(b"gone.py"), None);
+        assert_eq!(sources.get(b"dir"), None);
+        assert_eq!(sources.get(b"b c.py"), Some(&b"\r\n\xff"[..]));
+        assert_eq!(sources.len(), 2);
+    }
+
+    #[test]
+    fn a_truncated_batch_answer_is_an_error() {
+        let paths = [PathBytes::from("a.py")];
+        let asked: Vec<&PathBytes> = paths.iter().collect();
+        let sha = "1".repeat(40);
+        for out in [
+            format!("{sha} blob 10\nshort\n"),
+            format!("{sha} blob 5\n"),
+            "garbage".to_string(),
+            format!("{sha} blob x\n\n"),
+        ] {
+            assert!(parse_batch(out.as_bytes(), &asked).is_err(), "{out:?}");
+        }
     }
 
     #[test]

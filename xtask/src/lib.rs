@@ -3,7 +3,9 @@
 
 pub mod bench;
 pub mod ci;
+pub mod demo;
 pub mod error;
+pub mod fixtures;
 pub mod git;
 pub mod history;
 pub mod parity;
@@ -34,8 +36,20 @@ pub enum Command {
     Scan(scan::ScanArgs),
     /// Measure the core, scan and a single check (release build).
     Bench(bench::BenchArgs),
-    /// Run what CI runs: fmt, clippy, every test.
+    /// Run what CI runs: fmt, clippy, every test, the fixtures.
     Ci,
+    /// Build every scenario as a git repository and compare the guard's verdicts.
+    Fixtures(fixtures::FixturesArgs),
+    /// The guard on the bundled scenarios, with one failing report in full.
+    Demo(demo::DemoArgs),
+}
+
+/// The exit code of an error (bad input, git failure), as in SPEC.md's table.
+pub const ERROR_EXIT_CODE: u8 = 2;
+
+/// An error as printed on stderr: one line.
+pub fn error_line(error: &error::Error) -> String {
+    format!("parity: error: {error}\n")
 }
 
 /// Parses the command line, runs the command, maps errors to exit code 2.
@@ -46,12 +60,14 @@ pub fn main() -> ExitCode {
         Command::Scan(args) => scan::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Ci => ci::run().map(|()| 0),
+        Command::Fixtures(args) => fixtures::run(args),
+        Command::Demo(args) => demo::run(args),
     };
     match result {
-        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(2)),
+        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(ERROR_EXIT_CODE)),
         Err(error) => {
-            eprintln!("parity: error: {error}");
-            ExitCode::from(2)
+            eprint!("{}", error_line(&error));
+            ExitCode::from(ERROR_EXIT_CODE)
         }
     }
 }

@@ -8,8 +8,10 @@
 //! added-files stream (only commits that add files) is consumed whenever its
 //! next commit is the one being judged. Each commit's patch is streamed
 //! through a fresh `PatchParser`, collected as the commit's `Change`, and
-//! judged by the same core call as `parity`; memory depends on the largest
-//! commit, never on the length of the history.
+//! judged by the same core calls as `parity` (with the HEAD contents of the
+//! watched files it wants, from one `git cat-file --batch` kept open for the
+//! whole audit); memory depends on the largest commit, never on the length
+//! of the history.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -18,11 +20,13 @@ use clap::{Args, ValueEnum};
 use parity_core::diff::FileCollector;
 use parity_core::log::{commit_header, AddedFiles, AddedFilesReader, CommitHeader};
 use parity_core::report::RangeInfo;
-use parity_core::{Change, NameStatus, PatchParser, Report, Rules, Verdict};
+use parity_core::{
+    check_with_sources, Change, NameStatus, PatchParser, Report, Rules, Sources, Verdict,
+};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::git::{validate_revision, Git, GitStream, LogWalk, Records};
+use crate::git::{validate_revision, CatFileSession, Git, GitStream, LogWalk, Records};
 
 #[derive(Args, Debug)]
 #[command(
@@ -144,13 +148,17 @@ pub fn scan(
         false => Some(git.log_added_files(&walk, &rules.revisions.statuses)?),
     };
     let mut added_records = AddedStream::new(added.as_mut());
+    let mut contents = Contents {
+        git: &git,
+        session: None,
+    };
     let mut lines = patches.records(b'\n');
     let mut current: Option<CommitInProgress> = None;
     while let Some(line) = lines.next_record()? {
         if let Some(header) = commit_header(line) {
             let header = header.map_err(|e| Error::new(format!("cannot read git's log: {e}")))?;
             if let Some(done) = current.take() {
-                let judged = done.judge(&mut added_records)?;
+                let judged = done.judge(&mut added_records, &mut contents)?;
                 summary.count(&judged.report);
                 each(&judged)?;
             }
@@ -165,7 +173,7 @@ pub fn scan(
         commit.line(line)?;
     }
     if let Some(done) = current.take() {
-        let judged = done.judge(&mut added_records)?;
+        let judged = done.judge(&mut added_records, &mut contents)?;
         summary.count(&judged.report);
         each(&judged)?;
     }
@@ -174,6 +182,9 @@ pub fn scan(
     patches.finish()?;
     if let Some(added) = added {
         added.finish()?;
+    }
+    if let Some(session) = contents.session {
+        session.finish()?;
     }
     Ok(summary)
 }
@@ -285,7 +296,7 @@ impl<'r> CommitInProgress<'r> {
     }
 
     /// Ends the commit's patch and decides, with its added files.
-    fn judge(self, added: &mut AddedStream) -> Result<JudgedCommit> {
+    fn judge(self, added: &mut AddedStream, contents: &mut Contents) -> Result<JudgedCommit> {
         let CommitInProgress {
             rules,
             header,
@@ -309,7 +320,9 @@ impl<'r> CommitInProgress<'r> {
                     files: files.into_files(),
                     statuses,
                 };
-                let mut report = parity_core::check(&change, rules);
+                // What `parity::judge` does with the range's HEAD.
+                let sources = contents.at(&header.sha, &change.sources_wanted(rules))?;
+                let mut report = check_with_sources(&change, rules, &sources);
                 report.range = Some(RangeInfo {
                     base: parent.to_string(),
                     head: header.sha.clone(),
@@ -322,6 +335,26 @@ impl<'r> CommitInProgress<'r> {
             commit: header,
             report,
         })
+    }
+}
+
+/// The watched files' contents at each commit, from one `git cat-file
+/// --batch` started when a commit first needs it.
+struct Contents<'g> {
+    git: &'g Git,
+    session: Option<CatFileSession<'g>>,
+}
+
+impl Contents<'_> {
+    fn at(&mut self, sha: &str, paths: &[parity_core::PathBytes]) -> Result<Sources> {
+        if paths.is_empty() {
+            return Ok(Sources::new());
+        }
+        let session = match &mut self.session {
+            Some(session) => session,
+            None => self.session.insert(self.git.cat_file_session()?),
+        };
+        session.contents_at(sha, paths)
     }
 }
 

@@ -384,7 +384,8 @@ fn the_number_of_git_processes_does_not_grow_with_the_history() {
     };
     let small = runs(5, &[]);
     assert_eq!(runs(120, &[]), small);
-    assert!(small <= 4, "{small} git processes");
+    // is-shallow, resolve, two logs, one cat-file.
+    assert!(small <= 5, "{small} git processes");
     assert_eq!(
         runs(120, &["--since-revisions"]),
         runs(5, &["--since-revisions"])
