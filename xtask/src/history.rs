@@ -7,6 +7,7 @@
 //! Used by the scan guarantee test and by `cargo xtask bench`. Deterministic:
 //! the same seed and length give the same stream, hence the same SHAs.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 use parity_core::rules::{MIGRATIONS, REVISIONS, SCHEMA, TABLES};
@@ -316,10 +317,12 @@ enum Op {
     Rename(String, String),
 }
 
-/// Writes a fast-import stream, tracking marks and the clock.
+/// Writes a fast-import stream, tracking marks, the clock, and each
+/// branch's files so that a commit writes only the files it changes.
 struct Importer<'w> {
     out: &'w mut dyn Write,
     mark: u64,
+    trees: HashMap<String, HashMap<String, String>>,
 }
 
 impl Importer<'_> {
@@ -333,6 +336,12 @@ impl Importer<'_> {
     ) -> io::Result<u64> {
         self.mark += 1;
         let time = EPOCH + 60 * self.mark;
+        // Every branch starts from main.
+        if !self.trees.contains_key(branch) {
+            let main = self.trees.get("main").cloned().unwrap_or_default();
+            self.trees.insert(branch.to_string(), main);
+        }
+        let tree = self.trees.get_mut(branch).expect("inserted above");
         let out = &mut *self.out;
         writeln!(out, "commit refs/heads/{branch}")?;
         writeln!(out, "mark :{}", self.mark)?;
@@ -348,10 +357,19 @@ impl Importer<'_> {
         for op in ops {
             match op {
                 Op::Write(path, text) => {
+                    if tree.get(path) == Some(text) {
+                        continue;
+                    }
                     writeln!(out, "M 100644 inline {path}")?;
                     writeln!(out, "data {}\n{text}", text.len())?;
+                    tree.insert(path.clone(), text.clone());
                 }
-                Op::Rename(from, to) => writeln!(out, "R \"{from}\" \"{to}\"")?,
+                Op::Rename(from, to) => {
+                    writeln!(out, "R \"{from}\" \"{to}\"")?;
+                    if let Some(text) = tree.remove(from) {
+                        tree.insert(to.clone(), text);
+                    }
+                }
             }
         }
         writeln!(out)?;
@@ -364,7 +382,11 @@ impl Importer<'_> {
 pub fn write_history(plan: HistoryPlan, out: &mut dyn Write) -> io::Result<Vec<GeneratedCommit>> {
     let mut rng = Rng(plan.seed);
     let mut project = Project::new();
-    let mut importer = Importer { out, mark: 0 };
+    let mut importer = Importer {
+        out,
+        mark: 0,
+        trees: HashMap::new(),
+    };
     let mut commits = Vec::new();
     let watched = |p: &Project| {
         vec![

@@ -78,6 +78,8 @@ pub struct ScanOptions {
 pub struct JudgedCommit {
     pub commit: CommitHeader,
     pub report: Report,
+    /// The watched files whose contents at this commit were read.
+    pub read_at_commit: Vec<parity_core::PathBytes>,
 }
 
 /// Counts over the audit, and remarks on how it was made.
@@ -310,6 +312,7 @@ impl<'r> CommitInProgress<'r> {
             )));
         }
         let statuses = added.statuses_of(&header.sha)?;
+        let mut read_at_commit = Vec::new();
         let report = match header.first_parent() {
             None => Report::skipped(
                 "the commit has no parent to compare with (a root commit, or a shallow clone's boundary)",
@@ -321,7 +324,8 @@ impl<'r> CommitInProgress<'r> {
                     statuses,
                 };
                 // What `parity::judge` does with the range's HEAD.
-                let sources = contents.at(&header.sha, &change.sources_wanted(rules))?;
+                read_at_commit = change.sources_wanted(rules);
+                let sources = contents.at(&header.sha, &read_at_commit)?;
                 let mut report = check_with_sources(&change, rules, &sources);
                 report.range = Some(RangeInfo {
                     base: parent.to_string(),
@@ -334,6 +338,7 @@ impl<'r> CommitInProgress<'r> {
         Ok(JudgedCommit {
             commit: header,
             report,
+            read_at_commit,
         })
     }
 }
