@@ -16,6 +16,7 @@ pub mod name_status;
 pub mod path;
 pub mod report;
 pub mod rules;
+pub mod schema;
 
 pub use check::{check, Change, Checker};
 pub use diff::{parse_patch, FileHeader, FileKind, FilePatch, PatchParser, PatchVisitor};
