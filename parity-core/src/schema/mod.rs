@@ -6,6 +6,7 @@
 //! `Fact`s that can be compared as sets.
 
 pub mod sql;
+pub mod suggest;
 
 use std::collections::BTreeSet;
 use std::fmt;
