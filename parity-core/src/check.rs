@@ -2,12 +2,18 @@
 //!
 //! `Checker` does the work as a `PatchVisitor`, so a diff of any size can be
 //! streamed through it; `check` is the same over a `Change` held in memory.
+//! Given the HEAD contents of the watched files (`Sources`), each file is read
+//! by its `Classifier`; without them, every file is read by the plain rules.
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use crate::classify::PythonFile;
 use crate::diff::{FileHeader, FilePatch, PatchVisitor};
 use crate::name_status::NameStatus;
 use crate::path::PathBytes;
 use crate::report::{Entry, Evidence, Reason, Report, Revision};
-use crate::rules::Rules;
+use crate::rules::{Classifier, Rules};
 
 /// What the range changed: the patch of the watched files and the
 /// name-status list of every file.
@@ -17,9 +23,76 @@ pub struct Change {
     pub statuses: Vec<NameStatus>,
 }
 
-/// Judges a change held in memory.
+impl Change {
+    /// The HEAD paths whose contents the check wants: watched files with a
+    /// lexical classifier that gained lines (no other file is ever read).
+    pub fn sources_wanted(&self, rules: &Rules) -> Vec<PathBytes> {
+        self.files
+            .iter()
+            .filter(|file| !file.added.is_empty())
+            .filter_map(|file| file.header.new_path.as_ref())
+            .filter(|path| {
+                rules
+                    .watched_file(path.as_bytes())
+                    .is_some_and(|w| w.classifier != Classifier::Plain)
+            })
+            .cloned()
+            .collect()
+    }
+}
+
+/// The contents of files at HEAD, by path.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Sources {
+    files: BTreeMap<Vec<u8>, Vec<u8>>,
+}
+
+impl Sources {
+    pub fn new() -> Sources {
+        Sources::default()
+    }
+
+    pub fn insert(&mut self, path: impl Into<PathBytes>, contents: impl Into<Vec<u8>>) {
+        self.files
+            .insert(path.into().as_bytes().to_vec(), contents.into());
+    }
+
+    pub fn get(&self, path: &[u8]) -> Option<&[u8]> {
+        self.files.get(path).map(Vec::as_slice)
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+impl<P: Into<PathBytes>, C: Into<Vec<u8>>> FromIterator<(P, C)> for Sources {
+    fn from_iter<I: IntoIterator<Item = (P, C)>>(iter: I) -> Sources {
+        let mut sources = Sources::new();
+        for (path, contents) in iter {
+            sources.insert(path, contents);
+        }
+        sources
+    }
+}
+
+/// Judges a change held in memory by the plain line rules alone: without
+/// HEAD contents no file is classified (see `check_with_sources`).
 pub fn check(change: &Change, rules: &Rules) -> Report {
-    let mut checker = Checker::new(rules);
+    feed(Checker::new(rules), change)
+}
+
+/// Judges a change held in memory, reading each watched file's HEAD
+/// contents from `sources` as its classifier says.
+pub fn check_with_sources(change: &Change, rules: &Rules, sources: &Sources) -> Report {
+    feed(Checker::with_sources(rules, sources), change)
+}
+
+fn feed(mut checker: Checker<'_>, change: &Change) -> Report {
     for file in &change.files {
         checker.file(&file.header);
         for line in &file.added {
@@ -37,18 +110,46 @@ pub struct Checker<'r> {
     /// `None` if only the entry rule looks at it) and its path.
     current: Option<(Option<usize>, PathBytes)>,
     current_is_entry_file: bool,
+    /// How the current file's lines are read.
+    lexical: Lexical<'r>,
+    sources: Option<&'r Sources>,
     entries: Vec<Entry>,
     evidence: Vec<Evidence>,
+    notes: Vec<String>,
+}
+
+/// How the current file's added lines are read.
+#[derive(Debug)]
+enum Lexical<'r> {
+    /// One at a time, by the file's comment syntax.
+    Plain,
+    /// By Python's lexical structure, once the file is lexed: at its first
+    /// added line, so that a file without one costs nothing.
+    Unlexed,
+    Python(PythonFile<'r>),
 }
 
 impl<'r> Checker<'r> {
+    /// A checker that reads every file by the plain line rules.
     pub fn new(rules: &'r Rules) -> Self {
         Checker {
             rules,
             current: None,
             current_is_entry_file: false,
+            lexical: Lexical::Plain,
+            sources: None,
             entries: Vec::new(),
             evidence: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// A checker that reads each watched file's HEAD contents from
+    /// `sources` as its classifier says.
+    pub fn with_sources(rules: &'r Rules, sources: &'r Sources) -> Self {
+        Checker {
+            sources: Some(sources),
+            ..Checker::new(rules)
         }
     }
 
@@ -70,13 +171,65 @@ impl<'r> Checker<'r> {
         } else {
             Reason::MissingRevision
         };
-        Report::new(
+        let mut report = Report::new(
             reason,
             self.entries,
             self.evidence,
             revisions,
             self.rules.revisions.dir.clone(),
-        )
+        );
+        report.notes = self.notes;
+        report
+    }
+
+    /// The bytes of an added line that the rules may read: the line with its
+    /// comments and docstrings blanked, or `None` if it is a comment line.
+    fn readable<'t>(&mut self, number: u32, text: &'t [u8]) -> Option<Cow<'t, [u8]>>
+    where
+        'r: 't,
+    {
+        let Some((watched, path)) = &self.current else {
+            return None;
+        };
+        let watched = watched.map(|i| &self.rules.watched[i]);
+        if let Lexical::Unlexed = self.lexical {
+            self.lexical = match self.sources.and_then(|s| s.get(path.as_bytes())) {
+                None => {
+                    let note = format!(
+                        "{path} was not available at HEAD, so the plain line rules judged it"
+                    );
+                    self.notes.push(note);
+                    Lexical::Plain
+                }
+                Some(source) => match PythonFile::lex(source) {
+                    Ok(file) => Lexical::Python(file),
+                    Err(error) => {
+                        let note = format!(
+                            "{path} could not be lexed as Python ({error}), \
+                             so the plain line rules judged it"
+                        );
+                        self.notes.push(note);
+                        Lexical::Plain
+                    }
+                },
+            };
+        }
+        if let Lexical::Python(file) = &self.lexical {
+            if file.line_text(number) == Some(text) {
+                return file.masked_line(number);
+            }
+            // Not the file the diff was made from: trust the diff alone.
+            let note = format!(
+                "line {number} of {path} in the diff differs from the file at HEAD, \
+                 so the plain line rules judged the file from that line on"
+            );
+            self.notes.push(note);
+            self.lexical = Lexical::Plain;
+        }
+        if watched.is_some_and(|w| w.comments.is_comment(text)) {
+            return None;
+        }
+        Some(Cow::Borrowed(text))
     }
 }
 
@@ -84,6 +237,7 @@ impl PatchVisitor for Checker<'_> {
     fn file(&mut self, header: &FileHeader) {
         self.current = None;
         self.current_is_entry_file = false;
+        self.lexical = Lexical::Plain;
         // A deleted file adds nothing; only the HEAD path is judged.
         let Some(path) = &header.new_path else {
             return;
@@ -97,20 +251,24 @@ impl PatchVisitor for Checker<'_> {
         if watched.is_some() || is_entry_file {
             self.current = Some((watched, path.clone()));
             self.current_is_entry_file = is_entry_file;
+            let lexical = watched.map(|i| self.rules.watched[i].classifier);
+            if self.sources.is_some() && lexical == Some(Classifier::Python) {
+                self.lexical = Lexical::Unlexed;
+            }
         }
     }
 
     fn added(&mut self, number: u32, text: &[u8]) {
+        let Some(readable) = self.readable(number, text) else {
+            return;
+        };
         let Some((watched, path)) = &self.current else {
             return;
         };
         let watched = watched.map(|i| &self.rules.watched[i]);
-        if watched.is_some_and(|w| w.comments.is_comment(text)) {
-            return;
-        }
         let shown = || String::from_utf8_lossy(text).into_owned();
         if self.current_is_entry_file {
-            if let Some(name) = self.rules.entry.name_in(text) {
+            if let Some(name) = self.rules.entry.name_in(&readable) {
                 self.entries.push(Entry {
                     path: path.clone(),
                     line: number,
@@ -120,7 +278,7 @@ impl PatchVisitor for Checker<'_> {
             }
         }
         if let Some(file) = watched {
-            if let Some(pattern) = file.patterns.first_match(text) {
+            if let Some(pattern) = file.patterns.first_match(&readable) {
                 self.evidence.push(Evidence {
                     path: path.clone(),
                     line: number,

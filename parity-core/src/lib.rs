@@ -6,11 +6,13 @@
 //! ```text
 //! diff / name_status   bytes -> FilePatch / NameStatus
 //! rules                Rules (the spec's defaults, or another layout)
-//! check                (Change, &Rules) -> Report
+//! classify             bytes of a Python file -> tokens, class of each line
+//! check                (Change, &Rules, &Sources) -> Report
 //! report               Report -> text | json
 //! ```
 
 pub mod check;
+pub mod classify;
 pub mod diff;
 pub mod name_status;
 pub mod path;
@@ -18,7 +20,8 @@ pub mod report;
 pub mod rules;
 pub mod schema;
 
-pub use check::{check, Change, Checker};
+pub use check::{check, check_with_sources, Change, Checker, Sources};
+pub use classify::{LexError, LineClass, PythonFile, Token, TokenKind};
 pub use diff::{parse_patch, FileHeader, FileKind, FilePatch, PatchParser, PatchVisitor};
 pub use name_status::{parse_name_status, NameStatus, Status};
 pub use path::PathBytes;

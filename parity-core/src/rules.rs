@@ -144,12 +144,27 @@ pub fn trim_start(line: &[u8]) -> &[u8] {
     &line[at..]
 }
 
-/// A watched file: its path, its pattern set and its comment syntax.
+/// How the lines of a watched file are told apart before its patterns run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Classifier {
+    /// Each added line alone: a comment line (by `comments`) never counts,
+    /// every other line does.
+    Plain,
+    /// Python's lexical structure, read from the file at HEAD: only code and
+    /// string literals that are not docstrings count; comments (trailing ones
+    /// too) and docstrings never do. A file that cannot be lexed, or whose
+    /// HEAD contents are not given, is judged by `Plain`, with a note.
+    Python,
+}
+
+/// A watched file: its path, its pattern set, its comment syntax and how its
+/// lines are classified.
 #[derive(Clone, Debug)]
 pub struct WatchedFile {
     pub path: String,
     pub patterns: PatternSet,
     pub comments: CommentSyntax,
+    pub classifier: Classifier,
 }
 
 /// What marks a new migration on the first track.
@@ -239,6 +254,7 @@ impl Default for Rules {
             path: path.into(),
             patterns,
             comments: CommentSyntax::Hash,
+            classifier: Classifier::Python,
         };
         Rules {
             watched: vec![

@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+use parity_core::{PathBytes, Sources};
 use xshell::{Cmd, Shell};
 
 use crate::error::{Error, Result};
@@ -292,6 +293,60 @@ impl Git {
             "diff the watched files",
         )
     }
+
+    /// The contents of `paths` in `commit` (a full object name), read by one
+    /// process whatever their number; a path absent from the commit (or one
+    /// that cannot be asked for on a line) is absent from the result.
+    pub fn contents_at(&self, commit: &str, paths: &[PathBytes]) -> Result<Sources> {
+        let asked: Vec<&PathBytes> = paths
+            .iter()
+            .filter(|p| !p.as_bytes().contains(&b'\n'))
+            .collect();
+        if asked.is_empty() {
+            return Ok(Sources::new());
+        }
+        let mut input = Vec::new();
+        for path in &asked {
+            input.extend_from_slice(commit.as_bytes());
+            input.push(b':');
+            input.extend_from_slice(path.as_bytes());
+            input.push(b'\n');
+        }
+        let out = self.run(
+            self.cmd().args(["cat-file", "--batch"]).stdin(input),
+            "read the watched files at HEAD",
+        )?;
+        parse_batch(&out, &asked)
+    }
+}
+
+/// Reads the answer of `git cat-file --batch` to one request per path:
+/// `<name> <type> <size>\n<contents>\n` for an object, `<request> missing\n`
+/// (or `ambiguous`) for none. Only blobs are kept.
+fn parse_batch(mut out: &[u8], paths: &[&PathBytes]) -> Result<Sources> {
+    let malformed = || Error::new("git cat-file answered in an unexpected format");
+    let mut sources = Sources::new();
+    for path in paths {
+        let end = out.iter().position(|&b| b == b'\n').ok_or_else(malformed)?;
+        let header = String::from_utf8_lossy(&out[..end]).into_owned();
+        out = &out[end + 1..];
+        let fields: Vec<&str> = header.split(' ').collect();
+        if matches!(fields.last(), Some(&"missing" | &"ambiguous")) {
+            continue;
+        }
+        let [_, kind, size] = fields[..] else {
+            return Err(malformed());
+        };
+        let size: usize = size.parse().map_err(|_| malformed())?;
+        if out.len() <= size || out[size] != b'\n' {
+            return Err(malformed());
+        }
+        if kind == "blob" {
+            sources.insert((*path).clone(), &out[..size]);
+        }
+        out = &out[size + 1..];
+    }
+    Ok(sources)
 }
 
 /// A full hexadecimal object name (SHA-1 or SHA-256).
@@ -316,6 +371,46 @@ mod tests {
         assert!(validate_revision("BASE", "a\nb").is_err());
         assert!(validate_revision("BASE", "origin/dev").is_ok());
         assert!(validate_revision("BASE", "HEAD~2").is_ok());
+    }
+
+    #[test]
+    fn batch_answers_keep_blobs_and_skip_missing_paths() {
+        let paths: Vec<PathBytes> = ["a.py", "gone.py", "dir", "b c.py"]
+            .into_iter()
+            .map(PathBytes::from)
+            .collect();
+        let asked: Vec<&PathBytes> = paths.iter().collect();
+        let sha = "1".repeat(40);
+        let out = [
+            format!("{sha} blob 4\nx\ny\n\n").as_bytes(),
+            format!("{sha}:gone.py missing\n").as_bytes(),
+            format!("{sha} tree 0\n\n").as_bytes(),
+            // A blob that is not UTF-8: the size counts bytes.
+            format!("{sha} blob 3\n").as_bytes(),
+            b"\r\n\xff\n",
+        ]
+        .concat();
+        let sources = parse_batch(&out, &asked).unwrap();
+        assert_eq!(sources.get(b"a.py"), Some(&b"x\ny\n"[..]));
+        assert_eq!(sources.get(b"gone.py"), None);
+        assert_eq!(sources.get(b"dir"), None);
+        assert_eq!(sources.get(b"b c.py"), Some(&b"\r\n\xff"[..]));
+        assert_eq!(sources.len(), 2);
+    }
+
+    #[test]
+    fn a_truncated_batch_answer_is_an_error() {
+        let paths = [PathBytes::from("a.py")];
+        let asked: Vec<&PathBytes> = paths.iter().collect();
+        let sha = "1".repeat(40);
+        for out in [
+            format!("{sha} blob 10\nshort\n"),
+            format!("{sha} blob 5\n"),
+            "garbage".to_string(),
+            format!("{sha} blob x\n\n"),
+        ] {
+            assert!(parse_batch(out.as_bytes(), &asked).is_err(), "{out:?}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use parity_core::report::{render_json, render_text, Colour, RangeInfo};
-use parity_core::{parse_name_status, parse_patch, Change, Report, Rules};
+use parity_core::{check_with_sources, parse_name_status, parse_patch, Change, Report, Rules};
 
 use crate::error::{Error, Result};
 use crate::git::{is_null_object_name, Git};
@@ -107,7 +107,9 @@ pub fn judge(repo: &Path, base: &str, head: &str, rules: &Rules) -> Result<Repor
         statuses: parse_name_status(&statuses)
             .map_err(|e| Error::new(format!("cannot read git's file list: {e}")))?,
     };
-    let mut report = parity_core::check(&change, rules);
+    // Only watched files that gained lines are read, all by one process.
+    let sources = git.contents_at(&range.head, &change.sources_wanted(rules))?;
+    let mut report = check_with_sources(&change, rules, &sources);
     report.range = Some(RangeInfo {
         base: range.base,
         head: range.head,

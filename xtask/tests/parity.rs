@@ -12,7 +12,7 @@ const SCHEMA: &str = "src/backend/db/schema.py";
 const TABLES: &str = "src/backend/db/tables.py";
 const VERSIONS: &str = "src/backend/migrations/versions";
 
-const BASE_MIGRATIONS: &str = r#"""SQLite migrations, applied in order."""
+const BASE_MIGRATIONS: &str = r#""""SQLite migrations, applied in order."""
 
 
 def _migrate_agents(cursor, conn):
@@ -522,4 +522,60 @@ fn usage_errors_exit_2() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(stdout(&out), "");
+}
+
+/// Keeps only the migrations.py side of `add_column`: a data-only change
+/// unless the migration body itself holds DDL.
+fn only_migrations(p: &Project) {
+    p.repo.write(SCHEMA, BASE_SCHEMA).unwrap();
+    p.repo.write(TABLES, BASE_TABLES).unwrap();
+}
+
+#[test]
+fn docstrings_and_comments_never_count_but_executed_sql_does() {
+    let mut p = Project::new();
+    p.add_column(
+        "    \"\"\"Backfill after ADD COLUMN notes.\n\n    The column came with ALTER TABLE agents.\n    \"\"\"\n    cursor.execute(\"UPDATE agents SET name = '' WHERE name IS NULL\")  # see ALTER TABLE in 0041",
+    );
+    only_migrations(&p);
+    let head = p.commit("backfill");
+    let out = p.check(&head);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("data-only"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("DDL evidence: 0"), "{}", stdout(&out));
+    assert!(!stdout(&out).contains("note:"), "{}", stdout(&out));
+
+    p.add_column(
+        "    \"\"\"Add the notes column.\"\"\"\n    cursor.execute(\"\"\"\n        ALTER TABLE agents ADD COLUMN notes TEXT\n    \"\"\")",
+    );
+    only_migrations(&p);
+    let head = p.commit("the column itself");
+    let out = p.check(&head);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("DDL evidence: 1\n  src/backend/db/migrations.py:11"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn an_unlexable_watched_file_is_judged_by_the_plain_rules_with_a_note() {
+    let mut p = Project::new();
+    p.add_column(
+        "    \"\"\"Backfill after ADD COLUMN notes.\n    cursor.execute(\"UPDATE agents SET name = ''\")",
+    );
+    only_migrations(&p);
+    let head = p.commit("an unterminated docstring");
+    let out = p.check(&head);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(
+            "note: src/backend/db/migrations.py could not be lexed as Python \
+             (an unterminated triple-quoted string starts on line 9), \
+             so the plain line rules judged it"
+        ),
+        "{}",
+        stdout(&out)
+    );
 }

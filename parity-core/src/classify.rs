@@ -1,0 +1,1042 @@
+//! Python's lexical structure over bytes: which bytes of a file are code,
+//! comment, docstring or string literal.
+//!
+//! The check reads a watched Python file at HEAD through this module, so that
+//! `"""Backfill after ADD COLUMN x."""` in a data-only migration is not taken
+//! for DDL, while `cursor.execute("""ALTER TABLE ...""")` still is.
+//!
+//! [`PythonFile::lex`] turns bytes into [`Token`]s (names, numbers, operators,
+//! string literals, comments, line ends), marks the docstrings, and answers
+//! per line: its [`LineClass`], its non-code segments, and a *masked* view in
+//! which comment and docstring bytes are blanked (what the rules may read).
+//!
+//! Conventions:
+//! - Lines are numbered as git numbers them: 1-based, split at `\n`. A `\r`
+//!   just before the `\n` (or at the very end of the file) belongs to the line
+//!   ending; a lone `\r` elsewhere is blank space.
+//! - Bytes need not be UTF-8. Outside strings and comments, bytes from 0x80 up
+//!   are identifier characters, as non-ASCII letters are in Python 3.
+//! - Only an unterminated string (or an absurdly nested f-string) is an
+//!   error; any other odd byte becomes a [`TokenKind::Other`] token, because the
+//!   job is to classify bytes, not to validate Python.
+//! - Brackets left open at the end of the file only stop later statements
+//!   from being found, so no later docstring is recognised: that can make
+//!   a docstring count, never hide code.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::ops::Range;
+
+/// What a token is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenKind {
+    /// An identifier or keyword (`def`, `cursor`, `_migrate_x`).
+    Name,
+    /// A numeric literal (`42`, `0x1f`, `1.5e-3`, `10_000j`).
+    Number,
+    /// An operator or punctuation, brackets included (`(`, `**=`, `->`, `,`).
+    Operator,
+    /// A string or bytes literal, prefix and quotes included; its details are
+    /// in [`Token::string`].
+    String,
+    /// From `#` to the end of the line, the line ending excluded.
+    Comment,
+    /// The end of a logical line: a line break outside brackets that ends a
+    /// statement, or the end of the file after one (then the span is empty).
+    Newline,
+    /// A line break that ends no statement: inside brackets, or after a blank
+    /// or comment-only line. Backslash continuations produce no token at all.
+    LineBreak,
+    /// One byte Python would reject outside a string (`$`, `?`, NUL, a stray
+    /// backslash).
+    Other,
+}
+
+/// A position in the source: 1-based line (as git numbers them) and 0-based
+/// byte column within that line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Pos {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// The prefix letters of a string literal, in any case and order Python
+/// accepts (`r`, `u`, `b`, `f`, `t`, `rb`, `Br`, `fR`, `rt`...).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StringPrefix {
+    /// `r`: backslashes are kept (but still keep a quote from closing).
+    pub raw: bool,
+    /// `b`: a bytes literal.
+    pub bytes: bool,
+    /// `f`: an f-string, with `{...}` replacement fields.
+    pub format: bool,
+    /// `t`: a template string (Python 3.14), lexed like an f-string.
+    pub template: bool,
+}
+
+impl StringPrefix {
+    /// The prefix these letters make, or `None` if Python does not read them
+    /// as one (then they are a name followed by a plain string).
+    pub fn parse(letters: &[u8]) -> Option<StringPrefix> {
+        let mut prefix = StringPrefix::default();
+        let mut unicode = false;
+        if letters.len() > 2 {
+            return None;
+        }
+        for letter in letters {
+            let seen = match letter.to_ascii_lowercase() {
+                b'r' => std::mem::replace(&mut prefix.raw, true),
+                b'b' => std::mem::replace(&mut prefix.bytes, true),
+                b'f' => std::mem::replace(&mut prefix.format, true),
+                b't' => std::mem::replace(&mut prefix.template, true),
+                b'u' => std::mem::replace(&mut unicode, true),
+                _ => return None,
+            };
+            if seen {
+                return None;
+            }
+        }
+        let kinds = [prefix.bytes, prefix.format, prefix.template, unicode]
+            .iter()
+            .filter(|&&k| k)
+            .count();
+        // `u` stands alone; bytes, f- and t-strings exclude each other.
+        if kinds > 1 || (unicode && letters.len() > 1) {
+            return None;
+        }
+        Some(prefix)
+    }
+
+    /// Whether replacement fields (`{expr}`) are parsed inside the literal.
+    pub fn has_fields(self) -> bool {
+        self.format || self.template
+    }
+}
+
+/// The details of a string-literal token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StringLiteral {
+    pub prefix: StringPrefix,
+    /// `b'\''` or `b'"'`.
+    pub quote: u8,
+    /// `'''` or `"""`.
+    pub triple: bool,
+    /// The bytes between the quotes, as offsets into the source.
+    pub body: Range<usize>,
+    /// The literal is (part of) the first statement of a module, class or
+    /// function body, and that statement is nothing but string literals
+    /// (neither bytes nor f-strings): Python stores it as `__doc__`.
+    pub docstring: bool,
+}
+
+/// One token of the source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Token {
+    pub kind: TokenKind,
+    /// Byte offsets into the source.
+    pub span: Range<usize>,
+    pub start: Pos,
+    /// Just past the last byte.
+    pub end: Pos,
+    /// Set for [`TokenKind::String`] only.
+    pub string: Option<StringLiteral>,
+}
+
+impl Token {
+    /// Whether this is the operator or bracket `text`.
+    pub fn is_operator(&self, source: &[u8], text: &str) -> bool {
+        self.kind == TokenKind::Operator && &source[self.span.clone()] == text.as_bytes()
+    }
+
+    fn is_significant(&self) -> bool {
+        !matches!(self.kind, TokenKind::Comment | TokenKind::LineBreak)
+    }
+}
+
+/// Adjacent string literals that Python joins into one (`"a" "b"`, across
+/// line breaks inside brackets and backslash continuations).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StringGroup {
+    /// Indices into [`PythonFile::tokens`] of the literals, in order.
+    pub tokens: Vec<usize>,
+    /// The decoded values joined (see [`PythonFile::string_value`]).
+    pub value: String,
+    pub start: Pos,
+    pub end: Pos,
+    pub docstring: bool,
+}
+
+/// What one byte of the source is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ByteClass {
+    Code,
+    Comment,
+    Docstring,
+    /// A string literal that is not a docstring.
+    String,
+}
+
+impl ByteClass {
+    /// Whether the rules may read bytes of this class: code and string
+    /// literals, never comments or docstrings.
+    pub fn counts(self) -> bool {
+        matches!(self, ByteClass::Code | ByteClass::String)
+    }
+}
+
+/// Which classes a line holds. Blank space outside literals counts for none;
+/// any byte inside a literal (blank or not, even an empty line inside a
+/// triple-quoted string) counts for the literal's class.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LineClass {
+    pub code: bool,
+    pub comment: bool,
+    pub docstring: bool,
+    pub string: bool,
+}
+
+impl LineClass {
+    pub fn is_blank(self) -> bool {
+        self == LineClass::default()
+    }
+
+    /// Whether anything on the line may count: code or a string literal that
+    /// is not a docstring.
+    pub fn counts(self) -> bool {
+        self.code || self.string
+    }
+}
+
+/// Why a file cannot be lexed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LexProblem {
+    UnterminatedString,
+    UnterminatedTripleQuotedString,
+    /// An f-string's `{...}` that never closes.
+    UnterminatedReplacementField,
+    /// Strings inside f-strings inside strings... deeper than any real code.
+    NestedTooDeep,
+}
+
+/// A file that cannot be lexed, with the line where the faulty literal starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LexError {
+    pub line: u32,
+    pub problem: LexProblem,
+}
+
+impl fmt::Display for LexError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.problem {
+            LexProblem::UnterminatedString => "an unterminated string literal starts",
+            LexProblem::UnterminatedTripleQuotedString => {
+                "an unterminated triple-quoted string starts"
+            }
+            LexProblem::UnterminatedReplacementField => {
+                "an f-string with an unterminated replacement field starts"
+            }
+            LexProblem::NestedTooDeep => "an f-string nested too deep starts",
+        };
+        write!(f, "{what} on line {}", self.line)
+    }
+}
+
+impl std::error::Error for LexError {}
+
+/// A Python file, lexed: its tokens, and the class of every byte.
+#[derive(Clone, Debug)]
+pub struct PythonFile<'a> {
+    source: &'a [u8],
+    tokens: Vec<Token>,
+    /// Offset of the first byte of each line (and one past the last `\n`).
+    line_starts: Vec<usize>,
+    /// Comments and string literals, sorted and disjoint: every other byte
+    /// is code or blank space.
+    regions: Vec<Region>,
+    /// The length of a leading byte order mark, which is blank space.
+    bom: usize,
+}
+
+#[derive(Clone, Debug)]
+struct Region {
+    span: Range<usize>,
+    class: ByteClass,
+}
+
+impl<'a> PythonFile<'a> {
+    /// Lexes `source` and marks its docstrings.
+    pub fn lex(source: &'a [u8]) -> Result<PythonFile<'a>, LexError> {
+        let line_starts = line_starts(source);
+        let mut tokens = Lexer::new(source, &line_starts).run()?;
+        mark_docstrings(&mut tokens, source);
+        let regions = tokens
+            .iter()
+            .filter_map(|token| {
+                let class = match (&token.kind, &token.string) {
+                    (TokenKind::Comment, _) => ByteClass::Comment,
+                    (TokenKind::String, Some(s)) if s.docstring => ByteClass::Docstring,
+                    (TokenKind::String, _) => ByteClass::String,
+                    _ => return None,
+                };
+                Some(Region {
+                    span: token.span.clone(),
+                    class,
+                })
+            })
+            .collect();
+        Ok(PythonFile {
+            source,
+            tokens,
+            line_starts,
+            regions,
+            bom: if source.starts_with(BOM) {
+                BOM.len()
+            } else {
+                0
+            },
+        })
+    }
+
+    pub fn source(&self) -> &'a [u8] {
+        self.source
+    }
+
+    /// Every token in source order (no indent/dedent tokens: a token's
+    /// `start.column` gives its indentation).
+    pub fn tokens(&self) -> &[Token] {
+        &self.tokens
+    }
+
+    /// The source bytes of a token.
+    pub fn text(&self, token: &Token) -> &'a [u8] {
+        &self.source[token.span.clone()]
+    }
+
+    /// A string literal's value, best effort: escapes decoded unless raw
+    /// (`\n`, `\x41`, `\101`, `\u00e9`; `\N{...}` kept as written), a
+    /// backslash-newline dropped, CRLF read as `\n`, bytes that are not UTF-8
+    /// shown as U+FFFD. An f-string's fields are kept as written. `None` for
+    /// a token that is not a string literal.
+    pub fn string_value(&self, token: &Token) -> Option<String> {
+        let literal = token.string.as_ref()?;
+        let body = &self.source[literal.body.clone()];
+        let value = if literal.prefix.raw {
+            body.iter()
+                .enumerate()
+                .filter(|&(i, &b)| !(b == b'\r' && body.get(i + 1) == Some(&b'\n')))
+                .map(|(_, &b)| b)
+                .collect()
+        } else {
+            decode_escapes(body, literal.prefix.bytes)
+        };
+        Some(String::from_utf8_lossy(&value).into_owned())
+    }
+
+    /// The implicitly concatenated groups of string literals, in order; a
+    /// lone literal is a group of one.
+    pub fn string_groups(&self) -> Vec<StringGroup> {
+        let mut groups: Vec<StringGroup> = Vec::new();
+        let mut open = false;
+        for (index, token) in self.tokens.iter().enumerate() {
+            match token.kind {
+                TokenKind::String => {
+                    let value = self.string_value(token).unwrap_or_default();
+                    let docstring = token.string.as_ref().is_some_and(|s| s.docstring);
+                    match groups.last_mut() {
+                        Some(group) if open => {
+                            group.tokens.push(index);
+                            group.value.push_str(&value);
+                            group.end = token.end;
+                        }
+                        _ => groups.push(StringGroup {
+                            tokens: vec![index],
+                            value,
+                            start: token.start,
+                            end: token.end,
+                            docstring,
+                        }),
+                    }
+                    open = true;
+                }
+                // Python joins literals across these.
+                TokenKind::Comment | TokenKind::LineBreak => {}
+                _ => open = false,
+            }
+        }
+        groups
+    }
+
+    /// The number of lines, as git counts them (a final line without `\n`
+    /// counts; an empty file has none).
+    pub fn line_count(&self) -> u32 {
+        let count = if self.source.is_empty() {
+            0
+        } else if self.source.ends_with(b"\n") {
+            self.line_starts.len() - 1
+        } else {
+            self.line_starts.len()
+        };
+        u32::try_from(count).unwrap_or(u32::MAX)
+    }
+
+    /// The text of a line without its line ending, as a diff shows it.
+    pub fn line_text(&self, line: u32) -> Option<&'a [u8]> {
+        let (text, _) = self.line_bounds(line)?;
+        Some(&self.source[text])
+    }
+
+    /// Which classes the line holds.
+    pub fn line_class(&self, line: u32) -> Option<LineClass> {
+        let (text, next) = self.line_bounds(line)?;
+        let mut class = LineClass::default();
+        let mut code_from = text.start;
+        for region in self.regions_between(text.start, next) {
+            class.code |= self.has_code(code_from..region.span.start.min(text.end));
+            match region.class {
+                ByteClass::Comment => class.comment = true,
+                ByteClass::Docstring => class.docstring = true,
+                ByteClass::String => class.string = true,
+                ByteClass::Code => {}
+            }
+            code_from = code_from.max(region.span.end);
+        }
+        class.code |= self.has_code(code_from..text.end);
+        Some(class)
+    }
+
+    /// The comment, docstring and string segments of a line, as byte ranges
+    /// within its text; every other byte is code or blank space.
+    pub fn line_segments(&self, line: u32) -> Option<Vec<(Range<usize>, ByteClass)>> {
+        let (text, next) = self.line_bounds(line)?;
+        let segments = self
+            .regions_between(text.start, next)
+            .iter()
+            .filter_map(|region| {
+                let from = region.span.start.max(text.start);
+                let to = region.span.end.min(text.end);
+                (from < to).then(|| (from - text.start..to - text.start, region.class))
+            })
+            .collect();
+        Some(segments)
+    }
+
+    /// The line's text with every comment and docstring byte replaced by a
+    /// space: code and string literals stay where they were, so patterns
+    /// that read it keep their word boundaries and columns.
+    pub fn masked_line(&self, line: u32) -> Option<Cow<'a, [u8]>> {
+        let (text, next) = self.line_bounds(line)?;
+        let mut masked = Cow::Borrowed(&self.source[text.clone()]);
+        for region in self.regions_between(text.start, next) {
+            if region.class.counts() {
+                continue;
+            }
+            let from = region.span.start.max(text.start) - text.start;
+            let to = region.span.end.min(text.end).max(text.start) - text.start;
+            if from < to {
+                masked.to_mut()[from..to].fill(b' ');
+            }
+        }
+        Some(masked)
+    }
+
+    /// The line's text (without line ending) and the start of the next line.
+    fn line_bounds(&self, line: u32) -> Option<(Range<usize>, usize)> {
+        if line == 0 || line > self.line_count() {
+            return None;
+        }
+        let index = usize::try_from(line - 1).ok()?;
+        let start = self.line_starts[index];
+        let next = self
+            .line_starts
+            .get(index + 1)
+            .copied()
+            .unwrap_or(self.source.len());
+        let mut end = next;
+        if end > start && self.source[end - 1] == b'\n' {
+            end -= 1;
+        }
+        if end > start && self.source[end - 1] == b'\r' {
+            end -= 1;
+        }
+        Some((start..end, next))
+    }
+
+    /// The regions that overlap `from..to`.
+    fn regions_between(&self, from: usize, to: usize) -> &[Region] {
+        let first = self.regions.partition_point(|r| r.span.end <= from);
+        let last = self.regions.partition_point(|r| r.span.start < to);
+        &self.regions[first..last.max(first)]
+    }
+
+    fn has_code(&self, range: Range<usize>) -> bool {
+        let start = range.start.max(self.bom);
+        start < range.end && self.source[start..range.end].iter().any(|&b| !is_blank(b))
+    }
+}
+
+/// A UTF-8 byte order mark, which Python skips.
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
+fn is_blank(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\x0c' | b'\x0b' | b'\r')
+}
+
+fn is_identifier_start(byte: u8) -> bool {
+    byte.is_ascii_alphabetic() || byte == b'_' || byte >= 0x80
+}
+
+fn is_identifier_continue(byte: u8) -> bool {
+    is_identifier_start(byte) || byte.is_ascii_digit()
+}
+
+fn is_quote(byte: u8) -> bool {
+    byte == b'\'' || byte == b'"'
+}
+
+fn line_starts(source: &[u8]) -> Vec<usize> {
+    let mut starts = vec![0];
+    starts.extend(
+        source
+            .iter()
+            .enumerate()
+            .filter(|&(_, &b)| b == b'\n')
+            .map(|(i, _)| i + 1),
+    );
+    starts
+}
+
+fn position(line_starts: &[usize], offset: usize) -> Pos {
+    // `line_starts[0] == 0`, so the index is at least 1.
+    let index = line_starts.partition_point(|&start| start <= offset) - 1;
+    Pos {
+        line: u32::try_from(index + 1).unwrap_or(u32::MAX),
+        column: u32::try_from(offset - line_starts[index]).unwrap_or(u32::MAX),
+    }
+}
+
+/// Operators and punctuation, longest first so that the first match wins.
+const OPERATORS: &[&str] = &[
+    "**=", "//=", ">>=", "<<=", "...", "**", "//", ">>", "<<", "<=", ">=", "==", "!=", "->", ":=",
+    "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "@=", "+", "-", "*", "/", "%", "@", "&", "|",
+    "^", "~", "<", ">", "(", ")", "[", "]", "{", "}", ",", ":", ";", ".", "=", "!",
+];
+
+/// The deepest nesting of strings and replacement fields inside an f-string
+/// that is lexed; anything deeper is an error, never a stack overflow.
+const MAX_NESTING: u32 = 32;
+
+/// A string's closing delimiter.
+#[derive(Clone, Copy)]
+struct Delimiter {
+    quote: u8,
+    triple: bool,
+}
+
+impl Delimiter {
+    fn len(self) -> usize {
+        if self.triple {
+            3
+        } else {
+            1
+        }
+    }
+
+    fn closes_at(self, src: &[u8], at: usize) -> bool {
+        src[at..].starts_with(&[self.quote; 3][..self.len()])
+    }
+
+    fn unterminated(self) -> LexProblem {
+        if self.triple {
+            LexProblem::UnterminatedTripleQuotedString
+        } else {
+            LexProblem::UnterminatedString
+        }
+    }
+}
+
+struct Lexer<'a> {
+    src: &'a [u8],
+    line_starts: &'a [usize],
+    pos: usize,
+    /// Bracket depth: line breaks inside brackets end no statement.
+    depth: u32,
+    /// A statement has tokens and no `Newline` yet.
+    statement_open: bool,
+    tokens: Vec<Token>,
+}
+
+impl<'a> Lexer<'a> {
+    fn new(src: &'a [u8], line_starts: &'a [usize]) -> Lexer<'a> {
+        Lexer {
+            src,
+            line_starts,
+            pos: 0,
+            depth: 0,
+            statement_open: false,
+            tokens: Vec::new(),
+        }
+    }
+
+    fn run(mut self) -> Result<Vec<Token>, LexError> {
+        if self.src.starts_with(BOM) {
+            self.pos = BOM.len();
+        }
+        while let Some(&byte) = self.src.get(self.pos) {
+            let start = self.pos;
+            match byte {
+                b'\n' => self.line_break(start + 1),
+                b'\r' if self.src.get(start + 1) == Some(&b'\n') => self.line_break(start + 2),
+                _ if is_blank(byte) => self.pos += 1,
+                b'#' => {
+                    let mut end = self.src[start..]
+                        .iter()
+                        .position(|&b| b == b'\n')
+                        .map_or(self.src.len(), |at| start + at);
+                    if end > start + 1 && self.src[end - 1] == b'\r' {
+                        end -= 1;
+                    }
+                    self.push(TokenKind::Comment, end, None);
+                }
+                b'\\' => match line_ending_len(self.src, start + 1) {
+                    // A continuation joins the lines; it is no token.
+                    Some(len) => self.pos = start + 1 + len,
+                    None => self.push(TokenKind::Other, start + 1, None),
+                },
+                _ if is_quote(byte) => self.string(start, StringPrefix::default())?,
+                b'0'..=b'9' => self.number(),
+                b'.' if self.src.get(start + 1).is_some_and(u8::is_ascii_digit) => self.number(),
+                _ if is_identifier_start(byte) => self.name_or_string()?,
+                _ => self.operator(),
+            }
+        }
+        if self.statement_open {
+            self.push(TokenKind::Newline, self.src.len(), None);
+        }
+        Ok(self.tokens)
+    }
+
+    /// Pushes a token from `self.pos` to `end` and moves past it.
+    fn push(&mut self, kind: TokenKind, end: usize, string: Option<StringLiteral>) {
+        let start = self.pos;
+        self.tokens.push(Token {
+            kind,
+            span: start..end,
+            start: position(self.line_starts, start),
+            end: position(self.line_starts, end),
+            string,
+        });
+        self.statement_open = match kind {
+            TokenKind::Newline | TokenKind::LineBreak => false,
+            TokenKind::Comment => self.statement_open,
+            _ => true,
+        };
+        self.pos = end;
+    }
+
+    fn line_break(&mut self, end: usize) {
+        let kind = if self.depth == 0 && self.statement_open {
+            TokenKind::Newline
+        } else {
+            TokenKind::LineBreak
+        };
+        let open = self.statement_open && kind == TokenKind::LineBreak;
+        self.push(kind, end, None);
+        // A break inside brackets leaves the statement open.
+        self.statement_open = open;
+    }
+
+    fn number(&mut self) {
+        let src = self.src;
+        let start = self.pos;
+        let hex = src[start..].starts_with(b"0x") || src[start..].starts_with(b"0X");
+        let mut end = start;
+        while let Some(&b) = src.get(end) {
+            let exponent_sign = matches!(b, b'+' | b'-')
+                && !hex
+                && end > start
+                && matches!(src[end - 1], b'e' | b'E');
+            if b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || exponent_sign {
+                end += 1;
+            } else {
+                break;
+            }
+        }
+        self.push(TokenKind::Number, end, None);
+    }
+
+    fn name_or_string(&mut self) -> Result<(), LexError> {
+        let end = identifier_end(self.src, self.pos);
+        if self.src.get(end).copied().is_some_and(is_quote) {
+            if let Some(prefix) = StringPrefix::parse(&self.src[self.pos..end]) {
+                return self.string(end, prefix);
+            }
+        }
+        self.push(TokenKind::Name, end, None);
+        Ok(())
+    }
+
+    /// A string literal whose prefix runs from `self.pos` to `quote_at`.
+    fn string(&mut self, quote_at: usize, prefix: StringPrefix) -> Result<(), LexError> {
+        let (end, literal) =
+            scan_string(self.src, quote_at, prefix, 0).map_err(|problem| LexError {
+                line: position(self.line_starts, self.pos).line,
+                problem,
+            })?;
+        self.push(TokenKind::String, end, Some(literal));
+        Ok(())
+    }
+
+    fn operator(&mut self) {
+        let rest = &self.src[self.pos..];
+        let Some(op) = OPERATORS.iter().find(|op| rest.starts_with(op.as_bytes())) else {
+            self.push(TokenKind::Other, self.pos + 1, None);
+            return;
+        };
+        match *op {
+            "(" | "[" | "{" => self.depth += 1,
+            ")" | "]" | "}" => self.depth = self.depth.saturating_sub(1),
+            _ => {}
+        }
+        self.push(TokenKind::Operator, self.pos + op.len(), None);
+    }
+}
+
+/// The length of the line ending at `at` (`\n` or `\r\n`), if there is one.
+fn line_ending_len(src: &[u8], at: usize) -> Option<usize> {
+    match src.get(at..)? {
+        [b'\n', ..] => Some(1),
+        [b'\r', b'\n', ..] => Some(2),
+        _ => None,
+    }
+}
+
+fn identifier_end(src: &[u8], start: usize) -> usize {
+    src[start..]
+        .iter()
+        .position(|&b| !is_identifier_continue(b))
+        .map_or(src.len(), |at| start + at)
+}
+
+/// Just past an escape that starts with the backslash at `at`; a backslash
+/// before CRLF takes both bytes. May point past the end of `src`.
+fn skip_escape(src: &[u8], at: usize) -> usize {
+    at + 1 + line_ending_len(src, at + 1).unwrap_or(1)
+}
+
+/// Scans the literal whose opening quote is at `quote_at`; returns the offset
+/// just past its closing quote, and its details.
+fn scan_string(
+    src: &[u8],
+    quote_at: usize,
+    prefix: StringPrefix,
+    nesting: u32,
+) -> Result<(usize, StringLiteral), LexProblem> {
+    if nesting > MAX_NESTING {
+        return Err(LexProblem::NestedTooDeep);
+    }
+    let quote = src[quote_at];
+    let triple = src[quote_at..].starts_with(&[quote; 3]);
+    let delimiter = Delimiter { quote, triple };
+    let body_start = quote_at + delimiter.len();
+    let body_end = scan_body(src, body_start, delimiter, prefix.has_fields(), nesting)?;
+    let literal = StringLiteral {
+        prefix,
+        quote,
+        triple,
+        body: body_start..body_end,
+        docstring: false,
+    };
+    Ok((body_end + delimiter.len(), literal))
+}
+
+/// The offset of the closing quote of a body that starts at `at`.
+fn scan_body(
+    src: &[u8],
+    mut at: usize,
+    delimiter: Delimiter,
+    fields: bool,
+    nesting: u32,
+) -> Result<usize, LexProblem> {
+    loop {
+        let Some(&byte) = src.get(at) else {
+            return Err(delimiter.unterminated());
+        };
+        match byte {
+            // Even in a raw string a backslash keeps the next quote open.
+            b'\\' => at = skip_escape(src, at),
+            b'\n' if !delimiter.triple => return Err(delimiter.unterminated()),
+            b'{' if fields && src.get(at + 1) == Some(&b'{') => at += 2,
+            b'{' if fields => at = scan_field(src, at + 1, delimiter, nesting + 1)?,
+            _ if delimiter.closes_at(src, at) => return Ok(at),
+            _ => at += 1,
+        }
+    }
+}
+
+/// A replacement field's expression, from just after its `{`; returns the
+/// offset just past its `}`. Quotes inside start nested literals (Python
+/// 3.12 allows even the enclosing quote there).
+fn scan_field(
+    src: &[u8],
+    mut at: usize,
+    delimiter: Delimiter,
+    nesting: u32,
+) -> Result<usize, LexProblem> {
+    if nesting > MAX_NESTING {
+        return Err(LexProblem::NestedTooDeep);
+    }
+    let mut depth = 0u32;
+    loop {
+        let Some(&byte) = src.get(at) else {
+            return Err(LexProblem::UnterminatedReplacementField);
+        };
+        match byte {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                at += 1;
+            }
+            b'}' if depth == 0 => return Ok(at + 1),
+            b')' | b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                at += 1;
+            }
+            b':' if depth == 0 => return scan_format_spec(src, at + 1, delimiter, nesting),
+            b'\n' if !delimiter.triple => return Err(LexProblem::UnterminatedReplacementField),
+            b'#' if delimiter.triple => {
+                at = src[at..]
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(src.len(), |n| at + n);
+            }
+            b'\\' => at = skip_escape(src, at),
+            _ if is_quote(byte) => {
+                at = scan_string(src, at, StringPrefix::default(), nesting + 1)?.0;
+            }
+            _ if is_identifier_start(byte) => {
+                let end = identifier_end(src, at);
+                let prefix = StringPrefix::parse(&src[at..end]);
+                match (src.get(end).copied().filter(|&b| is_quote(b)), prefix) {
+                    (Some(_), Some(prefix)) => at = scan_string(src, end, prefix, nesting + 1)?.0,
+                    _ => at = end,
+                }
+            }
+            _ => at += 1,
+        }
+    }
+}
+
+/// A format spec (after a field's `:`), literal text with nested fields;
+/// returns the offset just past the field's `}`.
+fn scan_format_spec(
+    src: &[u8],
+    mut at: usize,
+    delimiter: Delimiter,
+    nesting: u32,
+) -> Result<usize, LexProblem> {
+    loop {
+        let Some(&byte) = src.get(at) else {
+            return Err(LexProblem::UnterminatedReplacementField);
+        };
+        match byte {
+            b'{' => at = scan_field(src, at + 1, delimiter, nesting + 1)?,
+            b'}' => return Ok(at + 1),
+            b'\\' => at = skip_escape(src, at),
+            b'\n' if !delimiter.triple => return Err(LexProblem::UnterminatedReplacementField),
+            _ if delimiter.closes_at(src, at) => {
+                return Err(LexProblem::UnterminatedReplacementField)
+            }
+            _ => at += 1,
+        }
+    }
+}
+
+/// Finds the first statement of the module and of every class and function
+/// body, and marks it as a docstring if it is only string literals.
+fn mark_docstrings(tokens: &mut [Token], src: &[u8]) {
+    let significant: Vec<usize> = (0..tokens.len())
+        .filter(|&i| tokens[i].is_significant())
+        .collect();
+    let name = |i: usize| (tokens[i].kind == TokenKind::Name).then(|| &src[tokens[i].span.clone()]);
+    let mut docstrings = Vec::new();
+    let mut depth = 0u32;
+    let mut at_statement_start = true;
+    // The module's first statement may be its docstring.
+    let mut first_of_body = true;
+    let mut in_header = false;
+    let mut body_on_next_line = false;
+    for (k, &i) in significant.iter().enumerate() {
+        if at_statement_start {
+            at_statement_start = false;
+            if std::mem::take(&mut first_of_body) {
+                docstrings.extend(docstring_at(tokens, src, &significant[k..]));
+            }
+            let next_is_def = significant
+                .get(k + 1)
+                .is_some_and(|&j| name(j) == Some(b"def"));
+            in_header = match name(i) {
+                Some(b"def" | b"class") => true,
+                Some(b"async") => next_is_def,
+                _ => false,
+            };
+        }
+        let token = &tokens[i];
+        match token.kind {
+            TokenKind::Newline => {
+                at_statement_start = true;
+                first_of_body = std::mem::take(&mut body_on_next_line);
+                in_header = false;
+            }
+            TokenKind::Operator => match &src[token.span.clone()] {
+                b"(" | b"[" | b"{" => depth += 1,
+                b")" | b"]" | b"}" => depth = depth.saturating_sub(1),
+                b";" if depth == 0 => at_statement_start = true,
+                b":" if depth == 0 && in_header => {
+                    in_header = false;
+                    let next = significant.get(k + 1).map(|&j| tokens[j].kind);
+                    if matches!(next, None | Some(TokenKind::Newline)) {
+                        body_on_next_line = true;
+                    } else {
+                        // `def f(): """doc"""`: the body starts right here.
+                        at_statement_start = true;
+                        first_of_body = true;
+                    }
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    for i in docstrings {
+        if let Some(literal) = tokens[i].string.as_mut() {
+            literal.docstring = true;
+        }
+    }
+}
+
+/// The string tokens of the statement starting at `statement[0]` if it is a
+/// docstring: `(`s, string literals that are neither bytes nor f/t-strings,
+/// as many `)`s, then the end of the statement.
+fn docstring_at(tokens: &[Token], src: &[u8], statement: &[usize]) -> Vec<usize> {
+    let token = |k: usize| statement.get(k).map(|&i| &tokens[i]);
+    let mut k = 0;
+    let mut opens = 0;
+    while token(k).is_some_and(|t| t.is_operator(src, "(")) {
+        opens += 1;
+        k += 1;
+    }
+    let first = k;
+    while token(k).is_some_and(|t| t.kind == TokenKind::String) {
+        let prefix = token(k).and_then(|t| t.string.as_ref()).map(|s| s.prefix);
+        if prefix.is_some_and(|p| p.bytes || p.has_fields()) {
+            return Vec::new();
+        }
+        k += 1;
+    }
+    let strings = first..k;
+    for _ in 0..opens {
+        if !token(k).is_some_and(|t| t.is_operator(src, ")")) {
+            return Vec::new();
+        }
+        k += 1;
+    }
+    let ends = match token(k) {
+        None => true,
+        Some(t) => t.kind == TokenKind::Newline || t.is_operator(src, ";"),
+    };
+    if strings.is_empty() || !ends {
+        return Vec::new();
+    }
+    statement[strings].to_vec()
+}
+
+/// Decodes the escapes of a non-raw literal's body (see
+/// [`PythonFile::string_value`]).
+fn decode_escapes(body: &[u8], bytes_literal: bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len());
+    let push_code = |out: &mut Vec<u8>, code: u32| {
+        if bytes_literal {
+            out.push((code & 0xff) as u8);
+        } else if let Some(c) = char::from_u32(code) {
+            out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+        }
+    };
+    let digits = |from: usize, max: usize, radix: u32| {
+        let from = from.min(body.len());
+        let run = body[from..]
+            .iter()
+            .take(max)
+            .take_while(|b| (**b as char).is_digit(radix))
+            .count();
+        let value = body[from..from + run].iter().fold(0u32, |v, &b| {
+            v * radix + (b as char).to_digit(radix).unwrap_or(0)
+        });
+        (run, value)
+    };
+    let mut i = 0;
+    while i < body.len() {
+        let byte = body[i];
+        if byte == b'\r' && body.get(i + 1) == Some(&b'\n') {
+            i += 1;
+            continue;
+        }
+        if byte != b'\\' {
+            out.push(byte);
+            i += 1;
+            continue;
+        }
+        let Some(&escape) = body.get(i + 1) else {
+            out.push(byte);
+            break;
+        };
+        i += 2;
+        let simple = match escape {
+            b'\n' => Some(None),
+            b'\r' if body.get(i) == Some(&b'\n') => {
+                i += 1;
+                Some(None)
+            }
+            b'\\' | b'\'' | b'"' => Some(Some(escape)),
+            b'a' => Some(Some(0x07)),
+            b'b' => Some(Some(0x08)),
+            b'f' => Some(Some(0x0c)),
+            b'n' => Some(Some(b'\n')),
+            b'r' => Some(Some(b'\r')),
+            b't' => Some(Some(b'\t')),
+            b'v' => Some(Some(0x0b)),
+            _ => None,
+        };
+        if let Some(decoded) = simple {
+            out.extend(decoded);
+            continue;
+        }
+        let (len, code) = match escape {
+            b'0'..=b'7' => {
+                let (run, value) = digits(i - 1, 3, 8);
+                (run - 1, Some(value))
+            }
+            b'x' => match digits(i, 2, 16) {
+                (2, value) => (2, Some(value)),
+                _ => (0, None),
+            },
+            b'u' | b'U' if !bytes_literal => {
+                let want = if escape == b'u' { 4 } else { 8 };
+                match digits(i, want, 16) {
+                    (run, value) if run == want && char::from_u32(value).is_some() => {
+                        (want, Some(value))
+                    }
+                    _ => (0, None),
+                }
+            }
+            _ => (0, None),
+        };
+        match code {
+            Some(code) => {
+                push_code(&mut out, code);
+                i += len;
+            }
+            // An unknown escape (or `\N{...}`) stays as written.
+            None => out.extend_from_slice(&[b'\\', escape]),
+        }
+    }
+    out
+}
