@@ -1,8 +1,10 @@
-//! `cargo xtask ci`: what CI runs, in the order a failure is cheapest to see.
+//! `cargo xtask ci`: what CI runs, in the order a failure is cheapest to see:
+//! fmt, clippy, the tests, then the fixture scenarios' table.
 
 use xshell::{cmd, Shell};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::fixtures;
 
 pub fn run() -> Result<()> {
     let sh = Shell::new()?;
@@ -14,6 +16,12 @@ pub fn run() -> Result<()> {
     )
     .run()?;
     cmd!(sh, "cargo test --workspace --locked").run()?;
+    // The tests ran the scenarios already; the table shows them at a glance.
+    if fixtures::run(fixtures::FixturesArgs::default())? != 0 {
+        return Err(Error::new(
+            "a fixture scenario did not give its expected result (see the table above)",
+        ));
+    }
     Ok(())
 }
 

@@ -2,7 +2,9 @@
 //! its own module, and `git` is the only module that runs git for the guard.
 
 pub mod ci;
+pub mod demo;
 pub mod error;
+pub mod fixtures;
 pub mod git;
 pub mod parity;
 pub mod repo;
@@ -27,8 +29,20 @@ pub struct Cli {
 pub enum Command {
     /// Run the guard on a range (what CI runs).
     Parity(parity::ParityArgs),
-    /// Run what CI runs: fmt, clippy, every test.
+    /// Run what CI runs: fmt, clippy, every test, the fixtures.
     Ci,
+    /// Build every scenario as a git repository and compare the guard's verdicts.
+    Fixtures(fixtures::FixturesArgs),
+    /// The guard on the bundled scenarios, with one failing report in full.
+    Demo(demo::DemoArgs),
+}
+
+/// The exit code of an error (bad input, git failure), as in SPEC.md's table.
+pub const ERROR_EXIT_CODE: u8 = 2;
+
+/// An error as printed on stderr: one line.
+pub fn error_line(error: &error::Error) -> String {
+    format!("parity: error: {error}\n")
 }
 
 /// Parses the command line, runs the command, maps errors to exit code 2.
@@ -37,12 +51,14 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Parity(args) => parity::run(args),
         Command::Ci => ci::run().map(|()| 0),
+        Command::Fixtures(args) => fixtures::run(args),
+        Command::Demo(args) => demo::run(args),
     };
     match result {
-        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(2)),
+        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(ERROR_EXIT_CODE)),
         Err(error) => {
-            eprintln!("parity: error: {error}");
-            ExitCode::from(2)
+            eprint!("{}", error_line(&error));
+            ExitCode::from(ERROR_EXIT_CODE)
         }
     }
 }

@@ -133,7 +133,8 @@ pub fn render(report: &Report, format: Format, colour: Colour) -> String {
     }
 }
 
-fn colour(choice: ColourChoice) -> Colour {
+/// Whether to colour: `auto` means a terminal on stdout and no `NO_COLOR`.
+pub fn colour(choice: ColourChoice) -> Colour {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     match choice {
         ColourChoice::Always => Colour::Always,

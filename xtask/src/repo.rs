@@ -55,6 +55,10 @@ impl FixtureRepo {
             .env_remove("GIT_DIR")
             .env_remove("GIT_WORK_TREE")
             .env_remove("GIT_INDEX_FILE")
+            // These would change the objects, and so the SHAs the goldens quote.
+            .env_remove("GIT_DEFAULT_HASH")
+            .env_remove("GIT_CONFIG_PARAMETERS")
+            .env_remove("GIT_CONFIG_COUNT")
             .quiet()
     }
 
