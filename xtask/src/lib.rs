@@ -8,6 +8,7 @@ pub mod fixtures;
 pub mod git;
 pub mod parity;
 pub mod repo;
+pub mod suggest;
 
 use std::process::ExitCode;
 

@@ -5,6 +5,8 @@
 //! `sql::extract_sql`, Python calls through the other extractors), then to
 //! `Fact`s that can be compared as sets.
 
+pub mod pair;
+pub mod python;
 pub mod sql;
 pub mod suggest;
 
@@ -12,6 +14,8 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use serde::Serialize;
+
+pub use python::LineOp;
 
 /// A name in a schema: known (lower-cased, unquoted) or built at run time.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -47,6 +51,22 @@ pub struct ColumnDef {
     pub name: Ident,
     /// The declared SQL type, upper-cased words (`INTEGER`, `TEXT`), or empty.
     pub sql_type: String,
+    /// `PRIMARY KEY` (or `primary_key=True`).
+    pub primary_key: bool,
+    /// `NOT NULL` (or `nullable=False`).
+    pub not_null: bool,
+}
+
+impl ColumnDef {
+    /// A column with a name and a type and no constraint.
+    pub fn new(name: Ident, sql_type: impl Into<String>) -> ColumnDef {
+        ColumnDef {
+            name,
+            sql_type: sql_type.into(),
+            primary_key: false,
+            not_null: false,
+        }
+    }
 }
 
 /// One schema change, as either track states it.
@@ -236,22 +256,14 @@ impl SchemaOp {
     }
 }
 
-/// An operation and where the first track states it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Located {
-    pub path: String,
-    pub line: u32,
-    pub op: SchemaOp,
-}
-
 /// Drops the table rebuilds from a list of operations: `CREATE TABLE t_new`,
 /// (`DROP TABLE t`), `ALTER TABLE t_new RENAME TO t`, and the indexes and
 /// triggers re-created on `t`, change no object and must not be mistaken for
 /// new ones.
-pub fn without_rebuilds(ops: Vec<Located>) -> Vec<Located> {
+pub fn without_rebuilds(ops: Vec<LineOp>) -> Vec<LineOp> {
     let created: BTreeSet<&Ident> = ops
         .iter()
-        .filter_map(|l| match &l.op {
+        .filter_map(|(_, op)| match op {
             SchemaOp::CreateTable { table, .. } => Some(table),
             _ => None,
         })
@@ -259,7 +271,7 @@ pub fn without_rebuilds(ops: Vec<Located>) -> Vec<Located> {
     // (scratch table, rebuilt table) for each rename of a table created here.
     let rebuilds: Vec<(Ident, Ident)> = ops
         .iter()
-        .filter_map(|l| match &l.op {
+        .filter_map(|(_, op)| match op {
             SchemaOp::RenameTable { from, to } if created.contains(from) => {
                 Some((from.clone(), to.clone()))
             }
@@ -272,25 +284,64 @@ pub fn without_rebuilds(ops: Vec<Located>) -> Vec<Located> {
     let scratch = |t: &Ident| rebuilds.iter().any(|(s, _)| s == t);
     let rebuilt = |t: &Ident| rebuilds.iter().any(|(_, r)| r == t);
     ops.into_iter()
-        .filter(|l| match &l.op {
+        .filter(|(_, op)| match op {
             SchemaOp::CreateTable { table, .. } => !scratch(table),
             SchemaOp::RenameTable { from, .. } => !scratch(from),
             SchemaOp::DropTable { table } => !rebuilt(table) && !scratch(table),
             SchemaOp::CreateIndex { table, .. } | SchemaOp::CreateTrigger { table, .. } => {
                 !rebuilt(table) && !scratch(table)
             }
-            _ => l.op.table().is_none_or(|t| !scratch(t)),
+            other => other.table().is_none_or(|t| !scratch(t)),
         })
         .collect()
+}
+
+/// A fact the first track states at HEAD and did not at the base, where it
+/// is stated, and the operation that states it (for the fix-it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FirstTrackFact {
+    pub fact: Fact,
+    pub path: String,
+    pub line: u32,
+    pub op: SchemaOp,
+}
+
+/// The facts a file states at HEAD and not at the base: what the range
+/// changed, whichever hunk it sits in. Rebuilds are dropped on both sides.
+pub fn new_facts(path: &str, base: Vec<LineOp>, head: Vec<LineOp>) -> Vec<FirstTrackFact> {
+    let before: BTreeSet<Fact> = without_rebuilds(base)
+        .iter()
+        .flat_map(|(_, op)| op.facts())
+        .collect();
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for (line, op) in without_rebuilds(head) {
+        for fact in op.facts() {
+            if before.contains(&fact) || !seen.insert(fact.clone()) {
+                continue;
+            }
+            out.push(FirstTrackFact {
+                fact,
+                path: path.to_string(),
+                line,
+                op: op.clone(),
+            });
+        }
+    }
+    out
 }
 
 /// One first-track fact and whether an added revision covers it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Coverage {
     pub fact: Fact,
+    pub description: String,
     pub path: String,
     pub line: u32,
     pub status: CoverageStatus,
+    /// The first-track operation that states the fact.
+    #[serde(skip)]
+    pub op: SchemaOp,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -302,30 +353,30 @@ pub enum CoverageStatus {
     Unresolved,
 }
 
-/// Pairs the first track's operations with the revisions' operations.
-pub fn coverage(first_track: &[Located], revisions: &[SchemaOp]) -> Vec<Coverage> {
+/// Pairs the first track's new facts with the revisions' operations.
+pub fn coverage(first_track: &[FirstTrackFact], revisions: &[SchemaOp]) -> Vec<Coverage> {
     let offered: BTreeSet<Fact> = revisions.iter().flat_map(SchemaOp::facts).collect();
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
-    for located in first_track {
-        for fact in located.op.facts() {
-            if !seen.insert(fact.clone()) {
-                continue;
-            }
-            let status = if !fact.is_resolved() {
-                CoverageStatus::Unresolved
-            } else if covered(&fact, &offered) {
-                CoverageStatus::Covered
-            } else {
-                CoverageStatus::Uncovered
-            };
-            out.push(Coverage {
-                fact,
-                path: located.path.clone(),
-                line: located.line,
-                status,
-            });
+    for first in first_track {
+        if !seen.insert(first.fact.clone()) {
+            continue;
         }
+        let status = if !first.fact.is_resolved() {
+            CoverageStatus::Unresolved
+        } else if covered(&first.fact, &offered) {
+            CoverageStatus::Covered
+        } else {
+            CoverageStatus::Uncovered
+        };
+        out.push(Coverage {
+            description: first.fact.describe(),
+            fact: first.fact.clone(),
+            path: first.path.clone(),
+            line: first.line,
+            status,
+            op: first.op.clone(),
+        });
     }
     out
 }
@@ -352,15 +403,12 @@ mod tests {
     use super::*;
     use pretty_assertions::assert_eq;
 
-    fn located(sql: &str) -> Vec<Located> {
-        extract_sql(sql)
-            .into_iter()
-            .map(|op| Located {
-                path: "m.py".into(),
-                line: 1,
-                op,
-            })
-            .collect()
+    fn located(sql: &str) -> Vec<LineOp> {
+        extract_sql(sql).into_iter().map(|op| (1, op)).collect()
+    }
+
+    fn facts(sql: &str) -> Vec<FirstTrackFact> {
+        new_facts("m.py", Vec::new(), located(sql))
     }
 
     #[test]
@@ -373,22 +421,19 @@ mod tests {
              CREATE INDEX IF NOT EXISTS ix_agents_name ON agents(name);
              ALTER TABLE other ADD COLUMN x TEXT;",
         ));
-        let ops: Vec<_> = ops.into_iter().map(|l| l.op).collect();
+        let ops: Vec<_> = ops.into_iter().map(|(_, op)| op).collect();
         assert_eq!(
             ops,
             vec![SchemaOp::AddColumn {
                 table: Ident::known("other"),
-                column: ColumnDef {
-                    name: Ident::known("x"),
-                    sql_type: "TEXT".into()
-                }
+                column: ColumnDef::new(Ident::known("x"), "TEXT")
             }]
         );
     }
 
     #[test]
     fn coverage_names_each_object_and_its_status() {
-        let first = located(
+        let first = facts(
             "ALTER TABLE agents ADD COLUMN a TEXT; ALTER TABLE agents ADD COLUMN b TEXT;
              CREATE INDEX ix_a ON agents(a); ALTER TABLE {t} ADD COLUMN c TEXT;",
         );
@@ -419,8 +464,19 @@ mod tests {
     }
 
     #[test]
+    fn only_facts_new_since_the_base_count() {
+        let base = located("CREATE TABLE agents (id INTEGER, name TEXT)");
+        let head = located("CREATE TABLE agents (id INTEGER, name TEXT, notes TEXT)");
+        let new: Vec<_> = new_facts("schema.py", base, head)
+            .into_iter()
+            .map(|f| f.fact.describe())
+            .collect();
+        assert_eq!(new, vec!["column agents.notes (added)".to_string()]);
+    }
+
+    #[test]
     fn a_created_table_is_covered_column_by_column() {
-        let first = located("CREATE TABLE notes (id INTEGER, body TEXT, extra TEXT)");
+        let first = facts("CREATE TABLE notes (id INTEGER, body TEXT, extra TEXT)");
         let revision = extract_sql("CREATE TABLE notes (id INTEGER, body TEXT)");
         let uncovered: Vec<_> = coverage(&first, &revision)
             .into_iter()

@@ -263,9 +263,13 @@ fn column_def(tokens: &[Token]) -> Option<ColumnDef> {
         type_words.push(w.to_ascii_uppercase());
         cursor.at += 1;
     }
+    let rest = &cursor.tokens[cursor.at..];
+    let pair = |a: &str, b: &str| rest.windows(2).any(|w| w[0].is_kw(a) && w[1].is_kw(b));
     Some(ColumnDef {
         name,
         sql_type: type_words.join(" "),
+        primary_key: pair("PRIMARY", "KEY"),
+        not_null: pair("NOT", "NULL"),
     })
 }
 
@@ -428,10 +432,7 @@ mod tests {
     }
 
     fn col(name: &str, sql_type: &str) -> ColumnDef {
-        ColumnDef {
-            name: k(name),
-            sql_type: sql_type.into(),
-        }
+        ColumnDef::new(k(name), sql_type)
     }
 
     #[test]
@@ -452,8 +453,14 @@ mod tests {
             vec![SchemaOp::CreateTable {
                 table: k("notes"),
                 columns: vec![
-                    col("id", "INTEGER"),
-                    col("agent_id", "INTEGER"),
+                    ColumnDef {
+                        primary_key: true,
+                        ..col("id", "INTEGER")
+                    },
+                    ColumnDef {
+                        not_null: true,
+                        ..col("agent_id", "INTEGER")
+                    },
                     col("body", "TEXT"),
                     col("created_at", "TIMESTAMP"),
                     col("price", "NUMERIC"),
@@ -478,7 +485,10 @@ mod tests {
             vec![
                 SchemaOp::AddColumn {
                     table: k("agents"),
-                    column: col("notes", "TEXT")
+                    column: ColumnDef {
+                        not_null: true,
+                        ..col("notes", "TEXT")
+                    }
                 },
                 SchemaOp::AddColumn {
                     table: k("agents"),
@@ -558,10 +568,7 @@ mod tests {
                 },
                 SchemaOp::AddColumn {
                     table: k("agents"),
-                    column: ColumnDef {
-                        name: Ident::Unresolved("col".into()),
-                        sql_type: "TEXT".into()
-                    }
+                    column: ColumnDef::new(Ident::Unresolved("col".into()), "TEXT")
                 },
                 SchemaOp::CreateTable {
                     table: Ident::Unresolved("{prefix}_x".into()),

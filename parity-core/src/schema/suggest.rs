@@ -6,7 +6,54 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::{ColumnDef, Ident, SchemaOp};
+use super::{Action, ColumnDef, Coverage, CoverageStatus, Ident, ObjectKind, SchemaOp};
+
+/// The operations that would cover the uncovered facts: a new table with its
+/// columns; a column of an existing table on its own; other facts by the
+/// operation that stated them. Unresolved names are never suggested.
+pub fn ops_for(coverage: &[Coverage]) -> Vec<SchemaOp> {
+    let uncovered: Vec<&Coverage> = coverage
+        .iter()
+        .filter(|c| c.status == CoverageStatus::Uncovered)
+        .collect();
+    let new_table = |table: &Ident| {
+        uncovered.iter().any(|c| {
+            c.fact.kind == ObjectKind::Table
+                && c.fact.action == Action::Created
+                && &c.fact.name == table
+        })
+    };
+    let mut ops: Vec<SchemaOp> = Vec::new();
+    for c in &uncovered {
+        let op = match (&c.fact.kind, &c.fact.action, &c.op) {
+            (ObjectKind::Column, Action::Created, _)
+                if c.fact.table.as_ref().is_some_and(new_table) =>
+            {
+                continue
+            }
+            (ObjectKind::Column, Action::Created, SchemaOp::CreateTable { table, columns }) => {
+                let Some(column) = columns.iter().find(|col| col.name == c.fact.name) else {
+                    continue;
+                };
+                SchemaOp::AddColumn {
+                    table: table.clone(),
+                    column: column.clone(),
+                }
+            }
+            (ObjectKind::Table, Action::Created, SchemaOp::AddColumn { table, column }) => {
+                SchemaOp::CreateTable {
+                    table: table.clone(),
+                    columns: vec![column.clone()],
+                }
+            }
+            (_, _, op) => op.clone(),
+        };
+        if !ops.contains(&op) {
+            ops.push(op);
+        }
+    }
+    ops
+}
 
 /// A revision file already in the project: its id and what it revises.
 #[derive(Clone, Debug, PartialEq, Eq)]
