@@ -256,23 +256,34 @@ impl SchemaOp {
     }
 }
 
-/// Drops the table rebuilds from a list of operations: `CREATE TABLE t_new`,
-/// (`DROP TABLE t`), `ALTER TABLE t_new RENAME TO t`, and the indexes and
-/// triggers re-created on `t`, change no object and must not be mistaken for
-/// new ones.
+/// Reads table rebuilds for what they are. `CREATE TABLE t_new (...)`,
+/// (`DROP TABLE t`), `ALTER TABLE t_new RENAME TO t` and the indexes and
+/// triggers re-created on `t` create no object: the scratch table's columns
+/// become columns of `t` (so a column the rebuild adds is still seen, and
+/// the ones `t` had are not new), and the rest is dropped. A rename is a
+/// rebuild when both names are tables of the file: the scratch one created,
+/// the target created or dropped; renaming a table to a new name is not.
 pub fn without_rebuilds(ops: Vec<LineOp>) -> Vec<LineOp> {
-    let created: BTreeSet<&Ident> = ops
-        .iter()
-        .filter_map(|(_, op)| match op {
-            SchemaOp::CreateTable { table, .. } => Some(table),
-            _ => None,
-        })
-        .collect();
-    // (scratch table, rebuilt table) for each rename of a table created here.
+    let mut created: BTreeSet<&Ident> = BTreeSet::new();
+    let mut dropped: BTreeSet<&Ident> = BTreeSet::new();
+    for (_, op) in &ops {
+        match op {
+            SchemaOp::CreateTable { table, .. } => {
+                created.insert(table);
+            }
+            SchemaOp::DropTable { table } => {
+                dropped.insert(table);
+            }
+            _ => {}
+        }
+    }
+    // (scratch table, rebuilt table) for each rebuild.
     let rebuilds: Vec<(Ident, Ident)> = ops
         .iter()
         .filter_map(|(_, op)| match op {
-            SchemaOp::RenameTable { from, to } if created.contains(from) => {
+            SchemaOp::RenameTable { from, to }
+                if created.contains(from) && (created.contains(to) || dropped.contains(to)) =>
+            {
                 Some((from.clone(), to.clone()))
             }
             _ => None,
@@ -281,19 +292,31 @@ pub fn without_rebuilds(ops: Vec<LineOp>) -> Vec<LineOp> {
     if rebuilds.is_empty() {
         return ops;
     }
-    let scratch = |t: &Ident| rebuilds.iter().any(|(s, _)| s == t);
+    let rebuilt_from = |t: &Ident| rebuilds.iter().find(|(s, _)| s == t).map(|(_, r)| r.clone());
     let rebuilt = |t: &Ident| rebuilds.iter().any(|(_, r)| r == t);
-    ops.into_iter()
-        .filter(|(_, op)| match op {
-            SchemaOp::CreateTable { table, .. } => !scratch(table),
-            SchemaOp::RenameTable { from, .. } => !scratch(from),
-            SchemaOp::DropTable { table } => !rebuilt(table) && !scratch(table),
-            SchemaOp::CreateIndex { table, .. } | SchemaOp::CreateTrigger { table, .. } => {
-                !rebuilt(table) && !scratch(table)
-            }
-            other => other.table().is_none_or(|t| !scratch(t)),
-        })
-        .collect()
+    let mut out = Vec::new();
+    for (line, op) in ops {
+        match op {
+            SchemaOp::CreateTable { table, columns } => match rebuilt_from(&table) {
+                Some(target) => out.extend(columns.into_iter().map(|column| {
+                    (
+                        line,
+                        SchemaOp::AddColumn {
+                            table: target.clone(),
+                            column,
+                        },
+                    )
+                })),
+                None => out.push((line, SchemaOp::CreateTable { table, columns })),
+            },
+            SchemaOp::RenameTable { ref from, .. } if rebuilt_from(from).is_some() => {}
+            SchemaOp::DropTable { ref table } if rebuilt(table) => {}
+            SchemaOp::CreateIndex { ref table, .. } | SchemaOp::CreateTrigger { ref table, .. }
+                if rebuilt(table) || rebuilt_from(table).is_some() => {}
+            other => out.push((line, other)),
+        }
+    }
+    out
 }
 
 /// A fact the first track states at HEAD and did not at the base, where it
@@ -422,13 +445,45 @@ mod tests {
              ALTER TABLE other ADD COLUMN x TEXT;",
         ));
         let ops: Vec<_> = ops.into_iter().map(|(_, op)| op).collect();
+        let add = |table: &str, column: &str, sql_type: &str| SchemaOp::AddColumn {
+            table: Ident::known(table),
+            column: ColumnDef::new(Ident::known(column), sql_type),
+        };
         assert_eq!(
             ops,
-            vec![SchemaOp::AddColumn {
-                table: Ident::known("other"),
-                column: ColumnDef::new(Ident::known("x"), "TEXT")
-            }]
+            vec![
+                add("agents", "id", "INTEGER"),
+                add("agents", "name", "TEXT"),
+                add("other", "x", "TEXT"),
+            ]
         );
+    }
+
+    #[test]
+    fn a_rebuild_that_adds_a_column_shows_only_that_column() {
+        let base = located("CREATE TABLE agents (id INTEGER, name TEXT)");
+        let head = located(
+            "CREATE TABLE agents (id INTEGER, name TEXT);
+             CREATE TABLE agents_new (id INTEGER, name TEXT, tags TEXT);
+             DROP TABLE agents; ALTER TABLE agents_new RENAME TO agents;",
+        );
+        let new: Vec<_> = new_facts("m.py", base, head)
+            .into_iter()
+            .map(|f| f.fact.describe())
+            .collect();
+        assert_eq!(new, vec!["column agents.tags (added)".to_string()]);
+    }
+
+    #[test]
+    fn renaming_a_table_to_a_new_name_is_not_a_rebuild() {
+        let head = located(
+            "CREATE TABLE events (id INTEGER); ALTER TABLE events RENAME TO history;",
+        );
+        let new: Vec<_> = new_facts("m.py", located("CREATE TABLE events (id INTEGER)"), head)
+            .into_iter()
+            .map(|f| f.fact.describe())
+            .collect();
+        assert_eq!(new, vec!["table history (renamed from events)".to_string()]);
     }
 
     #[test]
