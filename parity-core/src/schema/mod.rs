@@ -292,7 +292,12 @@ pub fn without_rebuilds(ops: Vec<LineOp>) -> Vec<LineOp> {
     if rebuilds.is_empty() {
         return ops;
     }
-    let rebuilt_from = |t: &Ident| rebuilds.iter().find(|(s, _)| s == t).map(|(_, r)| r.clone());
+    let rebuilt_from = |t: &Ident| {
+        rebuilds
+            .iter()
+            .find(|(s, _)| s == t)
+            .map(|(_, r)| r.clone())
+    };
     let rebuilt = |t: &Ident| rebuilds.iter().any(|(_, r)| r == t);
     let mut out = Vec::new();
     for (line, op) in ops {
@@ -476,9 +481,8 @@ mod tests {
 
     #[test]
     fn renaming_a_table_to_a_new_name_is_not_a_rebuild() {
-        let head = located(
-            "CREATE TABLE events (id INTEGER); ALTER TABLE events RENAME TO history;",
-        );
+        let head =
+            located("CREATE TABLE events (id INTEGER); ALTER TABLE events RENAME TO history;");
         let new: Vec<_> = new_facts("m.py", located("CREATE TABLE events (id INTEGER)"), head)
             .into_iter()
             .map(|f| f.fact.describe())
