@@ -239,21 +239,6 @@ impl SchemaOp {
             SchemaOp::DropTrigger { trigger } => vec![Fact::new(Trigger, Dropped, None, trigger)],
         }
     }
-
-    fn table(&self) -> Option<&Ident> {
-        match self {
-            SchemaOp::CreateTable { table, .. }
-            | SchemaOp::DropTable { table }
-            | SchemaOp::AddColumn { table, .. }
-            | SchemaOp::DropColumn { table, .. }
-            | SchemaOp::RenameColumn { table, .. }
-            | SchemaOp::AlterColumn { table, .. }
-            | SchemaOp::CreateIndex { table, .. }
-            | SchemaOp::CreateTrigger { table, .. } => Some(table),
-            SchemaOp::RenameTable { to, .. } => Some(to),
-            SchemaOp::DropIndex { .. } | SchemaOp::DropTrigger { .. } => None,
-        }
-    }
 }
 
 /// Reads table rebuilds for what they are. `CREATE TABLE t_new (...)`,
