@@ -19,6 +19,7 @@ pub mod name_status;
 pub mod path;
 pub mod report;
 pub mod rules;
+pub mod schema;
 
 pub use check::{check, check_with_sources, Change, Checker, Sources};
 pub use classify::{LexError, LineClass, PythonFile, Token, TokenKind};

@@ -241,6 +241,9 @@ pub struct Rules {
     pub watched: Vec<WatchedFile>,
     pub entry: EntryRule,
     pub revisions: RevisionRule,
+    /// Fail when an added revision leaves a resolvable first-track schema
+    /// object uncovered (object-level pairing); otherwise that is a warning.
+    pub strict: bool,
 }
 
 pub const MIGRATIONS: &str = "src/backend/db/migrations.py";
@@ -269,6 +272,7 @@ impl Default for Rules {
                 exclude: vec!["__init__.py".into()],
                 statuses: vec![Status::Added],
             },
+            strict: false,
         }
     }
 }

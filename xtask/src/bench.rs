@@ -525,9 +525,7 @@ fn bench_scan(steps: usize, with_loop: bool) -> Result<()> {
             if let Some(parent) = judged.commit.first_parent() {
                 commits.push((parent.to_string(), judged.commit.sha.clone()));
             }
-            if !judged.read_at_commit.is_empty() {
-                reads.push((judged.commit.sha.clone(), judged.read_at_commit.clone()));
-            }
+            reads.extend(judged.reads.iter().cloned());
             failing += u64::from(judged.report.verdict == Verdict::Fail);
             Ok(())
         })?;
@@ -641,8 +639,9 @@ fn per_commit_loop(git: &Git, commits: &[(String, String)], rules: &Rules) -> Re
             statuses: parity_core::parse_name_status(&statuses)
                 .map_err(|e| Error::new(e.to_string()))?,
         };
-        let sources = git.contents_at(sha, &change.sources_wanted(rules))?;
-        let report = parity_core::check_with_sources(&change, rules, &sources);
+        let report = crate::parity::decide(&change, rules, sha, parent, |requests| {
+            git.contents_in(requests)
+        })?;
         failing += u64::from(report.verdict == Verdict::Fail);
     }
     Ok(failing)
@@ -661,15 +660,16 @@ fn bench_single_check() -> Result<()> {
     let git = Git::new(&dir)?;
     let rules = Rules::default();
     let (check_time, report) = best_of(5, || crate::parity::judge(&dir, "main", "pr", &rules))?;
-    let wanted = {
-        let patch = git.patch("main", "pr", &rules.diff_paths())?;
-        let files = parity_core::parse_patch(&patch).map_err(|e| Error::new(e.to_string()))?;
-        parity_core::Change {
-            files,
-            statuses: Vec::new(),
-        }
-        .sources_wanted(&rules)
+    // The files `judge` reads, found once by a scan of the same range.
+    let mut reads = Vec::new();
+    let range = crate::scan::ScanOptions {
+        range: Some("main..pr".into()),
+        ..ScanOptions::default()
     };
+    scan(&dir, &range, &rules, |judged| {
+        reads = judged.reads.clone();
+        Ok(())
+    })?;
     let (git_time, bytes) = best_of(5, || {
         // The calls `judge` makes, in its order.
         git.is_shallow()?;
@@ -682,10 +682,15 @@ fn bench_single_check() -> Result<()> {
             .ok_or_else(|| Error::new("no merge-base"))?;
         let statuses = git.name_status(&merge_base, head)?;
         let patch = git.patch(&merge_base, head, &rules.diff_paths())?;
-        let sources = git.contents_at(head, &wanted)?;
-        let read: usize = wanted
+        let requests: Vec<(&str, &[parity_core::PathBytes])> = reads
             .iter()
-            .filter_map(|p| sources.get(p.as_bytes()))
+            .map(|(commit, paths)| (commit.as_str(), paths.as_slice()))
+            .collect();
+        let sources = git.contents_in(&requests)?;
+        let read: usize = sources
+            .iter()
+            .zip(&reads)
+            .flat_map(|(s, (_, paths))| paths.iter().filter_map(|p| s.get(p.as_bytes())))
             .map(<[u8]>::len)
             .sum();
         Ok(statuses.len() + patch.len() + read)

@@ -311,15 +311,55 @@ impl Git {
     /// process whatever their number; a path absent from the commit (or one
     /// that cannot be asked for on a line) is absent from the result.
     pub fn contents_at(&self, commit: &str, paths: &[PathBytes]) -> Result<Sources> {
-        let (asked, input) = batch_requests(commit, paths);
-        if asked.is_empty() {
-            return Ok(Sources::new());
+        let mut all = self.contents_in(&[(commit, paths)])?;
+        Ok(all.pop().unwrap_or_default())
+    }
+
+    /// The contents of paths in several commits, read by one process: one
+    /// `Sources` per `(commit, paths)` request, in order.
+    pub fn contents_in(&self, requests: &[(&str, &[PathBytes])]) -> Result<Vec<Sources>> {
+        let mut input = Vec::new();
+        let mut asked: Vec<Vec<&PathBytes>> = Vec::new();
+        for (commit, paths) in requests {
+            let (mine, lines) = batch_requests(commit, paths);
+            input.extend_from_slice(&lines);
+            asked.push(mine);
+        }
+        if input.is_empty() {
+            return Ok(asked.iter().map(|_| Sources::new()).collect());
         }
         let out = self.run(
             self.cmd().args(["cat-file", "--batch"]).stdin(input),
-            "read the watched files at HEAD",
+            "read files of the range",
         )?;
-        parse_batch(&out, &asked)
+        let mut rest: &[u8] = &out;
+        asked
+            .iter()
+            .map(|paths| parse_batch(&mut rest, paths))
+            .collect()
+    }
+
+    /// Every file under `dir` in `commit` (a full object name).
+    pub fn files_under(&self, commit: &str, dir: &str) -> Result<Vec<PathBytes>> {
+        let out = self.run(
+            self.cmd()
+                .args([
+                    "ls-tree",
+                    "-r",
+                    "-z",
+                    "--name-only",
+                    "--full-tree",
+                    commit,
+                    "--",
+                ])
+                .arg(format!(":(literal){dir}")),
+            "list the revision files",
+        )?;
+        Ok(out
+            .split(|&b| b == 0)
+            .filter(|p| !p.is_empty())
+            .map(PathBytes::from)
+            .collect())
     }
 }
 
@@ -362,7 +402,8 @@ fn batch_header(line: &[u8]) -> Result<Option<(bool, usize)>> {
 /// Reads the answer of `git cat-file --batch` to one request per path:
 /// `<name> <type> <size>\n<contents>\n` for an object, `<request> missing\n`
 /// (or `ambiguous`) for none. Only blobs are kept.
-fn parse_batch(mut out: &[u8], paths: &[&PathBytes]) -> Result<Sources> {
+fn parse_batch(rest: &mut &[u8], paths: &[&PathBytes]) -> Result<Sources> {
+    let mut out: &[u8] = rest;
     let mut sources = Sources::new();
     for path in paths {
         let end = out
@@ -382,6 +423,7 @@ fn parse_batch(mut out: &[u8], paths: &[&PathBytes]) -> Result<Sources> {
         }
         out = &out[size + 1..];
     }
+    *rest = out;
     Ok(sources)
 }
 
@@ -424,6 +466,14 @@ impl CatFileSession<'_> {
             }
         }
         Ok(sources)
+    }
+
+    /// `Git::contents_in` over the open session: one `Sources` per request.
+    pub fn contents_in(&mut self, requests: &[(&str, &[PathBytes])]) -> Result<Vec<Sources>> {
+        requests
+            .iter()
+            .map(|(commit, paths)| self.contents_at(commit, paths))
+            .collect()
     }
 
     /// Closes the requests and waits for git.
@@ -759,7 +809,7 @@ mod tests {
             b"\r\n\xff\n",
         ]
         .concat();
-        let sources = parse_batch(&out, &asked).unwrap();
+        let sources = parse_batch(&mut &out[..], &asked).unwrap();
         assert_eq!(sources.get(b"a.py"), Some(&b"x\ny\n"[..]));
         assert_eq!(sources.get(b"gone.py"), None);
         assert_eq!(sources.get(b"dir"), None);
@@ -778,7 +828,7 @@ mod tests {
             "garbage".to_string(),
             format!("{sha} blob x\n\n"),
         ] {
-            assert!(parse_batch(out.as_bytes(), &asked).is_err(), "{out:?}");
+            assert!(parse_batch(&mut out.as_bytes(), &asked).is_err(), "{out:?}");
         }
     }
 

@@ -11,6 +11,7 @@ pub mod history;
 pub mod parity;
 pub mod repo;
 pub mod scan;
+pub mod suggest;
 
 use std::process::ExitCode;
 

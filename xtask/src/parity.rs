@@ -4,8 +4,12 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
+use parity_core::check::{apply_pairing, Sources};
 use parity_core::report::{render_json, render_text, Colour, RangeInfo};
-use parity_core::{check_with_sources, parse_name_status, parse_patch, Change, Report, Rules};
+use parity_core::schema::pair::{pair, PairingSources};
+use parity_core::{
+    check_with_sources, parse_name_status, parse_patch, Change, PathBytes, Reason, Report, Rules,
+};
 
 use crate::error::{Error, Result};
 use crate::git::{is_null_object_name, Git};
@@ -41,6 +45,17 @@ pub struct ParityArgs {
     /// When to colour the text report (`auto` honours NO_COLOR and a terminal).
     #[arg(long, value_enum, default_value_t = ColourChoice::Auto)]
     color: ColourChoice,
+    /// Fail when an added revision leaves a schema object of the first track
+    /// uncovered (otherwise a warning).
+    #[arg(long)]
+    strict: bool,
+    /// Print, instead of the report, an Alembic revision for the uncovered
+    /// schema objects (the exit code stays the verdict's).
+    #[arg(long)]
+    suggest: bool,
+    /// Write the suggested revision under the revision directory.
+    #[arg(long)]
+    write_revision: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -107,14 +122,55 @@ pub fn judge(repo: &Path, base: &str, head: &str, rules: &Rules) -> Result<Repor
         statuses: parse_name_status(&statuses)
             .map_err(|e| Error::new(format!("cannot read git's file list: {e}")))?,
     };
-    // Only watched files that gained lines are read, all by one process.
-    let sources = git.contents_at(&range.head, &change.sources_wanted(rules))?;
-    let mut report = check_with_sources(&change, rules, &sources);
+    let mut report = decide(&change, rules, &range.head, &range.merge_base, |requests| {
+        git.contents_in(requests)
+    })?;
     report.range = Some(RangeInfo {
         base: range.base,
         head: range.head,
         merge_base: range.merge_base,
     });
+    Ok(report)
+}
+
+/// The decision on a range's change once git has listed it: the files it
+/// wants read at `head` and `merge_base` (by `read`, one `Sources` per
+/// `(commit, paths)` request), the check, and object-level pairing. `judge`
+/// and `scan` both decide through here.
+pub fn decide(
+    change: &Change,
+    rules: &Rules,
+    head: &str,
+    merge_base: &str,
+    read: impl FnOnce(&[(&str, &[PathBytes])]) -> Result<Vec<Sources>>,
+) -> Result<Report> {
+    // Only watched files that gained lines are read (at HEAD, and at the
+    // merge-base for object-level pairing) with the added revisions, all by
+    // one process.
+    let watched = change.sources_wanted(rules);
+    let revisions: Vec<PathBytes> = change
+        .statuses
+        .iter()
+        .filter(|entry| rules.revisions.counts(entry))
+        .map(|entry| entry.path.clone())
+        .collect();
+    let [head_sources, base_sources, revision_sources]: [Sources; 3] =
+        read(&[(head, &watched), (merge_base, &watched), (head, &revisions)])?
+            .try_into()
+            .map_err(|_| Error::new("git cat-file answered for the wrong number of commits"))?;
+    let mut report = check_with_sources(change, rules, &head_sources);
+    if matches!(report.reason, Reason::BothTracks | Reason::MissingRevision) {
+        let pairing = pair(
+            rules,
+            &report,
+            PairingSources {
+                base: &base_sources,
+                head: &head_sources,
+                revisions: &revision_sources,
+            },
+        );
+        apply_pairing(&mut report, pairing, rules.strict);
+    }
     Ok(report)
 }
 
@@ -156,9 +212,14 @@ pub fn run(args: ParityArgs) -> Result<i32> {
         env("PR_BASE_SHA"),
         env("PR_HEAD_SHA"),
     );
-    let rules = Rules::default();
+    let mut rules = Rules::default();
+    rules.strict |= args.strict;
     let report = report_for(&args.repo, &request, &rules)?;
-    print!("{}", render(&report, args.format, colour(args.color)));
+    if args.suggest || args.write_revision {
+        crate::suggest::run(&args.repo, &report, &rules, args.write_revision)?;
+    } else {
+        print!("{}", render(&report, args.format, colour(args.color)));
+    }
     Ok(report.verdict.exit_code())
 }
 

@@ -20,9 +20,7 @@ use clap::{Args, ValueEnum};
 use parity_core::diff::FileCollector;
 use parity_core::log::{commit_header, AddedFiles, AddedFilesReader, CommitHeader};
 use parity_core::report::RangeInfo;
-use parity_core::{
-    check_with_sources, Change, NameStatus, PatchParser, Report, Rules, Sources, Verdict,
-};
+use parity_core::{Change, NameStatus, PatchParser, Report, Rules, Sources, Verdict};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -78,8 +76,8 @@ pub struct ScanOptions {
 pub struct JudgedCommit {
     pub commit: CommitHeader,
     pub report: Report,
-    /// The watched files whose contents at this commit were read.
-    pub read_at_commit: Vec<parity_core::PathBytes>,
+    /// The files read to judge it, as `(commit, paths)` requests.
+    pub reads: Vec<(String, Vec<parity_core::PathBytes>)>,
 }
 
 /// Counts over the audit, and remarks on how it was made.
@@ -312,7 +310,7 @@ impl<'r> CommitInProgress<'r> {
             )));
         }
         let statuses = added.statuses_of(&header.sha)?;
-        let mut read_at_commit = Vec::new();
+        let mut reads = Vec::new();
         let report = match header.first_parent() {
             None => Report::skipped(
                 "the commit has no parent to compare with (a root commit, or a shallow clone's boundary)",
@@ -323,10 +321,16 @@ impl<'r> CommitInProgress<'r> {
                     files: files.into_files(),
                     statuses,
                 };
-                // What `parity::judge` does with the range's HEAD.
-                read_at_commit = change.sources_wanted(rules);
-                let sources = contents.at(&header.sha, &read_at_commit)?;
-                let mut report = check_with_sources(&change, rules, &sources);
+                // The range PARENT...COMMIT: its merge-base is PARENT.
+                let mut report =
+                    crate::parity::decide(&change, rules, &header.sha, parent, |requests| {
+                        reads = requests
+                            .iter()
+                            .filter(|(_, paths)| !paths.is_empty())
+                            .map(|(commit, paths)| (commit.to_string(), paths.to_vec()))
+                            .collect();
+                        contents.read(requests)
+                    })?;
                 report.range = Some(RangeInfo {
                     base: parent.to_string(),
                     head: header.sha.clone(),
@@ -338,7 +342,7 @@ impl<'r> CommitInProgress<'r> {
         Ok(JudgedCommit {
             commit: header,
             report,
-            read_at_commit,
+            reads,
         })
     }
 }
@@ -351,15 +355,16 @@ struct Contents<'g> {
 }
 
 impl Contents<'_> {
-    fn at(&mut self, sha: &str, paths: &[parity_core::PathBytes]) -> Result<Sources> {
-        if paths.is_empty() {
-            return Ok(Sources::new());
+    /// One `Sources` per `(commit, paths)` request, as `Git::contents_in`.
+    fn read(&mut self, requests: &[(&str, &[parity_core::PathBytes])]) -> Result<Vec<Sources>> {
+        if requests.iter().all(|(_, paths)| paths.is_empty()) {
+            return Ok(requests.iter().map(|_| Sources::new()).collect());
         }
         let session = match &mut self.session {
             Some(session) => session,
             None => self.session.insert(self.git.cat_file_session()?),
         };
-        session.contents_at(sha, paths)
+        session.contents_in(requests)
     }
 }
 
