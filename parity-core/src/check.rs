@@ -307,3 +307,19 @@ impl PatchVisitor for Checker<'_> {
         }
     }
 }
+
+/// Adds object-level pairing to a report. With `strict`, a pass whose
+/// revisions leave a resolvable first-track object uncovered becomes a fail.
+pub fn apply_pairing(report: &mut Report, pairing: crate::schema::pair::Pairing, strict: bool) {
+    let uncovered = pairing
+        .coverage
+        .iter()
+        .any(|c| c.status == crate::schema::CoverageStatus::Uncovered);
+    report.coverage = pairing.coverage;
+    report.notes.extend(pairing.notes);
+    if strict && uncovered && report.reason == Reason::BothTracks {
+        report.reason = Reason::UncoveredObjects;
+        report.verdict = report.reason.verdict();
+        report.message = report.reason.message();
+    }
+}

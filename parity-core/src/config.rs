@@ -33,6 +33,10 @@ pub struct Config {
     pub entry: Entry,
     /// What counts as a net-new revision on the second track.
     pub revisions: Revisions,
+    /// Fail, rather than warn, when an added revision leaves a schema object
+    /// of the first track uncovered (as `--strict` does).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub strict: bool,
 }
 
 /// One `[[watch]]` table: a path or a glob, its patterns and comment syntax.
@@ -412,6 +416,7 @@ impl Config {
                 suffix: ".py".into(),
                 exclude: vec!["__init__.py".into()],
             },
+            strict: false,
         }
     }
 
@@ -436,6 +441,7 @@ impl Config {
                 exclude: self.revisions.exclude.clone(),
                 statuses: vec![Status::Added],
             },
+            strict: self.strict,
         })
     }
 

@@ -17,11 +17,13 @@ pub mod classify;
 pub mod comments;
 pub mod config;
 pub mod diff;
+pub mod log;
 pub mod name_status;
 pub mod path;
 pub mod path_pattern;
 pub mod report;
 pub mod rules;
+pub mod schema;
 
 pub use check::{check, check_with_sources, Change, Checker, Sources};
 pub use classify::{LexError, LineClass, PythonFile, Token, TokenKind};

@@ -262,6 +262,9 @@ pub struct Rules {
     pub watched: Vec<WatchedFile>,
     pub entry: EntryRule,
     pub revisions: NewFileRule,
+    /// Fail when an added revision leaves a resolvable first-track schema
+    /// object uncovered (object-level pairing); otherwise that is a warning.
+    pub strict: bool,
 }
 
 pub const MIGRATIONS: &str = "src/backend/db/migrations.py";
@@ -290,6 +293,7 @@ impl Default for Rules {
                 exclude: vec!["__init__.py".into()],
                 statuses: vec![Status::Added],
             },
+            strict: false,
         }
     }
 }
@@ -306,6 +310,26 @@ impl Rules {
             EntryRule::Line(line) if line.file.matches(path) => Some(line),
             _ => None,
         }
+    }
+
+    /// The exact paths of the watched files and the entry file, for a caller
+    /// that streams a whole history with fixed pathspecs (`scan`). A glob is
+    /// not among them: such a caller must run a layout of exact paths.
+    pub fn fixed_diff_paths(&self) -> Vec<&str> {
+        let watched = self.watched.iter().map(|w| &w.path);
+        let entry = match &self.entry {
+            EntryRule::Line(line) => Some(&line.file),
+            EntryRule::NewFile(_) => None,
+        };
+        let mut paths: Vec<&str> = Vec::new();
+        for pattern in watched.chain(entry) {
+            if let PathPattern::Exact(path) = pattern {
+                if !paths.contains(&path.as_str()) {
+                    paths.push(path);
+                }
+            }
+        }
+        paths
     }
 
     /// Paths whose diff the check needs: every file of the range that is

@@ -149,7 +149,7 @@ fn an_unknown_key_is_named_with_its_table_and_line() {
     );
     assert_error(
         &format!("watch = []\nentries = 1\n{ENTRY}{REVISIONS}"),
-        "line 2, column 1: key `entries`: unknown field `entries`, expected one of `watch`, `entry`, `revisions`",
+        "line 2, column 1: key `entries`: unknown field `entries`, expected one of `watch`, `entry`, `revisions`, `strict`",
     );
 }
 
@@ -258,4 +258,15 @@ fn user_patterns_join_a_builtin_set() {
     );
     assert_eq!(matched("ALTER TABLE t").as_deref(), Some("ALTER TABLE"));
     assert_eq!(matched("SELECT 1"), None);
+}
+
+#[test]
+fn strict_is_off_unless_the_file_says_so() {
+    let lenient = format!("watch = []\n{ENTRY}{REVISIONS}");
+    assert!(!parse(&lenient).unwrap().rules().unwrap().strict);
+    let strict = format!("strict = true\nwatch = []\n{ENTRY}{REVISIONS}");
+    let config = parse(&strict).unwrap();
+    assert!(config.rules().unwrap().strict);
+    assert_eq!(parse(&config.to_toml()), Ok(config.clone()));
+    assert!(config.to_toml().contains("strict = true\n"));
 }

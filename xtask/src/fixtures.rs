@@ -628,7 +628,7 @@ pub fn judge_fixture_with(dir: &Path, range: &RangeSpec, config: Option<&Path>) 
         Some(range.base.clone()),
         Some(range.head.clone()),
     );
-    match report_in_force(dir, &request, config) {
+    match report_in_force(dir, &request, config, false).map(|(report, _)| report) {
         Ok(report) => Judged {
             outcome: report.verdict.into(),
             exit: report.verdict.exit_code(),

@@ -4,11 +4,13 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
+use parity_core::check::{apply_pairing, Sources};
 use parity_core::config::{self, Config, CONFIG_FILE};
 use parity_core::report::{github, render_json, render_text, sarif, Colour, RangeInfo};
+use parity_core::schema::pair::{pair, PairingSources};
 use parity_core::{
-    check_with_sources, parse_name_status, parse_patch, Change, NameStatus, PathBytes, Report,
-    Rules,
+    check_with_sources, parse_name_status, parse_patch, Change, NameStatus, PathBytes, Reason,
+    Report, Rules,
 };
 
 use crate::error::{Error, Result};
@@ -51,6 +53,17 @@ pub struct ParityArgs {
     /// Print the rules in force, as parity.toml, and exit.
     #[arg(long)]
     print_config: bool,
+    /// Fail when an added revision leaves a schema object of the first track
+    /// uncovered (otherwise a warning).
+    #[arg(long)]
+    strict: bool,
+    /// Print, instead of the report, an Alembic revision for the uncovered
+    /// schema objects (the exit code stays the verdict's).
+    #[arg(long)]
+    suggest: bool,
+    /// Write the suggested revision under the revision directory.
+    #[arg(long)]
+    write_revision: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -132,15 +145,56 @@ fn judge_range(
             .map_err(|e| Error::new(format!("cannot read git's diff: {e}")))?,
         statuses,
     };
-    // Only watched files that gained lines are read, all by one process.
-    let sources = git.contents_at(&range.head, &change.sources_wanted(rules))?;
-    let mut report = check_with_sources(&change, rules, &sources);
+    let mut report = decide(&change, rules, &range.head, &range.merge_base, |requests| {
+        git.contents_in(requests)
+    })?;
     report.range = Some(RangeInfo {
         base: range.base.clone(),
         head: range.head.clone(),
         merge_base: range.merge_base.clone(),
     });
     Ok((report, change.statuses))
+}
+
+/// The decision on a range's change once git has listed it: the files it
+/// wants read at `head` and `merge_base` (by `read`, one `Sources` per
+/// `(commit, paths)` request), the check, and object-level pairing. `judge`
+/// and `scan` both decide through here.
+pub fn decide(
+    change: &Change,
+    rules: &Rules,
+    head: &str,
+    merge_base: &str,
+    read: impl FnOnce(&[(&str, &[PathBytes])]) -> Result<Vec<Sources>>,
+) -> Result<Report> {
+    // Only watched files that gained lines are read (at HEAD, and at the
+    // merge-base for object-level pairing) with the added revisions, all by
+    // one process.
+    let watched = change.sources_wanted(rules);
+    let revisions: Vec<PathBytes> = change
+        .statuses
+        .iter()
+        .filter(|entry| rules.revisions.counts(entry))
+        .map(|entry| entry.path.clone())
+        .collect();
+    let [head_sources, base_sources, revision_sources]: [Sources; 3] =
+        read(&[(head, &watched), (merge_base, &watched), (head, &revisions)])?
+            .try_into()
+            .map_err(|_| Error::new("git cat-file answered for the wrong number of commits"))?;
+    let mut report = check_with_sources(change, rules, &head_sources);
+    if matches!(report.reason, Reason::BothTracks | Reason::MissingRevision) {
+        let pairing = pair(
+            rules,
+            &report,
+            PairingSources {
+                base: &base_sources,
+                head: &head_sources,
+                revisions: &revision_sources,
+            },
+        );
+        apply_pairing(&mut report, pairing, rules.strict);
+    }
+    Ok(report)
 }
 
 /// The rules the guard applies, and where they come from.
@@ -207,18 +261,21 @@ fn short(sha: &str) -> &str {
 /// else the merge-base's `parity.toml`, else the defaults; the check; and a
 /// note when the range changes `parity.toml` or when the rules are not the
 /// defaults.
+/// `strict` (the `--strict` flag) adds to the configuration's own.
 pub fn judge_in_force(
     repo: &Path,
     base: &str,
     head: &str,
     config: Option<&Path>,
-) -> Result<Report> {
+    strict: bool,
+) -> Result<(Report, Rules)> {
     let git = Git::new(repo)?;
     let range = git.resolve_range(base, head)?;
-    let in_force = match config {
+    let mut in_force = match config {
         Some(path) => RulesInForce::from_file(path)?,
         None => RulesInForce::at_commit(&git, &range.merge_base, "the merge-base")?,
     };
+    in_force.rules.strict |= strict;
     let (mut report, statuses) = judge_range(&git, &range, &in_force.rules)?;
     if let Some(source) = &in_force.source {
         report.notes.push(format!("rules from {source}"));
@@ -240,7 +297,7 @@ pub fn judge_in_force(
              takes effect once it is on the base branch"
         ));
     }
-    Ok(report)
+    Ok((report, in_force.rules))
 }
 
 /// The report for a range request as CI makes it: skipped with its reason,
@@ -250,16 +307,19 @@ pub fn report_in_force(
     repo: &Path,
     request: &RangeRequest,
     config: Option<&Path>,
-) -> Result<Report> {
+    strict: bool,
+) -> Result<(Report, Rules)> {
     match request {
         RangeRequest::Skip(_) => {
-            let in_force = match config {
+            let mut in_force = match config {
                 Some(path) => RulesInForce::from_file(path)?,
                 None => RulesInForce::defaults(),
             };
-            report_for(repo, request, &in_force.rules)
+            in_force.rules.strict |= strict;
+            let report = report_for(repo, request, &in_force.rules)?;
+            Ok((report, in_force.rules))
         }
-        RangeRequest::Range { base, head } => judge_in_force(repo, base, head, config),
+        RangeRequest::Range { base, head } => judge_in_force(repo, base, head, config, strict),
     }
 }
 
@@ -367,7 +427,12 @@ pub fn run(args: ParityArgs) -> Result<i32> {
     if args.print_config {
         return print_config(&args, &request);
     }
-    let report = report_in_force(&args.repo, &request, args.config.as_deref())?;
+    let (report, rules) =
+        report_in_force(&args.repo, &request, args.config.as_deref(), args.strict)?;
+    if args.suggest || args.write_revision {
+        crate::suggest::run(&args.repo, &report, &rules, args.write_revision)?;
+        return Ok(report.verdict.exit_code());
+    }
     if args.format == Format::Github {
         write_step_summary(&report)?;
     }
