@@ -639,9 +639,15 @@ fn per_commit_loop(git: &Git, commits: &[(String, String)], rules: &Rules) -> Re
             files: parity_core::parse_patch(&patch).map_err(|e| Error::new(e.to_string()))?,
             statuses,
         };
-        let report = crate::parity::decide(&change, rules, sha, parent, |requests| {
-            git.contents_in(requests)
-        })?;
+        // Judged as scan judges: verdicts, pairing only when decisive.
+        let report = crate::parity::decide(
+            &change,
+            rules,
+            sha,
+            parent,
+            crate::parity::PairingMode::WhenDecisive,
+            |requests| git.contents_in(requests),
+        )?;
         failing += u64::from(report.verdict == Verdict::Fail);
     }
     Ok(failing)

@@ -145,15 +145,31 @@ fn judge_range(
             .map_err(|e| Error::new(format!("cannot read git's diff: {e}")))?,
         statuses,
     };
-    let mut report = decide(&change, rules, &range.head, &range.merge_base, |requests| {
-        git.contents_in(requests)
-    })?;
+    let mut report = decide(
+        &change,
+        rules,
+        &range.head,
+        &range.merge_base,
+        PairingMode::Always,
+        |requests| git.contents_in(requests),
+    )?;
     report.range = Some(RangeInfo {
         base: range.base.clone(),
         head: range.head.clone(),
         merge_base: range.merge_base.clone(),
     });
     Ok((report, change.statuses))
+}
+
+/// When `decide` pairs the tracks object by object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PairingMode {
+    /// Always, so the report lists every object's coverage (`parity`).
+    Always,
+    /// Only when it can change the verdict, that is under `Rules::strict`
+    /// (`scan`, which audits verdicts: pairing reads and lexes every watched
+    /// file twice and would dominate a history's cost).
+    WhenDecisive,
 }
 
 /// The decision on a range's change once git has listed it: the files it
@@ -165,24 +181,33 @@ pub fn decide(
     rules: &Rules,
     head: &str,
     merge_base: &str,
+    mode: PairingMode,
     read: impl FnOnce(&[(&str, &[PathBytes])]) -> Result<Vec<Sources>>,
 ) -> Result<Report> {
     // Only watched files that gained lines are read (at HEAD, and at the
     // merge-base for object-level pairing) with the added revisions, all by
     // one process.
     let watched = change.sources_wanted(rules);
-    let revisions: Vec<PathBytes> = change
-        .statuses
-        .iter()
-        .filter(|entry| rules.revisions.counts(entry))
-        .map(|entry| entry.path.clone())
-        .collect();
-    let [head_sources, base_sources, revision_sources]: [Sources; 3] =
-        read(&[(head, &watched), (merge_base, &watched), (head, &revisions)])?
-            .try_into()
-            .map_err(|_| Error::new("git cat-file answered for the wrong number of commits"))?;
+    let pairing = mode == PairingMode::Always || rules.strict;
+    let revisions: Vec<PathBytes> = match pairing {
+        true => change
+            .statuses
+            .iter()
+            .filter(|entry| rules.revisions.counts(entry))
+            .map(|entry| entry.path.clone())
+            .collect(),
+        false => Vec::new(),
+    };
+    let base_watched: &[PathBytes] = if pairing { &watched } else { &[] };
+    let [head_sources, base_sources, revision_sources]: [Sources; 3] = read(&[
+        (head, &watched),
+        (merge_base, base_watched),
+        (head, &revisions),
+    ])?
+    .try_into()
+    .map_err(|_| Error::new("git cat-file answered for the wrong number of commits"))?;
     let mut report = check_with_sources(change, rules, &head_sources);
-    if matches!(report.reason, Reason::BothTracks | Reason::MissingRevision) {
+    if pairing && matches!(report.reason, Reason::BothTracks | Reason::MissingRevision) {
         let pairing = pair(
             rules,
             &report,

@@ -52,6 +52,10 @@ pub struct ScanArgs {
     /// How to write the audit.
     #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
     format: ScanFormat,
+    /// Judge as `parity --strict` does: a revision that leaves a schema object
+    /// uncovered fails (and each commit's report lists its objects).
+    #[arg(long)]
+    strict: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -323,14 +327,21 @@ impl<'r> CommitInProgress<'r> {
                 };
                 // The range PARENT...COMMIT: its merge-base is PARENT.
                 let mut report =
-                    crate::parity::decide(&change, rules, &header.sha, parent, |requests| {
+                    crate::parity::decide(
+                        &change,
+                        rules,
+                        &header.sha,
+                        parent,
+                        crate::parity::PairingMode::WhenDecisive,
+                        |requests| {
                         reads = requests
                             .iter()
                             .filter(|(_, paths)| !paths.is_empty())
                             .map(|(commit, paths)| (commit.to_string(), paths.to_vec()))
                             .collect();
-                        contents.read(requests)
-                    })?;
+                            contents.read(requests)
+                        },
+                    )?;
                 report.range = Some(RangeInfo {
                     base: parent.to_string(),
                     head: header.sha.clone(),

@@ -10,64 +10,78 @@
 use super::{ColumnDef, Ident, SchemaOp};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-enum Token {
+enum Token<'s> {
     /// A bare word: keyword, identifier or number.
-    Word(String),
+    Word(&'s str),
     /// A quoted identifier.
-    Quoted(String),
+    Quoted(&'s str),
     /// A string literal `'...'`.
     Str,
     /// `{...}`: a name filled in at run time.
-    Placeholder(String),
-    Punct(char),
+    Placeholder(&'s str),
+    Punct(u8),
 }
 
-impl Token {
+impl Token<'_> {
     fn is_kw(&self, keyword: &str) -> bool {
         matches!(self, Token::Word(w) if w.eq_ignore_ascii_case(keyword))
     }
 }
 
-/// The tokens of `sql`, each with the 0-based line it starts on.
-fn tokenize(sql: &str) -> (Vec<Token>, Vec<u32>) {
-    let chars: Vec<char> = sql.chars().collect();
+/// Bytes of a bare word: ASCII letters, digits, `_`, `$`, and every byte of a
+/// non-ASCII character (so slices always fall on character boundaries).
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
+}
+
+/// The tokens of `sql`, each with the 0-based line it starts on. Every token
+/// borrows from `sql`: the tokenizer splits at ASCII bytes only.
+fn tokenize(sql: &str) -> (Vec<Token<'_>>, Vec<u32>) {
+    let bytes = sql.as_bytes();
     let mut tokens = Vec::new();
-    let mut starts = Vec::new();
-    let mut token_start = 0;
+    let mut lines = Vec::new();
+    let mut line = 0u32;
     let mut i = 0;
-    let until = |from: usize, close: char| -> (String, usize) {
-        let mut j = from;
-        while j < chars.len() && chars[j] != close {
-            j += 1;
-        }
-        (chars[from..j].iter().collect(), (j + 1).min(chars.len()))
+    // The index just past the first `close` at or after `from`.
+    let past = |from: usize, close: u8| {
+        bytes[from.min(bytes.len())..]
+            .iter()
+            .position(|&b| b == close)
+            .map_or(bytes.len(), |p| from + p + 1)
     };
-    while i < chars.len() {
-        let c = chars[i];
-        if tokens.len() > starts.len() {
-            starts.push(token_start);
-        }
-        token_start = i;
-        match c {
-            c if c.is_whitespace() => i += 1,
-            '-' if chars.get(i + 1) == Some(&'-') => {
-                while i < chars.len() && chars[i] != '\n' {
-                    i += 1;
-                }
+    while i < bytes.len() {
+        let start = i;
+        let token = match bytes[i] {
+            b'\n' => {
+                line += 1;
+                i += 1;
+                None
             }
-            '/' if chars.get(i + 1) == Some(&'*') => {
+            b if b.is_ascii_whitespace() => {
+                i += 1;
+                None
+            }
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                i = past(i, b'\n').min(bytes.len());
+                if bytes.get(i.wrapping_sub(1)) == Some(&b'\n') {
+                    i -= 1;
+                }
+                None
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
                 i += 2;
-                while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
+                while i < bytes.len() && !(bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/')) {
                     i += 1;
                 }
-                i = (i + 2).min(chars.len());
+                i = (i + 2).min(bytes.len());
+                None
             }
-            '\'' => {
+            b'\'' => {
                 // '' inside a literal is an escaped quote.
                 i += 1;
-                while i < chars.len() {
-                    if chars[i] == '\'' {
-                        if chars.get(i + 1) == Some(&'\'') {
+                while i < bytes.len() {
+                    if bytes[i] == b'\'' {
+                        if bytes.get(i + 1) == Some(&b'\'') {
                             i += 2;
                             continue;
                         }
@@ -75,74 +89,72 @@ fn tokenize(sql: &str) -> (Vec<Token>, Vec<u32>) {
                     }
                     i += 1;
                 }
-                i = (i + 1).min(chars.len());
-                tokens.push(Token::Str);
+                i = (i + 1).min(bytes.len());
+                Some(Token::Str)
             }
-            '"' | '`' | '[' => {
-                let close = match c {
-                    '[' => ']',
-                    other => other,
+            open @ (b'"' | b'`' | b'[') => {
+                let close = if open == b'[' { b']' } else { open };
+                let end = past(i + 1, close);
+                let inner_end = if bytes.get(end.wrapping_sub(1)) == Some(&close) && end > i + 1 {
+                    end - 1
+                } else {
+                    end
                 };
-                let (text, next) = until(i + 1, close);
-                tokens.push(Token::Quoted(text));
-                i = next;
+                i = end;
+                Some(Token::Quoted(&sql[start + 1..inner_end]))
             }
-            c if c == '{' || c.is_alphanumeric() || c == '_' || c == '$' => {
-                // A run of word characters and `{...}` groups: a placeholder
+            b if b == b'{' || is_word_byte(b) => {
+                // A run of word bytes and `{...}` groups: a placeholder
                 // anywhere in it (`{prefix}_items`) makes it a run-time name.
-                let start = i;
                 let mut placeholder = false;
-                while i < chars.len() {
-                    match chars[i] {
-                        '{' => {
+                while i < bytes.len() {
+                    match bytes[i] {
+                        b'{' => {
                             placeholder = true;
-                            i = until(i + 1, '}').1;
+                            i = past(i + 1, b'}');
                         }
-                        w if w.is_alphanumeric() || w == '_' || w == '$' => i += 1,
+                        w if is_word_byte(w) => i += 1,
                         _ => break,
                     }
                 }
-                let text: String = chars[start..i].iter().collect();
-                tokens.push(if !placeholder {
+                let text = &sql[start..i];
+                Some(if !placeholder {
                     Token::Word(text)
                 } else if let Some(inner) = text
                     .strip_prefix('{')
                     .and_then(|t| t.strip_suffix('}'))
                     .filter(|t| !t.contains(['{', '}']))
                 {
-                    Token::Placeholder(inner.to_string())
+                    Token::Placeholder(inner)
                 } else {
                     Token::Placeholder(text)
-                });
+                })
             }
             other => {
-                tokens.push(Token::Punct(other));
                 i += 1;
+                Some(Token::Punct(other))
             }
+        };
+        if let Some(token) = token {
+            tokens.push(token);
+            lines.push(line);
+            // Newlines inside the token (a quoted name, a literal, a comment).
+            line += bytes[start..i].iter().filter(|&&b| b == b'\n').count() as u32;
+        } else if bytes[start] != b'\n' {
+            line += bytes[start..i].iter().filter(|&&b| b == b'\n').count() as u32;
         }
-    }
-    if tokens.len() > starts.len() {
-        starts.push(token_start);
-    }
-    // Char index -> line, by counting the newlines before each token.
-    let mut lines = Vec::with_capacity(starts.len());
-    let (mut line, mut at) = (0u32, 0usize);
-    for start in starts {
-        line += chars[at..start].iter().filter(|&&c| c == '\n').count() as u32;
-        at = start;
-        lines.push(line);
     }
     (tokens, lines)
 }
 
 /// A cursor over the tokens of one script.
-struct Cursor<'t> {
-    tokens: &'t [Token],
+struct Cursor<'t, 's> {
+    tokens: &'t [Token<'s>],
     at: usize,
 }
 
-impl<'t> Cursor<'t> {
-    fn peek(&self) -> Option<&'t Token> {
+impl<'t, 's> Cursor<'t, 's> {
+    fn peek(&self) -> Option<&'t Token<'s>> {
         self.tokens.get(self.at)
     }
 
@@ -169,7 +181,7 @@ impl<'t> Cursor<'t> {
         }
     }
 
-    fn eat_punct(&mut self, c: char) -> bool {
+    fn eat_punct(&mut self, c: u8) -> bool {
         if self.peek() == Some(&Token::Punct(c)) {
             self.at += 1;
             true
@@ -181,7 +193,7 @@ impl<'t> Cursor<'t> {
     /// A name, possibly qualified (`main.t`): the last part counts.
     fn name(&mut self) -> Option<Ident> {
         let mut ident = self.one_name()?;
-        while self.peek() == Some(&Token::Punct('.')) {
+        while self.peek() == Some(&Token::Punct(b'.')) {
             self.at += 1;
             ident = self.one_name()?;
         }
@@ -192,7 +204,7 @@ impl<'t> Cursor<'t> {
         let ident = match self.peek()? {
             Token::Word(w) => Ident::known(w),
             Token::Quoted(q) => Ident::known(q),
-            Token::Placeholder(p) => Ident::Unresolved(p.clone()),
+            Token::Placeholder(p) => Ident::Unresolved(p.to_string()),
             _ => return None,
         };
         self.at += 1;
@@ -201,8 +213,8 @@ impl<'t> Cursor<'t> {
 
     /// The tokens of a parenthesised list, split at top-level commas; the
     /// cursor must be on the `(`.
-    fn paren_items(&mut self) -> Option<Vec<&'t [Token]>> {
-        if !self.eat_punct('(') {
+    fn paren_items(&mut self) -> Option<Vec<&'t [Token<'s>]>> {
+        if !self.eat_punct(b'(') {
             return None;
         }
         let mut items = Vec::new();
@@ -210,14 +222,14 @@ impl<'t> Cursor<'t> {
         let mut start = self.at;
         while let Some(token) = self.peek() {
             match token {
-                Token::Punct('(') => depth += 1,
-                Token::Punct(')') if depth == 0 => {
+                Token::Punct(b'(') => depth += 1,
+                Token::Punct(b')') if depth == 0 => {
                     items.push(&self.tokens[start..self.at]);
                     self.at += 1;
                     return Some(items);
                 }
-                Token::Punct(')') => depth -= 1,
-                Token::Punct(',') if depth == 0 => {
+                Token::Punct(b')') => depth -= 1,
+                Token::Punct(b',') if depth == 0 => {
                     items.push(&self.tokens[start..self.at]);
                     start = self.at + 1;
                 }
@@ -249,7 +261,7 @@ const CONSTRAINT_WORDS: &[&str] = &[
 /// Words that start a table constraint rather than a column.
 const TABLE_CONSTRAINTS: &[&str] = &["CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"];
 
-fn column_def(tokens: &[Token]) -> Option<ColumnDef> {
+fn column_def(tokens: &[Token<'_>]) -> Option<ColumnDef> {
     let mut cursor = Cursor { tokens, at: 0 };
     if TABLE_CONSTRAINTS.iter().any(|k| cursor.peek_kw(k)) {
         return None;
@@ -273,7 +285,7 @@ fn column_def(tokens: &[Token]) -> Option<ColumnDef> {
     })
 }
 
-fn index_columns(items: Vec<&[Token]>) -> Vec<String> {
+fn index_columns(items: Vec<&[Token<'_>]>) -> Vec<String> {
     items
         .into_iter()
         .filter_map(|item| match item.first() {
@@ -312,14 +324,14 @@ pub fn extract_sql_lines(sql: &str) -> Vec<(u32, SchemaOp)> {
     ops
 }
 
-fn statement(c: &mut Cursor<'_>) -> Option<SchemaOp> {
+fn statement(c: &mut Cursor<'_, '_>) -> Option<SchemaOp> {
     if c.eat_kw("CREATE") {
         let _ = c.eat_kw("TEMP") || c.eat_kw("TEMPORARY");
         let unique = c.eat_kw("UNIQUE");
         if !unique && c.eat_kw("TABLE") {
             let _ = c.eat_kws(&["IF", "NOT", "EXISTS"]);
             let table = c.name()?;
-            let columns = if c.peek() == Some(&Token::Punct('(')) {
+            let columns = if c.peek() == Some(&Token::Punct(b'(')) {
                 c.paren_items()?
                     .into_iter()
                     .filter_map(column_def)
@@ -415,10 +427,10 @@ fn statement(c: &mut Cursor<'_>) -> Option<SchemaOp> {
 }
 
 /// The index of the `;` that ends the current statement, or the end.
-fn statement_end(c: &Cursor<'_>) -> usize {
+fn statement_end(c: &Cursor<'_, '_>) -> usize {
     c.tokens[c.at..]
         .iter()
-        .position(|t| *t == Token::Punct(';'))
+        .position(|t| *t == Token::Punct(b';'))
         .map_or(c.tokens.len(), |p| c.at + p)
 }
 
