@@ -215,3 +215,72 @@ fn nothing_uncovered_means_nothing_to_suggest() {
     assert_eq!(stdout(&out), "");
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to suggest"));
 }
+
+#[test]
+fn uncovered_objects_are_github_warnings_or_errors_under_strict() {
+    let (_tmp, repo) = build("pairing-partial-revision");
+    let line = "file=src/backend/db/migrations.py,line=71,title=parity%3A schema object missing from the revisions::column tasks.reminder_at (added) is in no added revision";
+
+    let out = parity(repo.dir(), &["--format", "github", "main", "pr"]);
+    assert_eq!(out.status.code(), Some(0));
+    let commands: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
+    assert_eq!(commands.len(), 2, "{commands:?}");
+    assert!(commands[0].starts_with("::notice "), "{commands:?}");
+    assert!(
+        commands[1].starts_with(&format!("::warning {line};")),
+        "{commands:?}"
+    );
+
+    let out = parity(
+        repo.dir(),
+        &["--strict", "--format", "github", "main", "pr"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let commands: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
+    assert_eq!(commands.len(), 1, "{commands:?}");
+    assert!(
+        commands[0].starts_with(&format!("::error {line} (--strict);")),
+        "{commands:?}"
+    );
+}
+
+#[test]
+fn uncovered_objects_are_sarif_results_of_their_own_rule() {
+    let (_tmp, repo) = build("pairing-partial-revision");
+    for (args, level) in [
+        (&["main", "pr"][..], "warning"),
+        (&["--strict", "main", "pr"][..], "error"),
+    ] {
+        let mut all = vec!["--format", "sarif"];
+        all.extend_from_slice(args);
+        let out = parity(repo.dir(), &all);
+        let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let results = log["runs"][0]["results"].as_array().unwrap();
+        let summary: Vec<(String, String, String, u64)> = results
+            .iter()
+            .map(|r| {
+                let location = &r["locations"][0]["physicalLocation"];
+                (
+                    r["ruleId"].as_str().unwrap().to_string(),
+                    r["level"].as_str().unwrap().to_string(),
+                    location["artifactLocation"]["uri"]
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                    location["region"]["startLine"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            vec![(
+                "parity/schema-object-missing-from-revisions".to_string(),
+                level.to_string(),
+                "src/backend/db/migrations.py".to_string(),
+                71
+            )]
+        );
+        let rule = &log["runs"][0]["tool"]["driver"]["rules"][1];
+        assert_eq!(rule["id"], "parity/schema-object-missing-from-revisions");
+    }
+}

@@ -7,7 +7,8 @@
 
 use std::fmt::Write as _;
 
-use super::{what_to_do, Report, Verdict};
+use super::{what_to_do, Reason, Report, Verdict};
+use crate::schema::{Coverage, CoverageStatus};
 
 /// The title of every annotation on a DDL line.
 pub const ERROR_TITLE: &str = "parity: schema change without a revision";
@@ -25,9 +26,41 @@ pub fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// An `::error` on every DDL line of a failing check; one `::notice` otherwise.
+/// The title of an annotation on a schema object no added revision covers.
+pub const UNCOVERED_TITLE: &str = "parity: schema object missing from the revisions";
+
+/// One annotation on the line of an uncovered schema object.
+fn uncovered_command(out: &mut String, kind: &str, coverage: &Coverage, strict: bool) {
+    let message = format!(
+        "{} is in no added revision{}; `cargo xtask parity --suggest` prints a revision that adds it.",
+        coverage.description,
+        if strict { " (--strict)" } else { "" }
+    );
+    let _ = writeln!(
+        out,
+        "::{kind} file={},line={},title={}::{}",
+        escape_property(&coverage.path),
+        coverage.line,
+        escape_property(UNCOVERED_TITLE),
+        escape_data(&message)
+    );
+}
+
+/// An `::error` on every DDL line of a check that lacks a revision, or on
+/// every uncovered object of one that fails `--strict`; otherwise one
+/// `::notice`, and a `::warning` on every uncovered object.
 pub fn render_commands(report: &Report) -> String {
     let mut out = String::new();
+    let uncovered = report
+        .coverage
+        .iter()
+        .filter(|c| c.status == CoverageStatus::Uncovered);
+    if report.reason == Reason::UncoveredObjects {
+        for coverage in uncovered {
+            uncovered_command(&mut out, "error", coverage, true);
+        }
+        return out;
+    }
     if report.verdict != Verdict::Fail {
         let title = match report.verdict {
             Verdict::Skipped => "parity: skipped",
@@ -39,6 +72,9 @@ pub fn render_commands(report: &Report) -> String {
             escape_property(title),
             escape_data(&report.message)
         );
+        for coverage in uncovered {
+            uncovered_command(&mut out, "warning", coverage, false);
+        }
         return out;
     }
     for evidence in &report.evidence {
@@ -133,6 +169,25 @@ pub fn render_summary(report: &Report) -> String {
     let _ = writeln!(out, "\n### Net-new revisions: {}\n", report.revisions.len());
     for revision in &report.revisions {
         let _ = writeln!(out, "- {}", code(&revision.path.display()));
+    }
+    if !report.coverage.is_empty() {
+        let _ = writeln!(out, "\n### Schema objects: {}\n", report.coverage.len());
+        let _ = writeln!(out, "| object | file | line | in a revision |");
+        let _ = writeln!(out, "|---|---|---:|---|");
+        for coverage in &report.coverage {
+            let status = match coverage.status {
+                CoverageStatus::Covered => "✅ covered",
+                CoverageStatus::Uncovered => "⚠️ **uncovered**",
+                CoverageStatus::Unresolved => "❔ unresolved (name built at run time)",
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {status} |",
+                code(&coverage.description),
+                code(&coverage.path),
+                coverage.line
+            );
+        }
     }
     if !report.notes.is_empty() {
         let _ = writeln!(out, "\n### Notes\n");

@@ -1,17 +1,21 @@
-//! `--format sarif`: a SARIF 2.1.0 log for code scanning, with one rule and
-//! one result per DDL line of a failing check. Built from serde types; the
-//! field names are the standard's (camelCase).
+//! `--format sarif`: a SARIF 2.1.0 log for code scanning: one result per DDL
+//! line of a check that lacks a revision, and (a second rule) one per schema
+//! object that the added revisions leave uncovered. Built from serde types;
+//! the field names are the standard's (camelCase).
 
 use percent_encoding::{percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Serialize;
 
-use super::{what_to_do, Report, Verdict};
+use super::{what_to_do, Reason, Report};
 use crate::path::PathBytes;
+use crate::schema::CoverageStatus;
 
 pub const SARIF_VERSION: &str = "2.1.0";
 pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
-/// The one rule the guard reports.
+/// The guard's rule: a schema change without a revision.
 pub const RULE_ID: &str = "parity/schema-change-without-revision";
+/// Object-level pairing's rule: a schema object no added revision covers.
+pub const UNCOVERED_RULE_ID: &str = "parity/schema-object-missing-from-revisions";
 
 #[derive(Serialize)]
 struct Log {
@@ -117,7 +121,7 @@ pub fn path_uri(path: &PathBytes) -> String {
 
 /// The log, pretty-printed, with a final newline.
 pub fn render_sarif(report: &Report) -> String {
-    let results = if report.verdict == Verdict::Fail {
+    let mut results: Vec<SarifResult> = if report.reason == Reason::MissingRevision {
         report
             .evidence
             .iter()
@@ -146,6 +150,43 @@ pub fn render_sarif(report: &Report) -> String {
     } else {
         Vec::new()
     };
+    // With a revision added, each schema object it leaves uncovered: an error
+    // under --strict, a warning otherwise.
+    if report.revisions.is_empty() {
+        // Every object is uncovered, and the DDL lines already say so.
+    } else {
+        let level = if report.reason == Reason::UncoveredObjects {
+            "error"
+        } else {
+            "warning"
+        };
+        results.extend(
+            report
+                .coverage
+                .iter()
+                .filter(|c| c.status == CoverageStatus::Uncovered)
+                .map(|coverage| SarifResult {
+                    rule_id: UNCOVERED_RULE_ID,
+                    rule_index: 1,
+                    level,
+                    message: text(format!(
+                        "{} is in no added revision under {}.",
+                        coverage.description, report.revision_dir
+                    )),
+                    locations: vec![Location {
+                        physical_location: PhysicalLocation {
+                            artifact_location: ArtifactLocation {
+                                uri: path_uri(&PathBytes::from(coverage.path.as_str())),
+                                uri_base_id: "%SRCROOT%",
+                            },
+                            region: Region {
+                                start_line: coverage.line,
+                            },
+                        },
+                    }],
+                }),
+        );
+    }
     let log = Log {
         schema: SARIF_SCHEMA,
         version: SARIF_VERSION,
@@ -167,6 +208,22 @@ pub fn render_sarif(report: &Report) -> String {
                         ),
                         help: text(what_to_do(&report.revision_dir)),
                         default_configuration: Configuration { level: "error" },
+                    }, Rule {
+                        id: UNCOVERED_RULE_ID,
+                        name: "SchemaObjectMissingFromRevisions",
+                        short_description: text(
+                            "A schema object changed on one track and missing from the revisions",
+                        ),
+                        full_description: text(
+                            "The pull request adds a revision, but no added revision changes this \
+                             table, column, index or trigger as the first track does \
+                             (object-level pairing; an error under --strict).",
+                        ),
+                        help: text(
+                            "Add the operation to the revision; `cargo xtask parity --suggest` \
+                             prints a revision that covers every missing object.",
+                        ),
+                        default_configuration: Configuration { level: "warning" },
                     }],
                 },
             },
