@@ -84,23 +84,49 @@ impl<P: Into<PathBytes>, C: Into<Vec<u8>>> FromIterator<(P, C)> for Sources {
 /// Judges a change held in memory by the plain line rules alone: without
 /// HEAD contents no file is classified (see `check_with_sources`).
 pub fn check(change: &Change, rules: &Rules) -> Report {
-    feed(Checker::new(rules), change)
+    fed(Checker::new(rules), change).finish(&change.statuses)
 }
 
 /// Judges a change held in memory, reading each watched file's HEAD
 /// contents from `sources` as its classifier says.
 pub fn check_with_sources(change: &Change, rules: &Rules, sources: &Sources) -> Report {
-    feed(Checker::with_sources(rules, sources), change)
+    check_keeping_lexed(change, rules, sources).0
 }
 
-fn feed(mut checker: Checker<'_>, change: &Change) -> Report {
+/// `check_with_sources`, also handing back the files it lexed, so that
+/// object-level pairing need not lex them again.
+pub fn check_keeping_lexed<'s>(
+    change: &Change,
+    rules: &'s Rules,
+    sources: &'s Sources,
+) -> (Report, LexedFiles<'s>) {
+    fed(Checker::with_sources(rules, sources), change).finish_keeping_lexed(&change.statuses)
+}
+
+/// The checker, once every file of the change has streamed through it.
+fn fed<'r>(mut checker: Checker<'r>, change: &Change) -> Checker<'r> {
     for file in &change.files {
         checker.file(&file.header);
         for line in &file.added {
             checker.added(line.number, &line.text);
         }
     }
-    checker.finish(&change.statuses)
+    checker
+}
+
+/// Files at HEAD that a check lexed, by path.
+#[derive(Debug, Default)]
+pub struct LexedFiles<'s> {
+    files: Vec<(PathBytes, PythonFile<'s>)>,
+}
+
+impl<'s> LexedFiles<'s> {
+    pub fn get(&self, path: &[u8]) -> Option<&PythonFile<'s>> {
+        self.files
+            .iter()
+            .find(|(p, _)| p.as_bytes() == path)
+            .map(|(_, file)| file)
+    }
 }
 
 /// Collects entries and evidence from a streamed diff.
@@ -119,6 +145,8 @@ pub struct Checker<'r> {
     entries: Vec<Entry>,
     evidence: Vec<Evidence>,
     notes: Vec<String>,
+    /// The files lexed so far, kept for whoever decides after the check.
+    lexed: LexedFiles<'r>,
 }
 
 /// How the current file's added lines are read.
@@ -145,6 +173,16 @@ impl<'r> Checker<'r> {
             entries: Vec::new(),
             evidence: Vec::new(),
             notes: Vec::new(),
+            lexed: LexedFiles::default(),
+        }
+    }
+
+    /// Keeps the current file's lexing, if it was lexed.
+    fn keep_lexed(&mut self) {
+        if let Lexical::Python(file) = std::mem::replace(&mut self.lexical, Lexical::Plain) {
+            if let Some((_, path)) = &self.current {
+                self.lexed.files.push((path.clone(), file));
+            }
         }
     }
 
@@ -159,7 +197,13 @@ impl<'r> Checker<'r> {
 
     /// Adds the revisions (and new-file entries) from the name-status list
     /// and decides.
-    pub fn finish(mut self, statuses: &[NameStatus]) -> Report {
+    pub fn finish(self, statuses: &[NameStatus]) -> Report {
+        self.finish_keeping_lexed(statuses).0
+    }
+
+    /// `finish`, also handing back the files lexed on the way.
+    pub fn finish_keeping_lexed(mut self, statuses: &[NameStatus]) -> (Report, LexedFiles<'r>) {
+        self.keep_lexed();
         if let EntryRule::NewFile(rule) = &self.rules.entry {
             // A new file stands for its migration from its first line.
             let new_files = statuses.iter().filter(|entry| rule.counts(entry));
@@ -194,7 +238,7 @@ impl<'r> Checker<'r> {
             self.rules.revisions.dir.clone(),
         );
         report.notes = self.notes;
-        report
+        (report, self.lexed)
     }
 
     /// The bytes of an added line that the rules may read: the line with its
@@ -250,9 +294,9 @@ impl<'r> Checker<'r> {
 
 impl PatchVisitor for Checker<'_> {
     fn file(&mut self, header: &FileHeader) {
+        self.keep_lexed();
         self.current = None;
         self.current_is_entry_file = false;
-        self.lexical = Lexical::Plain;
         self.comments.reset();
         // A deleted file adds nothing; only the HEAD path is judged.
         let Some(path) = &header.new_path else {

@@ -4,13 +4,12 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use parity_core::check::{apply_pairing, Sources};
+use parity_core::check::{apply_pairing, check_keeping_lexed, Sources};
 use parity_core::config::{self, Config, CONFIG_FILE};
 use parity_core::report::{github, render_json, render_text, sarif, Colour, RangeInfo};
 use parity_core::schema::pair::{pair, PairingSources};
 use parity_core::{
-    check_with_sources, parse_name_status, parse_patch, Change, NameStatus, PathBytes, Reason,
-    Report, Rules,
+    parse_name_status, parse_patch, Change, NameStatus, PathBytes, Reason, Report, Rules,
 };
 
 use crate::error::{Error, Result};
@@ -206,7 +205,7 @@ pub fn decide(
     ])?
     .try_into()
     .map_err(|_| Error::new("git cat-file answered for the wrong number of commits"))?;
-    let mut report = check_with_sources(change, rules, &head_sources);
+    let (mut report, head_lexed) = check_keeping_lexed(change, rules, &head_sources);
     if pairing && matches!(report.reason, Reason::BothTracks | Reason::MissingRevision) {
         let pairing = pair(
             rules,
@@ -214,6 +213,7 @@ pub fn decide(
             PairingSources {
                 base: &base_sources,
                 head: &head_sources,
+                head_lexed: &head_lexed,
                 revisions: &revision_sources,
             },
         );

@@ -2,7 +2,7 @@
 //! facts (each watched file at HEAD against the same file at the base) with
 //! what the added revisions do.
 
-use crate::check::Sources;
+use crate::check::{LexedFiles, Sources};
 use crate::classify::PythonFile;
 use crate::path_pattern::PathPattern;
 use crate::report::Report;
@@ -18,6 +18,8 @@ pub struct PairingSources<'a> {
     pub base: &'a Sources,
     /// Watched files at HEAD.
     pub head: &'a Sources,
+    /// Those of them the check already lexed.
+    pub head_lexed: &'a LexedFiles<'a>,
     /// The added revision files at HEAD.
     pub revisions: &'a Sources,
 }
@@ -55,8 +57,12 @@ pub fn pair(rules: &Rules, report: &Report, sources: PairingSources<'_>) -> Pair
         else {
             continue;
         };
-        let head_ops = match PythonFile::lex(head) {
-            Ok(file) => extract(&file),
+        let lexed = match sources.head_lexed.get(path) {
+            Some(file) => Ok(extract(file)),
+            None => PythonFile::lex(head).map(|file| extract(&file)),
+        };
+        let head_ops = match lexed {
+            Ok(ops) => ops,
             Err(error) => {
                 pairing.notes.push(format!(
                     "{} could not be lexed ({error}), so its schema objects are not paired",
