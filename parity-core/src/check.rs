@@ -9,11 +9,12 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::classify::PythonFile;
+use crate::comments::CommentTracker;
 use crate::diff::{FileHeader, FilePatch, PatchVisitor};
 use crate::name_status::NameStatus;
 use crate::path::PathBytes;
 use crate::report::{Entry, Evidence, Reason, Report, Revision};
-use crate::rules::{Classifier, Rules};
+use crate::rules::{Classifier, CommentSyntax, EntryRule, Rules};
 
 /// What the range changed: the patch of the watched files and the
 /// name-status list of every file.
@@ -83,23 +84,49 @@ impl<P: Into<PathBytes>, C: Into<Vec<u8>>> FromIterator<(P, C)> for Sources {
 /// Judges a change held in memory by the plain line rules alone: without
 /// HEAD contents no file is classified (see `check_with_sources`).
 pub fn check(change: &Change, rules: &Rules) -> Report {
-    feed(Checker::new(rules), change)
+    fed(Checker::new(rules), change).finish(&change.statuses)
 }
 
 /// Judges a change held in memory, reading each watched file's HEAD
 /// contents from `sources` as its classifier says.
 pub fn check_with_sources(change: &Change, rules: &Rules, sources: &Sources) -> Report {
-    feed(Checker::with_sources(rules, sources), change)
+    check_keeping_lexed(change, rules, sources).0
 }
 
-fn feed(mut checker: Checker<'_>, change: &Change) -> Report {
+/// `check_with_sources`, also handing back the files it lexed, so that
+/// object-level pairing need not lex them again.
+pub fn check_keeping_lexed<'s>(
+    change: &Change,
+    rules: &'s Rules,
+    sources: &'s Sources,
+) -> (Report, LexedFiles<'s>) {
+    fed(Checker::with_sources(rules, sources), change).finish_keeping_lexed(&change.statuses)
+}
+
+/// The checker, once every file of the change has streamed through it.
+fn fed<'r>(mut checker: Checker<'r>, change: &Change) -> Checker<'r> {
     for file in &change.files {
         checker.file(&file.header);
         for line in &file.added {
             checker.added(line.number, &line.text);
         }
     }
-    checker.finish(&change.statuses)
+    checker
+}
+
+/// Files at HEAD that a check lexed, by path.
+#[derive(Debug, Default)]
+pub struct LexedFiles<'s> {
+    files: Vec<(PathBytes, PythonFile<'s>)>,
+}
+
+impl<'s> LexedFiles<'s> {
+    pub fn get(&self, path: &[u8]) -> Option<&PythonFile<'s>> {
+        self.files
+            .iter()
+            .find(|(p, _)| p.as_bytes() == path)
+            .map(|(_, file)| file)
+    }
 }
 
 /// Collects entries and evidence from a streamed diff.
@@ -112,10 +139,14 @@ pub struct Checker<'r> {
     current_is_entry_file: bool,
     /// How the current file's lines are read.
     lexical: Lexical<'r>,
+    /// Comment state of the plain rules, carried across added lines.
+    comments: CommentTracker,
     sources: Option<&'r Sources>,
     entries: Vec<Entry>,
     evidence: Vec<Evidence>,
     notes: Vec<String>,
+    /// The files lexed so far, kept for whoever decides after the check.
+    lexed: LexedFiles<'r>,
 }
 
 /// How the current file's added lines are read.
@@ -137,10 +168,21 @@ impl<'r> Checker<'r> {
             current: None,
             current_is_entry_file: false,
             lexical: Lexical::Plain,
+            comments: CommentTracker::default(),
             sources: None,
             entries: Vec::new(),
             evidence: Vec::new(),
             notes: Vec::new(),
+            lexed: LexedFiles::default(),
+        }
+    }
+
+    /// Keeps the current file's lexing, if it was lexed.
+    fn keep_lexed(&mut self) {
+        if let Lexical::Python(file) = std::mem::replace(&mut self.lexical, Lexical::Plain) {
+            if let Some((_, path)) = &self.current {
+                self.lexed.files.push((path.clone(), file));
+            }
         }
     }
 
@@ -153,8 +195,25 @@ impl<'r> Checker<'r> {
         }
     }
 
-    /// Adds the revisions from the name-status list and decides.
+    /// Adds the revisions (and new-file entries) from the name-status list
+    /// and decides.
     pub fn finish(self, statuses: &[NameStatus]) -> Report {
+        self.finish_keeping_lexed(statuses).0
+    }
+
+    /// `finish`, also handing back the files lexed on the way.
+    pub fn finish_keeping_lexed(mut self, statuses: &[NameStatus]) -> (Report, LexedFiles<'r>) {
+        self.keep_lexed();
+        if let EntryRule::NewFile(rule) = &self.rules.entry {
+            // A new file stands for its migration from its first line.
+            let new_files = statuses.iter().filter(|entry| rule.counts(entry));
+            self.entries.extend(new_files.map(|entry| Entry {
+                path: entry.path.clone(),
+                line: 1,
+                name: rule.entry_name(&entry.path),
+                text: format!("new file {}", entry.path),
+            }));
+        }
         let revisions: Vec<Revision> = statuses
             .iter()
             .filter(|entry| self.rules.revisions.counts(entry))
@@ -179,11 +238,12 @@ impl<'r> Checker<'r> {
             self.rules.revisions.dir.clone(),
         );
         report.notes = self.notes;
-        report
+        (report, self.lexed)
     }
 
     /// The bytes of an added line that the rules may read: the line with its
-    /// comments and docstrings blanked, or `None` if it is a comment line.
+    /// comments and docstrings (or SQL comments and strings) blanked, or
+    /// `None` if it holds no code.
     fn readable<'t>(&mut self, number: u32, text: &'t [u8]) -> Option<Cow<'t, [u8]>>
     where
         'r: 't,
@@ -226,18 +286,18 @@ impl<'r> Checker<'r> {
             self.notes.push(note);
             self.lexical = Lexical::Plain;
         }
-        if watched.is_some_and(|w| w.comments.is_comment(text)) {
-            return None;
-        }
-        Some(Cow::Borrowed(text))
+        // An entry file that is not watched has no comment syntax: every line counts.
+        let syntax = watched.map_or(CommentSyntax::None, |w| w.comments);
+        self.comments.code(syntax, number, text)
     }
 }
 
 impl PatchVisitor for Checker<'_> {
     fn file(&mut self, header: &FileHeader) {
+        self.keep_lexed();
         self.current = None;
         self.current_is_entry_file = false;
-        self.lexical = Lexical::Plain;
+        self.comments.reset();
         // A deleted file adds nothing; only the HEAD path is judged.
         let Some(path) = &header.new_path else {
             return;
@@ -246,8 +306,8 @@ impl PatchVisitor for Checker<'_> {
             .rules
             .watched
             .iter()
-            .position(|w| w.path.as_bytes() == path.as_bytes());
-        let is_entry_file = self.rules.entry.file.as_bytes() == path.as_bytes();
+            .position(|w| w.path.matches(path.as_bytes()));
+        let is_entry_file = self.rules.line_entry_for(path.as_bytes()).is_some();
         if watched.is_some() || is_entry_file {
             self.current = Some((watched, path.clone()));
             self.current_is_entry_file = is_entry_file;
@@ -268,7 +328,8 @@ impl PatchVisitor for Checker<'_> {
         let watched = watched.map(|i| &self.rules.watched[i]);
         let shown = || String::from_utf8_lossy(text).into_owned();
         if self.current_is_entry_file {
-            if let Some(name) = self.rules.entry.name_in(&readable) {
+            let entry_rule = self.rules.line_entry_for(path.as_bytes());
+            if let Some(name) = entry_rule.and_then(|rule| rule.name_in(&readable)) {
                 self.entries.push(Entry {
                     path: path.clone(),
                     line: number,
@@ -288,5 +349,21 @@ impl PatchVisitor for Checker<'_> {
                 });
             }
         }
+    }
+}
+
+/// Adds object-level pairing to a report. With `strict`, a pass whose
+/// revisions leave a resolvable first-track object uncovered becomes a fail.
+pub fn apply_pairing(report: &mut Report, pairing: crate::schema::pair::Pairing, strict: bool) {
+    let uncovered = pairing
+        .coverage
+        .iter()
+        .any(|c| c.status == crate::schema::CoverageStatus::Uncovered);
+    report.coverage = pairing.coverage;
+    report.notes.extend(pairing.notes);
+    if strict && uncovered && report.reason == Reason::BothTracks {
+        report.reason = Reason::UncoveredObjects;
+        report.verdict = report.reason.verdict();
+        report.message = report.reason.message();
     }
 }

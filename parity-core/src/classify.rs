@@ -26,6 +26,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 /// What a token is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -508,6 +509,27 @@ fn line_starts(source: &[u8]) -> Vec<usize> {
 fn position(line_starts: &[usize], offset: usize) -> Pos {
     // `line_starts[0] == 0`, so the index is at least 1.
     let index = line_starts.partition_point(|&start| start <= offset) - 1;
+    position_on_line(line_starts, index, offset)
+}
+
+/// `position`, walking on from the line of the last offset asked for:
+/// tokens come in order, so that is a step or two, not a binary search.
+fn position_after(line_starts: &[usize], last_line: &mut usize, offset: usize) -> Pos {
+    let mut index = *last_line;
+    if line_starts[index] > offset {
+        index = line_starts.partition_point(|&start| start <= offset) - 1;
+    }
+    while line_starts
+        .get(index + 1)
+        .is_some_and(|&next| next <= offset)
+    {
+        index += 1;
+    }
+    *last_line = index;
+    position_on_line(line_starts, index, offset)
+}
+
+fn position_on_line(line_starts: &[usize], index: usize, offset: usize) -> Pos {
     Pos {
         line: u32::try_from(index + 1).unwrap_or(u32::MAX),
         column: u32::try_from(offset - line_starts[index]).unwrap_or(u32::MAX),
@@ -520,6 +542,24 @@ const OPERATORS: &[&str] = &[
     "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "@=", "+", "-", "*", "/", "%", "@", "&", "|",
     "^", "~", "<", ">", "(", ")", "[", "]", "{", "}", ",", ":", ";", ".", "=", "!",
 ];
+
+/// The operator that `rest` starts with, longest first: `OPERATORS` grouped
+/// by first byte, so that a lookup tries a handful, not the whole list.
+fn operator_at(rest: &[u8]) -> Option<&'static str> {
+    static BY_FIRST_BYTE: OnceLock<Vec<Vec<&'static str>>> = OnceLock::new();
+    let groups = BY_FIRST_BYTE.get_or_init(|| {
+        let mut groups = vec![Vec::new(); 256];
+        for op in OPERATORS {
+            groups[usize::from(op.as_bytes()[0])].push(*op);
+        }
+        groups
+    });
+    let first = usize::from(*rest.first()?);
+    groups[first]
+        .iter()
+        .find(|op| rest.starts_with(op.as_bytes()))
+        .copied()
+}
 
 /// The deepest nesting of strings and replacement fields inside an f-string
 /// that is lexed; anything deeper is an error, never a stack overflow.
@@ -542,7 +582,8 @@ impl Delimiter {
     }
 
     fn closes_at(self, src: &[u8], at: usize) -> bool {
-        src[at..].starts_with(&[self.quote; 3][..self.len()])
+        // Asked at every byte of a body: the first byte settles most.
+        src[at] == self.quote && src[at..].starts_with(&[self.quote; 3][..self.len()])
     }
 
     fn unterminated(self) -> LexProblem {
@@ -557,6 +598,8 @@ impl Delimiter {
 struct Lexer<'a> {
     src: &'a [u8],
     line_starts: &'a [usize],
+    /// The line (index into `line_starts`) of the last position computed.
+    last_line: usize,
     pos: usize,
     /// Bracket depth: line breaks inside brackets end no statement.
     depth: u32,
@@ -570,6 +613,7 @@ impl<'a> Lexer<'a> {
         Lexer {
             src,
             line_starts,
+            last_line: 0,
             pos: 0,
             depth: 0,
             statement_open: false,
@@ -621,8 +665,8 @@ impl<'a> Lexer<'a> {
         self.tokens.push(Token {
             kind,
             span: start..end,
-            start: position(self.line_starts, start),
-            end: position(self.line_starts, end),
+            start: position_after(self.line_starts, &mut self.last_line, start),
+            end: position_after(self.line_starts, &mut self.last_line, end),
             string,
         });
         self.statement_open = match kind {
@@ -688,11 +732,11 @@ impl<'a> Lexer<'a> {
 
     fn operator(&mut self) {
         let rest = &self.src[self.pos..];
-        let Some(op) = OPERATORS.iter().find(|op| rest.starts_with(op.as_bytes())) else {
+        let Some(op) = operator_at(rest) else {
             self.push(TokenKind::Other, self.pos + 1, None);
             return;
         };
-        match *op {
+        match op {
             "(" | "[" | "{" => self.depth += 1,
             ")" | "]" | "}" => self.depth = self.depth.saturating_sub(1),
             _ => {}

@@ -423,29 +423,39 @@ fn number(bytes: &[u8]) -> Option<u64> {
     )
 }
 
-/// Collects every file of a diff held in memory.
-pub fn parse_patch(diff: &[u8]) -> Result<Vec<FilePatch>, DiffError> {
-    #[derive(Default)]
-    struct Collect(Vec<FilePatch>);
-    impl PatchVisitor for Collect {
-        fn file(&mut self, header: &FileHeader) {
-            self.0.push(FilePatch {
-                header: header.clone(),
-                added: Vec::new(),
+/// A visitor that keeps every file and its added lines, for a diff that is
+/// streamed but judged as a whole (one commit of a history, say).
+#[derive(Debug, Default)]
+pub struct FileCollector(Vec<FilePatch>);
+
+impl FileCollector {
+    pub fn into_files(self) -> Vec<FilePatch> {
+        self.0
+    }
+}
+
+impl PatchVisitor for FileCollector {
+    fn file(&mut self, header: &FileHeader) {
+        self.0.push(FilePatch {
+            header: header.clone(),
+            added: Vec::new(),
+        });
+    }
+    fn added(&mut self, number: u32, text: &[u8]) {
+        if let Some(file) = self.0.last_mut() {
+            file.added.push(AddedLine {
+                number,
+                text: text.to_vec(),
             });
         }
-        fn added(&mut self, number: u32, text: &[u8]) {
-            if let Some(file) = self.0.last_mut() {
-                file.added.push(AddedLine {
-                    number,
-                    text: text.to_vec(),
-                });
-            }
-        }
     }
-    let mut collect = Collect::default();
+}
+
+/// Collects every file of a diff held in memory.
+pub fn parse_patch(diff: &[u8]) -> Result<Vec<FilePatch>, DiffError> {
+    let mut collect = FileCollector::default();
     feed(diff, &mut collect)?;
-    Ok(collect.0)
+    Ok(collect.into_files())
 }
 
 /// Streams a diff held in memory through a visitor.

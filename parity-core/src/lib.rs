@@ -6,23 +6,30 @@
 //! ```text
 //! diff / name_status   bytes -> FilePatch / NameStatus
 //! rules                Rules (the spec's defaults, or another layout)
+//! config               parity.toml text -> Config -> Rules, and back to TOML
 //! classify             bytes of a Python file -> tokens, class of each line
 //! check                (Change, &Rules, &Sources) -> Report
-//! report               Report -> text | json
+//! report               Report -> text | json | github | sarif
 //! ```
 
 pub mod check;
 pub mod classify;
+pub mod comments;
+pub mod config;
 pub mod diff;
+pub mod log;
 pub mod name_status;
 pub mod path;
+pub mod path_pattern;
 pub mod report;
 pub mod rules;
+pub mod schema;
 
 pub use check::{check, check_with_sources, Change, Checker, Sources};
 pub use classify::{LexError, LineClass, PythonFile, Token, TokenKind};
 pub use diff::{parse_patch, FileHeader, FileKind, FilePatch, PatchParser, PatchVisitor};
 pub use name_status::{parse_name_status, NameStatus, Status};
 pub use path::PathBytes;
+pub use path_pattern::PathPattern;
 pub use report::{Reason, Report, Verdict};
 pub use rules::Rules;

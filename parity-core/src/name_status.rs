@@ -81,58 +81,95 @@ impl fmt::Display for NameStatusError {
 
 impl std::error::Error for NameStatusError {}
 
+/// A push parser for the NUL-separated fields of `--name-status -z`, so that
+/// a long stream (`git log --name-status -z`) is read one field at a time.
+#[derive(Debug, Default)]
+pub struct NameStatusReader {
+    /// A record whose paths are still owed: its status, the source path of a
+    /// rename or copy once read, and the index of its status field.
+    pending: Option<(Status, Option<PathBytes>, usize)>,
+    /// 0-based index of the next field.
+    field: usize,
+}
+
+impl NameStatusReader {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether a record is complete, so that the next field is a status.
+    pub fn at_record_start(&self) -> bool {
+        self.pending.is_none()
+    }
+
+    /// Reads one field (without its NUL); returns the record it completes.
+    pub fn field(&mut self, field: &[u8]) -> Result<Option<NameStatus>, NameStatusError> {
+        let index = self.field;
+        self.field += 1;
+        let error = |problem: String| NameStatusError {
+            field: index,
+            problem,
+        };
+        let Some((status, from, status_field)) = self.pending.take() else {
+            let (&letter, score) = field
+                .split_first()
+                .ok_or_else(|| error("an empty status".into()))?;
+            let status = Status::from_letter(letter).ok_or_else(|| {
+                error(format!(
+                    "unknown status {:?}",
+                    String::from_utf8_lossy(field)
+                ))
+            })?;
+            if !score.iter().all(u8::is_ascii_digit) {
+                return Err(error(format!(
+                    "a status with a malformed score: {:?}",
+                    String::from_utf8_lossy(field)
+                )));
+            }
+            self.pending = Some((status, None, index));
+            return Ok(None);
+        };
+        if field.is_empty() {
+            return Err(NameStatusError {
+                field: status_field,
+                problem: format!("status {} without its path", status.letter()),
+            });
+        }
+        let path = PathBytes::from(field);
+        match (status, from) {
+            // A rename or copy names its source first, then its destination.
+            (Status::Renamed | Status::Copied, None) => {
+                self.pending = Some((status, Some(path), status_field));
+                Ok(None)
+            }
+            (_, from) => Ok(Some(NameStatus { status, path, from })),
+        }
+    }
+
+    /// Ends the stream; a record still owed a path means it was cut short.
+    pub fn finish(self) -> Result<(), NameStatusError> {
+        match self.pending {
+            None => Ok(()),
+            Some((status, _, status_field)) => Err(NameStatusError {
+                field: status_field,
+                problem: format!("status {} without its path", status.letter()),
+            }),
+        }
+    }
+}
+
 /// Parses `STATUS\0PATH\0` and `Rnnn\0FROM\0TO\0` records.
 pub fn parse_name_status(bytes: &[u8]) -> Result<Vec<NameStatus>, NameStatusError> {
     let body = bytes.strip_suffix(b"\0").unwrap_or(bytes);
     if body.is_empty() {
         return Ok(Vec::new());
     }
-    let mut fields = body.split(|&b| b == 0).enumerate();
+    let mut reader = NameStatusReader::new();
     let mut out = Vec::new();
-    while let Some((index, code)) = fields.next() {
-        let error = |problem: String| NameStatusError {
-            field: index,
-            problem,
-        };
-        let (&letter, score) = code
-            .split_first()
-            .ok_or_else(|| error("an empty status".into()))?;
-        let status = Status::from_letter(letter).ok_or_else(|| {
-            error(format!(
-                "unknown status {:?}",
-                String::from_utf8_lossy(code)
-            ))
-        })?;
-        if !score.iter().all(u8::is_ascii_digit) {
-            return Err(error(format!(
-                "a status with a malformed score: {:?}",
-                String::from_utf8_lossy(code)
-            )));
-        }
-        let mut path = || {
-            fields
-                .next()
-                .filter(|(_, p)| !p.is_empty())
-                .map(|(_, p)| PathBytes::from(p))
-                .ok_or_else(|| error(format!("status {} without its path", letter as char)))
-        };
-        let entry = match status {
-            Status::Renamed | Status::Copied => {
-                let from = path()?;
-                NameStatus {
-                    status,
-                    path: path()?,
-                    from: Some(from),
-                }
-            }
-            _ => NameStatus {
-                status,
-                path: path()?,
-                from: None,
-            },
-        };
-        out.push(entry);
+    for field in body.split(|&b| b == 0) {
+        out.extend(reader.field(field)?);
     }
+    reader.finish()?;
     Ok(out)
 }
 

@@ -1,11 +1,15 @@
 //! The result of a check, and its renderings. Each format is a function of
 //! the one `Report` value; none of them decides anything.
 
+pub mod github;
+pub mod sarif;
+
 use std::fmt::Write as _;
 
 use serde::Serialize;
 
 use crate::path::PathBytes;
+use crate::schema::{Coverage, CoverageStatus};
 
 /// The version of the JSON document; bumped on any incompatible change.
 pub const JSON_VERSION: u32 = 1;
@@ -38,13 +42,16 @@ pub enum Reason {
     DataOnly,
     BothTracks,
     MissingRevision,
+    /// Both tracks updated, but with `--strict` a resolvable schema object of
+    /// the first track is missing from every added revision.
+    UncoveredObjects,
 }
 
 impl Reason {
     pub fn verdict(&self) -> Verdict {
         match self {
             Reason::Skipped(_) => Verdict::Skipped,
-            Reason::MissingRevision => Verdict::Fail,
+            Reason::MissingRevision | Reason::UncoveredObjects => Verdict::Fail,
             Reason::NoEntry | Reason::DataOnly | Reason::BothTracks => Verdict::Pass,
         }
     }
@@ -65,6 +72,9 @@ impl Reason {
             Reason::MissingRevision => {
                 "a schema change on the first track without a net-new revision on the second".into()
             }
+            Reason::UncoveredObjects => "a net-new revision, but it does not cover every schema \
+                                         object the first track changes (--strict)"
+                .into(),
         }
     }
 }
@@ -118,6 +128,10 @@ pub struct Report {
     pub revision_dir: String,
     /// Remarks on how the check was made (a fallback, a config change).
     pub notes: Vec<String>,
+    /// Object-level pairing: each schema object the first track changes and
+    /// whether an added revision covers it (empty unless the range has a new
+    /// entry with DDL evidence).
+    pub coverage: Vec<Coverage>,
 }
 
 impl Report {
@@ -138,6 +152,7 @@ impl Report {
             revisions,
             revision_dir,
             notes: Vec::new(),
+            coverage: Vec::new(),
         }
     }
 
@@ -253,20 +268,80 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
     for revision in &report.revisions {
         let _ = writeln!(out, "  {}", revision.path);
     }
+    if !report.coverage.is_empty() {
+        let count = |status| {
+            report
+                .coverage
+                .iter()
+                .filter(|c| c.status == status)
+                .count()
+        };
+        let _ = writeln!(
+            out,
+            "\nschema objects: {} ({} covered, {} uncovered, {} unresolved)",
+            report.coverage.len(),
+            count(CoverageStatus::Covered),
+            count(CoverageStatus::Uncovered),
+            count(CoverageStatus::Unresolved)
+        );
+        let loc_width = report
+            .coverage
+            .iter()
+            .map(|c| format!("{}:{}", c.path, c.line).chars().count())
+            .max()
+            .unwrap_or(0);
+        for c in &report.coverage {
+            let status = match c.status {
+                CoverageStatus::Covered => paint.paint("32", "covered   "),
+                CoverageStatus::Uncovered => paint.paint("1;31", "UNCOVERED "),
+                CoverageStatus::Unresolved => paint.paint("33", "unresolved"),
+            };
+            let _ = writeln!(
+                out,
+                "  {:<loc_width$}  {status}  {}",
+                format!("{}:{}", c.path, c.line),
+                c.description
+            );
+        }
+        let uncovered = count(CoverageStatus::Uncovered);
+        if uncovered > 0 && report.verdict == Verdict::Pass {
+            let _ = writeln!(
+                out,
+                "\n{} {uncovered} schema object(s) above are in no added revision; \
+                 `--strict` makes this a failure, `--suggest` writes the missing revision.",
+                paint.paint("1;33", "warning:")
+            );
+        }
+    }
     for note in &report.notes {
         let _ = writeln!(out, "\nnote: {note}");
     }
-    if report.verdict == Verdict::Fail {
+    if report.reason == Reason::UncoveredObjects {
         let _ = writeln!(
             out,
-            "\n{} add a revision file under {} that makes the same schema change \
-             (for an Alembic track: `alembic revision -m \"<what changed>\"`), \
-             commit it on this branch and push.",
+            "\n{} add the UNCOVERED objects above to the revision under {} \
+             (`cargo xtask parity --suggest` prints a revision that does), commit it and push.",
             paint.paint("1", "what to do:"),
             report.revision_dir
         );
+    } else if report.verdict == Verdict::Fail {
+        let _ = writeln!(
+            out,
+            "\n{} {}",
+            paint.paint("1", "what to do:"),
+            what_to_do(&report.revision_dir)
+        );
     }
     out
+}
+
+/// What a failing pull request needs, in one sentence; every format says it.
+pub fn what_to_do(revision_dir: &str) -> String {
+    format!(
+        "add a revision file under {revision_dir} that makes the same schema change \
+         (for an Alembic track: `alembic revision -m \"<what changed>\"`, or \
+         `cargo xtask parity --suggest` to print one), commit it on this branch and push."
+    )
 }
 
 fn short(sha: &str) -> &str {

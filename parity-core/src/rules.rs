@@ -3,8 +3,11 @@
 
 use regex::bytes::Regex;
 
+use serde::{Deserialize, Serialize};
+
 use crate::name_status::{NameStatus, Status};
 use crate::path::PathBytes;
+use crate::path_pattern::PathPattern;
 
 /// A regular expression with the name the report gives it.
 #[derive(Clone, Debug)]
@@ -112,27 +115,18 @@ impl PatternSet {
     }
 }
 
-/// How a file marks a line as a comment, which never counts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How a file marks a line as a comment, which never counts; the names are
+/// those of `parity.toml`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum CommentSyntax {
     /// No comments: every line counts.
     None,
     /// First non-blank character `#` (Python).
     Hash,
-    /// First non-blank characters `--`, or a line inside or opening `/* */` (SQL).
+    /// `--` to the end of the line and `/* */` blocks across lines (SQL);
+    /// see `comments::CommentTracker`.
     Sql,
-}
-
-impl CommentSyntax {
-    /// Whether a line, on its own, is a comment.
-    pub fn is_comment(self, line: &[u8]) -> bool {
-        let text = trim_start(line);
-        match self {
-            CommentSyntax::None => false,
-            CommentSyntax::Hash => text.first() == Some(&b'#'),
-            CommentSyntax::Sql => text.starts_with(b"--") || text.starts_with(b"/*"),
-        }
-    }
 }
 
 /// Skips leading blanks (space, tab, form feed, vertical tab).
@@ -144,11 +138,14 @@ pub fn trim_start(line: &[u8]) -> &[u8] {
     &line[at..]
 }
 
-/// How the lines of a watched file are told apart before its patterns run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How the lines of a watched file are told apart before its patterns run;
+/// the names are those of `parity.toml`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Classifier {
     /// Each added line alone: a comment line (by `comments`) never counts,
     /// every other line does.
+    #[default]
     Plain,
     /// Python's lexical structure, read from the file at HEAD: only code and
     /// string literals that are not docstrings count; comments (trailing ones
@@ -157,11 +154,11 @@ pub enum Classifier {
     Python,
 }
 
-/// A watched file: its path, its pattern set, its comment syntax and how its
-/// lines are classified.
+/// A watched file (or glob of files): its pattern set, its comment syntax and
+/// how its lines are classified.
 #[derive(Clone, Debug)]
 pub struct WatchedFile {
-    pub path: String,
+    pub path: PathPattern,
     pub patterns: PatternSet,
     pub comments: CommentSyntax,
     pub classifier: Classifier,
@@ -169,23 +166,39 @@ pub struct WatchedFile {
 
 /// What marks a new migration on the first track.
 #[derive(Clone, Debug)]
-pub struct EntryRule {
-    /// The file whose added lines register migrations.
-    pub file: String,
-    /// The registration; its first capture group, if any, is the entry's name.
-    pub pattern: Pattern,
+pub enum EntryRule {
+    /// An added line that registers it (the spec's `MIGRATIONS` entry).
+    Line(LineEntry),
+    /// A net-new file: layouts where each migration is its own file.
+    NewFile(NewFileRule),
 }
 
 impl EntryRule {
     /// The spec's entry: `("name", _migrate_name),` in `migrations.py`.
     pub fn spec() -> EntryRule {
-        EntryRule {
+        EntryRule::Line(LineEntry::spec())
+    }
+}
+
+/// The spec's entry pattern; `parity.toml` spells it the same way.
+pub const SPEC_ENTRY_PATTERN: &str =
+    r#"(?-u)\(\s*(?:"([^"]+)"|'([^']+)')\s*,\s*_migrate_[A-Za-z0-9_]*"#;
+
+/// A registration line in a file.
+#[derive(Clone, Debug)]
+pub struct LineEntry {
+    /// The file whose added lines register migrations.
+    pub file: PathPattern,
+    /// The registration; its first capture group, if any, is the entry's name.
+    pub pattern: Pattern,
+}
+
+impl LineEntry {
+    pub fn spec() -> LineEntry {
+        LineEntry {
             file: MIGRATIONS.into(),
-            pattern: Pattern::new(
-                "MIGRATIONS entry",
-                r#"(?-u)\(\s*(?:"([^"]+)"|'([^']+)')\s*,\s*_migrate_[A-Za-z0-9_]*"#,
-            )
-            .expect("the entry pattern compiles"),
+            pattern: Pattern::new("MIGRATIONS entry", SPEC_ENTRY_PATTERN)
+                .expect("the entry pattern compiles"),
         }
     }
 
@@ -204,9 +217,10 @@ impl EntryRule {
     }
 }
 
-/// What counts as a net-new revision on the second track.
+/// What counts as a net-new file in a directory: a revision on the second
+/// track, or a migration on the first when each is its own file.
 #[derive(Clone, Debug)]
-pub struct RevisionRule {
+pub struct NewFileRule {
     /// Directory prefix, with its trailing `/`.
     pub dir: String,
     /// Required file ending (`.py`).
@@ -217,10 +231,17 @@ pub struct RevisionRule {
     pub statuses: Vec<Status>,
 }
 
-impl RevisionRule {
+impl NewFileRule {
     /// Whether one entry of the name-status list is a net-new revision.
     pub fn counts(&self, entry: &NameStatus) -> bool {
         self.statuses.contains(&entry.status) && self.matches_path(&entry.path)
+    }
+
+    /// A new file's name without its ending: the entry's name.
+    pub fn entry_name(&self, path: &PathBytes) -> String {
+        let name = path.file_name();
+        let stem = name.strip_suffix(self.suffix.as_bytes()).unwrap_or(name);
+        String::from_utf8_lossy(stem).into_owned()
     }
 
     fn matches_path(&self, path: &PathBytes) -> bool {
@@ -240,7 +261,10 @@ impl RevisionRule {
 pub struct Rules {
     pub watched: Vec<WatchedFile>,
     pub entry: EntryRule,
-    pub revisions: RevisionRule,
+    pub revisions: NewFileRule,
+    /// Fail when an added revision leaves a resolvable first-track schema
+    /// object uncovered (object-level pairing); otherwise that is a warning.
+    pub strict: bool,
 }
 
 pub const MIGRATIONS: &str = "src/backend/db/migrations.py";
@@ -263,28 +287,70 @@ impl Default for Rules {
                 python(TABLES, PatternSet::metadata()),
             ],
             entry: EntryRule::spec(),
-            revisions: RevisionRule {
+            revisions: NewFileRule {
                 dir: REVISIONS.into(),
                 suffix: ".py".into(),
                 exclude: vec!["__init__.py".into()],
                 statuses: vec![Status::Added],
             },
+            strict: false,
         }
     }
 }
 
 impl Rules {
-    /// The watched file at `path`, if it is one.
+    /// The watched file at `path`, if it is one (the first that matches).
     pub fn watched_file(&self, path: &[u8]) -> Option<&WatchedFile> {
-        self.watched.iter().find(|w| w.path.as_bytes() == path)
+        self.watched.iter().find(|w| w.path.matches(path))
     }
 
-    /// Paths whose diff the check needs: the watched files and the entry file.
-    pub fn diff_paths(&self) -> Vec<&str> {
-        let mut paths: Vec<&str> = self.watched.iter().map(|w| w.path.as_str()).collect();
-        if !paths.contains(&self.entry.file.as_str()) {
-            paths.push(&self.entry.file);
+    /// The line entry rule, if `path` is the file it reads.
+    pub fn line_entry_for(&self, path: &[u8]) -> Option<&LineEntry> {
+        match &self.entry {
+            EntryRule::Line(line) if line.file.matches(path) => Some(line),
+            _ => None,
         }
+    }
+
+    /// The exact paths of the watched files and the entry file, for a caller
+    /// that streams a whole history with fixed pathspecs (`scan`). A glob is
+    /// not among them: such a caller must run a layout of exact paths.
+    pub fn fixed_diff_paths(&self) -> Vec<&str> {
+        let watched = self.watched.iter().map(|w| &w.path);
+        let entry = match &self.entry {
+            EntryRule::Line(line) => Some(&line.file),
+            EntryRule::NewFile(_) => None,
+        };
+        let mut paths: Vec<&str> = Vec::new();
+        for pattern in watched.chain(entry) {
+            if let PathPattern::Exact(path) = pattern {
+                if !paths.contains(&path.as_str()) {
+                    paths.push(path);
+                }
+            }
+        }
+        paths
+    }
+
+    /// Paths whose diff the check needs: every file of the range that is
+    /// watched or read for entries, with the source of a rename or copy so
+    /// that git pairs the two and only the lines it added show as added.
+    /// Chosen from the name-status list, so that git gets exact paths.
+    pub fn diff_paths(&self, statuses: &[NameStatus]) -> Vec<PathBytes> {
+        let needed = |path: &PathBytes| {
+            self.watched_file(path.as_bytes()).is_some()
+                || self.line_entry_for(path.as_bytes()).is_some()
+        };
+        let mut paths = Vec::new();
+        for entry in statuses {
+            if entry.status == Status::Deleted || !needed(&entry.path) {
+                continue;
+            }
+            paths.push(entry.path.clone());
+            paths.extend(entry.from.clone());
+        }
+        paths.sort();
+        paths.dedup();
         paths
     }
 }
@@ -376,7 +442,7 @@ mod tests {
 
     #[test]
     fn entry_pattern_takes_both_quote_styles_and_names_the_entry() {
-        let entry = EntryRule::spec();
+        let entry = LineEntry::spec();
         assert_eq!(
             entry
                 .name_in(br#"    ("add_notes", _migrate_add_notes),"#)
@@ -394,17 +460,6 @@ mod tests {
         ] {
             assert_eq!(entry.name_in(line.as_bytes()), None, "{line}");
         }
-    }
-
-    #[test]
-    fn comments_are_lines_whose_first_non_blank_is_hash() {
-        assert!(CommentSyntax::Hash.is_comment(b"   # ALTER TABLE"));
-        assert!(CommentSyntax::Hash.is_comment(b"\t#"));
-        assert!(!CommentSyntax::Hash.is_comment(b"x = 1  # ALTER TABLE"));
-        assert!(!CommentSyntax::Hash.is_comment(b"\"# not a comment\""));
-        assert!(CommentSyntax::Sql.is_comment(b"  -- ALTER TABLE"));
-        assert!(CommentSyntax::Sql.is_comment(b"/* ALTER TABLE */"));
-        assert!(!CommentSyntax::None.is_comment(b"# x"));
     }
 
     #[test]

@@ -12,11 +12,11 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use parity_core::report::Colour;
-use parity_core::{Report, Rules, Verdict};
+use parity_core::{Report, Verdict};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::parity::{range_request, render, report_for, Format};
+use crate::parity::{range_request, render, report_in_force, Format};
 use crate::repo::FixtureRepo;
 
 /// A scenario is `<name>.toml`; its golden report is `<name>.expected.txt`.
@@ -614,15 +614,21 @@ pub struct Judged {
 }
 
 /// Runs the guard on `dir` as CI does: the range comes in as the values of
-/// `PR_BASE_SHA` and `PR_HEAD_SHA`.
+/// `PR_BASE_SHA` and `PR_HEAD_SHA`, the rules from `parity.toml` at the
+/// merge-base (or the defaults).
 pub fn judge_fixture(dir: &Path, range: &RangeSpec) -> Judged {
+    judge_fixture_with(dir, range, None)
+}
+
+/// `judge_fixture`, with the rules of a `--config` file if one is given.
+pub fn judge_fixture_with(dir: &Path, range: &RangeSpec, config: Option<&Path>) -> Judged {
     let request = range_request(
         None,
         None,
         Some(range.base.clone()),
         Some(range.head.clone()),
     );
-    match report_for(dir, &request, &Rules::default()) {
+    match report_in_force(dir, &request, config, false).map(|(report, _)| report) {
         Ok(report) => Judged {
             outcome: report.verdict.into(),
             exit: report.verdict.exit_code(),

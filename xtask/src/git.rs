@@ -7,9 +7,13 @@
 //! Revisions reach git only as full object names that git itself resolved
 //! from standard input, so no user-supplied value is ever parsed as an option.
 
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::{Child, ChildStdin, ChildStdout, Output, Stdio};
+use std::thread::JoinHandle;
 
+use parity_core::log::{ADDED_LOG_FORMAT, PATCH_LOG_FORMAT};
+use parity_core::name_status::Status;
 use parity_core::{PathBytes, Sources};
 use xshell::{Cmd, Shell};
 
@@ -53,6 +57,11 @@ const PINNED_CONFIG: &[&str] = &[
     "diff.algorithm=myers",
     "diff.indentHeuristic=true",
     "log.showSignature=false",
+    // For `git log`: a root commit shows no diff (it has no parent to be
+    // judged against), no `--follow`, subjects in UTF-8.
+    "log.showRoot=false",
+    "log.follow=false",
+    "i18n.logOutputEncoding=UTF-8",
 ];
 
 /// Options for every `git diff` the guard reads.
@@ -155,7 +164,11 @@ impl Git {
     }
 
     fn git_failed(&self, what: &str, output: &Output) -> Error {
-        let stderr = String::from_utf8_lossy(&output.stderr);
+        self.failure(what, &output.stderr)
+    }
+
+    fn failure(&self, what: &str, stderr: &[u8]) -> Error {
+        let stderr = String::from_utf8_lossy(stderr);
         let first = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
         if first.contains("not a git repository") {
             return Error::new(format!(
@@ -266,6 +279,16 @@ impl Git {
         }
     }
 
+    /// The directory git runs hooks from (`core.hooksPath` honoured).
+    pub fn hooks_dir(&self) -> Result<PathBuf> {
+        let out = self.run(
+            self.cmd().args(["rev-parse", "--git-path", "hooks"]),
+            "find the hooks directory",
+        )?;
+        let dir = PathBuf::from(String::from_utf8_lossy(&out).trim_end_matches('\n'));
+        Ok(self.repo.join(dir))
+    }
+
     /// `git diff --name-status -z` of the whole range, as bytes.
     pub fn name_status(&self, from: &str, to: &str) -> Result<Vec<u8>> {
         self.run(
@@ -281,9 +304,18 @@ impl Git {
         )
     }
 
-    /// The unified diff of the given paths over the range, as bytes.
-    pub fn patch(&self, from: &str, to: &str, paths: &[&str]) -> Result<Vec<u8>> {
-        let pathspecs = paths.iter().map(|p| format!(":(literal){p}"));
+    /// The unified diff of the given paths over the range, as bytes. Paths
+    /// go to git as literal pathspecs, byte for byte; no path, no diff (git
+    /// would take an empty pathspec list for the whole tree).
+    pub fn patch(&self, from: &str, to: &str, paths: &[PathBytes]) -> Result<Vec<u8>> {
+        if paths.is_empty() {
+            return Ok(Vec::new());
+        }
+        let pathspecs = paths.iter().map(|path| {
+            let mut spec = b":(literal)".to_vec();
+            spec.extend_from_slice(path.as_bytes());
+            os_string(spec)
+        });
         self.run(
             self.cmd()
                 .arg("diff")
@@ -298,55 +330,473 @@ impl Git {
     /// process whatever their number; a path absent from the commit (or one
     /// that cannot be asked for on a line) is absent from the result.
     pub fn contents_at(&self, commit: &str, paths: &[PathBytes]) -> Result<Sources> {
-        let asked: Vec<&PathBytes> = paths
-            .iter()
-            .filter(|p| !p.as_bytes().contains(&b'\n'))
-            .collect();
-        if asked.is_empty() {
-            return Ok(Sources::new());
-        }
+        let mut all = self.contents_in(&[(commit, paths)])?;
+        Ok(all.pop().unwrap_or_default())
+    }
+
+    /// The contents of paths in several commits, read by one process: one
+    /// `Sources` per `(commit, paths)` request, in order.
+    pub fn contents_in(&self, requests: &[(&str, &[PathBytes])]) -> Result<Vec<Sources>> {
         let mut input = Vec::new();
-        for path in &asked {
-            input.extend_from_slice(commit.as_bytes());
-            input.push(b':');
-            input.extend_from_slice(path.as_bytes());
-            input.push(b'\n');
+        let mut asked: Vec<Vec<&PathBytes>> = Vec::new();
+        for (commit, paths) in requests {
+            let (mine, lines) = batch_requests(commit, paths);
+            input.extend_from_slice(&lines);
+            asked.push(mine);
+        }
+        if input.is_empty() {
+            return Ok(asked.iter().map(|_| Sources::new()).collect());
         }
         let out = self.run(
             self.cmd().args(["cat-file", "--batch"]).stdin(input),
-            "read the watched files at HEAD",
+            "read files of the range",
         )?;
-        parse_batch(&out, &asked)
+        let mut rest: &[u8] = &out;
+        asked
+            .iter()
+            .map(|paths| parse_batch(&mut rest, paths))
+            .collect()
     }
+
+    /// Every file under `dir` in `commit` (a full object name).
+    pub fn files_under(&self, commit: &str, dir: &str) -> Result<Vec<PathBytes>> {
+        let out = self.run(
+            self.cmd()
+                .args([
+                    "ls-tree",
+                    "-r",
+                    "-z",
+                    "--name-only",
+                    "--full-tree",
+                    commit,
+                    "--",
+                ])
+                .arg(format!(":(literal){dir}")),
+            "list the revision files",
+        )?;
+        Ok(out
+            .split(|&b| b == 0)
+            .filter(|p| !p.is_empty())
+            .map(PathBytes::from)
+            .collect())
+    }
+}
+
+/// The `commit:path` lines of a `git cat-file --batch` request, and the
+/// paths they ask for (a path with a line break cannot be asked for).
+fn batch_requests<'p>(commit: &str, paths: &'p [PathBytes]) -> (Vec<&'p PathBytes>, Vec<u8>) {
+    let asked: Vec<&PathBytes> = paths
+        .iter()
+        .filter(|p| !p.as_bytes().contains(&b'\n'))
+        .collect();
+    let mut input = Vec::new();
+    for path in &asked {
+        input.extend_from_slice(commit.as_bytes());
+        input.push(b':');
+        input.extend_from_slice(path.as_bytes());
+        input.push(b'\n');
+    }
+    (asked, input)
+}
+
+fn malformed_batch() -> Error {
+    Error::new("git cat-file answered in an unexpected format")
+}
+
+/// One answer's header line (without its line feed): `None` for a missing
+/// (or ambiguous) object, else whether it is a blob and its size in bytes.
+fn batch_header(line: &[u8]) -> Result<Option<(bool, usize)>> {
+    let header = String::from_utf8_lossy(line);
+    let fields: Vec<&str> = header.split(' ').collect();
+    if matches!(fields.last(), Some(&"missing" | &"ambiguous")) {
+        return Ok(None);
+    }
+    let [_, kind, size] = fields[..] else {
+        return Err(malformed_batch());
+    };
+    let size: usize = size.parse().map_err(|_| malformed_batch())?;
+    Ok(Some((kind == "blob", size)))
 }
 
 /// Reads the answer of `git cat-file --batch` to one request per path:
 /// `<name> <type> <size>\n<contents>\n` for an object, `<request> missing\n`
 /// (or `ambiguous`) for none. Only blobs are kept.
-fn parse_batch(mut out: &[u8], paths: &[&PathBytes]) -> Result<Sources> {
-    let malformed = || Error::new("git cat-file answered in an unexpected format");
+fn parse_batch(rest: &mut &[u8], paths: &[&PathBytes]) -> Result<Sources> {
+    let mut out: &[u8] = rest;
     let mut sources = Sources::new();
     for path in paths {
-        let end = out.iter().position(|&b| b == b'\n').ok_or_else(malformed)?;
-        let header = String::from_utf8_lossy(&out[..end]).into_owned();
+        let end = out
+            .iter()
+            .position(|&b| b == b'\n')
+            .ok_or_else(malformed_batch)?;
+        let header = batch_header(&out[..end])?;
         out = &out[end + 1..];
-        let fields: Vec<&str> = header.split(' ').collect();
-        if matches!(fields.last(), Some(&"missing" | &"ambiguous")) {
+        let Some((is_blob, size)) = header else {
             continue;
-        }
-        let [_, kind, size] = fields[..] else {
-            return Err(malformed());
         };
-        let size: usize = size.parse().map_err(|_| malformed())?;
         if out.len() <= size || out[size] != b'\n' {
-            return Err(malformed());
+            return Err(malformed_batch());
         }
-        if kind == "blob" {
+        if is_blob {
             sources.insert((*path).clone(), &out[..size]);
         }
         out = &out[size + 1..];
     }
+    *rest = out;
     Ok(sources)
+}
+
+/// Bytes as an argument: exact on Unix, where paths are bytes.
+#[cfg(unix)]
+fn os_string(bytes: Vec<u8>) -> std::ffi::OsString {
+    use std::os::unix::ffi::OsStringExt;
+    std::ffi::OsString::from_vec(bytes)
+}
+
+#[cfg(not(unix))]
+fn os_string(bytes: Vec<u8>) -> std::ffi::OsString {
+    String::from_utf8_lossy(&bytes).into_owned().into()
+}
+
+/// A `git cat-file --batch` kept running for a whole audit: each commit's
+/// requests go in as it is judged, so one process serves every commit.
+pub struct CatFileSession<'g> {
+    stream: GitStream<'g>,
+    requests: ChildStdin,
+    answers: BufReader<ChildStdout>,
+}
+
+impl CatFileSession<'_> {
+    /// The contents of `paths` in `commit` (a full object name), as
+    /// `Git::contents_at` gives them.
+    pub fn contents_at(&mut self, commit: &str, paths: &[PathBytes]) -> Result<Sources> {
+        let (asked, input) = batch_requests(commit, paths);
+        let mut sources = Sources::new();
+        if asked.is_empty() {
+            return Ok(sources);
+        }
+        // A few short lines: they fit the pipe, so writing before reading
+        // cannot block on git's answers.
+        self.requests.write_all(&input)?;
+        self.requests.flush()?;
+        let mut header = Vec::new();
+        for path in asked {
+            header.clear();
+            self.answers.read_until(b'\n', &mut header)?;
+            let line = header.strip_suffix(b"\n").ok_or_else(malformed_batch)?;
+            let Some((is_blob, size)) = batch_header(line)? else {
+                continue;
+            };
+            let mut body = vec![0; size + 1];
+            self.answers.read_exact(&mut body)?;
+            if body.pop() != Some(b'\n') {
+                return Err(malformed_batch());
+            }
+            if is_blob {
+                sources.insert(path.clone(), body);
+            }
+        }
+        Ok(sources)
+    }
+
+    /// `Git::contents_in` over the open session: one `Sources` per request.
+    pub fn contents_in(&mut self, requests: &[(&str, &[PathBytes])]) -> Result<Vec<Sources>> {
+        requests
+            .iter()
+            .map(|(commit, paths)| self.contents_at(commit, paths))
+            .collect()
+    }
+
+    /// Closes the requests and waits for git.
+    pub fn finish(self) -> Result<()> {
+        drop(self.requests);
+        drop(self.answers);
+        self.stream.finish()
+    }
+}
+
+/// The commits a `git log` walks: from `tip`, not into `excluded` or their
+/// ancestors, along first parents only or along every parent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogWalk {
+    /// Full object names, as `resolve_commits` gives them.
+    pub tip: String,
+    pub excluded: Vec<String>,
+    pub first_parent: bool,
+}
+
+impl LogWalk {
+    /// Walk options, then the revisions; every stream of one audit uses the
+    /// same, so that they list the same commits in the same order.
+    fn args(&self) -> Vec<String> {
+        let order = match self.first_parent {
+            true => "--first-parent",
+            // Several parents: one deterministic order for every stream.
+            false => "--topo-order",
+        };
+        let mut args = vec![
+            order.to_string(),
+            "--end-of-options".into(),
+            self.tip.clone(),
+        ];
+        args.extend(self.excluded.iter().map(|sha| format!("^{sha}")));
+        args
+    }
+}
+
+/// A running git process whose standard output is read as it comes; its
+/// standard error is drained on a thread so that git never blocks on it.
+pub struct GitStream<'g> {
+    git: &'g Git,
+    what: &'static str,
+    child: Child,
+    stdout: Option<ChildStdout>,
+    stderr: Option<JoinHandle<Vec<u8>>>,
+}
+
+impl GitStream<'_> {
+    /// The output, split into records that end with `delimiter`.
+    pub fn records(&mut self, delimiter: u8) -> Records<ChildStdout> {
+        let stdout = self.stdout.take().expect("the output is read once");
+        Records::new(stdout, delimiter)
+    }
+
+    /// Waits for git; a non-zero exit is an error that quotes git.
+    pub fn finish(mut self) -> Result<()> {
+        drop(self.stdout.take());
+        let status = self.child.wait()?;
+        let stderr = self
+            .stderr
+            .take()
+            .and_then(|thread| thread.join().ok())
+            .unwrap_or_default();
+        if !status.success() {
+            return Err(self.git.failure(self.what, &stderr));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for GitStream<'_> {
+    fn drop(&mut self) {
+        // Not finished (an error while reading): stop our own child.
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Delimited records read from a stream without copying those that lie
+/// whole in the read buffer.
+pub struct Records<R> {
+    reader: BufReader<R>,
+    delimiter: u8,
+    /// A record that straddles two reads.
+    spill: Vec<u8>,
+    /// Bytes of the buffer handed out by the last call, consumed on the next.
+    consumed: usize,
+}
+
+impl<R: Read> Records<R> {
+    pub fn new(inner: R, delimiter: u8) -> Self {
+        Records {
+            reader: BufReader::with_capacity(1 << 18, inner),
+            delimiter,
+            spill: Vec::new(),
+            consumed: 0,
+        }
+    }
+
+    /// The next record with its delimiter (the last may lack it), or `None`
+    /// at the end.
+    pub fn next_record(&mut self) -> std::io::Result<Option<&[u8]>> {
+        self.reader.consume(std::mem::take(&mut self.consumed));
+        self.spill.clear();
+        loop {
+            let buffer = self.reader.fill_buf()?;
+            if buffer.is_empty() {
+                return Ok((!self.spill.is_empty()).then_some(&self.spill[..]));
+            }
+            match memchr::memchr(self.delimiter, buffer) {
+                Some(at) if self.spill.is_empty() => {
+                    self.consumed = at + 1;
+                    return Ok(Some(&self.reader.buffer()[..at + 1]));
+                }
+                Some(at) => {
+                    self.spill.extend_from_slice(&buffer[..at + 1]);
+                    self.reader.consume(at + 1);
+                    return Ok(Some(&self.spill[..]));
+                }
+                None => {
+                    let len = buffer.len();
+                    self.spill.extend_from_slice(buffer);
+                    self.reader.consume(len);
+                }
+            }
+        }
+    }
+}
+
+/// `:(literal)path`: a path that git matches byte for byte.
+fn literal_pathspec(path: &str) -> String {
+    format!(":(literal){path}")
+}
+
+impl Git {
+    /// Starts git with its standard output piped, to be read as it comes.
+    fn spawn(&self, cmd: Cmd<'_>, what: &'static str) -> Result<GitStream<'_>> {
+        self.spawn_with(cmd, what, Stdio::null())
+    }
+
+    fn spawn_with(&self, cmd: Cmd<'_>, what: &'static str, stdin: Stdio) -> Result<GitStream<'_>> {
+        let mut command = std::process::Command::from(cmd);
+        command
+            .stdin(stdin)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().map_err(|e| {
+            Error::new(format!(
+                "cannot run git ({e}): is git installed and on PATH?"
+            ))
+        })?;
+        let stdout = child.stdout.take();
+        let stderr = child.stderr.take().map(|mut pipe| {
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                let _ = pipe.read_to_end(&mut bytes);
+                bytes
+            })
+        });
+        Ok(GitStream {
+            git: self,
+            what,
+            child,
+            stdout,
+            stderr,
+        })
+    }
+
+    /// A `git cat-file --batch` that answers requests as they come.
+    pub fn cat_file_session(&self) -> Result<CatFileSession<'_>> {
+        let mut stream = self.spawn_with(
+            self.cmd().args(["cat-file", "--batch"]),
+            "read the watched files at a commit",
+            Stdio::piped(),
+        )?;
+        let requests = stream.child.stdin.take().expect("stdin is piped");
+        let answers = BufReader::new(stream.stdout.take().expect("stdout is piped"));
+        Ok(CatFileSession {
+            stream,
+            requests,
+            answers,
+        })
+    }
+
+    /// The patch stream of an audit: every commit of the walk, each with the
+    /// patch of `paths` against its first parent (for a merge, the whole pull
+    /// request), with the same diff options as `patch`.
+    pub fn log_patches(&self, walk: &LogWalk, paths: &[&str]) -> Result<GitStream<'_>> {
+        self.spawn(self.log_patches_cmd(walk, paths), "read the history")
+    }
+
+    pub fn log_patches_cmd(&self, walk: &LogWalk, paths: &[&str]) -> Cmd<'_> {
+        // `--sparse --full-history`: list every commit, even one that does not
+        // touch the paths, and never prune a side of a merge.
+        self.cmd()
+            .arg("log")
+            .args(["--sparse", "--full-history", "--no-notes"])
+            .args(["-p", "--diff-merges=first-parent"])
+            .arg(format!("--format={PATCH_LOG_FORMAT}"))
+            .args(DIFF_OPTIONS)
+            .args(["--text", "-U3"])
+            .args(walk.args())
+            .arg("--")
+            .args(paths.iter().map(|p| literal_pathspec(p)))
+    }
+
+    /// The added-files stream of an audit: for each commit of the walk that
+    /// has files of the given statuses against its first parent, their
+    /// name-status entries, over the whole tree (as `name_status` sees it,
+    /// renames included).
+    pub fn log_added_files(&self, walk: &LogWalk, statuses: &[Status]) -> Result<GitStream<'_>> {
+        self.spawn(self.log_added_files_cmd(walk, statuses), "read the history")
+    }
+
+    pub fn log_added_files_cmd(&self, walk: &LogWalk, statuses: &[Status]) -> Cmd<'_> {
+        let filter: String = statuses.iter().map(|s| s.letter()).collect();
+        self.cmd()
+            .arg("log")
+            .args(["--no-notes", "--name-status", "-z"])
+            .arg("--diff-merges=first-parent")
+            .arg(format!("--diff-filter={filter}"))
+            .arg(format!("--format={ADDED_LOG_FORMAT}"))
+            .args(DIFF_OPTIONS)
+            .args(walk.args())
+            .arg("--")
+    }
+
+    /// The oldest commit on the walk's first-parent line that changes
+    /// something under `dir`, with its first parent if it has one.
+    pub fn oldest_commit_touching(
+        &self,
+        walk: &LogWalk,
+        dir: &str,
+    ) -> Result<Option<(String, Option<String>)>> {
+        let walk = LogWalk {
+            first_parent: true,
+            ..walk.clone()
+        };
+        let mut stream = self.spawn(
+            self.cmd()
+                .args(["log", "--no-notes", "--format=%H %P"])
+                .args(walk.args())
+                .arg("--")
+                .arg(literal_pathspec(dir)),
+            "read the history of the revision directory",
+        )?;
+        let mut lines = stream.records(b'\n');
+        let mut oldest = None;
+        while let Some(line) = lines.next_record()? {
+            oldest = Some(line.to_vec());
+        }
+        drop(lines);
+        stream.finish()?;
+        let Some(line) = oldest else {
+            return Ok(None);
+        };
+        let text = String::from_utf8_lossy(&line);
+        let mut names = text.split_whitespace().map(str::to_string);
+        Ok(names.next().map(|sha| (sha, names.next())))
+    }
+
+    /// For each `commit:path`, whether the path exists in that commit; one
+    /// process, names on standard input.
+    pub fn paths_exist(&self, names: &[(String, String)]) -> Result<Vec<bool>> {
+        let mut input = String::new();
+        for (commit, path) in names {
+            if path.contains('\n') {
+                return Err(Error::new(format!(
+                    "the path {path:?} contains a line break and cannot be looked up"
+                )));
+            }
+            input.push_str(&format!("{commit}:{path}\n"));
+        }
+        let out = self.run(
+            self.cmd()
+                .args(["cat-file", "--batch-check=%(objecttype)"])
+                .stdin(input),
+            "look up paths",
+        )?;
+        let text = String::from_utf8_lossy(&out);
+        let found: Vec<bool> = text.lines().map(|l| !l.ends_with(" missing")).collect();
+        if found.len() != names.len() {
+            return Err(Error::new(
+                "git cat-file answered with an unexpected number of lines",
+            ));
+        }
+        Ok(found)
+    }
 }
 
 /// A full hexadecimal object name (SHA-1 or SHA-256).
@@ -390,7 +840,7 @@ mod tests {
             b"\r\n\xff\n",
         ]
         .concat();
-        let sources = parse_batch(&out, &asked).unwrap();
+        let sources = parse_batch(&mut &out[..], &asked).unwrap();
         assert_eq!(sources.get(b"a.py"), Some(&b"x\ny\n"[..]));
         assert_eq!(sources.get(b"gone.py"), None);
         assert_eq!(sources.get(b"dir"), None);
@@ -409,7 +859,7 @@ mod tests {
             "garbage".to_string(),
             format!("{sha} blob x\n\n"),
         ] {
-            assert!(parse_batch(out.as_bytes(), &asked).is_err(), "{out:?}");
+            assert!(parse_batch(&mut out.as_bytes(), &asked).is_err(), "{out:?}");
         }
     }
 

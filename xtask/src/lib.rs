@@ -1,14 +1,19 @@
 //! The parity command line. `main.rs` only dispatches; each command lives in
 //! its own module, and `git` is the only module that runs git for the guard.
 
+pub mod bench;
 pub mod ci;
 pub mod demo;
 pub mod error;
 pub mod fixtures;
 pub mod fuzz;
 pub mod git;
+pub mod history;
+pub mod hook;
 pub mod parity;
 pub mod repo;
+pub mod scan;
+pub mod suggest;
 
 use std::process::ExitCode;
 
@@ -30,12 +35,18 @@ pub struct Cli {
 pub enum Command {
     /// Run the guard on a range (what CI runs).
     Parity(parity::ParityArgs),
+    /// Audit a history: every commit judged against its first parent.
+    Scan(scan::ScanArgs),
+    /// Measure the core, scan and a single check (release build).
+    Bench(bench::BenchArgs),
     /// Run what CI runs: fmt, clippy, every test, the fixtures.
     Ci,
     /// Build every scenario as a git repository and compare the guard's verdicts.
     Fixtures(fixtures::FixturesArgs),
     /// The guard on the bundled scenarios, with one failing report in full.
     Demo(demo::DemoArgs),
+    /// Install a git pre-push hook that runs the guard before a push.
+    InstallHook(hook::InstallHookArgs),
     /// Fuzz the guard against an independent model of the rules.
     Fuzz(fuzz::FuzzArgs),
 }
@@ -53,9 +64,12 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Parity(args) => parity::run(args),
+        Command::Scan(args) => scan::run(args),
+        Command::Bench(args) => bench::run(args),
         Command::Ci => ci::run().map(|()| 0),
         Command::Fixtures(args) => fixtures::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::InstallHook(args) => hook::run(args).map(|()| 0),
         Command::Fuzz(args) => fuzz::run(args).map(|()| 0),
     };
     match result {

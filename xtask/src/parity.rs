@@ -4,11 +4,16 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use parity_core::report::{render_json, render_text, Colour, RangeInfo};
-use parity_core::{check_with_sources, parse_name_status, parse_patch, Change, Report, Rules};
+use parity_core::check::{apply_pairing, check_keeping_lexed, Sources};
+use parity_core::config::{self, Config, CONFIG_FILE};
+use parity_core::report::{github, render_json, render_text, sarif, Colour, RangeInfo};
+use parity_core::schema::pair::{pair, PairingSources};
+use parity_core::{
+    parse_name_status, parse_patch, Change, NameStatus, PathBytes, Reason, Report, Rules,
+};
 
 use crate::error::{Error, Result};
-use crate::git::{is_null_object_name, Git};
+use crate::git::{is_null_object_name, Git, ResolvedRange};
 
 #[derive(Args, Debug)]
 #[command(
@@ -41,6 +46,23 @@ pub struct ParityArgs {
     /// When to colour the text report (`auto` honours NO_COLOR and a terminal).
     #[arg(long, value_enum, default_value_t = ColourChoice::Auto)]
     color: ColourChoice,
+    /// Rules from this file, instead of the parity.toml at the base of the range.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Print the rules in force, as parity.toml, and exit.
+    #[arg(long)]
+    print_config: bool,
+    /// Fail when an added revision leaves a schema object of the first track
+    /// uncovered (otherwise a warning).
+    #[arg(long)]
+    strict: bool,
+    /// Print, instead of the report, an Alembic revision for the uncovered
+    /// schema objects (the exit code stays the verdict's).
+    #[arg(long)]
+    suggest: bool,
+    /// Write the suggested revision under the revision directory.
+    #[arg(long)]
+    write_revision: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -49,6 +71,11 @@ pub enum Format {
     Text,
     /// A stable, versioned JSON document.
     Json,
+    /// GitHub workflow annotations, and a Markdown summary appended to the
+    /// file `$GITHUB_STEP_SUMMARY` names.
+    Github,
+    /// A SARIF 2.1.0 log, for code scanning.
+    Sarif,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -95,37 +122,235 @@ pub fn range_request(
     }
 }
 
-/// Judges `base...head` in `repo` with `rules`: the code path of CI.
+/// Judges `base...head` in `repo` with `rules` given by the caller.
 pub fn judge(repo: &Path, base: &str, head: &str, rules: &Rules) -> Result<Report> {
     let git = Git::new(repo)?;
     let range = git.resolve_range(base, head)?;
-    let mut report = check_between(&git, &range.merge_base, &range.head, rules)?;
-    report.range = Some(RangeInfo {
-        base: range.base,
-        head: range.head,
-        merge_base: range.merge_base,
-    });
-    Ok(report)
+    Ok(judge_range(&git, &range, rules)?.0)
 }
 
-/// Judges the change from commit `from` to commit `to`, both full object
-/// names. The guard passes the merge-base; the fuzzer's self-test passes BASE
-/// itself to prove that a two-dot range would be caught.
-pub fn check_between(git: &Git, from: &str, to: &str, rules: &Rules) -> Result<Report> {
-    let statuses = git.name_status(from, to)?;
-    let patch = git.patch(from, to, &rules.diff_paths())?;
+/// The check of a resolved range, and the range's name-status list. The
+/// guard passes the true merge-base; the fuzzer's self-test passes a range
+/// whose "merge-base" is BASE itself, to prove a two-dot range is caught.
+pub fn judge_range(
+    git: &Git,
+    range: &ResolvedRange,
+    rules: &Rules,
+) -> Result<(Report, Vec<NameStatus>)> {
+    let statuses = git.name_status(&range.merge_base, &range.head)?;
+    let statuses = parse_name_status(&statuses)
+        .map_err(|e| Error::new(format!("cannot read git's file list: {e}")))?;
+    let patch = git.patch(&range.merge_base, &range.head, &rules.diff_paths(&statuses))?;
     let change = Change {
         files: parse_patch(&patch)
             .map_err(|e| Error::new(format!("cannot read git's diff: {e}")))?,
-        statuses: parse_name_status(&statuses)
-            .map_err(|e| Error::new(format!("cannot read git's file list: {e}")))?,
+        statuses,
     };
-    // Only watched files that gained lines are read, all by one process.
-    let sources = git.contents_at(to, &change.sources_wanted(rules))?;
-    Ok(check_with_sources(&change, rules, &sources))
+    let mut report = decide(
+        &change,
+        rules,
+        &range.head,
+        &range.merge_base,
+        PairingMode::Always,
+        |requests| git.contents_in(requests),
+    )?;
+    report.range = Some(RangeInfo {
+        base: range.base.clone(),
+        head: range.head.clone(),
+        merge_base: range.merge_base.clone(),
+    });
+    Ok((report, change.statuses))
 }
 
-/// The report for a range request: judged, or skipped with its reason.
+/// When `decide` pairs the tracks object by object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PairingMode {
+    /// Always, so the report lists every object's coverage (`parity`).
+    Always,
+    /// Only when it can change the verdict, that is under `Rules::strict`
+    /// (`scan`, which audits verdicts: pairing reads and lexes every watched
+    /// file twice and would dominate a history's cost).
+    WhenDecisive,
+}
+
+/// The decision on a range's change once git has listed it: the files it
+/// wants read at `head` and `merge_base` (by `read`, one `Sources` per
+/// `(commit, paths)` request), the check, and object-level pairing. `judge`
+/// and `scan` both decide through here.
+pub fn decide(
+    change: &Change,
+    rules: &Rules,
+    head: &str,
+    merge_base: &str,
+    mode: PairingMode,
+    read: impl FnOnce(&[(&str, &[PathBytes])]) -> Result<Vec<Sources>>,
+) -> Result<Report> {
+    // Only watched files that gained lines are read (at HEAD, and at the
+    // merge-base for object-level pairing) with the added revisions, all by
+    // one process.
+    let watched = change.sources_wanted(rules);
+    let pairing = mode == PairingMode::Always || rules.strict;
+    let revisions: Vec<PathBytes> = match pairing {
+        true => change
+            .statuses
+            .iter()
+            .filter(|entry| rules.revisions.counts(entry))
+            .map(|entry| entry.path.clone())
+            .collect(),
+        false => Vec::new(),
+    };
+    let base_watched: &[PathBytes] = if pairing { &watched } else { &[] };
+    let [head_sources, base_sources, revision_sources]: [Sources; 3] = read(&[
+        (head, &watched),
+        (merge_base, base_watched),
+        (head, &revisions),
+    ])?
+    .try_into()
+    .map_err(|_| Error::new("git cat-file answered for the wrong number of commits"))?;
+    let (mut report, head_lexed) = check_keeping_lexed(change, rules, &head_sources);
+    if pairing && matches!(report.reason, Reason::BothTracks | Reason::MissingRevision) {
+        let pairing = pair(
+            rules,
+            &report,
+            PairingSources {
+                base: &base_sources,
+                head: &head_sources,
+                head_lexed: &head_lexed,
+                revisions: &revision_sources,
+            },
+        );
+        apply_pairing(&mut report, pairing, rules.strict);
+    }
+    Ok(report)
+}
+
+/// The rules the guard applies, and where they come from.
+pub struct RulesInForce {
+    pub config: Config,
+    pub rules: Rules,
+    /// `None` for the defaults; else the file, for a person.
+    pub source: Option<String>,
+}
+
+impl RulesInForce {
+    pub fn defaults() -> RulesInForce {
+        RulesInForce {
+            config: Config::spec_layout(),
+            rules: Rules::default(),
+            source: None,
+        }
+    }
+
+    /// Parses a configuration; errors name `source` (the file).
+    fn parse(text: &[u8], source: String) -> Result<RulesInForce> {
+        let text = std::str::from_utf8(text)
+            .map_err(|e| Error::new(format!("{source} is not UTF-8 text: {e}")))?;
+        let config = config::parse(text).map_err(|e| Error::new(format!("{source}: {e}")))?;
+        let rules = config
+            .rules()
+            .map_err(|e| Error::new(format!("{source}: {e}")))?;
+        Ok(RulesInForce {
+            config,
+            rules,
+            source: Some(source),
+        })
+    }
+
+    /// The rules of a file given with `--config`.
+    pub fn from_file(path: &Path) -> Result<RulesInForce> {
+        let text = std::fs::read(path).map_err(|e| {
+            Error::new(format!(
+                "cannot read the configuration {}: {e}",
+                path.display()
+            ))
+        })?;
+        RulesInForce::parse(&text, path.display().to_string())
+    }
+
+    /// The rules of `parity.toml` at `commit`, or the defaults without one.
+    /// Read from the base side, so that a pull request cannot weaken its own check.
+    pub fn at_commit(git: &Git, commit: &str, side: &str) -> Result<RulesInForce> {
+        let files = git.contents_at(commit, &[PathBytes::from(CONFIG_FILE)])?;
+        match files.get(CONFIG_FILE.as_bytes()) {
+            None => Ok(RulesInForce::defaults()),
+            Some(text) => {
+                RulesInForce::parse(text, format!("{CONFIG_FILE} at {side} {}", short(commit)))
+            }
+        }
+    }
+}
+
+fn short(sha: &str) -> &str {
+    sha.get(..12).unwrap_or(sha)
+}
+
+/// The guard as CI runs it: the range resolved; the rules from `--config`,
+/// else the merge-base's `parity.toml`, else the defaults; the check; and a
+/// note when the range changes `parity.toml` or when the rules are not the
+/// defaults.
+/// `strict` (the `--strict` flag) adds to the configuration's own.
+pub fn judge_in_force(
+    repo: &Path,
+    base: &str,
+    head: &str,
+    config: Option<&Path>,
+    strict: bool,
+) -> Result<(Report, Rules)> {
+    let git = Git::new(repo)?;
+    let range = git.resolve_range(base, head)?;
+    let mut in_force = match config {
+        Some(path) => RulesInForce::from_file(path)?,
+        None => RulesInForce::at_commit(&git, &range.merge_base, "the merge-base")?,
+    };
+    in_force.rules.strict |= strict;
+    let (mut report, statuses) = judge_range(&git, &range, &in_force.rules)?;
+    if let Some(source) = &in_force.source {
+        report.notes.push(format!("rules from {source}"));
+    }
+    let touches_config = |entry: &NameStatus| {
+        entry.path.as_bytes() == CONFIG_FILE.as_bytes()
+            || entry
+                .from
+                .as_ref()
+                .is_some_and(|from| from.as_bytes() == CONFIG_FILE.as_bytes())
+    };
+    if statuses.iter().any(touches_config) {
+        let applied = in_force
+            .source
+            .clone()
+            .unwrap_or_else(|| "the defaults".into());
+        report.notes.push(format!(
+            "this range changes {CONFIG_FILE}; the check used {applied}, and the change \
+             takes effect once it is on the base branch"
+        ));
+    }
+    Ok((report, in_force.rules))
+}
+
+/// The report for a range request as CI makes it: skipped with its reason,
+/// or judged by `judge_in_force`. A `--config` file is read even for a skip,
+/// so that a bad one is always an error.
+pub fn report_in_force(
+    repo: &Path,
+    request: &RangeRequest,
+    config: Option<&Path>,
+    strict: bool,
+) -> Result<(Report, Rules)> {
+    match request {
+        RangeRequest::Skip(_) => {
+            let mut in_force = match config {
+                Some(path) => RulesInForce::from_file(path)?,
+                None => RulesInForce::defaults(),
+            };
+            in_force.rules.strict |= strict;
+            let report = report_for(repo, request, &in_force.rules)?;
+            Ok((report, in_force.rules))
+        }
+        RangeRequest::Range { base, head } => judge_in_force(repo, base, head, config, strict),
+    }
+}
+
+/// The report for a range request with given rules: judged, or skipped with its reason.
 pub fn report_for(repo: &Path, request: &RangeRequest, rules: &Rules) -> Result<Report> {
     match request {
         RangeRequest::Skip(why) => Ok(Report::skipped(why.clone(), rules.revisions.dir.clone())),
@@ -133,22 +358,85 @@ pub fn report_for(repo: &Path, request: &RangeRequest, rules: &Rules) -> Result<
     }
 }
 
+/// What goes to standard output.
 pub fn render(report: &Report, format: Format, colour: Colour) -> String {
     match format {
         Format::Text => render_text(report, colour),
         Format::Json => render_json(report),
+        Format::Github => github::render_commands(report),
+        Format::Sarif => sarif::render_sarif(report),
+    }
+}
+
+/// Colour for `--color`: `auto` colours a terminal unless `NO_COLOR` is set
+/// to something; `always` and `never` are what they say.
+pub fn colour_for(choice: ColourChoice, no_color: bool, terminal: bool) -> Colour {
+    match choice {
+        ColourChoice::Always => Colour::Always,
+        ColourChoice::Never => Colour::Never,
+        ColourChoice::Auto if !no_color && terminal => Colour::Always,
+        ColourChoice::Auto => Colour::Never,
     }
 }
 
 /// Whether to colour: `auto` means a terminal on stdout and no `NO_COLOR`.
 pub fn colour(choice: ColourChoice) -> Colour {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    match choice {
-        ColourChoice::Always => Colour::Always,
-        ColourChoice::Never => Colour::Never,
-        ColourChoice::Auto if !no_color && std::io::stdout().is_terminal() => Colour::Always,
-        ColourChoice::Auto => Colour::Never,
-    }
+    colour_for(choice, no_color, std::io::stdout().is_terminal())
+}
+
+/// Appends the Markdown summary to the file `$GITHUB_STEP_SUMMARY` names.
+fn write_step_summary(report: &Report) -> Result<()> {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return Ok(());
+    };
+    let path = PathBuf::from(path);
+    let cannot = |e: std::io::Error| {
+        Error::new(format!(
+            "cannot append the summary to {} ($GITHUB_STEP_SUMMARY): {e}",
+            path.display()
+        ))
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&path)
+        .map_err(cannot)?;
+    std::io::Write::write_all(&mut file, github::render_summary(report).as_bytes()).map_err(cannot)
+}
+
+/// `--print-config`: the rules the same arguments would check with.
+fn print_config(args: &ParityArgs, request: &RangeRequest) -> Result<i32> {
+    let (in_force, origin) = match (&args.config, request) {
+        (Some(path), _) => (RulesInForce::from_file(path)?, "--config".to_string()),
+        (None, RangeRequest::Range { base, head }) => {
+            let git = Git::new(&args.repo)?;
+            let range = git.resolve_range(base, head)?;
+            let in_force = RulesInForce::at_commit(&git, &range.merge_base, "the merge-base")?;
+            (
+                in_force,
+                format!("the merge-base {}", short(&range.merge_base)),
+            )
+        }
+        // No range: what the checked-out commit would give a range based on it.
+        (None, RangeRequest::Skip(_)) => {
+            let git = Git::new(&args.repo)?;
+            let head = git.resolve_commits(&["HEAD"])?.remove(0).map_err(|_| {
+                Error::new(format!(
+                    "{} has no commit to read {CONFIG_FILE} from",
+                    args.repo.display()
+                ))
+            })?;
+            let in_force = RulesInForce::at_commit(&git, &head, "HEAD")?;
+            (in_force, format!("HEAD {}", short(&head)))
+        }
+    };
+    let source = match &in_force.source {
+        Some(source) => format!("# The rules in force: {source}.\n"),
+        None => format!("# The rules in force: the defaults (no {CONFIG_FILE} at {origin}).\n"),
+    };
+    print!("{source}{}", in_force.config.to_toml());
+    Ok(0)
 }
 
 fn env(name: &str) -> Option<String> {
@@ -158,13 +446,23 @@ fn env(name: &str) -> Option<String> {
 /// Runs the command; the exit code is the verdict's.
 pub fn run(args: ParityArgs) -> Result<i32> {
     let request = range_request(
-        args.base_positional.or(args.base),
-        args.head_positional.or(args.head),
+        args.base_positional.clone().or(args.base.clone()),
+        args.head_positional.clone().or(args.head.clone()),
         env("PR_BASE_SHA"),
         env("PR_HEAD_SHA"),
     );
-    let rules = Rules::default();
-    let report = report_for(&args.repo, &request, &rules)?;
+    if args.print_config {
+        return print_config(&args, &request);
+    }
+    let (report, rules) =
+        report_in_force(&args.repo, &request, args.config.as_deref(), args.strict)?;
+    if args.suggest || args.write_revision {
+        crate::suggest::run(&args.repo, &report, &rules, args.write_revision)?;
+        return Ok(report.verdict.exit_code());
+    }
+    if args.format == Format::Github {
+        write_step_summary(&report)?;
+    }
     print!("{}", render(&report, args.format, colour(args.color)));
     Ok(report.verdict.exit_code())
 }
@@ -201,6 +499,25 @@ mod tests {
             range_request(s("origin/dev"), None, None, s("y")),
             range("origin/dev", "HEAD")
         );
+    }
+
+    #[test]
+    fn auto_colour_needs_a_terminal_and_no_no_color() {
+        use ColourChoice::*;
+        let cases = [
+            (Auto, false, true, Colour::Always),
+            (Auto, true, true, Colour::Never),
+            (Auto, false, false, Colour::Never),
+            (Always, true, false, Colour::Always),
+            (Never, false, true, Colour::Never),
+        ];
+        for (choice, no_color, terminal, expected) in cases {
+            assert_eq!(
+                colour_for(choice, no_color, terminal),
+                expected,
+                "{choice:?} NO_COLOR={no_color} terminal={terminal}"
+            );
+        }
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //!
 //! This is the writing side of git; the guard's reading side is `git.rs`.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::process::Stdio;
 
 use xshell::{Cmd, Shell};
 
@@ -126,5 +128,44 @@ impl FixtureRepo {
         ])?;
         self.commits += 1;
         self.git(&["rev-parse", "HEAD"])
+    }
+
+    /// Feeds `git fast-import` the stream that `write` produces (thousands of
+    /// commits in a second); returns each mark with the commit it became.
+    pub fn fast_import(
+        &mut self,
+        write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<Vec<(u64, String)>> {
+        let marks = self.dir.join(".git").join("parity-fast-import-marks");
+        let mut command = std::process::Command::from(
+            self.cmd()
+                .args(["fast-import", "--quiet", "--done"])
+                .arg(format!("--export-marks={}", marks.display())),
+        );
+        command.stdin(Stdio::piped()).stdout(Stdio::null());
+        let mut child = command.spawn()?;
+        let mut stdin = std::io::BufWriter::new(child.stdin.take().expect("stdin is piped"));
+        let written = write(&mut stdin).and_then(|()| stdin.flush());
+        drop(stdin);
+        let status = child.wait()?;
+        written?;
+        if !status.success() {
+            return Err(Error::new(format!(
+                "git fast-import failed in {}",
+                self.dir.display()
+            )));
+        }
+        let text = self.sh.read_file(&marks)?;
+        let pairs = text
+            .lines()
+            .filter_map(|line| {
+                let (mark, sha) = line.strip_prefix(':')?.split_once(' ')?;
+                Some((mark.parse().ok()?, sha.to_string()))
+            })
+            .collect::<Vec<(u64, String)>>();
+        self.commits += pairs.len() as u64;
+        // Check out what was imported, so that HEAD and the work tree agree.
+        self.git(&["reset", "--quiet", "--hard"])?;
+        Ok(pairs)
     }
 }

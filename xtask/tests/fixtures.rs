@@ -262,10 +262,12 @@ fn the_readme_example_is_a_scenario_that_gives_its_verdict() {
     let readme =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
             .unwrap();
+    // The ```toml block with an `[expect]` table (others show parity.toml).
     let example = readme
         .split("```toml\n")
-        .nth(1)
-        .and_then(|rest| rest.split("```").next())
+        .skip(1)
+        .filter_map(|rest| rest.split("```").next())
+        .find(|block| block.contains("[expect]"))
         .expect("README.md shows the scenario format in a ```toml block");
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join(format!("example{SCENARIO_SUFFIX}"));

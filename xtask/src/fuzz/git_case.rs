@@ -19,7 +19,7 @@ use super::model::{expected, Docstrings, Expected};
 use super::property::{observed, Failure, Input};
 use crate::error::{Error, Result};
 use crate::git::Git;
-use crate::parity::{check_between, judge};
+use crate::parity::{judge, judge_range};
 use crate::repo::FixtureRepo;
 
 /// A case for git, and which counting lines of BASE `main` deletes after the fork.
@@ -155,8 +155,9 @@ fn judge_repository(dir: &Path, head: &str, rules: &Rules, range: Range) -> Resu
         Range::ThreeDot => judge(dir, "main", head, rules),
         Range::TwoDot => {
             let git = Git::new(dir)?;
-            let resolved = git.resolve_range("main", head)?;
-            check_between(&git, &resolved.base, &resolved.head, rules)
+            let mut resolved = git.resolve_range("main", head)?;
+            resolved.merge_base = resolved.base.clone();
+            Ok(judge_range(&git, &resolved, rules)?.0)
         }
     }
 }

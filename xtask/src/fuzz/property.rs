@@ -141,6 +141,10 @@ pub fn observed(report: &Report) -> Result<Expected, String> {
         Reason::BothTracks => ExpectedReason::BothTracks,
         Reason::MissingRevision => ExpectedReason::MissingRevision,
         Reason::Skipped(why) => return Err(format!("a judged range was skipped: {why}")),
+        // Only `--strict` rules pair objects into a verdict; the fuzz runs without.
+        Reason::UncoveredObjects => {
+            return Err("the default rules gave a --strict verdict (uncovered objects)".into())
+        }
     };
     let mut out = Expected {
         reason,

@@ -7,7 +7,7 @@
 //! cannot "catch" every variant by failing on everything.
 
 use parity_core::name_status::Status;
-use parity_core::rules::{Classifier, CommentSyntax, Pattern, PatternSet};
+use parity_core::rules::{Classifier, CommentSyntax, EntryRule, Pattern, PatternSet};
 use parity_core::Rules;
 
 use super::git_case::{check_git_trial, git_trial, Range};
@@ -70,8 +70,10 @@ pub fn docstring_rule_off() -> Rules {
 /// Any text with `_migrate` registers an entry.
 pub fn entry_rule_off() -> Rules {
     let mut rules = Rules::default();
-    rules.entry.pattern =
-        Pattern::new("any _migrate", "_migrate").expect("a literal pattern compiles");
+    if let EntryRule::Line(line) = &mut rules.entry {
+        line.pattern =
+            Pattern::new("any _migrate", "_migrate").expect("a literal pattern compiles");
+    }
     rules
 }
 

@@ -1,0 +1,471 @@
+//! `parity.toml`: the rules of another two-track layout, as TOML.
+//!
+//! `parse` reads text into a `Config` (serde and the `toml` crate, every
+//! table closed to unknown keys) and checks everything that can be wrong with
+//! it, so that `Config::rules` cannot fail on a parsed value; `to_toml` writes
+//! a `Config` back. Every error names the key, its line in the file and the
+//! problem in one sentence; the caller adds the file's name.
+
+use std::fmt;
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+use serde_path_to_error::Segment;
+use toml::Spanned;
+
+use crate::name_status::Status;
+use crate::path_pattern::PathPattern;
+use crate::rules::{
+    Classifier, CommentSyntax, EntryRule, LineEntry, NewFileRule, Pattern, PatternSet, Rules,
+    WatchedFile, MIGRATIONS, REVISIONS, SCHEMA, SPEC_ENTRY_PATTERN, TABLES,
+};
+
+/// The file the guard looks for at the root of the checked repository.
+pub const CONFIG_FILE: &str = "parity.toml";
+
+/// A whole `parity.toml`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The watched files, in order: a path takes the first that matches it.
+    pub watch: Vec<Watch>,
+    /// What marks a new migration on the first track.
+    pub entry: Entry,
+    /// What counts as a net-new revision on the second track.
+    pub revisions: Revisions,
+    /// Fail, rather than warn, when an added revision leaves a schema object
+    /// of the first track uncovered (as `--strict` does).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub strict: bool,
+}
+
+/// One `[[watch]]` table: a path or a glob, its patterns and comment syntax.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Watch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub glob: Option<Spanned<String>>,
+    /// One of the spec's pattern sets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set: Option<BuiltinSet>,
+    /// Regular expressions of the user's own, beside or instead of `set`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub patterns: Vec<Spanned<String>>,
+    pub comments: CommentSyntax,
+    /// `python` reads the file at HEAD by Python's lexical structure
+    /// (docstrings and trailing comments never count); `plain` by lines.
+    #[serde(default)]
+    pub classifier: Classifier,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BuiltinSet {
+    /// The spec's DDL keywords.
+    Sql,
+    /// The spec's SQLAlchemy constructors.
+    Metadata,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EntryKind {
+    /// An added line matching `pattern` in `file`.
+    Line,
+    /// A net-new file under `dir`, ending in `suffix`, not in `exclude`.
+    NewFile,
+}
+
+/// The `[entry]` table. The keys that a kind needs are checked by `parse`,
+/// with a message that names the kind (a tagged enum would lose the spans).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub kind: Spanned<EntryKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<Spanned<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dir: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suffix: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exclude: Option<Vec<String>>,
+}
+
+/// The `[revisions]` table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Revisions {
+    pub dir: String,
+    #[serde(default)]
+    pub suffix: String,
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+/// What is wrong with a configuration, and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The key (`watch[1].patterns[0]`), or empty when the text is not TOML.
+    pub key: String,
+    /// 1-based line and column in the file, when known.
+    pub position: Option<(usize, usize)>,
+    pub problem: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some((line, column)) = self.position {
+            write!(f, "line {line}, column {column}: ")?;
+        }
+        if !self.key.is_empty() {
+            write!(f, "key `{}`: ", self.key)?;
+        }
+        f.write_str(&self.problem)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Reads and checks a `parity.toml`.
+pub fn parse(text: &str) -> Result<Config, ConfigError> {
+    let deserializer = toml::Deserializer::parse(text).map_err(|e| toml_error(text, "", &e))?;
+    let config: Config = serde_path_to_error::deserialize(deserializer)
+        .map_err(|e| toml_error(text, &key_path(e.path()), e.inner()))?;
+    config.compile(text)?;
+    Ok(config)
+}
+
+/// The path as a user wrote it: `Spanned`'s inner key (`$__serde_spanned...`)
+/// is an implementation detail of the toml crate.
+fn key_path(path: &serde_path_to_error::Path) -> String {
+    let mut key = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => key.push_str(&format!("[{index}]")),
+            Segment::Map { key: name } if name.starts_with("$__") => {}
+            Segment::Map { key: name } | Segment::Enum { variant: name } => {
+                if !key.is_empty() {
+                    key.push('.');
+                }
+                key.push_str(name);
+            }
+            Segment::Unknown => key.push_str(".?"),
+        }
+    }
+    key
+}
+
+/// A toml or serde error as a `ConfigError`: a missing field joins the key.
+fn toml_error(text: &str, path: &str, error: &toml::de::Error) -> ConfigError {
+    let problem = one_line(error.message());
+    let mut key = path.to_string();
+    if let Some(field) = problem
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+    {
+        key = if key.is_empty() {
+            field.to_string()
+        } else {
+            format!("{key}.{field}")
+        };
+    }
+    ConfigError {
+        key,
+        position: error.span().map(|span| position(text, span.start)),
+        problem,
+    }
+}
+
+/// Joins a message of several lines into one sentence.
+fn one_line(message: &str) -> String {
+    let parts: Vec<&str> = message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    parts.join("; ")
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn position(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |at| at + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// An error at a key, placed by the span of its value when there is one.
+struct KeyError {
+    key: String,
+    span: Option<Range<usize>>,
+    problem: String,
+}
+
+impl KeyError {
+    fn new(key: impl Into<String>, problem: impl Into<String>) -> KeyError {
+        KeyError {
+            key: key.into(),
+            span: None,
+            problem: problem.into(),
+        }
+    }
+
+    fn at(mut self, span: Range<usize>) -> KeyError {
+        // A value built in code has no span; 0..0 is how `Spanned` says so.
+        self.span = Some(span).filter(|s| !s.is_empty());
+        self
+    }
+
+    fn in_text(self, text: &str) -> ConfigError {
+        ConfigError {
+            key: self.key,
+            position: self.span.map(|span| position(text, span.start)),
+            problem: self.problem,
+        }
+    }
+}
+
+/// Compiles a user's regular expression; the error gives the position in the
+/// pattern that regex-syntax reports (the regex crate's own is several lines).
+fn compile_pattern(key: &str, source: &Spanned<String>) -> Result<Pattern, KeyError> {
+    let fail = |problem: String| KeyError::new(key, problem).at(source.span());
+    let parsed = regex_syntax::ParserBuilder::new()
+        .utf8(false)
+        .build()
+        .parse(source.get_ref());
+    if let Err(error) = parsed {
+        let (kind, column) = match &error {
+            regex_syntax::Error::Parse(e) => (e.kind().to_string(), e.span().start.column),
+            regex_syntax::Error::Translate(e) => (e.kind().to_string(), e.span().start.column),
+            other => (other.to_string(), 1),
+        };
+        return Err(fail(format!(
+            "invalid regular expression {:?}: {kind} at character {column} of the pattern",
+            source.get_ref()
+        )));
+    }
+    Pattern::new(source.get_ref().clone(), source.get_ref()).map_err(|e| {
+        let last = e.to_string().lines().last().unwrap_or_default().to_string();
+        fail(format!(
+            "invalid regular expression {:?}: {last}",
+            source.get_ref()
+        ))
+    })
+}
+
+/// A `dir` of a rule, with the trailing `/` its prefix test needs.
+fn directory(dir: &str) -> String {
+    if dir.is_empty() || dir.ends_with('/') {
+        dir.to_string()
+    } else {
+        format!("{dir}/")
+    }
+}
+
+impl Watch {
+    fn rule(&self, key: &str) -> Result<WatchedFile, KeyError> {
+        let path = match (&self.path, &self.glob) {
+            (Some(path), None) => PathPattern::Exact(path.clone()),
+            (None, Some(glob)) => PathPattern::glob(glob.get_ref()).map_err(|why| {
+                KeyError::new(
+                    format!("{key}.glob"),
+                    format!("invalid glob {:?}: {why}", glob.get_ref()),
+                )
+                .at(glob.span())
+            })?,
+            (Some(_), Some(_)) => {
+                return Err(KeyError::new(key, "give either `path` or `glob`, not both"))
+            }
+            (None, None) => {
+                return Err(KeyError::new(
+                    key,
+                    "missing `path` or `glob`: which file does this table watch?",
+                ))
+            }
+        };
+        let mut patterns = match self.set {
+            Some(BuiltinSet::Sql) => PatternSet::sql().patterns,
+            Some(BuiltinSet::Metadata) => PatternSet::metadata().patterns,
+            None => Vec::new(),
+        };
+        for (i, source) in self.patterns.iter().enumerate() {
+            patterns.push(compile_pattern(&format!("{key}.patterns[{i}]"), source)?);
+        }
+        if patterns.is_empty() {
+            return Err(KeyError::new(
+                key,
+                "missing `set` or `patterns`: which lines are DDL in this file?",
+            ));
+        }
+        let name = match (self.set, self.patterns.is_empty()) {
+            (Some(BuiltinSet::Sql), true) => "sql",
+            (Some(BuiltinSet::Metadata), true) => "metadata",
+            (Some(BuiltinSet::Sql), false) => "sql+patterns",
+            (Some(BuiltinSet::Metadata), false) => "metadata+patterns",
+            (None, _) => "patterns",
+        };
+        let patterns = PatternSet::new(name, patterns)
+            .map_err(|e| KeyError::new(key, format!("the patterns do not combine: {e}")))?;
+        Ok(WatchedFile {
+            path,
+            patterns,
+            comments: self.comments,
+            classifier: self.classifier,
+        })
+    }
+}
+
+impl Entry {
+    fn rule(&self) -> Result<EntryRule, KeyError> {
+        // (key, whether it is given) for the keys a kind needs and refuses.
+        type Keys<'k> = &'k [(&'k str, bool)];
+        let (needed, unwanted): (Keys, Keys) = match self.kind.get_ref() {
+            EntryKind::Line => (
+                &[
+                    ("file", self.file.is_some()),
+                    ("pattern", self.pattern.is_some()),
+                ],
+                &[
+                    ("dir", self.dir.is_some()),
+                    ("suffix", self.suffix.is_some()),
+                    ("exclude", self.exclude.is_some()),
+                ],
+            ),
+            EntryKind::NewFile => (
+                &[("dir", self.dir.is_some())],
+                &[
+                    ("file", self.file.is_some()),
+                    ("pattern", self.pattern.is_some()),
+                ],
+            ),
+        };
+        let kind = match self.kind.get_ref() {
+            EntryKind::Line => "line",
+            EntryKind::NewFile => "new-file",
+        };
+        // Placed at `kind`, the key that decides which others belong.
+        if let Some((name, _)) = needed.iter().find(|(_, given)| !given) {
+            return Err(KeyError::new(
+                format!("entry.{name}"),
+                format!("missing field: an entry of kind \"{kind}\" needs it"),
+            )
+            .at(self.kind.span()));
+        }
+        if let Some((name, _)) = unwanted.iter().find(|(_, given)| *given) {
+            return Err(KeyError::new(
+                format!("entry.{name}"),
+                format!("not a key of an entry of kind \"{kind}\""),
+            )
+            .at(self.kind.span()));
+        }
+        Ok(
+            match (self.kind.get_ref(), &self.file, &self.pattern, &self.dir) {
+                (EntryKind::Line, Some(file), Some(pattern), _) => {
+                    let mut pattern = compile_pattern("entry.pattern", pattern)?;
+                    pattern.name = "entry".into();
+                    EntryRule::Line(LineEntry {
+                        file: PathPattern::Exact(file.clone()),
+                        pattern,
+                    })
+                }
+                (_, _, _, Some(dir)) => EntryRule::NewFile(NewFileRule {
+                    dir: directory(dir),
+                    suffix: self.suffix.clone().unwrap_or_default(),
+                    exclude: self.exclude.clone().unwrap_or_default(),
+                    statuses: vec![Status::Added],
+                }),
+                _ => unreachable!("the keys of each kind were checked above"),
+            },
+        )
+    }
+}
+
+impl Config {
+    /// The spec's layout, written as a configuration: what `parity.toml`
+    /// would say to give exactly the defaults.
+    pub fn spec_layout() -> Config {
+        let python = |path: &str, set| Watch {
+            path: Some(path.into()),
+            glob: None,
+            set: Some(set),
+            patterns: Vec::new(),
+            comments: CommentSyntax::Hash,
+            classifier: Classifier::Python,
+        };
+        Config {
+            watch: vec![
+                python(MIGRATIONS, BuiltinSet::Sql),
+                python(SCHEMA, BuiltinSet::Sql),
+                python(TABLES, BuiltinSet::Metadata),
+            ],
+            entry: Entry {
+                kind: Spanned::new(0..0, EntryKind::Line),
+                file: Some(MIGRATIONS.into()),
+                pattern: Some(Spanned::new(0..0, SPEC_ENTRY_PATTERN.into())),
+                dir: None,
+                suffix: None,
+                exclude: None,
+            },
+            revisions: Revisions {
+                dir: REVISIONS.into(),
+                suffix: ".py".into(),
+                exclude: vec!["__init__.py".into()],
+            },
+            strict: false,
+        }
+    }
+
+    /// The rules this configuration describes. It cannot fail on a value that
+    /// `parse` returned or on `spec_layout()`.
+    pub fn rules(&self) -> Result<Rules, ConfigError> {
+        self.compile("")
+    }
+
+    fn compile(&self, text: &str) -> Result<Rules, ConfigError> {
+        let watched = (self.watch.iter().enumerate())
+            .map(|(i, watch)| watch.rule(&format!("watch[{i}]")))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.in_text(text))?;
+        let entry = self.entry.rule().map_err(|e| e.in_text(text))?;
+        Ok(Rules {
+            watched,
+            entry,
+            revisions: NewFileRule {
+                dir: directory(&self.revisions.dir),
+                suffix: self.revisions.suffix.clone(),
+                exclude: self.revisions.exclude.clone(),
+                statuses: vec![Status::Added],
+            },
+            strict: self.strict,
+        })
+    }
+
+    /// The configuration as `parity.toml` text.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("a configuration always serializes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pretty_assertions::assert_eq;
+
+    #[test]
+    fn the_spec_layout_round_trips_through_toml() {
+        let spec = Config::spec_layout();
+        let text = spec.to_toml();
+        assert_eq!(parse(&text), Ok(spec), "{text}");
+    }
+
+    #[test]
+    fn positions_count_lines_and_characters() {
+        assert_eq!(position("a = 1\nbé = x\n", 10), (2, 4));
+        assert_eq!(position("x", 0), (1, 1));
+    }
+}

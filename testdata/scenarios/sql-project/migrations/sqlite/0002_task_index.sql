@@ -1,0 +1,1 @@
+CREATE INDEX idx_tasks_project ON tasks(project_id);

@@ -1,0 +1,59 @@
+//! `cargo xtask parity --suggest` and `--write-revision`: the revision that
+//! would cover what the first track changed and no added revision does.
+
+use std::path::Path;
+
+use parity_core::report::Report;
+use parity_core::schema::suggest::{ops_for, read_revision, suggest, KnownRevision};
+use parity_core::Rules;
+
+use crate::error::{Error, Result};
+use crate::git::Git;
+
+/// Prints the suggested revision on stdout (warnings on stderr), or writes it
+/// under the revision directory and says where.
+pub fn run(repo: &Path, report: &Report, rules: &Rules, write: bool) -> Result<()> {
+    let ops = ops_for(&report.coverage);
+    if ops.is_empty() {
+        eprintln!("parity: nothing to suggest: no schema object of the first track is uncovered");
+        return Ok(());
+    }
+    let Some(range) = &report.range else {
+        return Err(Error::new("there is no range to suggest a revision for"));
+    };
+    let git = Git::new(repo)?;
+    let dir = &rules.revisions.dir;
+    let files: Vec<_> = git
+        .files_under(&range.head, dir)?
+        .into_iter()
+        .filter(|p| p.as_bytes().ends_with(rules.revisions.suffix.as_bytes()))
+        .collect();
+    let sources = git.contents_at(&range.head, &files)?;
+    let known: Vec<KnownRevision> = files
+        .iter()
+        .filter_map(|path| {
+            let source = String::from_utf8_lossy(sources.get(path.as_bytes())?);
+            read_revision(&String::from_utf8_lossy(path.file_name()), &source)
+        })
+        .collect();
+    let suggestion = suggest(&ops, &known);
+    for warning in &suggestion.warnings {
+        eprintln!("parity: warning: {warning}");
+    }
+    if !write {
+        print!("{}", suggestion.source);
+        return Ok(());
+    }
+    let target = repo.join(dir).join(&suggestion.file_name);
+    if target.exists() {
+        return Err(Error::new(format!(
+            "{} already exists: the suggested revision was not written",
+            target.display()
+        )));
+    }
+    std::fs::create_dir_all(repo.join(dir))?;
+    std::fs::write(&target, &suggestion.source)
+        .map_err(|e| Error::new(format!("cannot write {}: {e}", target.display())))?;
+    println!("wrote {}", target.display());
+    Ok(())
+}

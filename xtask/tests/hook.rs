@@ -1,0 +1,137 @@
+//! `install-hook` end to end: a real push to a real (bare) remote, stopped
+//! or let through by the hook; deletions skipped; existing hooks kept.
+
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+
+use common::{assert_error, stdout, testdata_text, xtask};
+use pretty_assertions::assert_eq;
+use xtask::repo::FixtureRepo;
+
+const ADD_NOTES: &str = "ALTER TABLE agents ADD COLUMN notes TEXT;\n";
+
+/// A SQL-layout repository with a bare remote `origin` that has `main`, and a
+/// branch `feature` whose upstream is `origin/main`.
+struct Pushing {
+    _tmp: tempfile::TempDir,
+    repo: FixtureRepo,
+}
+
+impl Pushing {
+    fn new() -> Pushing {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut repo = FixtureRepo::init(&tmp.path().join("work")).unwrap();
+        repo.write(
+            "migrations/sqlite/0001_init.sql",
+            "CREATE TABLE agents (id INTEGER);\n",
+        )
+        .unwrap();
+        repo.write("parity.toml", testdata_text("configs/sqlite-postgres.toml"))
+            .unwrap();
+        repo.commit("baseline").unwrap();
+        let remote = tmp.path().join("remote.git");
+        repo.git(&["init", "--quiet", "--bare", remote.to_str().unwrap()])
+            .unwrap();
+        repo.git(&["remote", "add", "origin", remote.to_str().unwrap()])
+            .unwrap();
+        repo.git(&["push", "--quiet", "origin", "main"]).unwrap();
+        repo.branch("feature").unwrap();
+        repo.git(&["branch", "--quiet", "--set-upstream-to=origin/main"])
+            .unwrap();
+        Pushing { _tmp: tmp, repo }
+    }
+
+    fn dir(&self) -> &Path {
+        self.repo.dir()
+    }
+
+    fn install(&self, args: &[&str]) -> Output {
+        xtask()
+            .arg("install-hook")
+            .arg("--repo")
+            .arg(self.dir())
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn hook(&self) -> std::path::PathBuf {
+        self.dir().join(".git/hooks/pre-push")
+    }
+
+    /// `git push` with the hook; the error, if any, carries git's stderr.
+    fn push(&self, args: &[&str]) -> Result<String, String> {
+        let all = [&["push", "--quiet"], args].concat();
+        self.repo.git(&all).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn the_hook_stops_a_push_that_fails_the_check_and_lets_a_passing_one_through() {
+    let mut p = Pushing::new();
+    let out = p.install(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    assert!(stdout(&out).contains("each pushed branch is checked against its upstream"));
+
+    p.repo
+        .write("migrations/sqlite/0002_notes.sql", ADD_NOTES)
+        .unwrap();
+    p.repo.commit("notes on sqlite only").unwrap();
+    let refused = p.push(&["origin", "feature"]).unwrap_err();
+    assert!(refused.contains("failed to push some refs"), "{refused}");
+    let listed = p.repo.git(&["ls-remote", "origin", "feature"]).unwrap();
+    assert_eq!(listed, "", "the branch must not have reached the remote");
+
+    p.repo
+        .write("migrations/postgres/0002_notes.sql", ADD_NOTES)
+        .unwrap();
+    p.repo.commit("and on postgres").unwrap();
+    p.push(&["origin", "feature"]).unwrap();
+    let listed = p.repo.git(&["ls-remote", "origin", "feature"]).unwrap();
+    assert!(listed.ends_with("refs/heads/feature"), "{listed}");
+}
+
+#[test]
+fn a_fixed_base_is_used_and_deletions_are_not_checked() {
+    let mut p = Pushing::new();
+    p.repo.write("notes.txt", "x").unwrap();
+    p.repo.commit("harmless").unwrap();
+    p.push(&["origin", "feature"]).unwrap();
+    // A base that does not exist makes every check an error: a push that
+    // goes through must have been skipped.
+    let out = p.install(&["--base", "origin/no-such-branch"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let refused = p.push(&["origin", "HEAD:refs/heads/other"]).unwrap_err();
+    assert!(refused.contains("failed to push some refs"), "{refused}");
+    p.push(&["origin", "--delete", "feature"]).unwrap();
+    assert_eq!(p.repo.git(&["ls-remote", "origin", "feature"]).unwrap(), "");
+}
+
+#[test]
+fn an_existing_hook_is_never_replaced_without_force() {
+    let p = Pushing::new();
+    std::fs::create_dir_all(p.hook().parent().unwrap()).unwrap();
+    std::fs::write(p.hook(), "#!/bin/sh\necho mine\n").unwrap();
+    let out = p.install(&[]);
+    assert_error(&out, "a pre-push hook already exists at");
+    assert!(common::stderr(&out).contains("pass --force to replace it"));
+    assert_eq!(
+        std::fs::read_to_string(p.hook()).unwrap(),
+        "#!/bin/sh\necho mine\n"
+    );
+
+    let out = p.install(&["--force"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let hook = std::fs::read_to_string(p.hook()).unwrap();
+    assert!(hook.contains(env!("CARGO_BIN_EXE_xtask")), "{hook}");
+}
+
+#[test]
+fn an_option_like_base_is_refused() {
+    let p = Pushing::new();
+    let out = p.install(&["--base=--output=x"]);
+    assert_error(&out, "starts with '-'");
+    assert!(!p.hook().exists());
+}

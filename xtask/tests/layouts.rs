@@ -1,0 +1,279 @@
+//! `parity.toml` end to end: a second layout (hand-written SQL for SQLite and
+//! PostgreSQL, one file per migration), rules read from the base side of the
+//! range, `--config`, `--print-config`, and bad files.
+
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+
+use common::{assert_error, parity_in, stderr, stdout, testdata, testdata_text};
+use parity_core::config::{parse, Config};
+use parity_core::{Report, Rules};
+use pretty_assertions::assert_eq;
+use xtask::fixtures::{judge_fixture_with, load_scenarios, materialize, Outcome, REPO_PLACEHOLDER};
+use xtask::parity::{range_request, report_for};
+use xtask::repo::FixtureRepo;
+
+const SQLITE_INIT: &str = "CREATE TABLE agents (\n    id INTEGER PRIMARY KEY,\n    name TEXT\n);\n";
+const POSTGRES_INIT: &str =
+    "CREATE TABLE agents (\n    id SERIAL PRIMARY KEY,\n    name TEXT\n);\n";
+const ADD_NOTES: &str = "-- notes on each agent\nALTER TABLE agents ADD COLUMN notes TEXT;\n";
+
+/// A repository of the SQL-files layout, with its `parity.toml` on `main`
+/// and a branch `pr` checked out.
+struct SqlProject {
+    repo: FixtureRepo,
+    _tmp: tempfile::TempDir,
+    base: String,
+}
+
+impl SqlProject {
+    fn new() -> SqlProject {
+        SqlProject::with_config(Some(&testdata_text("configs/sqlite-postgres.toml")))
+    }
+
+    fn with_config(config: Option<&str>) -> SqlProject {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut repo = FixtureRepo::init(&tmp.path().join("repo")).unwrap();
+        repo.write("migrations/sqlite/0001_init.sql", SQLITE_INIT)
+            .unwrap();
+        repo.write("migrations/postgres/0001_init.sql", POSTGRES_INIT)
+            .unwrap();
+        if let Some(config) = config {
+            repo.write("parity.toml", config).unwrap();
+        }
+        let base = repo.commit("baseline").unwrap();
+        repo.branch("pr").unwrap();
+        SqlProject {
+            repo,
+            _tmp: tmp,
+            base,
+        }
+    }
+
+    fn dir(&self) -> &Path {
+        self.repo.dir()
+    }
+
+    /// Commits `files` on the branch and checks the range with `args`.
+    fn check_with(&mut self, files: &[(&str, &str)], args: &[&str]) -> Output {
+        for (path, text) in files {
+            self.repo.write(path, text).unwrap();
+        }
+        let head = self.repo.commit("change").unwrap();
+        let mut all = vec!["--color", "never", &self.base, &head];
+        all.extend_from_slice(args);
+        parity_in(self.dir(), &all, &[])
+    }
+
+    fn check(&mut self, files: &[(&str, &str)]) -> Output {
+        self.check_with(files, &[])
+    }
+}
+
+#[test]
+fn a_new_sqlite_file_with_ddl_and_no_postgres_file_fails() {
+    let mut p = SqlProject::new();
+    let out = p.check(&[("migrations/sqlite/0002_notes.sql", ADD_NOTES)]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("migrations/sqlite/0002_notes.sql:2  ALTER TABLE"),
+        "{text}"
+    );
+    assert!(text.contains("new file migrations/sqlite/0002_notes.sql"));
+    assert!(text.contains("under migrations/postgres/"), "{text}");
+    assert!(text.contains("rules from parity.toml at the merge-base"));
+}
+
+#[test]
+fn a_new_sqlite_file_with_its_postgres_file_passes() {
+    let mut p = SqlProject::new();
+    let out = p.check(&[
+        ("migrations/sqlite/0002_notes.sql", ADD_NOTES),
+        (
+            "migrations/postgres/0002_notes.sql",
+            "ALTER TABLE agents ADD COLUMN notes TEXT;\n",
+        ),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("both tracks updated"));
+}
+
+#[test]
+fn comment_only_and_data_only_sqlite_files_pass() {
+    let commented = "/* We thought about\n   ALTER TABLE agents ADD COLUMN notes TEXT;\n   but did not. */\n-- DROP TABLE agents;\n";
+    let data = "UPDATE agents SET name = 'CREATE TABLE' WHERE name IS NULL;\nINSERT INTO agents (name) VALUES ('x');\n";
+    for text in [commented, data] {
+        let mut p = SqlProject::new();
+        let out = p.check(&[("migrations/sqlite/0002_x.sql", text)]);
+        assert_eq!(out.status.code(), Some(0), "{text}\n{}", stdout(&out));
+        assert!(stdout(&out).contains("data-only"), "{}", stdout(&out));
+        assert!(stdout(&out).contains("DDL evidence: 0"));
+    }
+}
+
+#[test]
+fn the_rules_come_from_the_base_so_a_pull_request_cannot_weaken_them() {
+    // The PR points revisions at the SQLite directory, which would pass it.
+    let mut p = SqlProject::new();
+    let weakened = testdata_text("configs/sqlite-postgres.toml").replace(
+        "dir = \"migrations/postgres/\"",
+        "dir = \"migrations/sqlite/\"",
+    );
+    let out = p.check(&[
+        ("parity.toml", &weakened),
+        ("migrations/sqlite/0002_notes.sql", ADD_NOTES),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(
+            "note: this range changes parity.toml; the check used parity.toml at the merge-base"
+        ),
+        "{}",
+        stdout(&out)
+    );
+
+    // A PR that brings the first parity.toml is judged by the defaults.
+    let mut p = SqlProject::with_config(None);
+    let out = p.check(&[
+        (
+            "parity.toml",
+            &testdata_text("configs/sqlite-postgres.toml"),
+        ),
+        ("migrations/sqlite/0002_notes.sql", ADD_NOTES),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("the check used the defaults"));
+}
+
+#[test]
+fn config_overrides_the_base_side() {
+    let mut p = SqlProject::with_config(None);
+    let config = testdata().join("configs/sqlite-postgres.toml");
+    let out = p.check_with(
+        &[("migrations/sqlite/0002_notes.sql", ADD_NOTES)],
+        &["--config", config.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).contains(&format!("rules from {}", config.display())));
+}
+
+#[test]
+fn print_config_shows_the_rules_in_force_as_toml() {
+    let p = SqlProject::new();
+    let out = parity_in(p.dir(), &["--print-config", &p.base, "HEAD"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let first = text.lines().next().unwrap();
+    assert!(
+        first.starts_with("# The rules in force: parity.toml at the merge-base "),
+        "{first}"
+    );
+    assert_eq!(
+        parse(&text),
+        parse(&testdata_text("configs/sqlite-postgres.toml"))
+    );
+
+    // No parity.toml anywhere, and no range: the defaults, from HEAD.
+    let p = SqlProject::with_config(None);
+    let out = parity_in(p.dir(), &["--print-config"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("# The rules in force: the defaults (no parity.toml at HEAD "));
+    assert_eq!(parse(&stdout(&out)), Ok(Config::spec_layout()));
+}
+
+#[test]
+fn a_bad_parity_toml_at_the_base_is_an_error_that_names_file_key_and_line() {
+    let broken = testdata_text("configs/sqlite-postgres.toml")
+        .replace("suffix = \".sql\"\n\n# Its", "sufix = \".sql\"\n\n# Its");
+    assert_ne!(broken, testdata_text("configs/sqlite-postgres.toml"));
+    let mut p = SqlProject::with_config(Some(&broken));
+    let out = p.check(&[("migrations/sqlite/0002_notes.sql", ADD_NOTES)]);
+    assert_error(&out, "parity.toml at the merge-base ");
+    assert!(
+        stderr(&out).contains(": line 15, column 1: key `entry.sufix`: unknown field `sufix`"),
+        "{}",
+        stderr(&out)
+    );
+
+    let bad_regex = "[[watch]]\nglob = \"*.sql\"\npatterns = ['CREATE (TABLE']\ncomments = \"sql\"\n[entry]\nkind = \"new-file\"\ndir = \"m/\"\n[revisions]\ndir = \"p/\"\n";
+    let mut p = SqlProject::with_config(Some(bad_regex));
+    let out = p.check(&[]);
+    assert_error(
+        &out,
+        "line 3, column 13: key `watch[0].patterns[0]`: invalid regular expression \"CREATE (TABLE\": unclosed group at character 8 of the pattern",
+    );
+
+    let missing = p.dir().join("no-such.toml");
+    let out = parity_in(
+        p.dir(),
+        &["--config", missing.to_str().unwrap(), &p.base, "HEAD"],
+        &[],
+    );
+    assert_error(&out, "cannot read the configuration");
+}
+
+/// A report as far as the rules decide it: without the notes, which say
+/// where the rules came from.
+fn decided(report: Option<Report>) -> Option<Report> {
+    report.map(|mut report| {
+        report.notes.clear();
+        report
+    })
+}
+
+#[test]
+fn the_spec_layout_written_out_gives_the_defaults_verdicts_on_every_scenario() {
+    let scenarios = load_scenarios(&testdata().join("scenarios")).unwrap();
+    let spec = testdata().join("configs/spec-layout.toml");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut outcomes = Vec::new();
+    for scenario in &scenarios {
+        let repo = materialize(scenario, &tmp.path().join(&scenario.name)).unwrap();
+        let request = range_request(
+            None,
+            None,
+            Some(scenario.range.base.clone()),
+            Some(scenario.range.head.clone()),
+        );
+        let defaults = report_for(repo.dir(), &request, &Rules::default());
+        let explicit = judge_fixture_with(repo.dir(), &scenario.range, Some(&spec));
+        let name = &scenario.name;
+        match defaults {
+            Ok(report) => {
+                assert_eq!(explicit.exit, report.verdict.exit_code(), "{name}");
+                assert_eq!(decided(explicit.report), decided(Some(report)), "{name}");
+            }
+            Err(error) => {
+                assert_eq!(explicit.exit, 2, "{name}");
+                let shown = error
+                    .to_string()
+                    .replace(&repo.dir().display().to_string(), REPO_PLACEHOLDER);
+                assert!(explicit.text.contains(&shown), "{name}: {shown}");
+            }
+        }
+        outcomes.push(explicit.outcome);
+    }
+    // Every kind of outcome is among them, so the comparison means something.
+    outcomes.sort();
+    outcomes.dedup();
+    assert_eq!(
+        outcomes,
+        vec![
+            Outcome::Pass,
+            Outcome::Fail,
+            Outcome::Skipped,
+            Outcome::Error
+        ]
+    );
+}
+
+#[test]
+fn the_sql_scenario_template_carries_the_documented_config() {
+    assert_eq!(
+        testdata_text("scenarios/sql-project/parity.toml"),
+        testdata_text("configs/sqlite-postgres.toml")
+    );
+}

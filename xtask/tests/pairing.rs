@@ -1,0 +1,286 @@
+//! Object-level pairing end to end: scenarios built as real repositories, the
+//! built binary run with `--strict`, `--suggest` and `--write-revision`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use pretty_assertions::assert_eq;
+use xtask::fixtures::{materialize, Scenario};
+use xtask::repo::FixtureRepo;
+
+fn scenario(name: &str) -> Scenario {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/scenarios")
+        .join(format!("{name}.toml"));
+    Scenario::load(&path).unwrap()
+}
+
+/// The scenario built in a fresh temporary directory, on its `pr` branch.
+fn build(name: &str) -> (tempfile::TempDir, FixtureRepo) {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = materialize(&scenario(name), &tmp.path().join("repo")).unwrap();
+    repo.checkout("pr").unwrap();
+    (tmp, repo)
+}
+
+fn parity(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .arg("parity")
+        .arg("--repo")
+        .arg(dir)
+        .args(["--color", "never"])
+        .args(args)
+        .env_remove("PR_BASE_SHA")
+        .env_remove("PR_HEAD_SHA")
+        .output()
+        .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn uncovered(report: &str) -> Vec<String> {
+    report
+        .lines()
+        .filter(|l| l.starts_with("  ") && l.contains("UNCOVERED"))
+        .map(|l| l.split("UNCOVERED").nth(1).unwrap().trim().to_string())
+        .collect()
+}
+
+#[test]
+fn a_fully_dual_tracked_change_passes_strict_and_fails_once_an_operation_is_removed() {
+    let (_tmp, mut repo) = build("pairing-table-and-indexes");
+    let out = parity(repo.dir(), &["--strict", "main", "pr"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("8 covered, 0 uncovered"),
+        "{}",
+        stdout(&out)
+    );
+
+    // Drop the unique index from the revision: strict now fails and names it.
+    let revision = "src/backend/migrations/versions/0004_task_comments.py";
+    let source = std::fs::read_to_string(repo.dir().join(revision)).unwrap();
+    let without = source.replace(
+        "    op.execute(\n        \"CREATE UNIQUE INDEX ux_task_comments_created \"\n        \"ON task_comments (task_id, created_at)\"\n    )\n",
+        "",
+    );
+    assert_ne!(
+        without, source,
+        "the operation to remove must be in the revision"
+    );
+    repo.write(revision, without).unwrap();
+    repo.commit("Forget the unique index").unwrap();
+
+    let out = parity(repo.dir(), &["--strict", "main", "pr"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert_eq!(
+        uncovered(&stdout(&out)),
+        vec!["index ux_task_comments_created (added)".to_string()]
+    );
+    assert!(stdout(&out).contains("--strict"));
+
+    // Without --strict the same range passes with a warning.
+    let out = parity(repo.dir(), &["main", "pr"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("warning: 1 schema object(s)"));
+}
+
+#[test]
+fn strict_fails_a_partial_and_an_unrelated_revision() {
+    for (name, missing) in [
+        (
+            "pairing-partial-revision",
+            "column tasks.reminder_at (added)",
+        ),
+        (
+            "pairing-unrelated-revision",
+            "column projects.archived (added)",
+        ),
+    ] {
+        let (_tmp, repo) = build(name);
+        let out = parity(repo.dir(), &["--strict", "main", "pr"]);
+        assert_eq!(out.status.code(), Some(1), "{name}: {}", stdout(&out));
+        assert_eq!(
+            uncovered(&stdout(&out)),
+            vec![missing.to_string()],
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn unresolved_names_never_fail_strict() {
+    let (_tmp, repo) = build("pairing-unresolved-and-rebuild");
+    let out = parity(repo.dir(), &["--strict", "--format", "json", "main", "pr"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let statuses: Vec<(String, String)> = doc["coverage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["description"].as_str().unwrap().to_string(),
+                c["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![
+            (
+                "column {table}.note (added)".to_string(),
+                "unresolved".to_string()
+            ),
+            (
+                "column tasks.tags (added)".to_string(),
+                "covered".to_string()
+            ),
+            (
+                "column task_events.source (added)".to_string(),
+                "covered".to_string()
+            ),
+        ]
+    );
+}
+
+fn python() -> PathBuf {
+    PathBuf::from("python3")
+}
+
+#[test]
+fn the_suggested_revision_compiles_and_covers_what_was_missing() {
+    let (tmp, mut repo) = build("add-table-without-revision");
+    let out = parity(repo.dir(), &["--suggest", "main", "pr"]);
+    // The exit code stays the verdict's; stdout is only the revision.
+    assert_eq!(out.status.code(), Some(1));
+    let source = stdout(&out);
+    assert!(
+        source.contains("revision = \"0004\"\ndown_revision = \"0003\"\n"),
+        "{source}"
+    );
+    assert!(
+        source.contains("op.create_table(\n        \"task_comments\","),
+        "{source}"
+    );
+    assert!(
+        source.contains("op.drop_table(\"task_comments\")"),
+        "{source}"
+    );
+
+    let file = tmp.path().join("suggested.py");
+    std::fs::write(&file, &source).unwrap();
+    let compiled = Command::new(python())
+        .args(["-m", "py_compile"])
+        .arg(&file)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        compiled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&compiled.stderr)
+    );
+
+    // Written into the project and committed, it covers every object: the
+    // same range now passes --strict.
+    let out = parity(repo.dir(), &["--write-revision", "main", "pr"]);
+    assert_eq!(out.status.code(), Some(1));
+    let written = repo
+        .dir()
+        .join("src/backend/migrations/versions/0004_create_task_comments_and_more.py");
+    assert_eq!(
+        stdout(&out),
+        format!("wrote {}\n", written.display()),
+        "the file name follows the project's NNNN_<slug>.py convention"
+    );
+    assert_eq!(std::fs::read_to_string(&written).unwrap(), source);
+    repo.commit("Add the suggested revision").unwrap();
+    let out = parity(repo.dir(), &["--strict", "main", "pr"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(uncovered(&stdout(&out)).is_empty());
+
+    // A second write does not overwrite.
+    let out = parity(repo.dir(), &["--write-revision", "main", "pr~1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout(&out), "");
+}
+
+#[test]
+fn nothing_uncovered_means_nothing_to_suggest() {
+    let (_tmp, repo) = build("pairing-table-and-indexes");
+    let out = parity(repo.dir(), &["--suggest", "main", "pr"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out), "");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to suggest"));
+}
+
+#[test]
+fn uncovered_objects_are_github_warnings_or_errors_under_strict() {
+    let (_tmp, repo) = build("pairing-partial-revision");
+    let line = "file=src/backend/db/migrations.py,line=71,title=parity%3A schema object missing from the revisions::column tasks.reminder_at (added) is in no added revision";
+
+    let out = parity(repo.dir(), &["--format", "github", "main", "pr"]);
+    assert_eq!(out.status.code(), Some(0));
+    let commands: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
+    assert_eq!(commands.len(), 2, "{commands:?}");
+    assert!(commands[0].starts_with("::notice "), "{commands:?}");
+    assert!(
+        commands[1].starts_with(&format!("::warning {line};")),
+        "{commands:?}"
+    );
+
+    let out = parity(
+        repo.dir(),
+        &["--strict", "--format", "github", "main", "pr"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let commands: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
+    assert_eq!(commands.len(), 1, "{commands:?}");
+    assert!(
+        commands[0].starts_with(&format!("::error {line} (--strict);")),
+        "{commands:?}"
+    );
+}
+
+#[test]
+fn uncovered_objects_are_sarif_results_of_their_own_rule() {
+    let (_tmp, repo) = build("pairing-partial-revision");
+    for (args, level) in [
+        (&["main", "pr"][..], "warning"),
+        (&["--strict", "main", "pr"][..], "error"),
+    ] {
+        let mut all = vec!["--format", "sarif"];
+        all.extend_from_slice(args);
+        let out = parity(repo.dir(), &all);
+        let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let results = log["runs"][0]["results"].as_array().unwrap();
+        let summary: Vec<(String, String, String, u64)> = results
+            .iter()
+            .map(|r| {
+                let location = &r["locations"][0]["physicalLocation"];
+                (
+                    r["ruleId"].as_str().unwrap().to_string(),
+                    r["level"].as_str().unwrap().to_string(),
+                    location["artifactLocation"]["uri"]
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                    location["region"]["startLine"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            vec![(
+                "parity/schema-object-missing-from-revisions".to_string(),
+                level.to_string(),
+                "src/backend/db/migrations.py".to_string(),
+                71
+            )]
+        );
+        let rule = &log["runs"][0]["tool"]["driver"]["rules"][1];
+        assert_eq!(rule["id"], "parity/schema-object-missing-from-revisions");
+    }
+}

@@ -1,0 +1,420 @@
+//! `cargo xtask scan` on generated histories: for every commit it gives the
+//! report that `cargo xtask parity PARENT COMMIT` gives, with a constant
+//! number of git processes.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use parity_core::{Rules, Verdict};
+use pretty_assertions::assert_eq;
+use xtask::history::{write_history, GeneratedCommit, HistoryPlan, Shape};
+use xtask::repo::FixtureRepo;
+use xtask::scan::{scan, JudgedCommit, ScanOptions};
+
+/// A generated history in a temporary directory, with its commits by SHA.
+struct History {
+    _tmp: tempfile::TempDir,
+    repo: FixtureRepo,
+    by_sha: HashMap<String, GeneratedCommit>,
+}
+
+fn history(seed: u64, steps: usize) -> History {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut repo = FixtureRepo::init(&tmp.path().join("repo")).unwrap();
+    let mut generated = Vec::new();
+    let marks = repo
+        .fast_import(|out| {
+            generated = write_history(HistoryPlan { seed, steps }, out)?;
+            Ok(())
+        })
+        .unwrap();
+    let marks: HashMap<u64, String> = marks.into_iter().collect();
+    let by_sha = generated
+        .into_iter()
+        .map(|c| (marks[&c.mark].clone(), c))
+        .collect();
+    History {
+        _tmp: tmp,
+        repo,
+        by_sha,
+    }
+}
+
+fn scan_all(dir: &Path, options: &ScanOptions) -> Vec<JudgedCommit> {
+    scan_with(dir, options, &Rules::default())
+}
+
+fn scan_with(dir: &Path, options: &ScanOptions, rules: &Rules) -> Vec<JudgedCommit> {
+    let mut judged = Vec::new();
+    scan(dir, options, rules, |c| {
+        judged.push(c.clone());
+        Ok(())
+    })
+    .unwrap();
+    judged
+}
+
+/// Every judged commit gets parity's own report for PARENT COMMIT. Scan pairs
+/// objects only when that can change a verdict (`--strict`), so without it
+/// the comparison leaves out parity's object coverage.
+fn assert_same_as_parity(dir: &Path, judged: &[JudgedCommit]) {
+    assert_same_as_parity_with(dir, judged, &Rules::default());
+}
+
+fn assert_same_as_parity_with(dir: &Path, judged: &[JudgedCommit], rules: &Rules) {
+    for commit in judged {
+        let Some(parent) = commit.commit.first_parent() else {
+            assert_eq!(commit.report.verdict, Verdict::Skipped);
+            continue;
+        };
+        let mut parity = xtask::parity::judge(dir, parent, &commit.commit.sha, rules).unwrap();
+        if !rules.strict {
+            parity.coverage.clear();
+        }
+        assert_eq!(
+            commit.report, parity,
+            "commit {} ({})",
+            commit.commit.sha, commit.commit.subject
+        );
+    }
+}
+
+#[test]
+fn first_parent_scan_gives_parity_s_report_for_every_commit() {
+    let h = history(7, 170);
+    let judged = scan_all(h.repo.dir(), &ScanOptions::default());
+
+    // Exactly the mainline, newest first, each as the generator meant it.
+    let mainline = h.by_sha.values().filter(|c| c.mainline).count();
+    assert_eq!(judged.len(), mainline);
+    assert!(judged.len() >= 200, "{} commits", judged.len());
+    let mut shapes = HashMap::new();
+    for commit in &judged {
+        let generated = &h.by_sha[&commit.commit.sha];
+        assert!(generated.mainline, "{}", commit.commit.subject);
+        if let Some(expected) = generated.shape.expected() {
+            assert_eq!(
+                commit.report.verdict, expected,
+                "{:?}: {}",
+                generated.shape, commit.report.message
+            );
+        }
+        *shapes.entry(format!("{:?}", generated.shape)).or_insert(0) += 1;
+    }
+    // The mix holds every kind of step, so the comparison below means something.
+    for shape in [
+        Shape::Column { revision: false },
+        Shape::Column { revision: true },
+        Shape::Table { revision: false },
+        Shape::Merge { revision: false },
+        Shape::Merge { revision: true },
+        Shape::DataOnly,
+        Shape::DocstringDataOnly,
+        Shape::CommentOnly,
+        Shape::Rebuild,
+        Shape::MetadataDdl,
+        Shape::RevisionMovedIn,
+        Shape::RevisionEdited,
+        Shape::Unwatched,
+    ] {
+        assert!(
+            shapes.contains_key(&format!("{shape:?}")),
+            "no {shape:?} in {shapes:?}"
+        );
+    }
+    assert_same_as_parity(h.repo.dir(), &judged);
+}
+
+#[test]
+fn a_strict_scan_pairs_objects_and_gives_parity_s_strict_report() {
+    let h = history(5, 60);
+    let rules = Rules {
+        strict: true,
+        ..Rules::default()
+    };
+    let judged = scan_with(h.repo.dir(), &ScanOptions::default(), &rules);
+    assert!(
+        judged.iter().any(|c| !c.report.coverage.is_empty()),
+        "the history has schema changes to pair"
+    );
+    assert_same_as_parity_with(h.repo.dir(), &judged, &rules);
+}
+
+#[test]
+fn every_parent_scan_judges_branch_commits_as_parity_does() {
+    let h = history(11, 50);
+    let options = ScanOptions {
+        all_parents: true,
+        ..ScanOptions::default()
+    };
+    let judged = scan_all(h.repo.dir(), &options);
+    assert_eq!(judged.len(), h.by_sha.len(), "every commit, branches too");
+    assert!(judged
+        .iter()
+        .any(|c| !h.by_sha[&c.commit.sha].mainline && c.report.verdict == Verdict::Fail));
+    assert_same_as_parity(h.repo.dir(), &judged);
+}
+
+fn xtask(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .env_remove("GIT_DIR")
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn the_command_lists_failing_commits_and_exits_1() {
+    let h = history(3, 40);
+    let dir = h.repo.dir().to_str().unwrap().to_string();
+    let judged = scan_all(h.repo.dir(), &ScanOptions::default());
+    let failing: Vec<&JudgedCommit> = judged
+        .iter()
+        .filter(|c| c.report.verdict == Verdict::Fail)
+        .collect();
+    assert!(!failing.is_empty());
+
+    let out = xtask(&["scan", "--repo", &dir]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let rows: Vec<&str> = stdout.lines().skip(1).take(failing.len()).collect();
+    for (row, commit) in rows.iter().zip(&failing) {
+        assert!(row.starts_with(&commit.commit.sha[..12]), "{row}");
+        assert!(row.contains(&commit.commit.date[..10]), "{row}");
+        let evidence = &commit.report.evidence[0];
+        assert!(
+            row.contains(&format!("{}:{}", evidence.path, evidence.line)),
+            "{row}"
+        );
+    }
+    assert!(
+        stdout.lines().next().unwrap().starts_with("COMMIT"),
+        "{stdout}"
+    );
+    let summary = stdout.lines().last().unwrap();
+    assert_eq!(
+        summary,
+        format!(
+            "parity scan: FAIL: {} commits judged on HEAD (first parent): {} fail, {} pass, 1 skipped (no parent)",
+            judged.len(),
+            failing.len(),
+            judged.len() - failing.len() - 1
+        )
+    );
+
+    let out = xtask(&["scan", "--repo", &dir, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["version"], 1);
+    let shas: Vec<&str> = doc["failing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["sha"].as_str().unwrap())
+        .collect();
+    let expected: Vec<&str> = failing.iter().map(|c| c.commit.sha.as_str()).collect();
+    assert_eq!(shas, expected);
+    assert_eq!(doc["failing"][0]["report"]["verdict"], "fail");
+    assert_eq!(doc["summary"]["fail"], failing.len() as u64);
+}
+
+#[test]
+fn a_clean_range_exits_0_and_a_range_limits_the_walk() {
+    let h = history(5, 30);
+    let dir = h.repo.dir().to_str().unwrap().to_string();
+    let judged = scan_all(h.repo.dir(), &ScanOptions::default());
+    // The newest run of passing commits, as a range of its own.
+    let clean = judged
+        .iter()
+        .take_while(|c| c.report.verdict != Verdict::Fail)
+        .count();
+    assert!(clean > 0 && clean < judged.len(), "{clean}");
+    let range = format!("{}..HEAD", judged[clean].commit.sha);
+    let out = xtask(&["scan", "--repo", &dir, "--range", &range]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(&format!("{clean} commits judged on {range}")),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("COMMIT"), "{stdout}");
+
+    let options = ScanOptions {
+        range: Some(range),
+        ..ScanOptions::default()
+    };
+    assert_eq!(scan_all(h.repo.dir(), &options), judged[..clean].to_vec());
+}
+
+#[test]
+fn since_revisions_starts_where_the_revision_directory_appears() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut repo = FixtureRepo::init(&tmp.path().join("repo")).unwrap();
+    let migrations = |entries: &[&str]| {
+        let mut text = String::new();
+        for e in entries {
+            text.push_str(&format!(
+                "def _migrate_{e}(cursor, conn):\n    cursor.execute(\"ALTER TABLE t ADD COLUMN {e} TEXT\")\n\n"
+            ));
+        }
+        text.push_str("MIGRATIONS = [\n");
+        for e in entries {
+            text.push_str(&format!("    (\"{e}\", _migrate_{e}),\n"));
+        }
+        text + "]\n"
+    };
+    repo.write("src/backend/db/migrations.py", migrations(&["a"]))
+        .unwrap();
+    repo.commit("root").unwrap();
+    repo.write("src/backend/db/migrations.py", migrations(&["a", "b"]))
+        .unwrap();
+    let before = repo.commit("a schema change before any revision").unwrap();
+    repo.write(
+        "src/backend/migrations/versions/0001_base.py",
+        "revision = \"0001\"\n",
+    )
+    .unwrap();
+    let first = repo.commit("alembic arrives").unwrap();
+    repo.write("src/backend/db/migrations.py", migrations(&["a", "b", "c"]))
+        .unwrap();
+    let after = repo.commit("a schema change without its revision").unwrap();
+
+    let failing = |options: &ScanOptions| -> Vec<String> {
+        scan_all(repo.dir(), options)
+            .into_iter()
+            .filter(|c| c.report.verdict == Verdict::Fail)
+            .map(|c| c.commit.sha)
+            .collect()
+    };
+    assert_eq!(
+        failing(&ScanOptions::default()),
+        vec![after.clone(), before]
+    );
+    let since = ScanOptions {
+        since_revisions: true,
+        ..ScanOptions::default()
+    };
+    assert_eq!(failing(&since), vec![after.clone()]);
+    let judged = scan_all(repo.dir(), &since);
+    assert_eq!(judged.last().unwrap().commit.sha, first);
+
+    let dir = repo.dir().to_str().unwrap();
+    let out = xtask(&["scan", "--repo", dir, "--since-revisions"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(&format!("note: starting at {}", &first[..12])),
+        "{stdout}"
+    );
+    assert!(stdout.contains("2 commits judged"), "{stdout}");
+
+    // Before the directory exists there is nothing to audit.
+    let range = format!("{first}~1");
+    let out = xtask(&[
+        "scan",
+        "--repo",
+        dir,
+        "--since-revisions",
+        "--range",
+        &range,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("nothing to audit"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+/// Asserts an error: exit 2, one line on stderr, nothing on stdout.
+fn assert_error(out: &Output, needle: &str) {
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "");
+    let err = text(&out.stderr);
+    assert!(err.contains(needle), "expected {needle:?} in {err:?}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+}
+
+#[test]
+fn bad_input_is_an_error_with_exit_2() {
+    let h = history(1, 3);
+    let dir = h.repo.dir().to_str().unwrap();
+    assert_error(
+        &xtask(&["scan", "--repo", dir, "--range", "a...b"]),
+        "three dots",
+    );
+    assert_error(
+        &xtask(&["scan", "--repo", dir, "--range", "nope..HEAD"]),
+        "does not name a commit",
+    );
+    assert_error(
+        &xtask(&["scan", "--repo", dir, "--range=--output=x"]),
+        "starts with '-'",
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    assert_error(
+        &xtask(&["scan", "--repo", tmp.path().to_str().unwrap()]),
+        "is not a git repository",
+    );
+}
+
+/// A `git` on PATH that logs each run, then runs the real one.
+#[cfg(unix)]
+fn counting_git(dir: &Path) -> (std::path::PathBuf, std::ffi::OsString) {
+    use std::os::unix::fs::PermissionsExt;
+    let real = Command::new("sh")
+        .args(["-c", "command -v git"])
+        .output()
+        .unwrap();
+    let real = text(&real.stdout).trim().to_string();
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let log = dir.join("git-runs.log");
+    let script = format!(
+        "#!/bin/sh\necho run >> '{}'\nexec '{real}' \"$@\"\n",
+        log.display()
+    );
+    std::fs::write(bin.join("git"), script).unwrap();
+    std::fs::set_permissions(bin.join("git"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = std::env::join_paths(
+        std::iter::once(bin).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+    (log, path)
+}
+
+#[cfg(unix)]
+#[test]
+fn the_number_of_git_processes_does_not_grow_with_the_history() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (log, path) = counting_git(tmp.path());
+    let runs = |steps: usize, args: &[&str]| {
+        let h = history(2, steps);
+        let _ = std::fs::remove_file(&log);
+        let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(["scan", "--repo", h.repo.dir().to_str().unwrap()])
+            .args(args)
+            .env("PATH", &path)
+            .output()
+            .unwrap();
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{}",
+            text(&out.stderr)
+        );
+        std::fs::read_to_string(&log).unwrap().lines().count()
+    };
+    let small = runs(5, &[]);
+    assert_eq!(runs(120, &[]), small);
+    // is-shallow, resolve, two logs, one cat-file.
+    assert!(small <= 5, "{small} git processes");
+    assert_eq!(
+        runs(120, &["--since-revisions"]),
+        runs(5, &["--since-revisions"])
+    );
+}
