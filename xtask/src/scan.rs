@@ -19,8 +19,11 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use parity_core::diff::FileCollector;
 use parity_core::log::{commit_header, AddedFiles, AddedFilesReader, CommitHeader};
+use parity_core::name_status::Status;
 use parity_core::report::RangeInfo;
-use parity_core::{Change, NameStatus, PatchParser, Report, Rules, Sources, Verdict};
+use parity_core::{
+    parse_patch, Change, NameStatus, PatchParser, PathBytes, Report, Rules, Sources, Verdict,
+};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -147,10 +150,13 @@ pub fn scan(
     }
 
     let mut patches = git.log_patches(&walk, &rules.fixed_diff_paths())?;
-    let mut added = match rules.revisions.statuses.is_empty() {
-        true => None,
-        false => Some(git.log_added_files(&walk, &rules.revisions.statuses)?),
-    };
+    // Renames too: a watched file moved into place must be diffed with its
+    // source, as `parity` does (see `CommitInProgress::judge`).
+    let mut listed = rules.revisions.statuses.clone();
+    if !listed.contains(&Status::Renamed) {
+        listed.push(Status::Renamed);
+    }
+    let mut added = Some(git.log_added_files(&walk, &listed)?);
     let mut added_records = AddedStream::new(added.as_mut());
     let mut contents = Contents {
         git: &git,
@@ -321,8 +327,36 @@ impl<'r> CommitInProgress<'r> {
                 rules.revisions.dir.clone(),
             ),
             Some(parent) => {
+                let mut files = files.into_files();
+                // The log's pathspecs hold only the watched paths, so git
+                // could not pair a watched file with the source it was
+                // renamed from and shows every line as added. `parity`
+                // diffs the source too: so does the audit, for such a commit.
+                let sources: Vec<PathBytes> = statuses
+                    .iter()
+                    .filter(|entry| entry.status == Status::Renamed)
+                    .filter(|entry| {
+                        let path = entry.path.as_bytes();
+                        rules.watched_file(path).is_some() || rules.line_entry_for(path).is_some()
+                    })
+                    .filter_map(|entry| entry.from.clone())
+                    .collect();
+                if !sources.is_empty() {
+                    let mut paths: Vec<PathBytes> = files
+                        .iter()
+                        .filter_map(|file| file.header.new_path.clone())
+                        .collect();
+                    paths.extend(sources);
+                    let patch = contents.git.patch(parent, &header.sha, &paths)?;
+                    files = parse_patch(&patch).map_err(|e| {
+                        Error::new(format!(
+                            "cannot read git's diff of commit {}: {e}",
+                            header.sha
+                        ))
+                    })?;
+                }
                 let change = Change {
-                    files: files.into_files(),
+                    files,
                     statuses,
                 };
                 // The range PARENT...COMMIT: its merge-base is PARENT.

@@ -127,6 +127,36 @@ fn first_parent_scan_gives_parity_s_report_for_every_commit() {
 }
 
 #[test]
+fn a_watched_file_moved_into_place_is_judged_by_its_rename_as_parity_does() {
+    // parity diffs the rename's source too, so git pairs the two and only the
+    // lines the move changed are added; the audit must see the same lines.
+    let tmp = tempfile::tempdir().unwrap();
+    let mut repo = FixtureRepo::init(&tmp.path().join("repo")).unwrap();
+    let migrations = "\"\"\"SQLite migrations.\"\"\"\n\n\ndef _migrate_agents(cursor, conn):\n    cursor.execute(\"CREATE TABLE agents (id INTEGER PRIMARY KEY)\")\n\n\nMIGRATIONS = [\n    (\"agents\", _migrate_agents),\n]\n";
+    repo.write("src/backend/migrations.py", migrations).unwrap();
+    repo.write("src/backend/migrations/versions/__init__.py", "")
+        .unwrap();
+    repo.commit("baseline").unwrap();
+    repo.remove("src/backend/migrations.py").unwrap();
+    repo.write(
+        "src/backend/db/migrations.py",
+        migrations.replace("SQLite migrations.", "SQLite migrations, moved."),
+    )
+    .unwrap();
+    let moved = repo.commit("Move the migrations under db/").unwrap();
+
+    let judged = scan_all(repo.dir(), &ScanOptions::default());
+    assert_eq!(judged[0].commit.sha, moved);
+    assert_eq!(judged[0].report.verdict, Verdict::Pass);
+    assert!(
+        judged[0].report.entries.is_empty(),
+        "{:?}",
+        judged[0].report
+    );
+    assert_same_as_parity(repo.dir(), &judged);
+}
+
+#[test]
 fn a_strict_scan_pairs_objects_and_gives_parity_s_strict_report() {
     let h = history(5, 60);
     let rules = Rules {

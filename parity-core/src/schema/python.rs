@@ -147,6 +147,15 @@ impl<'f, 'a> Calls<'f, 'a> {
     /// An argument's name, if it is a literal string; an f-string with
     /// fields is a run-time name.
     fn ident(&self, arg: &Arg) -> Option<Ident> {
+        // `op.f("ix_t_a")` (what Alembic's autogenerate writes): the name as
+        // given, exempt from the naming convention.
+        if let Some(("f", open)) = self.call(arg).as_ref().map(|(n, o)| (n.as_str(), *o)) {
+            let (inner, end) = self.args(open);
+            return match (self.positional(&inner).as_slice(), end == arg.tokens.end) {
+                ([name], true) => self.ident(name),
+                _ => None,
+            };
+        }
         let value = self.string(arg)?;
         let fields = arg.tokens.clone().any(|at| {
             self.token(at)
@@ -779,6 +788,39 @@ def downgrade() -> None:
                 SchemaOp::CreateTrigger {
                     trigger: k("trg"),
                     table: k("tags")
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn alembic_op_f_names_are_the_names_they_wrap() {
+        // What `alembic revision --autogenerate` writes for an index.
+        let source = r#"def upgrade() -> None:
+    op.create_index(op.f("ix_tasks_agent_id"), "tasks", ["agent_id"], unique=False)
+    op.drop_index(op.f("ix_old"), table_name="tasks")
+    op.create_index(f("ix_bare"), "tasks", ["title"])
+    op.create_index(op.f("ix_" + suffix), "tasks", ["title"])
+"#;
+        let ops: Vec<SchemaOp> = alembic_ops(&lex(source))
+            .into_iter()
+            .map(|(_, op)| op)
+            .collect();
+        assert_eq!(
+            ops,
+            vec![
+                SchemaOp::CreateIndex {
+                    index: k("ix_tasks_agent_id"),
+                    table: k("tasks"),
+                    columns: vec!["agent_id".into()],
+                    unique: false
+                },
+                SchemaOp::DropIndex { index: k("ix_old") },
+                SchemaOp::CreateIndex {
+                    index: k("ix_bare"),
+                    table: k("tasks"),
+                    columns: vec!["title".into()],
+                    unique: false
                 },
             ]
         );
