@@ -51,7 +51,11 @@ const PINNED_CONFIG: &[&str] = &[
     "diff.mnemonicPrefix=false",
     "diff.relative=false",
     "diff.renames=true",
-    "diff.renameLimit=1000",
+    // Unlimited: past a limit git stops pairing renames, and a renamed
+    // revision would show as added and count.
+    "diff.renameLimit=0",
+    // An order file only reorders, but one that cannot be read is fatal.
+    "diff.orderFile=/dev/null",
     "diff.suppressBlankEmpty=false",
     "diff.submodule=short",
     "diff.algorithm=myers",

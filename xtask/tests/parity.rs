@@ -410,6 +410,8 @@ fn hostile_git_configuration_gives_the_same_verdict() {
         &[("diff.suppressBlankEmpty", "true")],
         &[("diff.algorithm", "patience"), ("diff.context", "0")],
         &[("diff.renames", "false")],
+        &[("diff.renameLimit", "1")],
+        &[("diff.orderFile", "/nonexistent/order")],
         &[("diff.submodule", "log")],
         &[
             ("core.pager", "sed s/ALTER/nothing/"),
