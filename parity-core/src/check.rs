@@ -236,6 +236,7 @@ impl<'r> Checker<'r> {
             self.evidence,
             revisions,
             self.rules.revisions.dir.clone(),
+            &self.rules.tracks,
         );
         report.notes = self.notes;
         (report, self.lexed)
@@ -352,18 +353,18 @@ impl PatchVisitor for Checker<'_> {
     }
 }
 
-/// Adds object-level pairing to a report. With `strict`, a pass whose
+/// Adds object-level pairing to a report. Under `rules.strict`, a pass whose
 /// revisions leave a resolvable first-track object uncovered becomes a fail.
-pub fn apply_pairing(report: &mut Report, pairing: crate::schema::pair::Pairing, strict: bool) {
+pub fn apply_pairing(report: &mut Report, pairing: crate::schema::pair::Pairing, rules: &Rules) {
     let uncovered = pairing
         .coverage
         .iter()
         .any(|c| c.status == crate::schema::CoverageStatus::Uncovered);
     report.coverage = pairing.coverage;
     report.notes.extend(pairing.notes);
-    if strict && uncovered && report.reason == Reason::BothTracks {
+    if rules.strict && uncovered && report.reason == Reason::BothTracks {
         report.reason = Reason::UncoveredObjects;
         report.verdict = report.reason.verdict();
-        report.message = report.reason.message();
+        report.message = report.reason.message(&rules.tracks);
     }
 }

@@ -17,7 +17,7 @@ use crate::name_status::Status;
 use crate::path_pattern::PathPattern;
 use crate::rules::{
     Classifier, CommentSyntax, EntryRule, LineEntry, NewFileRule, Pattern, PatternSet, Rules,
-    WatchedFile, MIGRATIONS, REVISIONS, SCHEMA, SPEC_ENTRY_PATTERN, TABLES,
+    Tracks, WatchedFile, MIGRATIONS, REVISIONS, SCHEMA, SPEC_ENTRY_PATTERN, TABLES,
 };
 
 /// The file the guard looks for at the root of the checked repository.
@@ -27,6 +27,10 @@ pub const CONFIG_FILE: &str = "parity.toml";
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// What the reports call the two tracks; `first-track`/`second-track`
+    /// when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracks: Option<TrackNames>,
     /// The watched files, in order: a path takes the first that matches it.
     pub watch: Vec<Watch>,
     /// What marks a new migration on the first track.
@@ -94,6 +98,14 @@ pub struct Entry {
     pub suffix: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude: Option<Vec<String>>,
+}
+
+/// The `[tracks]` table: `first = "SQLite"`, `second = "Alembic"`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrackNames {
+    pub first: String,
+    pub second: String,
 }
 
 /// The `[revisions]` table.
@@ -397,7 +409,12 @@ impl Config {
             comments: CommentSyntax::Hash,
             classifier: Classifier::Python,
         };
+        let spec = Tracks::spec();
         Config {
+            tracks: Some(TrackNames {
+                first: spec.first,
+                second: spec.second,
+            }),
             watch: vec![
                 python(MIGRATIONS, BuiltinSet::Sql),
                 python(SCHEMA, BuiltinSet::Sql),
@@ -432,7 +449,15 @@ impl Config {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| e.in_text(text))?;
         let entry = self.entry.rule().map_err(|e| e.in_text(text))?;
+        let tracks = match &self.tracks {
+            Some(names) => Tracks {
+                first: names.first.clone(),
+                second: names.second.clone(),
+            },
+            None => Tracks::generic(),
+        };
         Ok(Rules {
+            tracks,
             watched,
             entry,
             revisions: NewFileRule {

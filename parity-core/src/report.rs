@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::path::PathBytes;
+use crate::rules::Tracks;
 use crate::schema::{Coverage, CoverageStatus};
 
 /// The version of the JSON document; bumped on any incompatible change.
@@ -56,8 +57,9 @@ impl Reason {
         }
     }
 
-    /// One sentence for a person.
-    pub fn message(&self) -> String {
+    /// One sentence for a person, naming the tracks as the rules do.
+    pub fn message(&self, tracks: &Tracks) -> String {
+        let Tracks { first, second } = tracks;
         match self {
             Reason::Skipped(why) => format!("skipped: {why}"),
             Reason::NoEntry => {
@@ -67,14 +69,17 @@ impl Reason {
                                  a data-only migration"
                 .into(),
             Reason::BothTracks => {
-                "a schema change with a net-new revision: both tracks updated".into()
+                format!(
+                    "a {first} schema change with a net-new {second} revision: both tracks updated"
+                )
             }
             Reason::MissingRevision => {
-                "a schema change on the first track without a net-new revision on the second".into()
+                format!("a {first} schema change without a net-new {second} revision")
             }
-            Reason::UncoveredObjects => "a net-new revision, but it does not cover every schema \
-                                         object the first track changes (--strict)"
-                .into(),
+            Reason::UncoveredObjects => format!(
+                "a net-new {second} revision, but it does not cover every schema object \
+                 the {first} change touches (--strict)"
+            ),
         }
     }
 }
@@ -141,10 +146,11 @@ impl Report {
         evidence: Vec<Evidence>,
         revisions: Vec<Revision>,
         revision_dir: String,
+        tracks: &Tracks,
     ) -> Report {
         Report {
             verdict: reason.verdict(),
-            message: reason.message(),
+            message: reason.message(tracks),
             reason,
             range: None,
             entries,
@@ -164,6 +170,8 @@ impl Report {
             Vec::new(),
             Vec::new(),
             revision_dir,
+            // A skip names no track.
+            &Tracks::generic(),
         )
     }
 }

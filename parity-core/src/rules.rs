@@ -259,12 +259,42 @@ impl NewFileRule {
 /// Every rule the check applies.
 #[derive(Clone, Debug)]
 pub struct Rules {
+    /// What the reports call the two tracks.
+    pub tracks: Tracks,
     pub watched: Vec<WatchedFile>,
     pub entry: EntryRule,
     pub revisions: NewFileRule,
     /// Fail when an added revision leaves a resolvable first-track schema
     /// object uncovered (object-level pairing); otherwise that is a warning.
     pub strict: bool,
+}
+
+/// The names the reports give the two tracks: `a SQLite schema change without
+/// a net-new Alembic revision`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tracks {
+    /// The track whose migrations and DDL are watched.
+    pub first: String,
+    /// The track of net-new revision files.
+    pub second: String,
+}
+
+impl Tracks {
+    /// The spec's layout: SQLite first, Alembic (PostgreSQL) second.
+    pub fn spec() -> Tracks {
+        Tracks {
+            first: "SQLite".into(),
+            second: "Alembic".into(),
+        }
+    }
+
+    /// For a layout that names none.
+    pub fn generic() -> Tracks {
+        Tracks {
+            first: "first-track".into(),
+            second: "second-track".into(),
+        }
+    }
 }
 
 pub const MIGRATIONS: &str = "src/backend/db/migrations.py";
@@ -281,6 +311,7 @@ impl Default for Rules {
             classifier: Classifier::Python,
         };
         Rules {
+            tracks: Tracks::spec(),
             watched: vec![
                 python(MIGRATIONS, PatternSet::sql()),
                 python(SCHEMA, PatternSet::sql()),

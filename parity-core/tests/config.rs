@@ -149,7 +149,7 @@ fn an_unknown_key_is_named_with_its_table_and_line() {
     );
     assert_error(
         &format!("watch = []\nentries = 1\n{ENTRY}{REVISIONS}"),
-        "line 2, column 1: key `entries`: unknown field `entries`, expected one of `watch`, `entry`, `revisions`, `strict`",
+        "line 2, column 1: key `entries`: unknown field `entries`, expected one of `tracks`, `watch`, `entry`, `revisions`, `strict`",
     );
 }
 
@@ -269,4 +269,27 @@ fn strict_is_off_unless_the_file_says_so() {
     assert!(config.rules().unwrap().strict);
     assert_eq!(parse(&config.to_toml()), Ok(config.clone()));
     assert!(config.to_toml().contains("strict = true\n"));
+}
+
+#[test]
+fn tracks_name_the_two_tracks_in_the_reports() {
+    let named = parse(&format!(
+        "[tracks]\nfirst = \"MySQL\"\nsecond = \"Flyway\"\n[[watch]]\npath = \"m.py\"\nset = \"sql\"\ncomments = \"hash\"\n{ENTRY}{REVISIONS}"
+    ))
+    .unwrap()
+    .rules()
+    .unwrap();
+    assert_eq!(named.tracks.first, "MySQL");
+    assert_eq!(named.tracks.second, "Flyway");
+    let unnamed = parse(&format!(
+        "[[watch]]\npath = \"m.py\"\nset = \"sql\"\ncomments = \"hash\"\n{ENTRY}{REVISIONS}"
+    ))
+    .unwrap()
+    .rules()
+    .unwrap();
+    assert_eq!(unnamed.tracks.first, "first-track");
+    assert_error(
+        &format!("[tracks]\nfirst = \"a\"\n{ENTRY}{REVISIONS}"),
+        "line 1, column 1: key `tracks.second`: missing field `second`",
+    );
 }

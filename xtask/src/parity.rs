@@ -219,7 +219,7 @@ pub fn decide(
                 revisions: &revision_sources,
             },
         );
-        apply_pairing(&mut report, pairing, rules.strict);
+        apply_pairing(&mut report, pairing, rules);
     }
     Ok(report)
 }

@@ -119,7 +119,7 @@ fn github_format_notices_a_pass_and_a_skip() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
-        "::notice title=parity%3A pass::a schema change with a net-new revision: both tracks updated\n"
+        "::notice title=parity%3A pass::a SQLite schema change with a net-new PostgreSQL revision: both tracks updated\n"
     );
     let range = Range::passing();
     let out = parity_in(range.dir(), &["--format", "github"], &[]);

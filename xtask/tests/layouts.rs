@@ -193,7 +193,7 @@ fn a_bad_parity_toml_at_the_base_is_an_error_that_names_file_key_and_line() {
     let out = p.check(&[("migrations/sqlite/0002_notes.sql", ADD_NOTES)]);
     assert_error(&out, "parity.toml at the merge-base ");
     assert!(
-        stderr(&out).contains(": line 15, column 1: key `entry.sufix`: unknown field `sufix`"),
+        stderr(&out).contains(": line 19, column 1: key `entry.sufix`: unknown field `sufix`"),
         "{}",
         stderr(&out)
     );
