@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::ci::project_root;
 use crate::error::{Error, Result};
 use crate::git::{Git, LogWalk};
+use crate::history::Rng;
 use crate::history::{write_history, HistoryPlan};
 use crate::repo::FixtureRepo;
 use crate::scan::{scan, ScanOptions};
@@ -350,23 +351,6 @@ impl<'r> CoreJudge<'r> {
     }
 }
 
-/// SplitMix64, as in `history.rs`: cheap variety.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
 /// Writes a realistic diff: most files unwatched, the watched ones mostly
 /// code, data statements and comments, with a little DDL and a few entries.
 struct DiffGenerator {
@@ -411,7 +395,7 @@ impl DiffGenerator {
                     )
                     .as_bytes(),
                 );
-                self.files_in_commit = 1 + self.rng.below(12);
+                self.files_in_commit = 1 + self.rng.below(12) as u64;
             }
             self.file(out);
             self.files_in_commit = self.files_in_commit.saturating_sub(1);
@@ -484,7 +468,7 @@ impl DiffGenerator {
                 30..=299 => format!("    # {n}: Column(\"old\") was dropped"),
                 _ => format!("    \"t_{n}\","),
             },
-            _ => UNWATCHED_LINES[(roll % 8) as usize].to_string(),
+            _ => UNWATCHED_LINES[roll % 8].to_string(),
         };
         out.extend_from_slice(line.as_bytes());
     }
