@@ -1,16 +1,19 @@
 //! Object-level pairing end to end: scenarios built as real repositories, the
 //! built binary run with `--strict`, `--suggest` and `--write-revision`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::{parity_in, stdout};
 use pretty_assertions::assert_eq;
 use xtask::fixtures::{materialize, Scenario};
 use xtask::repo::FixtureRepo;
 
 fn scenario(name: &str) -> Scenario {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../testdata/scenarios")
+    let path = common::testdata()
+        .join("scenarios")
         .join(format!("{name}.toml"));
     Scenario::load(&path).unwrap()
 }
@@ -24,20 +27,9 @@ fn build(name: &str) -> (tempfile::TempDir, FixtureRepo) {
 }
 
 fn parity(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .arg("parity")
-        .arg("--repo")
-        .arg(dir)
-        .args(["--color", "never"])
-        .args(args)
-        .env_remove("PR_BASE_SHA")
-        .env_remove("PR_HEAD_SHA")
-        .output()
-        .unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
+    let mut all = vec!["--color", "never"];
+    all.extend_from_slice(args);
+    parity_in(dir, &all, &[])
 }
 
 fn uncovered(report: &str) -> Vec<String> {

@@ -1,9 +1,12 @@
 //! End to end: real git repositories built in a temporary directory, and the
 //! built `xtask parity` binary run on them, checking stdout and the exit code.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::{Command, Output};
 
+use common::{assert_error, parity_in, stderr, stdout, testdata, xtask};
 use pretty_assertions::assert_eq;
 use xtask::repo::FixtureRepo;
 
@@ -131,46 +134,6 @@ impl Project {
 }
 
 const ADD_COLUMN: &str = "    cursor.execute(\"ALTER TABLE agents ADD COLUMN notes TEXT\")";
-
-fn xtask() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
-    cmd.env_remove("PR_BASE_SHA")
-        .env_remove("PR_HEAD_SHA")
-        .env_remove("NO_COLOR")
-        .env_remove("GIT_DIR");
-    cmd
-}
-
-fn parity_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = xtask();
-    cmd.arg("parity").arg("--repo").arg(dir).args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// Asserts an error: exit 2, one sentence on stderr, nothing on stdout.
-fn assert_error(output: &Output, needle: &str) {
-    assert_eq!(output.status.code(), Some(2), "stderr: {}", stderr(output));
-    assert_eq!(stdout(output), "", "nothing on stdout may look like a pass");
-    let err = stderr(output);
-    assert!(err.starts_with("parity: error: "), "{err}");
-    assert!(err.contains(needle), "expected {needle:?} in {err:?}");
-    assert_eq!(err.trim_end().lines().count(), 1, "one sentence: {err}");
-}
-
-fn testdata() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata")
-}
 
 /// Compares with a golden file; `UPDATE_GOLDEN=1` rewrites it instead.
 fn assert_golden(name: &str, actual: &str) {
