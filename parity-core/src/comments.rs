@@ -6,9 +6,13 @@
 //! that are data (`INSERT ... VALUES ('CREATE TABLE')` is no DDL), so it is
 //! scanned: comments and string contents become spaces. That needs state:
 //! `CommentTracker` carries it from one added line to the next. Only added
-//! lines are seen, so a run of consecutive added lines starts outside any
-//! comment; for a net-new file (the usual SQL migration) that is the whole
-//! file, and the result is exact.
+//! lines are seen: a run of consecutive added lines from line 1 (a net-new
+//! file, the usual SQL migration) is scanned exactly. A run that starts lower
+//! in a file starts in a state the diff does not show (inside a string or a
+//! block comment, perhaps), so it is read conservatively: only a line that
+//! starts with `--` or `/*` is a comment, and every other line counts whole,
+//! strings and all. Guessing the state could hide DDL; this can only count a
+//! line too many.
 
 use std::borrow::Cow;
 
@@ -33,8 +37,10 @@ enum SqlState {
 pub struct CommentTracker {
     state: SqlState,
     /// The number of the last line seen: a gap means unseen lines, after
-    /// which the state starts afresh.
+    /// which the state is unknown.
     last_line: Option<u32>,
+    /// The current run of lines started at line 1, so `state` is exact.
+    known: bool,
 }
 
 impl CommentTracker {
@@ -53,12 +59,19 @@ impl CommentTracker {
     ) -> Option<Cow<'t, [u8]>> {
         if self.last_line.map(|last| last + 1) != Some(number) {
             self.state = SqlState::Code;
+            self.known = number == 1;
         }
         self.last_line = Some(number);
         match syntax {
             CommentSyntax::None => Some(Cow::Borrowed(text)),
             CommentSyntax::Hash if trim_start(text).first() == Some(&b'#') => None,
             CommentSyntax::Hash => Some(Cow::Borrowed(text)),
+            // The state before this run is unknown: the plain reading.
+            CommentSyntax::Sql if !self.known => {
+                let text_start = trim_start(text);
+                let comment = text_start.starts_with(b"--") || text_start.starts_with(b"/*");
+                (!comment).then_some(Cow::Borrowed(text))
+            }
             CommentSyntax::Sql => {
                 let code = self.sql_code(text);
                 let blank = code
@@ -190,19 +203,42 @@ mod tests {
     }
 
     #[test]
-    fn a_gap_in_line_numbers_starts_outside_a_comment() {
+    fn a_run_after_a_gap_is_read_conservatively() {
         let mut tracker = CommentTracker::default();
         assert_eq!(tracker.code(CommentSyntax::Sql, 1, b"/* open"), None);
         assert_eq!(tracker.code(CommentSyntax::Sql, 2, b"ALTER TABLE t"), None);
+        // Lines 3 to 8 are not shown: whatever they did, line 9 counts.
         assert!(tracker
             .code(CommentSyntax::Sql, 9, b"ALTER TABLE t")
             .is_some());
+        // A run from line 1 is exact.
         tracker.reset();
         assert_eq!(tracker.code(CommentSyntax::Sql, 1, b"/* open"), None);
         tracker.reset();
         assert!(tracker
             .code(CommentSyntax::Sql, 2, b"ALTER TABLE t")
             .is_some());
+    }
+
+    #[test]
+    fn a_quote_closing_an_unseen_string_cannot_hide_ddl() {
+        // Line 40 closes a string that began on a line the diff does not
+        // show; a scan that guessed "outside any string" would take the quote
+        // for an opening one and the DDL after it for string contents.
+        let mut tracker = CommentTracker::default();
+        let code = tracker
+            .code(
+                CommentSyntax::Sql,
+                40,
+                b"  end of note'; ALTER TABLE t ADD COLUMN c TEXT;",
+            )
+            .unwrap();
+        assert!(code.windows(11).any(|w| w == b"ALTER TABLE"));
+        let code = tracker
+            .code(CommentSyntax::Sql, 41, b"CREATE INDEX i ON t (c);")
+            .unwrap();
+        assert!(code.starts_with(b"CREATE INDEX"));
+        assert_eq!(tracker.code(CommentSyntax::Sql, 42, b"-- a comment"), None);
     }
 
     #[test]
