@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{parity_in, stderr, stdout, testdata_text};
+use common::{parity_in, sql_layout_baseline, stderr, stdout};
 use pretty_assertions::assert_eq;
 use xtask::repo::FixtureRepo;
 
@@ -28,16 +28,7 @@ struct Range {
 impl Range {
     /// A SQL-layout repository whose branch adds `files`.
     fn new(files: &[(&str, &str)]) -> Range {
-        let tmp = tempfile::tempdir().unwrap();
-        let mut repo = FixtureRepo::init(&tmp.path().join("repo")).unwrap();
-        repo.write(
-            "migrations/sqlite/0001_init.sql",
-            "CREATE TABLE agents (id INTEGER);\n",
-        )
-        .unwrap();
-        repo.write("parity.toml", testdata_text("configs/sqlite-postgres.toml"))
-            .unwrap();
-        let base = repo.commit("baseline").unwrap();
+        let (tmp, mut repo, base) = sql_layout_baseline("repo");
         repo.branch("pr").unwrap();
         for (path, text) in files {
             repo.write(path, text).unwrap();

@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
-use common::{assert_error, stdout, testdata_text, xtask};
+use common::{assert_error, sql_layout_baseline, stdout, xtask};
 use pretty_assertions::assert_eq;
 use xtask::repo::FixtureRepo;
 
@@ -21,16 +21,7 @@ struct Pushing {
 
 impl Pushing {
     fn new() -> Pushing {
-        let tmp = tempfile::tempdir().unwrap();
-        let mut repo = FixtureRepo::init(&tmp.path().join("work")).unwrap();
-        repo.write(
-            "migrations/sqlite/0001_init.sql",
-            "CREATE TABLE agents (id INTEGER);\n",
-        )
-        .unwrap();
-        repo.write("parity.toml", testdata_text("configs/sqlite-postgres.toml"))
-            .unwrap();
-        repo.commit("baseline").unwrap();
+        let (tmp, repo, _) = sql_layout_baseline("work");
         let remote = tmp.path().join("remote.git");
         repo.git(&["init", "--quiet", "--bare", remote.to_str().unwrap()])
             .unwrap();

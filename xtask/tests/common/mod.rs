@@ -56,3 +56,21 @@ pub fn testdata_text(relative: &str) -> String {
     let path = testdata().join(relative);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// A repository in a new temporary directory (`DIR/NAME`) with the SQL-files
+/// layout committed on `main`: one SQLite migration and
+/// `testdata/configs/sqlite-postgres.toml` as its `parity.toml`. Returns the
+/// directory (keep it alive), the repository and the baseline's SHA.
+pub fn sql_layout_baseline(name: &str) -> (tempfile::TempDir, xtask::repo::FixtureRepo, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut repo = xtask::repo::FixtureRepo::init(&tmp.path().join(name)).unwrap();
+    repo.write(
+        "migrations/sqlite/0001_init.sql",
+        "CREATE TABLE agents (id INTEGER);\n",
+    )
+    .unwrap();
+    repo.write("parity.toml", testdata_text("configs/sqlite-postgres.toml"))
+        .unwrap();
+    let base = repo.commit("baseline").unwrap();
+    (tmp, repo, base)
+}
