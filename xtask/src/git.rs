@@ -205,19 +205,12 @@ impl Git {
             input.push_str(rev);
             input.push_str("^{commit}\n");
         }
-        let out = self.run(
-            self.cmd()
-                .args(["cat-file", "--batch-check=%(objectname) %(objecttype)"])
-                .stdin(input),
+        let lines = self.batch_check(
+            "%(objectname) %(objecttype)",
+            input,
+            revisions.len(),
             "resolve the revisions",
         )?;
-        let text = String::from_utf8_lossy(&out);
-        let lines: Vec<&str> = text.lines().collect();
-        if lines.len() != revisions.len() {
-            return Err(Error::new(
-                "git cat-file answered with an unexpected number of lines",
-            ));
-        }
         Ok(revisions
             .iter()
             .zip(lines)
@@ -786,20 +779,36 @@ impl Git {
             }
             input.push_str(&format!("{commit}:{path}\n"));
         }
+        let lines = self.batch_check("%(objecttype)", input, names.len(), "look up paths")?;
+        Ok(lines.iter().map(|l| !l.ends_with(" missing")).collect())
+    }
+
+    /// `git cat-file --batch-check=FORMAT` on the object names of `input`,
+    /// one per line: the answer's lines, exactly `expected` of them.
+    fn batch_check(
+        &self,
+        format: &str,
+        input: String,
+        expected: usize,
+        what: &str,
+    ) -> Result<Vec<String>> {
         let out = self.run(
             self.cmd()
-                .args(["cat-file", "--batch-check=%(objecttype)"])
+                .arg("cat-file")
+                .arg(format!("--batch-check={format}"))
                 .stdin(input),
-            "look up paths",
+            what,
         )?;
-        let text = String::from_utf8_lossy(&out);
-        let found: Vec<bool> = text.lines().map(|l| !l.ends_with(" missing")).collect();
-        if found.len() != names.len() {
+        let lines: Vec<String> = String::from_utf8_lossy(&out)
+            .lines()
+            .map(str::to_string)
+            .collect();
+        if lines.len() != expected {
             return Err(Error::new(
                 "git cat-file answered with an unexpected number of lines",
             ));
         }
-        Ok(found)
+        Ok(lines)
     }
 }
 
