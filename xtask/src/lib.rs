@@ -1,19 +1,18 @@
 //! The parity command line. `main.rs` only dispatches; each command lives in
-//! its own module, and `git` is the only module that runs git for the guard.
+//! its own module. The arrows go one way: `harness` -> `guard` -> `git` ->
+//! `parity-core`; `git` is the only module that runs git for the guard.
+//! The harness sits behind the default-on `harness` feature, so that
+//! `--no-default-features` builds the guard alone.
 
-pub mod bench;
-pub mod ci;
-pub mod demo;
 pub mod error;
-pub mod fixtures;
-pub mod fuzz;
 pub mod git;
-pub mod history;
-pub mod hook;
-pub mod parity;
-pub mod repo;
-pub mod scan;
-pub mod suggest;
+pub mod guard;
+#[cfg(feature = "harness")]
+pub mod harness;
+
+use guard::{hook, parity, scan};
+#[cfg(feature = "harness")]
+use harness::{bench, demo, fixtures, fuzz};
 
 use std::process::ExitCode;
 
@@ -37,17 +36,22 @@ pub enum Command {
     Parity(parity::ParityArgs),
     /// Audit a history: every commit judged against its first parent.
     Scan(scan::ScanArgs),
-    /// Measure the core, scan and a single check (release build).
-    Bench(bench::BenchArgs),
-    /// Run what CI runs: fmt, clippy, every test, the fixtures.
-    Ci,
-    /// Build every scenario as a git repository and compare the guard's verdicts.
-    Fixtures(fixtures::FixturesArgs),
-    /// The guard on the bundled scenarios, with one failing report in full.
-    Demo(demo::DemoArgs),
     /// Install a git pre-push hook that runs the guard before a push.
     InstallHook(hook::InstallHookArgs),
+    /// Measure the core, scan and a single check (release build).
+    #[cfg(feature = "harness")]
+    Bench(bench::BenchArgs),
+    /// Run what CI runs: fmt, clippy, every test, the fixtures.
+    #[cfg(feature = "harness")]
+    Ci,
+    /// Build every scenario as a git repository and compare the guard's verdicts.
+    #[cfg(feature = "harness")]
+    Fixtures(fixtures::FixturesArgs),
+    /// The guard on the bundled scenarios, with one failing report in full.
+    #[cfg(feature = "harness")]
+    Demo(demo::DemoArgs),
     /// Fuzz the guard against an independent model of the rules.
+    #[cfg(feature = "harness")]
     Fuzz(fuzz::FuzzArgs),
 }
 
@@ -65,11 +69,16 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Parity(args) => parity::run(args),
         Command::Scan(args) => scan::run(args),
-        Command::Bench(args) => bench::run(args),
-        Command::Ci => ci::run().map(|()| 0),
-        Command::Fixtures(args) => fixtures::run(args),
-        Command::Demo(args) => demo::run(args),
         Command::InstallHook(args) => hook::run(args).map(|()| 0),
+        #[cfg(feature = "harness")]
+        Command::Bench(args) => bench::run(args),
+        #[cfg(feature = "harness")]
+        Command::Ci => harness::ci::run().map(|()| 0),
+        #[cfg(feature = "harness")]
+        Command::Fixtures(args) => fixtures::run(args),
+        #[cfg(feature = "harness")]
+        Command::Demo(args) => demo::run(args),
+        #[cfg(feature = "harness")]
         Command::Fuzz(args) => fuzz::run(args).map(|()| 0),
     };
     match result {

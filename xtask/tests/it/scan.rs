@@ -8,9 +8,9 @@ use std::process::{Command, Output};
 
 use parity_core::{Rules, Verdict};
 use pretty_assertions::assert_eq;
-use xtask::history::{write_history, GeneratedCommit, HistoryPlan, Shape};
-use xtask::repo::FixtureRepo;
-use xtask::scan::{scan, JudgedCommit, ScanOptions};
+use xtask::guard::scan::{scan, JudgedCommit, ScanOptions};
+use xtask::harness::history::{write_history, GeneratedCommit, HistoryPlan, Shape};
+use xtask::harness::repo::FixtureRepo;
 
 /// A generated history in a temporary directory, with its commits by SHA.
 struct History {
@@ -68,7 +68,8 @@ fn assert_same_as_parity_with(dir: &Path, judged: &[JudgedCommit], rules: &Rules
             assert_eq!(commit.report.verdict, Verdict::Skipped);
             continue;
         };
-        let mut parity = xtask::parity::judge(dir, parent, &commit.commit.sha, rules).unwrap();
+        let mut parity =
+            xtask::guard::parity::judge(dir, parent, &commit.commit.sha, rules).unwrap();
         if !rules.strict {
             parity.coverage.clear();
         }

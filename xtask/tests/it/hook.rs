@@ -1,14 +1,12 @@
 //! `install-hook` end to end: a real push to a real (bare) remote, stopped
 //! or let through by the hook; deletions skipped; existing hooks kept.
 
-mod common;
-
 use std::path::Path;
 use std::process::Output;
 
-use common::{assert_error, sql_layout_baseline, stdout, xtask};
+use crate::common::{assert_error, sql_layout_baseline, stdout, xtask};
 use pretty_assertions::assert_eq;
-use xtask::repo::FixtureRepo;
+use xtask::harness::repo::FixtureRepo;
 
 const ADD_NOTES: &str = "ALTER TABLE agents ADD COLUMN notes TEXT;\n";
 
@@ -63,7 +61,12 @@ impl Pushing {
 fn the_hook_stops_a_push_that_fails_the_check_and_lets_a_passing_one_through() {
     let mut p = Pushing::new();
     let out = p.install(&[]);
-    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        crate::common::stderr(&out)
+    );
     assert!(stdout(&out).contains("each pushed branch is checked against its upstream"));
 
     p.repo
@@ -93,7 +96,12 @@ fn a_fixed_base_is_used_and_deletions_are_not_checked() {
     // A base that does not exist makes every check an error: a push that
     // goes through must have been skipped.
     let out = p.install(&["--base", "origin/no-such-branch"]);
-    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        crate::common::stderr(&out)
+    );
     let refused = p.push(&["origin", "HEAD:refs/heads/other"]).unwrap_err();
     assert!(refused.contains("failed to push some refs"), "{refused}");
     p.push(&["origin", "--delete", "feature"]).unwrap();
@@ -107,14 +115,19 @@ fn an_existing_hook_is_never_replaced_without_force() {
     std::fs::write(p.hook(), "#!/bin/sh\necho mine\n").unwrap();
     let out = p.install(&[]);
     assert_error(&out, "a pre-push hook already exists at");
-    assert!(common::stderr(&out).contains("pass --force to replace it"));
+    assert!(crate::common::stderr(&out).contains("pass --force to replace it"));
     assert_eq!(
         std::fs::read_to_string(p.hook()).unwrap(),
         "#!/bin/sh\necho mine\n"
     );
 
     let out = p.install(&["--force"]);
-    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        crate::common::stderr(&out)
+    );
     let hook = std::fs::read_to_string(p.hook()).unwrap();
     assert!(hook.contains(env!("CARGO_BIN_EXE_xtask")), "{hook}");
 }

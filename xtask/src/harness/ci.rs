@@ -4,7 +4,7 @@
 use xshell::{cmd, Shell};
 
 use crate::error::{Error, Result};
-use crate::fixtures;
+use crate::harness::fixtures;
 
 pub fn run() -> Result<()> {
     let sh = Shell::new()?;
@@ -23,7 +23,7 @@ pub fn run() -> Result<()> {
         ));
     }
     // A bounded fuzz and the self-test; `cargo xtask fuzz --cases 1000000` is the deep one.
-    crate::fuzz::bounded()?;
+    crate::harness::fuzz::bounded()?;
     Ok(())
 }
 

@@ -16,8 +16,8 @@ use parity_core::{Report, Verdict};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::parity::{range_request, render, report_in_force, Format};
-use crate::repo::FixtureRepo;
+use crate::guard::parity::{range_request, render, report_in_force, Format};
+use crate::harness::repo::FixtureRepo;
 
 /// A scenario is `<name>.toml`; its golden report is `<name>.expected.txt`.
 pub const SCENARIO_SUFFIX: &str = ".toml";
@@ -805,12 +805,16 @@ pub fn render_table(results: &[ScenarioResult]) -> String {
 
 /// The scenario directory of the repository, `testdata/scenarios`.
 pub fn default_scenarios_dir() -> PathBuf {
-    crate::ci::project_root().join("testdata").join("scenarios")
+    crate::harness::ci::project_root()
+        .join("testdata")
+        .join("scenarios")
 }
 
 /// Where the fixture repositories are built unless `--out` says otherwise.
 pub fn default_out_dir() -> PathBuf {
-    crate::ci::project_root().join("target").join("fixtures")
+    crate::harness::ci::project_root()
+        .join("target")
+        .join("fixtures")
 }
 
 /// Loads the scenarios the arguments select and runs them.

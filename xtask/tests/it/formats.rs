@@ -1,14 +1,12 @@
 //! The report formats end to end: GitHub workflow commands and the step
 //! summary, SARIF read back by a real consumer (sarif-tools), and colour.
 
-mod common;
-
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{parity_in, sql_layout_baseline, stderr, stdout};
+use crate::common::{parity_in, sql_layout_baseline, stderr, stdout};
 use pretty_assertions::assert_eq;
-use xtask::repo::FixtureRepo;
+use xtask::harness::repo::FixtureRepo;
 
 /// A failing change on the SQL-files layout, in a file whose name needs
 /// escaping in a workflow command and encoding in a URI.
@@ -155,7 +153,7 @@ fn github_format_appends_a_markdown_summary() {
     // A summary that cannot be written is an error, not a silent pass.
     let env = [("GITHUB_STEP_SUMMARY", tmp.path().to_str().unwrap())];
     let out = Range::passing().run(&["--format", "github"], &env);
-    common::assert_error(&out, "cannot append the summary to");
+    crate::common::assert_error(&out, "cannot append the summary to");
 }
 
 /// The `sarif` command of sarif-tools; .ci/run installs it.

@@ -118,7 +118,7 @@ pub fn search<S: Strategy>(
 }
 
 fn regressions_dir() -> PathBuf {
-    crate::ci::project_root().join("testdata/fuzz-regressions")
+    crate::harness::ci::project_root().join("testdata/fuzz-regressions")
 }
 
 /// Prints a failure and keeps it as a regression file.

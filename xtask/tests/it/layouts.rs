@@ -2,18 +2,18 @@
 //! PostgreSQL, one file per migration), rules read from the base side of the
 //! range, `--config`, `--print-config`, and bad files.
 
-mod common;
-
 use std::path::Path;
 use std::process::Output;
 
-use common::{assert_error, parity_in, stderr, stdout, testdata, testdata_text};
+use crate::common::{assert_error, parity_in, stderr, stdout, testdata, testdata_text};
 use parity_core::config::{parse, Config};
 use parity_core::{Report, Rules};
 use pretty_assertions::assert_eq;
-use xtask::fixtures::{judge_fixture_with, load_scenarios, materialize, Outcome, REPO_PLACEHOLDER};
-use xtask::parity::{range_request, report_for};
-use xtask::repo::FixtureRepo;
+use xtask::guard::parity::{range_request, report_for};
+use xtask::harness::fixtures::{
+    judge_fixture_with, load_scenarios, materialize, Outcome, REPO_PLACEHOLDER,
+};
+use xtask::harness::repo::FixtureRepo;
 
 const SQLITE_INIT: &str = "CREATE TABLE agents (\n    id INTEGER PRIMARY KEY,\n    name TEXT\n);\n";
 const POSTGRES_INIT: &str =

@@ -20,13 +20,13 @@ use parity_core::log::commit_header;
 use parity_core::{Checker, PatchParser, Report, Rules, Verdict};
 use serde::{Deserialize, Serialize};
 
-use crate::ci::project_root;
 use crate::error::{Error, Result};
 use crate::git::{Git, LogWalk};
-use crate::history::Rng;
-use crate::history::{write_history, HistoryPlan};
-use crate::repo::FixtureRepo;
-use crate::scan::{scan, ScanOptions};
+use crate::guard::scan::{scan, ScanOptions};
+use crate::harness::ci::project_root;
+use crate::harness::history::Rng;
+use crate::harness::history::{write_history, HistoryPlan};
+use crate::harness::repo::FixtureRepo;
 
 #[derive(Args, Debug)]
 #[command(about = "Measure the core, scan and a single check (release build; prints figures)")]
@@ -626,12 +626,12 @@ fn per_commit_loop(git: &Git, commits: &[(String, String)], rules: &Rules) -> Re
             statuses,
         };
         // Judged as scan judges: verdicts, pairing only when decisive.
-        let report = crate::parity::decide(
+        let report = crate::guard::parity::decide(
             &change,
             rules,
             sha,
             parent,
-            crate::parity::PairingMode::WhenDecisive,
+            crate::guard::parity::PairingMode::WhenDecisive,
             |requests| git.contents_in(requests),
         )?;
         failing += u64::from(report.verdict == Verdict::Fail);
@@ -651,10 +651,12 @@ fn bench_single_check() -> Result<()> {
     })?;
     let git = Git::new(&dir)?;
     let rules = Rules::default();
-    let (check_time, report) = best_of(5, || crate::parity::judge(&dir, "main", "pr", &rules))?;
+    let (check_time, report) = best_of(5, || {
+        crate::guard::parity::judge(&dir, "main", "pr", &rules)
+    })?;
     // The files `judge` reads, found once by a scan of the same range.
     let mut reads = Vec::new();
-    let range = crate::scan::ScanOptions {
+    let range = crate::guard::scan::ScanOptions {
         range: Some("main..pr".into()),
         ..ScanOptions::default()
     };

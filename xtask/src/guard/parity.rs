@@ -457,7 +457,7 @@ pub fn run(args: ParityArgs) -> Result<i32> {
     let (report, rules) =
         report_in_force(&args.repo, &request, args.config.as_deref(), args.strict)?;
     if args.suggest || args.write_revision {
-        crate::suggest::run(&args.repo, &report, &rules, args.write_revision)?;
+        crate::guard::suggest::run(&args.repo, &report, &rules, args.write_revision)?;
         return Ok(report.verdict.exit_code());
     }
     if args.format == Format::Github {

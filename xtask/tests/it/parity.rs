@@ -1,14 +1,12 @@
 //! End to end: real git repositories built in a temporary directory, and the
 //! built `xtask parity` binary run on them, checking stdout and the exit code.
 
-mod common;
-
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{assert_error, parity_in, stderr, stdout, testdata, xtask};
+use crate::common::{assert_error, parity_in, stderr, stdout, testdata, xtask};
 use pretty_assertions::assert_eq;
-use xtask::repo::FixtureRepo;
+use xtask::harness::repo::FixtureRepo;
 
 const MIGRATIONS: &str = "src/backend/db/migrations.py";
 const SCHEMA: &str = "src/backend/db/schema.py";

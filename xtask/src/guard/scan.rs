@@ -361,12 +361,12 @@ impl<'r> CommitInProgress<'r> {
                 };
                 // The range PARENT...COMMIT: its merge-base is PARENT.
                 let mut report =
-                    crate::parity::decide(
+                    crate::guard::parity::decide(
                         &change,
                         rules,
                         &header.sha,
                         parent,
-                        crate::parity::PairingMode::WhenDecisive,
+                        crate::guard::parity::PairingMode::WhenDecisive,
                         |requests| {
                         reads = requests
                             .iter()

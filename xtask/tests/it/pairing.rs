@@ -1,18 +1,16 @@
 //! Object-level pairing end to end: scenarios built as real repositories, the
 //! built binary run with `--strict`, `--suggest` and `--write-revision`.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{parity_in, stdout};
+use crate::common::{parity_in, stdout};
 use pretty_assertions::assert_eq;
-use xtask::fixtures::{materialize, Scenario};
-use xtask::repo::FixtureRepo;
+use xtask::harness::fixtures::{materialize, Scenario};
+use xtask::harness::repo::FixtureRepo;
 
 fn scenario(name: &str) -> Scenario {
-    let path = common::testdata()
+    let path = crate::common::testdata()
         .join("scenarios")
         .join(format!("{name}.toml"));
     Scenario::load(&path).unwrap()

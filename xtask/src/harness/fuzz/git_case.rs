@@ -19,8 +19,8 @@ use super::model::{expected, Docstrings, Expected};
 use super::property::{observed, Failure, Input};
 use crate::error::{Error, Result};
 use crate::git::Git;
-use crate::parity::{judge, judge_range};
-use crate::repo::FixtureRepo;
+use crate::guard::parity::{judge, judge_range};
+use crate::harness::repo::FixtureRepo;
 
 /// A case for git, and which counting lines of BASE `main` deletes after the fork.
 #[derive(Clone, Debug)]

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use pretty_assertions::assert_eq;
-use xtask::fixtures::{
+use xtask::harness::fixtures::{
     load_scenarios, materialize, run_suite, Outcome, Scenario, GOLDEN_SUFFIX, SCENARIO_SUFFIX,
 };
 
@@ -276,7 +276,7 @@ fn the_readme_example_is_a_scenario_that_gives_its_verdict() {
     std::fs::write(&path, text).unwrap();
     let scenario = Scenario::load(&path).unwrap();
     let repo = materialize(&scenario, &tmp.path().join("repo")).unwrap();
-    let got = xtask::fixtures::judge_fixture(repo.dir(), &scenario.range);
+    let got = xtask::harness::fixtures::judge_fixture(repo.dir(), &scenario.range);
     assert_eq!(
         (scenario.expect.verdict, scenario.expect.exit),
         (got.outcome, got.exit),

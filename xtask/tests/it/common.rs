@@ -1,8 +1,6 @@
 //! What the end-to-end tests share: the built binary, run on a repository,
 //! and the shape of an error.
 
-#![allow(dead_code)] // each test crate uses a different part
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -61,9 +59,11 @@ pub fn testdata_text(relative: &str) -> String {
 /// layout committed on `main`: one SQLite migration and
 /// `testdata/configs/sqlite-postgres.toml` as its `parity.toml`. Returns the
 /// directory (keep it alive), the repository and the baseline's SHA.
-pub fn sql_layout_baseline(name: &str) -> (tempfile::TempDir, xtask::repo::FixtureRepo, String) {
+pub fn sql_layout_baseline(
+    name: &str,
+) -> (tempfile::TempDir, xtask::harness::repo::FixtureRepo, String) {
     let tmp = tempfile::tempdir().unwrap();
-    let mut repo = xtask::repo::FixtureRepo::init(&tmp.path().join(name)).unwrap();
+    let mut repo = xtask::harness::repo::FixtureRepo::init(&tmp.path().join(name)).unwrap();
     repo.write(
         "migrations/sqlite/0001_init.sql",
         "CREATE TABLE agents (id INTEGER);\n",

@@ -4,16 +4,18 @@
 
 use parity_core::Rules;
 use pretty_assertions::assert_eq;
-use xtask::fuzz::case::{
+use xtask::harness::fuzz::case::{
     Case, Change, GenFile, Indent, KeywordCase, Label, Line, Piece, Region, RevisionChange,
     RevisionKind, Role, Style, MIGRATIONS, SCHEMA,
 };
-use xtask::fuzz::git_case::{check_git_trial, git_trial, Range};
-use xtask::fuzz::model::{expected, Docstrings, ExpectedReason};
-use xtask::fuzz::property::{agrees, check_trial, trial, Failure, Input, ENGINE_DOCSTRINGS};
-use xtask::fuzz::regression;
-use xtask::fuzz::search;
-use xtask::fuzz::self_test::{self, Budget};
+use xtask::harness::fuzz::git_case::{check_git_trial, git_trial, Range};
+use xtask::harness::fuzz::model::{expected, Docstrings, ExpectedReason};
+use xtask::harness::fuzz::property::{
+    agrees, check_trial, trial, Failure, Input, ENGINE_DOCSTRINGS,
+};
+use xtask::harness::fuzz::regression;
+use xtask::harness::fuzz::search;
+use xtask::harness::fuzz::self_test::{self, Budget};
 
 fn line(indent: u8, region: Region, label: Label, text: &str, change: Change) -> Line {
     let mut line = Line::new(indent, region, label, vec![Piece::Text(text.into())]);
@@ -230,7 +232,7 @@ fn a_regression_file_keeps_every_byte() {
 
 #[test]
 fn every_kept_regression_replays() {
-    let dir = xtask::fuzz::regressions_path();
+    let dir = xtask::harness::fuzz::regressions_path();
     let mut replayed = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();

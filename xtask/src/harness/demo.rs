@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use crate::error::Result;
-use crate::fixtures::{render_table, suite_for, FixturesArgs, Outcome, ScenarioResult};
-use crate::parity::{colour, render, ColourChoice, Format};
+use crate::guard::parity::{colour, render, ColourChoice, Format};
+use crate::harness::fixtures::{render_table, suite_for, FixturesArgs, Outcome, ScenarioResult};
 
 /// The failing scenario shown in full: the most common mistake, a new table.
 pub const SHOWCASE: &str = "add-table-without-revision";
