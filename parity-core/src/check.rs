@@ -1,4 +1,4 @@
-//! The decision of SPEC.md: `(Change, &Rules) -> Report`.
+//! The line rules of README's "The rules": `(Change, &Rules) -> Report`.
 //!
 //! `Checker` does the work as a `PatchVisitor`, so a diff of any size can be
 //! streamed through it; `check` is the same over a `Change` held in memory.
@@ -6,7 +6,6 @@
 //! by its `Classifier`; without them, every file is read by the plain rules.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 use crate::classify::PythonFile;
 use crate::comments::CommentTracker;
@@ -15,6 +14,7 @@ use crate::name_status::NameStatus;
 use crate::path::PathBytes;
 use crate::report::{Entry, Evidence, Reason, Report, Revision};
 use crate::rules::{Classifier, CommentSyntax, EntryRule, Rules};
+use crate::sources::{LexedFiles, Sources};
 
 /// What the range changed: the patch of the watched files and the
 /// name-status list of every file.
@@ -39,45 +39,6 @@ impl Change {
             })
             .cloned()
             .collect()
-    }
-}
-
-/// The contents of files at HEAD, by path.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Sources {
-    files: BTreeMap<Vec<u8>, Vec<u8>>,
-}
-
-impl Sources {
-    pub fn new() -> Sources {
-        Sources::default()
-    }
-
-    pub fn insert(&mut self, path: impl Into<PathBytes>, contents: impl Into<Vec<u8>>) {
-        self.files
-            .insert(path.into().as_bytes().to_vec(), contents.into());
-    }
-
-    pub fn get(&self, path: &[u8]) -> Option<&[u8]> {
-        self.files.get(path).map(Vec::as_slice)
-    }
-
-    pub fn len(&self) -> usize {
-        self.files.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
-    }
-}
-
-impl<P: Into<PathBytes>, C: Into<Vec<u8>>> FromIterator<(P, C)> for Sources {
-    fn from_iter<I: IntoIterator<Item = (P, C)>>(iter: I) -> Sources {
-        let mut sources = Sources::new();
-        for (path, contents) in iter {
-            sources.insert(path, contents);
-        }
-        sources
     }
 }
 
@@ -112,21 +73,6 @@ fn fed<'r>(mut checker: Checker<'r>, change: &Change) -> Checker<'r> {
         }
     }
     checker
-}
-
-/// Files at HEAD that a check lexed, by path.
-#[derive(Debug, Default)]
-pub struct LexedFiles<'s> {
-    files: Vec<(PathBytes, PythonFile<'s>)>,
-}
-
-impl<'s> LexedFiles<'s> {
-    pub fn get(&self, path: &[u8]) -> Option<&PythonFile<'s>> {
-        self.files
-            .iter()
-            .find(|(p, _)| p.as_bytes() == path)
-            .map(|(_, file)| file)
-    }
 }
 
 /// Collects entries and evidence from a streamed diff.
@@ -181,7 +127,7 @@ impl<'r> Checker<'r> {
     fn keep_lexed(&mut self) {
         if let Lexical::Python(file) = std::mem::replace(&mut self.lexical, Lexical::Plain) {
             if let Some((_, path)) = &self.current {
-                self.lexed.files.push((path.clone(), file));
+                self.lexed.push(path.clone(), file);
             }
         }
     }
@@ -350,21 +296,5 @@ impl PatchVisitor for Checker<'_> {
                 });
             }
         }
-    }
-}
-
-/// Adds object-level pairing to a report. Under `rules.strict`, a pass whose
-/// revisions leave a resolvable first-track object uncovered becomes a fail.
-pub fn apply_pairing(report: &mut Report, pairing: crate::schema::pair::Pairing, rules: &Rules) {
-    let uncovered = pairing
-        .coverage
-        .iter()
-        .any(|c| c.status == crate::schema::CoverageStatus::Uncovered);
-    report.coverage = pairing.coverage;
-    report.notes.extend(pairing.notes);
-    if rules.strict && uncovered && report.reason == Reason::BothTracks {
-        report.reason = Reason::UncoveredObjects;
-        report.verdict = report.reason.verdict();
-        report.message = report.reason.message(&rules.tracks);
     }
 }

@@ -8,7 +8,9 @@
 //! rules                Rules (the spec's defaults, or another layout)
 //! config               parity.toml text -> Config -> Rules, and back to TOML
 //! classify             bytes of a Python file -> tokens, class of each line
-//! check                (Change, &Rules, &Sources) -> Report
+//! check                the line rules: (Change, &Rules, &Sources) -> Report
+//! schema               object-level pairing of the two tracks
+//! decide               the one decision every command makes: needs, then decide
 //! report               Report -> text | json | github | sarif
 //! ```
 
@@ -16,6 +18,7 @@ pub mod check;
 pub mod classify;
 pub mod comments;
 pub mod config;
+pub mod decide;
 pub mod diff;
 pub mod log;
 pub mod name_status;
@@ -24,12 +27,15 @@ pub mod path_pattern;
 pub mod report;
 pub mod rules;
 pub mod schema;
+pub mod sources;
 
-pub use check::{check, check_with_sources, Change, Checker, Sources};
+pub use check::{check, check_with_sources, Change, Checker};
 pub use classify::{LexError, LineClass, PythonFile, Token, TokenKind};
+pub use decide::{decide, needs, Contents, InForce, Needs, PairingMode};
 pub use diff::{parse_patch, FileHeader, FileKind, FilePatch, PatchParser, PatchVisitor};
 pub use name_status::{parse_name_status, NameStatus, Status};
 pub use path::PathBytes;
 pub use path_pattern::PathPattern;
 pub use report::{Reason, Report, Verdict};
 pub use rules::Rules;
+pub use sources::{LexedFiles, Sources};

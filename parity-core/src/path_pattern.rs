@@ -41,6 +41,24 @@ impl PathPattern {
         }
     }
 
+    /// The longest directory every match lies under, for a caller that must
+    /// give git a literal pathspec: the path itself for an exact path, the
+    /// directories before the first wildcard for a glob (empty: the whole tree).
+    pub fn literal_prefix(&self) -> &str {
+        match self {
+            PathPattern::Exact(exact) => exact,
+            PathPattern::Glob { source, .. } => {
+                let wild = source
+                    .find(['*', '?', '[', '{', '\\'])
+                    .unwrap_or(source.len());
+                match source[..wild].rfind('/') {
+                    Some(slash) => &source[..slash],
+                    None => "",
+                }
+            }
+        }
+    }
+
     /// The path or the glob as written.
     pub fn as_str(&self) -> &str {
         match self {
@@ -92,5 +110,23 @@ mod tests {
     fn a_bad_glob_is_an_error_that_says_why() {
         let error = PathPattern::glob("migrations/[a.sql").unwrap_err();
         assert!(error.contains("unclosed character class"), "{error}");
+    }
+
+    #[test]
+    fn a_literal_prefix_covers_every_match() {
+        let cases = [
+            ("src/a.py", "src/a.py"),
+            ("migrations/sqlite/*.sql", "migrations/sqlite"),
+            ("db/**/up.sql", "db"),
+            ("schema/delta/2?/x.sql", "schema/delta"),
+            ("*.sql", ""),
+        ];
+        for (pattern, prefix) in cases {
+            let path = match pattern.contains(['*', '?']) {
+                true => PathPattern::glob(pattern).unwrap(),
+                false => PathPattern::from(pattern),
+            };
+            assert_eq!(path.literal_prefix(), prefix, "{pattern}");
+        }
     }
 }

@@ -119,24 +119,59 @@ pub struct RangeInfo {
     pub merge_base: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// The outcome of a check. The verdict and the message are not stored: they
+/// follow from the reason (and the tracks' names), so they can never disagree.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Report {
-    pub verdict: Verdict,
     pub reason: Reason,
-    pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub range: Option<RangeInfo>,
     pub entries: Vec<Entry>,
     pub evidence: Vec<Evidence>,
     pub revisions: Vec<Revision>,
     /// Where a missing revision belongs.
     pub revision_dir: String,
+    /// The names the messages give the two tracks.
+    pub tracks: Tracks,
     /// Remarks on how the check was made (a fallback, a config change).
     pub notes: Vec<String>,
     /// Object-level pairing: each schema object the first track changes and
     /// whether an added revision covers it (empty unless the range has a new
     /// entry with DDL evidence).
     pub coverage: Vec<Coverage>,
+}
+
+/// The report as serialized: the derived verdict and message in their places.
+#[derive(Serialize)]
+struct ReportView<'a> {
+    verdict: Verdict,
+    reason: &'a Reason,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    range: &'a Option<RangeInfo>,
+    entries: &'a [Entry],
+    evidence: &'a [Evidence],
+    revisions: &'a [Revision],
+    revision_dir: &'a str,
+    notes: &'a [String],
+    coverage: &'a [Coverage],
+}
+
+impl Serialize for Report {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        ReportView {
+            verdict: self.verdict(),
+            reason: &self.reason,
+            message: self.message(),
+            range: &self.range,
+            entries: &self.entries,
+            evidence: &self.evidence,
+            revisions: &self.revisions,
+            revision_dir: &self.revision_dir,
+            notes: &self.notes,
+            coverage: &self.coverage,
+        }
+        .serialize(serializer)
+    }
 }
 
 impl Report {
@@ -149,17 +184,25 @@ impl Report {
         tracks: &Tracks,
     ) -> Report {
         Report {
-            verdict: reason.verdict(),
-            message: reason.message(tracks),
             reason,
             range: None,
             entries,
             evidence,
             revisions,
             revision_dir,
+            tracks: tracks.clone(),
             notes: Vec::new(),
             coverage: Vec::new(),
         }
+    }
+
+    pub fn verdict(&self) -> Verdict {
+        self.reason.verdict()
+    }
+
+    /// One sentence for a person, in the tracks' names.
+    pub fn message(&self) -> String {
+        self.reason.message(&self.tracks)
     }
 
     /// A report for a range that cannot be checked because it is not there.
@@ -219,12 +262,12 @@ impl Paint {
 pub fn render_text(report: &Report, colour: Colour) -> String {
     let paint = Paint(colour);
     let mut out = String::new();
-    let head = match report.verdict {
+    let head = match report.verdict() {
         Verdict::Pass => paint.paint("1;32", "parity: pass"),
         Verdict::Fail => paint.paint("1;31", "parity: FAIL"),
         Verdict::Skipped => paint.paint("1;33", "parity: skipped"),
     };
-    let _ = writeln!(out, "{head} — {}", report.message);
+    let _ = writeln!(out, "{head} — {}", report.message());
     if let Some(range) = &report.range {
         let _ = writeln!(
             out,
@@ -234,7 +277,7 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
             short(&range.merge_base)
         );
     }
-    if let Verdict::Skipped = report.verdict {
+    if let Verdict::Skipped = report.verdict() {
         return out;
     }
 
@@ -312,7 +355,7 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
             );
         }
         let uncovered = count(CoverageStatus::Uncovered);
-        if uncovered > 0 && report.verdict == Verdict::Pass {
+        if uncovered > 0 && report.verdict() == Verdict::Pass {
             let _ = writeln!(
                 out,
                 "\n{} {uncovered} schema object(s) above are in no added revision; \
@@ -332,7 +375,7 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
             paint.paint("1", "what to do:"),
             report.revision_dir
         );
-    } else if report.verdict == Verdict::Fail {
+    } else if report.verdict() == Verdict::Fail {
         let _ = writeln!(
             out,
             "\n{} {}",

@@ -343,10 +343,12 @@ impl Rules {
         }
     }
 
-    /// The exact paths of the watched files and the entry file, for a caller
-    /// that streams a whole history with fixed pathspecs (`scan`). A glob is
-    /// not among them: such a caller must run a layout of exact paths.
-    pub fn fixed_diff_paths(&self) -> Vec<&str> {
+    /// Literal paths that cover every file the check reads, for a caller
+    /// that streams a whole history with fixed pathspecs (`scan`): the exact
+    /// paths of the watched files and the entry file, and for a glob the
+    /// directory it matches under (the core still matches the glob itself).
+    /// An empty path stands for the whole tree.
+    pub fn history_pathspecs(&self) -> Vec<&str> {
         let watched = self.watched.iter().map(|w| &w.path);
         let entry = match &self.entry {
             EntryRule::Line(line) => Some(&line.file),
@@ -354,10 +356,9 @@ impl Rules {
         };
         let mut paths: Vec<&str> = Vec::new();
         for pattern in watched.chain(entry) {
-            if let PathPattern::Exact(path) = pattern {
-                if !paths.contains(&path.as_str()) {
-                    paths.push(path);
-                }
+            let path = pattern.literal_prefix();
+            if !paths.contains(&path) {
+                paths.push(path);
             }
         }
         paths

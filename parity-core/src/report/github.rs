@@ -61,8 +61,8 @@ pub fn render_commands(report: &Report) -> String {
         }
         return out;
     }
-    if report.verdict != Verdict::Fail {
-        let title = match report.verdict {
+    if report.verdict() != Verdict::Fail {
+        let title = match report.verdict() {
             Verdict::Skipped => "parity: skipped",
             _ => "parity: pass",
         };
@@ -70,7 +70,7 @@ pub fn render_commands(report: &Report) -> String {
             out,
             "::notice title={}::{}",
             escape_property(title),
-            escape_data(&report.message)
+            escape_data(&report.message())
         );
         for coverage in uncovered {
             uncovered_command(&mut out, "warning", coverage, false);
@@ -122,12 +122,12 @@ fn code(text: &str) -> String {
 /// and what to do.
 pub fn render_summary(report: &Report) -> String {
     let mut out = String::new();
-    let verdict = match report.verdict {
+    let verdict = match report.verdict() {
         Verdict::Pass => "✅ pass",
         Verdict::Fail => "❌ fail",
         Verdict::Skipped => "⏭️ skipped",
     };
-    let _ = writeln!(out, "## parity: {verdict}\n\n{}\n", report.message);
+    let _ = writeln!(out, "## parity: {verdict}\n\n{}\n", report.message());
     if let Some(range) = &report.range {
         let _ = writeln!(
             out,
@@ -137,7 +137,7 @@ pub fn render_summary(report: &Report) -> String {
             code(&range.merge_base)
         );
     }
-    if report.verdict == Verdict::Skipped {
+    if report.verdict() == Verdict::Skipped {
         return out;
     }
     let _ = writeln!(out, "### New migration entries: {}\n", report.entries.len());
@@ -195,7 +195,7 @@ pub fn render_summary(report: &Report) -> String {
             let _ = writeln!(out, "- {note}");
         }
     }
-    if report.verdict == Verdict::Fail {
+    if report.verdict() == Verdict::Fail {
         let advice = what_to_do(&report.revision_dir);
         let (first, rest) = advice.split_at(1);
         let _ = writeln!(out, "\n### What to do\n\n{}{rest}", first.to_uppercase());

@@ -2,11 +2,11 @@
 //! facts (each watched file at HEAD against the same file at the base) with
 //! what the added revisions do.
 
-use crate::check::{LexedFiles, Sources};
 use crate::classify::PythonFile;
+use crate::path::PathBytes;
 use crate::path_pattern::PathPattern;
-use crate::report::Report;
 use crate::rules::Rules;
+use crate::sources::{LexedFiles, Sources};
 
 use super::python::{alembic_ops, metadata_ops, sql_ops};
 use super::sql::extract_sql_lines;
@@ -41,9 +41,8 @@ fn extractor(set: &str) -> Option<fn(&PythonFile<'_>) -> Vec<LineOp>> {
     }
 }
 
-/// Pairs the watched files in `sources.head` with the revisions the report
-/// names.
-pub fn pair(rules: &Rules, report: &Report, sources: PairingSources<'_>) -> Pairing {
+/// Pairs the watched files in `sources.head` with the added revisions.
+pub fn pair(rules: &Rules, added_revisions: &[PathBytes], sources: PairingSources<'_>) -> Pairing {
     let mut pairing = Pairing::default();
     let mut first_track: Vec<FirstTrackFact> = Vec::new();
     for watched in &rules.watched {
@@ -82,16 +81,16 @@ pub fn pair(rules: &Rules, report: &Report, sources: PairingSources<'_>) -> Pair
     }
 
     let mut offered: Vec<SchemaOp> = Vec::new();
-    for revision in &report.revisions {
-        let Some(source) = sources.revisions.get(revision.path.as_bytes()) else {
+    for revision in added_revisions {
+        let Some(source) = sources.revisions.get(revision.as_bytes()) else {
             continue;
         };
-        if revision.path.as_bytes().ends_with(b".py") {
+        if revision.as_bytes().ends_with(b".py") {
             match PythonFile::lex(source) {
                 Ok(file) => offered.extend(alembic_ops(&file).into_iter().map(|(_, op)| op)),
                 Err(error) => pairing.notes.push(format!(
                     "{} could not be lexed ({error}), so it covers no schema object",
-                    revision.path
+                    revision
                 )),
             }
         } else {

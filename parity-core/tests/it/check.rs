@@ -77,8 +77,8 @@ fn a_table_added_without_a_revision_fails() {
         "M|src/backend/db/migrations.py|M|src/backend/db/schema.py|M|src/backend/db/tables.py|",
     );
     assert_eq!(report.reason, Reason::MissingRevision);
-    assert_eq!(report.verdict, Verdict::Fail);
-    assert_eq!(report.verdict.exit_code(), 1);
+    assert_eq!(report.verdict(), Verdict::Fail);
+    assert_eq!(report.verdict().exit_code(), 1);
     assert_eq!(report.entries.len(), 1);
     assert_eq!(report.entries[0].name, "notes_tables");
     assert_eq!(report.entries[0].line, 7);
@@ -121,7 +121,7 @@ fn add_column(revisions: &str) -> parity_core::Report {
 fn a_column_added_with_a_revision_passes_and_without_fails() {
     let with = add_column(&revision("0042_add_notes.py"));
     assert_eq!(with.reason, Reason::BothTracks);
-    assert_eq!(with.verdict, Verdict::Pass);
+    assert_eq!(with.verdict(), Verdict::Pass);
     assert_eq!(with.revisions.len(), 1);
     assert_eq!(
         with.revisions[0].path.display(),
@@ -157,7 +157,7 @@ fn a_runner_refactor_that_rebuilds_tables_without_an_entry_passes() {
         &format!("M|{MIGRATIONS}|"),
     );
     assert_eq!(report.reason, Reason::NoEntry);
-    assert_eq!(report.verdict, Verdict::Pass);
+    assert_eq!(report.verdict(), Verdict::Pass);
     assert_eq!(report.evidence.len(), 4);
 }
 
@@ -177,7 +177,7 @@ fn a_data_only_migration_passes() {
         &format!("M|{MIGRATIONS}|"),
     );
     assert_eq!(report.reason, Reason::DataOnly);
-    assert_eq!(report.verdict, Verdict::Pass);
+    assert_eq!(report.verdict(), Verdict::Pass);
     assert_eq!(report.entries.len(), 1);
 }
 

@@ -455,6 +455,14 @@ fn os_string(bytes: Vec<u8>) -> std::ffi::OsString {
     String::from_utf8_lossy(&bytes).into_owned().into()
 }
 
+/// An object read by name: its full object name, whether it is a blob, and its bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Object {
+    pub name: String,
+    pub is_blob: bool,
+    pub contents: Vec<u8>,
+}
+
 /// A `git cat-file --batch` kept running for a whole audit: each commit's
 /// requests go in as it is judged, so one process serves every commit.
 pub struct CatFileSession<'g> {
@@ -494,6 +502,34 @@ impl CatFileSession<'_> {
             }
         }
         Ok(sources)
+    }
+
+    /// The object at `commit:path` (a blob's contents, or a tree's), with
+    /// its object name, or `None` if there is none.
+    pub fn object_at(&mut self, commit: &str, path: &str) -> Result<Option<Object>> {
+        if path.contains('\n') {
+            return Ok(None);
+        }
+        self.requests
+            .write_all(format!("{commit}:{path}\n").as_bytes())?;
+        self.requests.flush()?;
+        let mut header = Vec::new();
+        self.answers.read_until(b'\n', &mut header)?;
+        let line = header.strip_suffix(b"\n").ok_or_else(malformed_batch)?;
+        let Some((is_blob, size)) = batch_header(line)? else {
+            return Ok(None);
+        };
+        let name = String::from_utf8_lossy(line.split(|&b| b == b' ').next().unwrap_or_default());
+        let mut contents = vec![0; size + 1];
+        self.answers.read_exact(&mut contents)?;
+        if contents.pop() != Some(b'\n') {
+            return Err(malformed_batch());
+        }
+        Ok(Some(Object {
+            name: name.into_owned(),
+            is_blob,
+            contents,
+        }))
     }
 
     /// `Git::contents_in` over the open session: one `Sources` per request.

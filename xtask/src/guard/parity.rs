@@ -4,12 +4,11 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use parity_core::check::{apply_pairing, check_keeping_lexed, Sources};
 use parity_core::config::{self, Config, CONFIG_FILE};
 use parity_core::report::{github, render_json, render_text, sarif, Colour, RangeInfo};
-use parity_core::schema::pair::{pair, PairingSources};
 use parity_core::{
-    parse_name_status, parse_patch, Change, NameStatus, PathBytes, Reason, Report, Rules,
+    decide, needs, parse_name_status, parse_patch, Change, Contents, InForce, NameStatus,
+    PairingMode, PathBytes, Report, Rules, Sources,
 };
 
 use crate::error::{Error, Result};
@@ -126,7 +125,11 @@ pub fn range_request(
 pub fn judge(repo: &Path, base: &str, head: &str, rules: &Rules) -> Result<Report> {
     let git = Git::new(repo)?;
     let range = git.resolve_range(base, head)?;
-    Ok(judge_range(&git, &range, rules)?.0)
+    let in_force = InForce {
+        rules,
+        source: None,
+    };
+    Ok(judge_range(&git, &range, in_force)?.0)
 }
 
 /// The check of a resolved range, and the range's name-status list. The
@@ -135,8 +138,9 @@ pub fn judge(repo: &Path, base: &str, head: &str, rules: &Rules) -> Result<Repor
 pub fn judge_range(
     git: &Git,
     range: &ResolvedRange,
-    rules: &Rules,
+    in_force: InForce<'_>,
 ) -> Result<(Report, Vec<NameStatus>)> {
+    let rules = in_force.rules;
     let statuses = git.name_status(&range.merge_base, &range.head)?;
     let statuses = parse_name_status(&statuses)
         .map_err(|e| Error::new(format!("cannot read git's file list: {e}")))?;
@@ -146,12 +150,11 @@ pub fn judge_range(
             .map_err(|e| Error::new(format!("cannot read git's diff: {e}")))?,
         statuses,
     };
-    let mut report = decide(
+    let mut report = fetch_and_decide(
         &change,
-        rules,
-        &range.head,
-        &range.merge_base,
+        in_force,
         PairingMode::Always,
+        (&range.head, &range.merge_base),
         |requests| git.contents_in(requests),
     )?;
     report.range = Some(RangeInfo {
@@ -162,66 +165,26 @@ pub fn judge_range(
     Ok((report, change.statuses))
 }
 
-/// When `decide` pairs the tracks object by object.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PairingMode {
-    /// Always, so the report lists every object's coverage (`parity`).
-    Always,
-    /// Only when it can change the verdict, that is under `Rules::strict`
-    /// (`scan`, which audits verdicts: pairing reads and lexes every watched
-    /// file twice and would dominate a history's cost).
-    WhenDecisive,
-}
-
-/// The decision on a range's change once git has listed it: the files it
-/// wants read at `head` and `merge_base` (by `read`, one `Sources` per
-/// `(commit, paths)` request), the check, and object-level pairing. `judge`
-/// and `scan` both decide through here.
-pub fn decide(
+/// Reads what the core's decision needs (`parity_core::needs`) at `head`
+/// and `merge_base` with `read`, and decides. `parity` and `scan` both
+/// decide through here.
+pub fn fetch_and_decide(
     change: &Change,
-    rules: &Rules,
-    head: &str,
-    merge_base: &str,
+    in_force: InForce<'_>,
     mode: PairingMode,
+    (head, merge_base): (&str, &str),
     read: impl FnOnce(&[(&str, &[PathBytes])]) -> Result<Vec<Sources>>,
 ) -> Result<Report> {
-    // Only watched files that gained lines are read (at HEAD, and at the
-    // merge-base for object-level pairing) with the added revisions, all by
-    // one process.
-    let watched = change.sources_wanted(rules);
-    let pairing = mode == PairingMode::Always || rules.strict;
-    let revisions: Vec<PathBytes> = match pairing {
-        true => change
-            .statuses
-            .iter()
-            .filter(|entry| rules.revisions.counts(entry))
-            .map(|entry| entry.path.clone())
-            .collect(),
-        false => Vec::new(),
+    let needs = needs(change, in_force.rules, mode);
+    let [head_sources, base_sources]: [Sources; 2] =
+        read(&[(head, &needs.head), (merge_base, &needs.merge_base)])?
+            .try_into()
+            .map_err(|_| Error::new("git cat-file answered for the wrong number of commits"))?;
+    let contents = Contents {
+        head: head_sources,
+        merge_base: base_sources,
     };
-    let base_watched: &[PathBytes] = if pairing { &watched } else { &[] };
-    let [head_sources, base_sources, revision_sources]: [Sources; 3] = read(&[
-        (head, &watched),
-        (merge_base, base_watched),
-        (head, &revisions),
-    ])?
-    .try_into()
-    .map_err(|_| Error::new("git cat-file answered for the wrong number of commits"))?;
-    let (mut report, head_lexed) = check_keeping_lexed(change, rules, &head_sources);
-    if pairing && matches!(report.reason, Reason::BothTracks | Reason::MissingRevision) {
-        let pairing = pair(
-            rules,
-            &report,
-            PairingSources {
-                base: &base_sources,
-                head: &head_sources,
-                head_lexed: &head_lexed,
-                revisions: &revision_sources,
-            },
-        );
-        apply_pairing(&mut report, pairing, rules);
-    }
-    Ok(report)
+    Ok(decide(change, in_force, mode, &contents))
 }
 
 /// The rules the guard applies, and where they come from.
@@ -233,6 +196,14 @@ pub struct RulesInForce {
 }
 
 impl RulesInForce {
+    /// The rules and their source, as the core's decision takes them.
+    pub fn core(&self) -> InForce<'_> {
+        InForce {
+            rules: &self.rules,
+            source: self.source.as_deref(),
+        }
+    }
+
     pub fn defaults() -> RulesInForce {
         RulesInForce {
             config: Config::spec_layout(),
@@ -241,8 +212,13 @@ impl RulesInForce {
         }
     }
 
+    /// How a report names the `parity.toml` read at `commit`, on `side`.
+    pub fn source_at(commit: &str, side: &str) -> String {
+        format!("{CONFIG_FILE} at {side} {}", short(commit))
+    }
+
     /// Parses a configuration; errors name `source` (the file).
-    fn parse(text: &[u8], source: String) -> Result<RulesInForce> {
+    pub fn parse(text: &[u8], source: String) -> Result<RulesInForce> {
         let text = std::str::from_utf8(text)
             .map_err(|e| Error::new(format!("{source} is not UTF-8 text: {e}")))?;
         let config = config::parse(text).map_err(|e| Error::new(format!("{source}: {e}")))?;
@@ -273,9 +249,7 @@ impl RulesInForce {
         let files = git.contents_at(commit, &[PathBytes::from(CONFIG_FILE)])?;
         match files.get(CONFIG_FILE.as_bytes()) {
             None => Ok(RulesInForce::defaults()),
-            Some(text) => {
-                RulesInForce::parse(text, format!("{CONFIG_FILE} at {side} {}", short(commit)))
-            }
+            Some(text) => RulesInForce::parse(text, RulesInForce::source_at(commit, side)),
         }
     }
 }
@@ -303,27 +277,7 @@ pub fn judge_in_force(
         None => RulesInForce::at_commit(&git, &range.merge_base, "the merge-base")?,
     };
     in_force.rules.strict |= strict;
-    let (mut report, statuses) = judge_range(&git, &range, &in_force.rules)?;
-    if let Some(source) = &in_force.source {
-        report.notes.push(format!("rules from {source}"));
-    }
-    let touches_config = |entry: &NameStatus| {
-        entry.path.as_bytes() == CONFIG_FILE.as_bytes()
-            || entry
-                .from
-                .as_ref()
-                .is_some_and(|from| from.as_bytes() == CONFIG_FILE.as_bytes())
-    };
-    if statuses.iter().any(touches_config) {
-        let applied = in_force
-            .source
-            .clone()
-            .unwrap_or_else(|| "the defaults".into());
-        report.notes.push(format!(
-            "this range changes {CONFIG_FILE}; the check used {applied}, and the change \
-             takes effect once it is on the base branch"
-        ));
-    }
+    let (report, _) = judge_range(&git, &range, in_force.core())?;
     Ok((report, in_force.rules))
 }
 
@@ -458,13 +412,13 @@ pub fn run(args: ParityArgs) -> Result<i32> {
         report_in_force(&args.repo, &request, args.config.as_deref(), args.strict)?;
     if args.suggest || args.write_revision {
         crate::guard::suggest::run(&args.repo, &report, &rules, args.write_revision)?;
-        return Ok(report.verdict.exit_code());
+        return Ok(report.verdict().exit_code());
     }
     if args.format == Format::Github {
         write_step_summary(&report)?;
     }
     print!("{}", render(&report, args.format, colour(args.color)));
-    Ok(report.verdict.exit_code())
+    Ok(report.verdict().exit_code())
 }
 
 #[cfg(test)]

@@ -344,7 +344,7 @@ impl<'r> CoreJudge<'r> {
         let report: Report = checker.finish(&[]);
         self.commits += 1;
         self.evidence += report.evidence.len() as u64;
-        if report.verdict == Verdict::Fail {
+        if report.verdict() == Verdict::Fail {
             self.failing += 1;
         }
         Ok(())
@@ -507,12 +507,12 @@ fn bench_scan(steps: usize, with_loop: bool) -> Result<()> {
         let mut commits = Vec::new();
         let mut reads = Vec::new();
         let mut failing = 0u64;
-        scan(&dir, &options, &rules, |judged| {
+        scan(&dir, &options, |judged| {
             if let Some(parent) = judged.commit.first_parent() {
                 commits.push((parent.to_string(), judged.commit.sha.clone()));
             }
             reads.extend(judged.reads.iter().cloned());
-            failing += u64::from(judged.report.verdict == Verdict::Fail);
+            failing += u64::from(judged.report.verdict() == Verdict::Fail);
             Ok(())
         })?;
         Ok((commits, failing, reads))
@@ -575,7 +575,7 @@ fn raw_git(
     rules: &Rules,
     reads: &[(String, Vec<parity_core::PathBytes>)],
 ) -> Result<u64> {
-    let mut patches = git.log_patches(walk, &rules.fixed_diff_paths())?;
+    let mut patches = git.log_patches(walk, &rules.history_pathspecs())?;
     let mut added = git.log_added_files(walk, &rules.revisions.statuses)?;
     let mut session = git.cat_file_session()?;
     let mut added_out = added.records(0);
@@ -626,15 +626,18 @@ fn per_commit_loop(git: &Git, commits: &[(String, String)], rules: &Rules) -> Re
             statuses,
         };
         // Judged as scan judges: verdicts, pairing only when decisive.
-        let report = crate::guard::parity::decide(
-            &change,
+        let in_force = parity_core::InForce {
             rules,
-            sha,
-            parent,
-            crate::guard::parity::PairingMode::WhenDecisive,
+            source: None,
+        };
+        let report = crate::guard::parity::fetch_and_decide(
+            &change,
+            in_force,
+            parity_core::PairingMode::WhenDecisive,
+            (sha, parent),
             |requests| git.contents_in(requests),
         )?;
-        failing += u64::from(report.verdict == Verdict::Fail);
+        failing += u64::from(report.verdict() == Verdict::Fail);
     }
     Ok(failing)
 }
@@ -660,7 +663,7 @@ fn bench_single_check() -> Result<()> {
         range: Some("main..pr".into()),
         ..ScanOptions::default()
     };
-    scan(&dir, &range, &rules, |judged| {
+    scan(&dir, &range, |judged| {
         reads = judged.reads.clone();
         Ok(())
     })?;

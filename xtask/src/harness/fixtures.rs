@@ -630,8 +630,8 @@ pub fn judge_fixture_with(dir: &Path, range: &RangeSpec, config: Option<&Path>) 
     );
     match report_in_force(dir, &request, config, false).map(|(report, _)| report) {
         Ok(report) => Judged {
-            outcome: report.verdict.into(),
-            exit: report.verdict.exit_code(),
+            outcome: report.verdict().into(),
+            exit: report.verdict().exit_code(),
             text: render(&report, Format::Text, Colour::Never),
             report: Some(report),
         },

@@ -243,7 +243,7 @@ fn the_spec_layout_written_out_gives_the_defaults_verdicts_on_every_scenario() {
         let name = &scenario.name;
         match defaults {
             Ok(report) => {
-                assert_eq!(explicit.exit, report.verdict.exit_code(), "{name}");
+                assert_eq!(explicit.exit, report.verdict().exit_code(), "{name}");
                 assert_eq!(decided(explicit.report), decided(Some(report)), "{name}");
             }
             Err(error) => {

@@ -6,8 +6,9 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use parity_core::{Rules, Verdict};
+use parity_core::Verdict;
 use pretty_assertions::assert_eq;
+use xtask::guard::parity::{report_in_force, RangeRequest};
 use xtask::guard::scan::{scan, JudgedCommit, ScanOptions};
 use xtask::harness::history::{write_history, GeneratedCommit, HistoryPlan, Shape};
 use xtask::harness::repo::FixtureRepo;
@@ -42,12 +43,8 @@ fn history(seed: u64, steps: usize) -> History {
 }
 
 fn scan_all(dir: &Path, options: &ScanOptions) -> Vec<JudgedCommit> {
-    scan_with(dir, options, &Rules::default())
-}
-
-fn scan_with(dir: &Path, options: &ScanOptions, rules: &Rules) -> Vec<JudgedCommit> {
     let mut judged = Vec::new();
-    scan(dir, options, rules, |c| {
+    scan(dir, options, |c| {
         judged.push(c.clone());
         Ok(())
     })
@@ -59,17 +56,23 @@ fn scan_with(dir: &Path, options: &ScanOptions, rules: &Rules) -> Vec<JudgedComm
 /// objects only when that can change a verdict (`--strict`), so without it
 /// the comparison leaves out parity's object coverage.
 fn assert_same_as_parity(dir: &Path, judged: &[JudgedCommit]) {
-    assert_same_as_parity_with(dir, judged, &Rules::default());
+    assert_same_as_parity_with(dir, judged, &ScanOptions::default());
 }
 
-fn assert_same_as_parity_with(dir: &Path, judged: &[JudgedCommit], rules: &Rules) {
+/// As `parity PARENT COMMIT` judges, with the rules in force (the options'
+/// `--config`, else the parity.toml at PARENT) and `--strict` as given.
+fn assert_same_as_parity_with(dir: &Path, judged: &[JudgedCommit], options: &ScanOptions) {
     for commit in judged {
         let Some(parent) = commit.commit.first_parent() else {
-            assert_eq!(commit.report.verdict, Verdict::Skipped);
+            assert_eq!(commit.report.verdict(), Verdict::Skipped);
             continue;
         };
-        let mut parity =
-            xtask::guard::parity::judge(dir, parent, &commit.commit.sha, rules).unwrap();
+        let request = RangeRequest::Range {
+            base: parent.to_string(),
+            head: commit.commit.sha.clone(),
+        };
+        let (mut parity, rules) =
+            report_in_force(dir, &request, options.config.as_deref(), options.strict).unwrap();
         if !rules.strict {
             parity.coverage.clear();
         }
@@ -96,9 +99,11 @@ fn first_parent_scan_gives_parity_s_report_for_every_commit() {
         assert!(generated.mainline, "{}", commit.commit.subject);
         if let Some(expected) = generated.shape.expected() {
             assert_eq!(
-                commit.report.verdict, expected,
+                commit.report.verdict(),
+                expected,
                 "{:?}: {}",
-                generated.shape, commit.report.message
+                generated.shape,
+                commit.report.message()
             );
         }
         *shapes.entry(format!("{:?}", generated.shape)).or_insert(0) += 1;
@@ -148,7 +153,7 @@ fn a_watched_file_moved_into_place_is_judged_by_its_rename_as_parity_does() {
 
     let judged = scan_all(repo.dir(), &ScanOptions::default());
     assert_eq!(judged[0].commit.sha, moved);
-    assert_eq!(judged[0].report.verdict, Verdict::Pass);
+    assert_eq!(judged[0].report.verdict(), Verdict::Pass);
     assert!(
         judged[0].report.entries.is_empty(),
         "{:?}",
@@ -160,16 +165,16 @@ fn a_watched_file_moved_into_place_is_judged_by_its_rename_as_parity_does() {
 #[test]
 fn a_strict_scan_pairs_objects_and_gives_parity_s_strict_report() {
     let h = history(5, 60);
-    let rules = Rules {
+    let options = ScanOptions {
         strict: true,
-        ..Rules::default()
+        ..ScanOptions::default()
     };
-    let judged = scan_with(h.repo.dir(), &ScanOptions::default(), &rules);
+    let judged = scan_all(h.repo.dir(), &options);
     assert!(
         judged.iter().any(|c| !c.report.coverage.is_empty()),
         "the history has schema changes to pair"
     );
-    assert_same_as_parity_with(h.repo.dir(), &judged, &rules);
+    assert_same_as_parity_with(h.repo.dir(), &judged, &options);
 }
 
 #[test]
@@ -183,7 +188,7 @@ fn every_parent_scan_judges_branch_commits_as_parity_does() {
     assert_eq!(judged.len(), h.by_sha.len(), "every commit, branches too");
     assert!(judged
         .iter()
-        .any(|c| !h.by_sha[&c.commit.sha].mainline && c.report.verdict == Verdict::Fail));
+        .any(|c| !h.by_sha[&c.commit.sha].mainline && c.report.verdict() == Verdict::Fail));
     assert_same_as_parity(h.repo.dir(), &judged);
 }
 
@@ -206,7 +211,7 @@ fn the_command_lists_failing_commits_and_exits_1() {
     let judged = scan_all(h.repo.dir(), &ScanOptions::default());
     let failing: Vec<&JudgedCommit> = judged
         .iter()
-        .filter(|c| c.report.verdict == Verdict::Fail)
+        .filter(|c| c.report.verdict() == Verdict::Fail)
         .collect();
     assert!(!failing.is_empty());
 
@@ -262,7 +267,7 @@ fn a_clean_range_exits_0_and_a_range_limits_the_walk() {
     // The newest run of passing commits, as a range of its own.
     let clean = judged
         .iter()
-        .take_while(|c| c.report.verdict != Verdict::Fail)
+        .take_while(|c| c.report.verdict() != Verdict::Fail)
         .count();
     assert!(clean > 0 && clean < judged.len(), "{clean}");
     let range = format!("{}..HEAD", judged[clean].commit.sha);
@@ -318,7 +323,7 @@ fn since_revisions_starts_where_the_revision_directory_appears() {
     let failing = |options: &ScanOptions| -> Vec<String> {
         scan_all(repo.dir(), options)
             .into_iter()
-            .filter(|c| c.report.verdict == Verdict::Fail)
+            .filter(|c| c.report.verdict() == Verdict::Fail)
             .map(|c| c.commit.sha)
             .collect()
     };
@@ -339,7 +344,9 @@ fn since_revisions_starts_where_the_revision_directory_appears() {
     assert_eq!(out.status.code(), Some(1));
     let stdout = text(&out.stdout);
     assert!(
-        stdout.contains(&format!("note: starting at {}", &first[..12])),
+        stdout.contains(
+            "note: 2 commit(s) where the revision directory of the rules in force does not exist yet were not judged"
+        ),
         "{stdout}"
     );
     assert!(stdout.contains("2 commits judged"), "{stdout}");

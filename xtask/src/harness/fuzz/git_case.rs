@@ -157,7 +157,11 @@ fn judge_repository(dir: &Path, head: &str, rules: &Rules, range: Range) -> Resu
             let git = Git::new(dir)?;
             let mut resolved = git.resolve_range("main", head)?;
             resolved.merge_base = resolved.base.clone();
-            Ok(judge_range(&git, &resolved, rules)?.0)
+            let in_force = parity_core::InForce {
+                rules,
+                source: None,
+            };
+            Ok(judge_range(&git, &resolved, in_force)?.0)
         }
     }
 }

@@ -1,0 +1,66 @@
+//! File contents handed to the core by the binary: `Sources` (bytes by
+//! path, at one commit) and `LexedFiles` (those of them a check lexed, so
+//! that pairing need not lex them again).
+
+use std::collections::BTreeMap;
+
+use crate::classify::PythonFile;
+use crate::path::PathBytes;
+
+/// The contents of files at HEAD, by path.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Sources {
+    files: BTreeMap<Vec<u8>, Vec<u8>>,
+}
+
+impl Sources {
+    pub fn new() -> Sources {
+        Sources::default()
+    }
+
+    pub fn insert(&mut self, path: impl Into<PathBytes>, contents: impl Into<Vec<u8>>) {
+        self.files
+            .insert(path.into().as_bytes().to_vec(), contents.into());
+    }
+
+    pub fn get(&self, path: &[u8]) -> Option<&[u8]> {
+        self.files.get(path).map(Vec::as_slice)
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+impl<P: Into<PathBytes>, C: Into<Vec<u8>>> FromIterator<(P, C)> for Sources {
+    fn from_iter<I: IntoIterator<Item = (P, C)>>(iter: I) -> Sources {
+        let mut sources = Sources::new();
+        for (path, contents) in iter {
+            sources.insert(path, contents);
+        }
+        sources
+    }
+}
+
+/// Files at HEAD that a check lexed, by path.
+#[derive(Debug, Default)]
+pub struct LexedFiles<'s> {
+    files: Vec<(PathBytes, PythonFile<'s>)>,
+}
+
+impl<'s> LexedFiles<'s> {
+    pub(crate) fn push(&mut self, path: PathBytes, file: PythonFile<'s>) {
+        self.files.push((path, file));
+    }
+
+    pub fn get(&self, path: &[u8]) -> Option<&PythonFile<'s>> {
+        self.files
+            .iter()
+            .find(|(p, _)| p.as_bytes() == path)
+            .map(|(_, file)| file)
+    }
+}

@@ -1,0 +1,170 @@
+//! The audit's output, written as the history is read: a table of the
+//! failing commits (or one JSON document) and a closing summary.
+
+use parity_core::Report;
+use serde::Serialize;
+
+use super::{short, JudgedCommit, ScanFormat, ScanSummary};
+
+/// Writes the audit as it goes: nothing is held back but the counts.
+pub struct Printer {
+    format: ScanFormat,
+    walk: String,
+    /// Failing commits written so far.
+    written: u64,
+}
+
+/// A failing commit in the JSON document.
+#[derive(Serialize)]
+struct JsonCommit<'a> {
+    sha: &'a str,
+    parents: &'a [String],
+    date: &'a str,
+    subject: &'a str,
+    report: &'a Report,
+}
+
+const SUBJECT_WIDTH: usize = 40;
+const ENTRIES_WIDTH: usize = 24;
+/// Evidence shown per row; the rest is counted.
+const EVIDENCE_SHOWN: usize = 3;
+
+impl Printer {
+    pub fn new(format: ScanFormat, walk: String) -> Printer {
+        Printer {
+            format,
+            walk,
+            written: 0,
+        }
+    }
+
+    /// The text for one failing commit (and, before the first, the opening).
+    pub fn failing(&mut self, judged: &JudgedCommit) -> String {
+        let mut out = String::new();
+        let first = self.written == 0;
+        self.written += 1;
+        match self.format {
+            ScanFormat::Text => {
+                if first {
+                    out.push_str(&format!(
+                        "{:<12}  {:<10}  {:<SUBJECT_WIDTH$}  {:<ENTRIES_WIDTH$}  DDL EVIDENCE\n",
+                        "COMMIT", "DATE", "SUBJECT", "NEW ENTRIES"
+                    ));
+                }
+                out.push_str(&text_row(judged));
+            }
+            ScanFormat::Json => {
+                match first {
+                    true => out.push_str(&self.json_opening()),
+                    false => out.push_str(",\n"),
+                }
+                let commit = JsonCommit {
+                    sha: &judged.commit.sha,
+                    parents: &judged.commit.parents,
+                    date: &judged.commit.date,
+                    subject: &judged.commit.subject,
+                    report: &judged.report,
+                };
+                out.push_str(&serde_json::to_string(&commit).expect("a commit serializes"));
+            }
+        }
+        out
+    }
+
+    fn json_opening(&self) -> String {
+        format!(
+            "{{\"version\":{},\"tool\":\"parity-scan\",\"walk\":{},\"failing\":[\n",
+            parity_core::report::JSON_VERSION,
+            serde_json::to_string(&self.walk).expect("a string serializes")
+        )
+    }
+
+    /// The summary that closes the audit.
+    pub fn end(&self, summary: &ScanSummary) -> String {
+        match self.format {
+            ScanFormat::Text => {
+                let mut out = String::new();
+                if self.written > 0 {
+                    out.push('\n');
+                }
+                for note in &summary.notes {
+                    out.push_str(&format!("note: {note}\n"));
+                }
+                let verdict = if summary.fail > 0 { "FAIL" } else { "pass" };
+                out.push_str(&format!(
+                    "parity scan: {verdict}: {} commits judged on {}: {} fail, {} pass, {} skipped (no parent)\n",
+                    summary.commits, self.walk, summary.fail, summary.pass, summary.skipped
+                ));
+                out
+            }
+            ScanFormat::Json => {
+                let opening = match self.written {
+                    0 => self.json_opening(),
+                    _ => "\n".into(),
+                };
+                format!(
+                    "{opening}],\"summary\":{}}}\n",
+                    serde_json::to_string(summary).expect("a summary serializes")
+                )
+            }
+        }
+    }
+}
+
+/// One row of the text table: who, when, what, and the evidence.
+fn text_row(judged: &JudgedCommit) -> String {
+    let commit = &judged.commit;
+    let report = &judged.report;
+    let date = commit.date.get(..10).unwrap_or(&commit.date);
+    let entries = report
+        .entries
+        .iter()
+        .map(|e| e.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut evidence = report
+        .evidence
+        .iter()
+        .take(EVIDENCE_SHOWN)
+        .map(|e| format!("{}:{} {}", e.path, e.line, e.pattern))
+        .collect::<Vec<_>>()
+        .join("; ");
+    if report.evidence.len() > EVIDENCE_SHOWN {
+        evidence.push_str(&format!(
+            "; and {} more",
+            report.evidence.len() - EVIDENCE_SHOWN
+        ));
+    }
+    format!(
+        "{:<12}  {:<10}  {}  {}  {evidence}\n",
+        short(&commit.sha),
+        date,
+        fit(&commit.subject, SUBJECT_WIDTH),
+        fit(&entries, ENTRIES_WIDTH),
+    )
+}
+
+/// Pads or cuts (with an ellipsis) to exactly `width` characters.
+fn fit(text: &str, width: usize) -> String {
+    let text: String = text.chars().filter(|c| !c.is_control()).collect();
+    if text.chars().count() <= width {
+        return format!("{text:<width$}");
+    }
+    let mut cut: String = text.chars().take(width - 1).collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pretty_assertions::assert_eq;
+
+    #[test]
+    fn text_cells_are_fitted_to_their_width() {
+        assert_eq!(fit("short", 8), "short   ");
+        assert_eq!(fit("exactly8", 8), "exactly8");
+        assert_eq!(fit("much too long", 8), "much to…");
+        assert_eq!(fit("tab\there", 8), "tabhere ");
+    }
+}
