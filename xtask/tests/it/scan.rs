@@ -8,6 +8,7 @@ use std::process::{Command, Output};
 
 use parity_core::Verdict;
 use pretty_assertions::assert_eq;
+use serde_json::Value;
 use xtask::guard::parity::{report_in_force, RangeRequest};
 use xtask::guard::scan::{scan, JudgedCommit, ScanOptions};
 use xtask::harness::history::{write_history, GeneratedCommit, HistoryPlan, Shape};
@@ -455,4 +456,175 @@ fn the_number_of_git_processes_does_not_grow_with_the_history() {
         runs(120, &["--since-revisions"]),
         runs(5, &["--since-revisions"])
     );
+}
+
+/// `scan --all-commits --format json` with `extra` flags: each judged
+/// commit's SHA, first parent and report.
+fn scanned_through_the_binary(dir: &Path, extra: &[&str]) -> Vec<(String, Option<String>, Value)> {
+    let mut args = vec!["scan", "--repo", dir.to_str().unwrap()];
+    args.extend(["--all-commits", "--format", "json"]);
+    args.extend(extra);
+    let out = crate::common::xtask().args(&args).output().unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{args:?}: {}",
+        text(&out.stderr)
+    );
+    let document: Value = serde_json::from_slice(&out.stdout).unwrap();
+    document["commits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|commit| {
+            let parent = commit["parents"][0].as_str().map(str::to_string);
+            let sha = commit["sha"].as_str().unwrap().to_string();
+            (sha, parent, commit["report"].clone())
+        })
+        .collect()
+}
+
+/// Asserts that scan's report of every commit is the one `parity PARENT
+/// COMMIT` prints with the same `extra` flags (coverage left out unless
+/// `--strict`, as scan pairs only where that can change a verdict).
+fn assert_scan_is_parity_through_the_binary(dir: &Path, extra: &[&str]) -> usize {
+    let scanned = scanned_through_the_binary(dir, extra);
+    let strict = extra.contains(&"--strict");
+    for (sha, parent, report) in &scanned {
+        let Some(parent) = parent else {
+            assert_eq!(report["verdict"], "skipped");
+            continue;
+        };
+        let mut args = vec!["--format", "json", parent.as_str(), sha.as_str()];
+        args.extend(extra);
+        let out = crate::common::parity_in(dir, &args, &[]);
+        let mut expected: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", text(&out.stderr)));
+        let object = expected.as_object_mut().unwrap();
+        object.remove("version");
+        object.remove("tool");
+        if !strict {
+            object.insert("coverage".into(), Value::Array(Vec::new()));
+        }
+        assert_eq!(report, &expected, "{extra:?} commit {sha}");
+    }
+    scanned.len()
+}
+
+#[test]
+fn through_the_binary_scan_gives_parity_s_report_for_every_commit_and_every_layout() {
+    let h = history(3, 16);
+    let configs: Vec<String> = std::fs::read_dir(crate::common::testdata().join("configs"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path().display().to_string())
+        .collect();
+    assert!(configs.len() >= 2, "{configs:?}");
+    let mut runs: Vec<Vec<&str>> = vec![vec![], vec!["--strict"]];
+    for config in &configs {
+        runs.push(vec!["--config", config]);
+        runs.push(vec!["--config", config, "--strict"]);
+    }
+    for extra in runs {
+        let judged = assert_scan_is_parity_through_the_binary(h.repo.dir(), &extra);
+        assert!(judged >= 16, "{extra:?}: {judged} commits");
+    }
+}
+
+/// A history that adopts a `parity.toml` of another layout half-way: each
+/// commit is judged by the file at its parent, as `parity` judges it.
+#[test]
+fn scan_honours_the_parity_toml_at_each_parent_and_config_overrides_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut repo = FixtureRepo::init(&tmp.path().join("repo")).unwrap();
+    let migrations = |entries: &[&str]| {
+        let mut text = String::from("\"\"\"SQLite migrations.\"\"\"\n\n");
+        for e in entries {
+            text.push_str(&format!(
+                "def _migrate_{e}(cursor, conn):\n    cursor.execute(\"ALTER TABLE t ADD COLUMN {e} TEXT\")\n\n\n"
+            ));
+        }
+        text.push_str("MIGRATIONS = [\n");
+        for e in entries {
+            text.push_str(&format!("    (\"{e}\", _migrate_{e}),\n"));
+        }
+        text + "]\n"
+    };
+    repo.write("src/backend/db/migrations.py", migrations(&["a"]))
+        .unwrap();
+    repo.write(
+        "migrations/sqlite/0001_t.sql",
+        "CREATE TABLE t (id INTEGER);\n",
+    )
+    .unwrap();
+    repo.write(
+        "migrations/postgres/0001_t.sql",
+        "CREATE TABLE t (id INTEGER);\n",
+    )
+    .unwrap();
+    repo.commit("root").unwrap();
+    repo.write("src/backend/db/migrations.py", migrations(&["a", "b"]))
+        .unwrap();
+    let by_defaults = repo.commit("an entry and DDL without a revision").unwrap();
+    let config = crate::common::testdata_text("configs/sqlite-postgres.toml");
+    repo.write("parity.toml", &config).unwrap();
+    let adopts = repo.commit("adopt the SQL layout").unwrap();
+    repo.write(
+        "migrations/sqlite/0002_notes.sql",
+        "ALTER TABLE t ADD COLUMN notes TEXT;\n",
+    )
+    .unwrap();
+    let by_config = repo
+        .commit("a SQLite migration without its counterpart")
+        .unwrap();
+    repo.write("src/backend/db/migrations.py", migrations(&["a", "b", "c"]))
+        .unwrap();
+    repo.commit("no longer watched").unwrap();
+
+    let failing = |extra: &[&str]| -> Vec<String> {
+        scanned_through_the_binary(repo.dir(), extra)
+            .into_iter()
+            .filter(|(_, _, report)| report["verdict"] == "fail")
+            .map(|(sha, _, _)| sha)
+            .collect()
+    };
+    assert_eq!(failing(&[]), vec![by_config.clone(), by_defaults.clone()]);
+    let scanned = scanned_through_the_binary(repo.dir(), &[]);
+    let adopting = scanned.iter().find(|(sha, _, _)| *sha == adopts).unwrap();
+    assert!(
+        adopting.2["notes"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("this range changes parity.toml"),
+        "{}",
+        adopting.2
+    );
+    let spec = crate::common::testdata().join("configs/spec-layout.toml");
+    let spec = spec.to_str().unwrap();
+    assert_eq!(
+        failing(&["--config", spec]),
+        vec![
+            repo.git(&["rev-parse", "HEAD"]).unwrap().trim().to_string(),
+            by_defaults
+        ]
+    );
+    assert_scan_is_parity_through_the_binary(repo.dir(), &[]);
+    assert_scan_is_parity_through_the_binary(repo.dir(), &["--strict"]);
+    assert_scan_is_parity_through_the_binary(repo.dir(), &["--config", spec]);
+
+    // The text table lists every judged commit with --all-commits, and
+    // --strict is named in the walk it reports on.
+    let dir = repo.dir().to_str().unwrap();
+    let out = xtask(&["scan", "--repo", dir, "--all-commits", "--strict"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert_eq!(
+        stdout.lines().filter(|l| l.starts_with("pass ")).count(),
+        2,
+        "{stdout}"
+    );
+    assert_eq!(
+        stdout.lines().filter(|l| l.starts_with("FAIL ")).count(),
+        2,
+        "{stdout}"
+    );
+    assert!(stdout.contains("(first parent, --strict)"), "{stdout}");
 }

@@ -55,6 +55,10 @@ pub struct ScanArgs {
     /// How to write the audit.
     #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
     format: ScanFormat,
+    /// List every judged commit with its report, not only the failing ones
+    /// (JSON: under "commits" instead of "failing").
+    #[arg(long)]
+    all_commits: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -685,10 +689,10 @@ impl AddedStream {
 pub fn run(args: ScanArgs) -> Result<i32> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut printer = Printer::new(args.format, describe_walk(&args.options));
+    let mut printer = Printer::new(args.format, describe_walk(&args.options), args.all_commits);
     let summary = scan(&args.repo, &args.options, |judged| {
-        if judged.report.verdict() == Verdict::Fail {
-            out.write_all(printer.failing(judged).as_bytes())?;
+        if printer.lists(judged) {
+            out.write_all(printer.commit(judged).as_bytes())?;
             out.flush()?;
         }
         Ok(())

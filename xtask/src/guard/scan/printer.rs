@@ -1,7 +1,8 @@
 //! The audit's output, written as the history is read: a table of the
-//! failing commits (or one JSON document) and a closing summary.
+//! failing commits, or of every judged commit (or one JSON document), and a
+//! closing summary.
 
-use parity_core::Report;
+use parity_core::{Report, Verdict};
 use serde::Serialize;
 
 use super::{short, JudgedCommit, ScanFormat, ScanSummary};
@@ -10,11 +11,13 @@ use super::{short, JudgedCommit, ScanFormat, ScanSummary};
 pub struct Printer {
     format: ScanFormat,
     walk: String,
-    /// Failing commits written so far.
+    /// Every judged commit is listed (`--all-commits`), not only the failing ones.
+    all: bool,
+    /// Commits written so far.
     written: u64,
 }
 
-/// A failing commit in the JSON document.
+/// A listed commit in the JSON document.
 #[derive(Serialize)]
 struct JsonCommit<'a> {
     sha: &'a str,
@@ -30,26 +33,44 @@ const ENTRIES_WIDTH: usize = 24;
 const EVIDENCE_SHOWN: usize = 3;
 
 impl Printer {
-    pub fn new(format: ScanFormat, walk: String) -> Printer {
+    pub fn new(format: ScanFormat, walk: String, all: bool) -> Printer {
         Printer {
             format,
             walk,
+            all,
             written: 0,
         }
     }
 
-    /// The text for one failing commit (and, before the first, the opening).
-    pub fn failing(&mut self, judged: &JudgedCommit) -> String {
+    /// Whether `judged` is listed: a failing commit always, any other with
+    /// `--all-commits`.
+    pub fn lists(&self, judged: &JudgedCommit) -> bool {
+        self.all || judged.report.verdict() == Verdict::Fail
+    }
+
+    /// The text for one listed commit (and, before the first, the opening).
+    pub fn commit(&mut self, judged: &JudgedCommit) -> String {
         let mut out = String::new();
         let first = self.written == 0;
         self.written += 1;
         match self.format {
             ScanFormat::Text => {
                 if first {
+                    if self.all {
+                        out.push_str("VERDICT  ");
+                    }
                     out.push_str(&format!(
                         "{:<12}  {:<10}  {:<SUBJECT_WIDTH$}  {:<ENTRIES_WIDTH$}  DDL EVIDENCE\n",
                         "COMMIT", "DATE", "SUBJECT", "NEW ENTRIES"
                     ));
+                }
+                if self.all {
+                    let verdict = match judged.report.verdict() {
+                        Verdict::Pass => "pass",
+                        Verdict::Fail => "FAIL",
+                        Verdict::Skipped => "skipped",
+                    };
+                    out.push_str(&format!("{verdict:<7}  "));
                 }
                 out.push_str(&text_row(judged));
             }
@@ -73,9 +94,10 @@ impl Printer {
 
     fn json_opening(&self) -> String {
         format!(
-            "{{\"version\":{},\"tool\":\"parity-scan\",\"walk\":{},\"failing\":[\n",
+            "{{\"version\":{},\"tool\":\"parity-scan\",\"walk\":{},\"{}\":[\n",
             parity_core::report::JSON_VERSION,
-            serde_json::to_string(&self.walk).expect("a string serializes")
+            serde_json::to_string(&self.walk).expect("a string serializes"),
+            if self.all { "commits" } else { "failing" }
         )
     }
 
