@@ -14,6 +14,16 @@
 //! report               Report -> text | json | github | sarif
 //! ```
 
+// Printing is the binary's job; clippy.toml disallows files, the
+// environment and processes.
+#![deny(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::dbg_macro,
+    clippy::disallowed_methods,
+    clippy::disallowed_types
+)]
+
 pub mod check;
 pub mod classify;
 pub mod comments;

@@ -24,7 +24,7 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    /// The process exit code of SPEC.md's table (errors, 2, are not verdicts).
+    /// The process exit code of README's verdict table (errors, 2, are not verdicts).
     pub fn exit_code(self) -> i32 {
         match self {
             Verdict::Fail => 1,
@@ -33,7 +33,7 @@ impl Verdict {
     }
 }
 
-/// Why the verdict is what it is: one row of SPEC.md's table.
+/// Why the verdict is what it is: one row of README's verdict table.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "kind", content = "why")]
 pub enum Reason {

@@ -1,4 +1,4 @@
-//! The rules as data. `Rules::default()` is the layout of SPEC.md; other
+//! The rules as data. `Rules::default()` is the layout of README's "The rules"; other
 //! layouts are other values of the same types, never switches in the engine.
 
 use regex::bytes::Regex;

@@ -55,7 +55,7 @@ pub enum Command {
     Fuzz(fuzz::FuzzArgs),
 }
 
-/// The exit code of an error (bad input, git failure), as in SPEC.md's table.
+/// The exit code of an error (bad input, git failure), as in README's verdict table.
 pub const ERROR_EXIT_CODE: u8 = 2;
 
 /// An error as printed on stderr: one line.

@@ -1,5 +1,6 @@
-//! The rules of SPEC.md §"The decision" and every shape of §"Shapes from the
-//! real project's history", fed to the core as bytes.
+//! The rules of README's "The rules", and the shapes of real history that
+//! they must get right (a table added, a column added, a runner refactor, a
+//! data-only migration, a comment), fed to the core as bytes.
 
 use parity_core::report::Reason;
 use parity_core::rules::{MIGRATIONS, REVISIONS, SCHEMA, TABLES};

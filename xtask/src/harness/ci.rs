@@ -1,5 +1,6 @@
 //! `cargo xtask ci`: what CI runs, in the order a failure is cheapest to see:
-//! fmt, clippy, the tests, then the fixture scenarios' table.
+//! fmt, clippy (the workspace, then the guard alone), the tests, then the
+//! fixture scenarios' table and a bounded fuzz.
 
 use xshell::{cmd, Shell};
 
@@ -13,6 +14,12 @@ pub fn run() -> Result<()> {
     cmd!(
         sh,
         "cargo clippy --workspace --all-targets --locked -- -D warnings"
+    )
+    .run()?;
+    // The guard alone, as the example workflow builds it.
+    cmd!(
+        sh,
+        "cargo clippy --package xtask --no-default-features --locked -- -D warnings"
     )
     .run()?;
     cmd!(sh, "cargo test --workspace --locked").run()?;

@@ -1,5 +1,5 @@
 //! The fuzzer's own tests: its renderings are what git prints, its model
-//! says what SPEC.md says on hand-built cases, its regressions replay, and a
+//! says what README's rules say on hand-built cases, its regressions replay, and a
 //! short run of every property passes while broken rules are caught.
 
 use parity_core::Rules;
@@ -15,7 +15,7 @@ use xtask::harness::fuzz::property::{
 };
 use xtask::harness::fuzz::regression;
 use xtask::harness::fuzz::search;
-use xtask::harness::fuzz::self_test::{self, Budget};
+use xtask::harness::fuzz::self_test;
 
 fn line(indent: u8, region: Region, label: Label, text: &str, change: Change) -> Line {
     let mut line = Line::new(indent, region, label, vec![Piece::Text(text.into())]);
@@ -266,19 +266,75 @@ fn repositories_judged_through_git_agree_with_the_model() {
     }
 }
 
+/// The fuzzer through its command line: a seed replays the same run, and
+/// `--cases` and `--git` set how much of it there is.
 #[test]
-fn broken_rules_are_caught() {
-    let budget = Budget {
-        cases: 400,
-        repositories: 0,
-        shrink: 20,
+fn the_fuzz_command_runs_the_cases_and_repositories_it_is_given() {
+    let run = |args: &[&str]| {
+        let out = crate::common::xtask()
+            .arg("fuzz")
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            crate::common::stderr(&out)
+        );
+        crate::common::stdout(&out)
     };
-    assert_eq!(self_test::catches(&Rules::default(), 5, budget), None);
+    let out = run(&["--cases", "120", "--seed", "7", "--git", "2"]);
+    assert!(out.contains("fuzz: seed 7, 120 cases in memory"), "{out}");
+    assert!(
+        out.contains("fuzz: 120 cases passed every property"),
+        "{out}"
+    );
+    assert!(
+        out.contains("fuzz: 2 repositories judged as the model expects"),
+        "{out}"
+    );
+    let without_git = run(&["--cases", "30", "--seed", "7"]);
+    assert!(!without_git.contains("repositories"), "{without_git}");
+}
+
+/// `--self-test`: the correct rules pass and every broken variant, the
+/// two-dot range through git included, is caught within the budget given.
+#[test]
+fn the_self_test_catches_every_broken_variant() {
+    let out = crate::common::xtask()
+        .args([
+            "fuzz",
+            "--self-test",
+            "--cases",
+            "400",
+            "--git",
+            "3",
+            "--seed",
+            "5",
+        ])
+        .output()
+        .unwrap();
+    let stdout = crate::common::stdout(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        crate::common::stderr(&out)
+    );
     for variant in self_test::variants() {
         assert!(
-            self_test::catches(&variant.rules, 5, budget).is_some(),
-            "{} was not caught",
+            stdout.contains(&format!("self-test: caught {}", variant.name)),
+            "{} was not caught: {stdout}",
             variant.name
         );
     }
+    assert!(
+        stdout.contains("self-test: caught two-dot range"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("every broken variant was caught"),
+        "{stdout}"
+    );
 }

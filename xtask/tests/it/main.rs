@@ -11,3 +11,4 @@ mod layouts;
 mod pairing;
 mod parity;
 mod scan;
+mod tidy;

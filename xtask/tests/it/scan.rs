@@ -191,6 +191,15 @@ fn every_parent_scan_judges_branch_commits_as_parity_does() {
         .iter()
         .any(|c| !h.by_sha[&c.commit.sha].mainline && c.report.verdict() == Verdict::Fail));
     assert_same_as_parity(h.repo.dir(), &judged);
+    // The same walk through the command line; without the flag, the mainline.
+    let every = scanned_through_the_binary(h.repo.dir(), &["--all-parents"]);
+    assert_eq!(every.len(), h.by_sha.len());
+    let mainline = scanned_through_the_binary(h.repo.dir(), &[]);
+    assert_eq!(
+        mainline.len(),
+        h.by_sha.values().filter(|c| c.mainline).count()
+    );
+    assert!(mainline.len() < every.len());
 }
 
 fn xtask(args: &[&str]) -> Output {

@@ -33,13 +33,15 @@ use property::Failure;
 #[derive(Args, Debug)]
 #[command(about = "Check the guard against an independent model on generated pull requests")]
 pub struct FuzzArgs {
-    /// How many generated cases to check in memory.
-    #[arg(long, default_value_t = 10_000)]
-    pub cases: u64,
+    /// How many generated cases to check in memory (default 10000; for
+    /// `--self-test`, 20000 per variant).
+    #[arg(long)]
+    pub cases: Option<u64>,
     /// The seed of the run (default: from the clock, printed so it can be replayed).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Also write N cases as real repositories and judge them through git.
+    /// Also write N cases as real repositories and judge them through git
+    /// (for `--self-test`: the repositories the range variant may take, default 40).
     #[arg(long, value_name = "N")]
     pub git: Option<u32>,
     /// Run the properties against broken variants of the rules, which must all be caught.
@@ -185,14 +187,21 @@ pub fn run(args: FuzzArgs) -> Result<()> {
     let seed = args.seed.unwrap_or_else(clock_seed);
     let rules = Rules::default();
     if args.self_test {
-        return self_test::run(seed, self_test::FULL);
+        // A smaller run shrinks less, so that it stays small.
+        let cases = args.cases.map_or(self_test::FULL.cases, |n| {
+            u32::try_from(n).unwrap_or(u32::MAX)
+        });
+        let budget = self_test::Budget {
+            cases,
+            repositories: args.git.unwrap_or(self_test::FULL.repositories),
+            shrink: (cases / 4).min(self_test::FULL.shrink),
+        };
+        return self_test::run(seed, budget);
     }
-    println!("fuzz: seed {seed}, {} cases in memory", args.cases);
-    let rate = fuzz_in_memory(args.cases, seed, &rules, property::ENGINE_DOCSTRINGS)?;
-    println!(
-        "fuzz: {} cases passed every property ({rate:.0} cases per second)",
-        args.cases
-    );
+    let cases = args.cases.unwrap_or(10_000);
+    println!("fuzz: seed {seed}, {cases} cases in memory");
+    let rate = fuzz_in_memory(cases, seed, &rules, property::ENGINE_DOCSTRINGS)?;
+    println!("fuzz: {cases} cases passed every property ({rate:.0} cases per second)");
     if let Some(n) = args.git {
         println!("fuzz: {n} cases through git");
         git_case::fuzz_git(n, seed, &rules, property::ENGINE_DOCSTRINGS)?;

@@ -1,6 +1,6 @@
 //! The independent model: what the guard must report for a generated case,
 //! computed from the generator's labels alone. It never calls parity-core's
-//! rules; it restates SPEC.md's decision over what the generator knows it wrote.
+//! rules; it restates README's rules over what the generator knows it wrote.
 
 use super::case::{Case, Change, Label, Region, Role};
 
@@ -16,7 +16,7 @@ pub enum Docstrings {
     NeverCount,
 }
 
-/// The row of SPEC.md's verdict table the case falls in.
+/// The row of README's verdict table the case falls in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExpectedReason {
     NoEntry,
