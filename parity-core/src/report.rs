@@ -1,6 +1,7 @@
 //! The result of a check, and its renderings. Each format is a function of
 //! the one `Report` value; none of them decides anything.
 
+pub mod findings;
 pub mod github;
 pub mod sarif;
 

@@ -7,11 +7,9 @@
 
 use std::fmt::Write as _;
 
-use super::{what_to_do, Reason, Report, Verdict};
-use crate::schema::{Coverage, CoverageStatus};
-
-/// The title of every annotation on a DDL line.
-pub const ERROR_TITLE: &str = "parity: schema change without a revision";
+use super::findings::findings;
+use super::{what_to_do, Report, Verdict};
+use crate::schema::CoverageStatus;
 
 /// A command's message, escaped as the runner unescapes it.
 pub fn escape_data(text: &str) -> String {
@@ -26,41 +24,11 @@ pub fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// The title of an annotation on a schema object no added revision covers.
-pub const UNCOVERED_TITLE: &str = "parity: schema object missing from the revisions";
-
-/// One annotation on the line of an uncovered schema object.
-fn uncovered_command(out: &mut String, kind: &str, coverage: &Coverage, strict: bool) {
-    let message = format!(
-        "{} is in no added revision{}; `cargo xtask parity --suggest` prints a revision that adds it.",
-        coverage.description,
-        if strict { " (--strict)" } else { "" }
-    );
-    let _ = writeln!(
-        out,
-        "::{kind} file={},line={},title={}::{}",
-        escape_property(&coverage.path),
-        coverage.line,
-        escape_property(UNCOVERED_TITLE),
-        escape_data(&message)
-    );
-}
-
-/// An `::error` on every DDL line of a check that lacks a revision, or on
-/// every uncovered object of one that fails `--strict`; otherwise one
-/// `::notice`, and a `::warning` on every uncovered object.
+/// The workflow commands of a report: one annotation per finding, on its
+/// file and line, or, when there is none, one `::notice` with the verdict.
 pub fn render_commands(report: &Report) -> String {
     let mut out = String::new();
-    let uncovered = report
-        .coverage
-        .iter()
-        .filter(|c| c.status == CoverageStatus::Uncovered);
-    if report.reason == Reason::UncoveredObjects {
-        for coverage in uncovered {
-            uncovered_command(&mut out, "error", coverage, true);
-        }
-        return out;
-    }
+    let findings = findings(report);
     if report.verdict() != Verdict::Fail {
         let title = match report.verdict() {
             Verdict::Skipped => "parity: skipped",
@@ -72,27 +40,16 @@ pub fn render_commands(report: &Report) -> String {
             escape_property(title),
             escape_data(&report.message())
         );
-        for coverage in uncovered {
-            uncovered_command(&mut out, "warning", coverage, false);
-        }
-        return out;
     }
-    for evidence in &report.evidence {
-        let message = format!(
-            "`{}` ({} set) changes the schema on the first track, and the range adds no \
-             revision under {}: {}",
-            evidence.pattern,
-            evidence.set,
-            report.revision_dir,
-            what_to_do(&report.revision_dir)
-        );
+    for finding in findings {
         let _ = writeln!(
             out,
-            "::error file={},line={},title={}::{}",
-            escape_property(&evidence.path.display()),
-            evidence.line,
-            escape_property(ERROR_TITLE),
-            escape_data(&message)
+            "::{} file={},line={},title={}::{}",
+            finding.level.github(),
+            escape_property(&finding.path.display()),
+            finding.line,
+            escape_property(finding.kind.title),
+            escape_data(&finding.message)
         );
     }
     out

@@ -1,22 +1,16 @@
-//! `--format sarif`: a SARIF 2.1.0 log for code scanning: one result per DDL
-//! line of a check that lacks a revision, and (a second rule) one per schema
-//! object that the added revisions leave uncovered. Built from serde types;
-//! the field names are the standard's (camelCase).
+//! `--format sarif`: a SARIF 2.1.0 log for code scanning: the finding kinds
+//! as rules, each finding (`report::findings`) as a result. Built from serde
+//! types; the field names are the standard's (camelCase).
 
 use percent_encoding::{percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Serialize;
 
-use super::{what_to_do, Reason, Report};
+use super::findings::{findings, kind_index, KINDS};
+use super::Report;
 use crate::path::PathBytes;
-use crate::schema::CoverageStatus;
 
 pub const SARIF_VERSION: &str = "2.1.0";
 pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
-/// The guard's rule: a schema change without a revision.
-pub const RULE_ID: &str = "parity/schema-change-without-revision";
-/// Object-level pairing's rule: a schema object no added revision covers.
-pub const UNCOVERED_RULE_ID: &str = "parity/schema-object-missing-from-revisions";
-
 #[derive(Serialize)]
 struct Log {
     #[serde(rename = "$schema")]
@@ -119,74 +113,42 @@ pub fn path_uri(path: &PathBytes) -> String {
     percent_encode(path.as_bytes(), URI_PATH).to_string()
 }
 
-/// The log, pretty-printed, with a final newline.
+/// The log, pretty-printed, with a final newline: every kind of
+/// [`KINDS`] as a rule, every finding as a result.
 pub fn render_sarif(report: &Report) -> String {
-    let mut results: Vec<SarifResult> = if report.reason == Reason::MissingRevision {
-        report
-            .evidence
-            .iter()
-            .map(|evidence| SarifResult {
-                rule_id: RULE_ID,
-                rule_index: 0,
-                level: "error",
-                message: text(format!(
-                    "`{}` ({} set) changes the schema on the first track, and the range adds \
-                     no revision under {}.",
-                    evidence.pattern, evidence.set, report.revision_dir
-                )),
-                locations: vec![Location {
-                    physical_location: PhysicalLocation {
-                        artifact_location: ArtifactLocation {
-                            uri: path_uri(&evidence.path),
-                            uri_base_id: "%SRCROOT%",
-                        },
-                        region: Region {
-                            start_line: evidence.line,
-                        },
+    let results = findings(report)
+        .into_iter()
+        .map(|finding| SarifResult {
+            rule_id: finding.kind.id,
+            rule_index: kind_index(finding.kind),
+            level: finding.level.sarif(),
+            message: text(finding.message),
+            locations: vec![Location {
+                physical_location: PhysicalLocation {
+                    artifact_location: ArtifactLocation {
+                        uri: path_uri(&finding.path),
+                        uri_base_id: "%SRCROOT%",
                     },
-                }],
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    // With a revision added, each schema object it leaves uncovered: an error
-    // under --strict, a warning otherwise.
-    if report.revisions.is_empty() {
-        // Every object is uncovered, and the DDL lines already say so.
-    } else {
-        let level = if report.reason == Reason::UncoveredObjects {
-            "error"
-        } else {
-            "warning"
-        };
-        results.extend(
-            report
-                .coverage
-                .iter()
-                .filter(|c| c.status == CoverageStatus::Uncovered)
-                .map(|coverage| SarifResult {
-                    rule_id: UNCOVERED_RULE_ID,
-                    rule_index: 1,
-                    level,
-                    message: text(format!(
-                        "{} is in no added revision under {}.",
-                        coverage.description, report.revision_dir
-                    )),
-                    locations: vec![Location {
-                        physical_location: PhysicalLocation {
-                            artifact_location: ArtifactLocation {
-                                uri: path_uri(&PathBytes::from(coverage.path.as_str())),
-                                uri_base_id: "%SRCROOT%",
-                            },
-                            region: Region {
-                                start_line: coverage.line,
-                            },
-                        },
-                    }],
-                }),
-        );
-    }
+                    region: Region {
+                        start_line: finding.line,
+                    },
+                },
+            }],
+        })
+        .collect();
+    let rules = KINDS
+        .iter()
+        .map(|kind| Rule {
+            id: kind.id,
+            name: kind.name,
+            short_description: text(kind.summary),
+            full_description: text(kind.description),
+            help: text(kind.help),
+            default_configuration: Configuration {
+                level: kind.default_level.sarif(),
+            },
+        })
+        .collect();
     let log = Log {
         schema: SARIF_SCHEMA,
         version: SARIF_VERSION,
@@ -195,36 +157,7 @@ pub fn render_sarif(report: &Report) -> String {
                 driver: Driver {
                     name: "parity",
                     version: env!("CARGO_PKG_VERSION"),
-                    rules: vec![Rule {
-                        id: RULE_ID,
-                        name: "SchemaChangeWithoutRevision",
-                        short_description: text(
-                            "A schema change on one migration track without a revision on the other",
-                        ),
-                        full_description: text(
-                            "A pull request adds a migration entry and DDL on the first track \
-                             but no net-new revision file on the second, so the second \
-                             database never gets the change.",
-                        ),
-                        help: text(what_to_do(&report.revision_dir)),
-                        default_configuration: Configuration { level: "error" },
-                    }, Rule {
-                        id: UNCOVERED_RULE_ID,
-                        name: "SchemaObjectMissingFromRevisions",
-                        short_description: text(
-                            "A schema object changed on one track and missing from the revisions",
-                        ),
-                        full_description: text(
-                            "The pull request adds a revision, but no added revision changes this \
-                             table, column, index or trigger as the first track does \
-                             (object-level pairing; an error under --strict).",
-                        ),
-                        help: text(
-                            "Add the operation to the revision; `cargo xtask parity --suggest` \
-                             prints a revision that covers every missing object.",
-                        ),
-                        default_configuration: Configuration { level: "warning" },
-                    }],
+                    rules,
                 },
             },
             results,
