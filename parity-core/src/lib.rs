@@ -8,10 +8,12 @@
 //! rules                Rules (the spec's defaults, or another layout)
 //! config               parity.toml text -> Config -> Rules, and back to TOML
 //! classify             bytes of a Python file -> tokens, class of each line
+//! alembic              revision files at HEAD and BASE -> the Alembic track's integrity findings
 //! check                (Change, &Rules, &Sources) -> Report
 //! report               Report -> text | json | github | sarif
 //! ```
 
+pub mod alembic;
 pub mod check;
 pub mod classify;
 pub mod comments;
