@@ -398,15 +398,16 @@ pub fn check_integrity(input: &IntegrityInput<'_>) -> Vec<IntegrityFinding> {
     let graph = Graph::new(&files);
     let ids: BTreeSet<&str> = files.iter().map(|f| f.revision.as_str()).collect();
 
+    // A branch label Alembic refuses stops it before any head is counted.
+    let mut chain_failed = false;
     for file in files.iter().filter(|f| touched(f)) {
         illegal_characters(file, &mut findings);
         duplicate_ids(file, &files, &mut findings);
-        duplicate_labels(file, &files, &ids, &mut findings);
+        chain_failed |= duplicate_labels(file, &files, &ids, &mut findings);
         id_length(file, &graph, &table, &settings, input, &mut findings);
     }
 
     let complete = unreadable.is_empty();
-    let mut chain_failed = false;
     if complete {
         for file in files.iter().filter(|f| touched(f)) {
             chain_failed |= missing_references(file, &graph, &mut findings);
@@ -527,12 +528,15 @@ fn duplicate_ids(
     );
 }
 
+/// Reports the branch labels of `file` that another file declares or that
+/// are revision ids; whether there was one.
 fn duplicate_labels(
     file: &RevisionFile,
     files: &[RevisionFile],
     ids: &BTreeSet<&str>,
     findings: &mut Vec<IntegrityFinding>,
-) {
+) -> bool {
+    let before = findings.len();
     let line = file.branch_labels_line.unwrap_or(file.revision_line);
     for label in &file.branch_labels {
         let others: Vec<&RevisionFile> = files
@@ -574,6 +578,7 @@ fn duplicate_labels(
             ));
         }
     }
+    findings.len() > before
 }
 
 /// Reports the `down_revision` and `depends_on` entries of `file` that name
