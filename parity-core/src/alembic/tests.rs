@@ -591,6 +591,38 @@ fn a_widening_in_the_base_counts_and_one_on_another_branch_does_not() {
 }
 
 #[test]
+fn a_merge_keeps_the_width_one_parent_set_and_takes_the_narrower_of_two() {
+    let widen = |n: usize| {
+        format!("op.alter_column(\"alembic_version\", \"version_num\", type_=sa.String({n}))")
+    };
+    // 0002 <- 0003a (widens to 64), 0002 <- 0003b (does not); the merge
+    // runs after both, so the column is 64 wide when it is stamped.
+    let case = start()
+        .pr("0003_a.py", &rev("0003a", &on("0002")).upgrade(&widen(64)))
+        .pr("0003_b.py", &rev("0003b", &on("0002")))
+        .pr("0004_merge.py", &rev(LONG_ID, "(\"0003a\", \"0003b\")"));
+    assert_eq!(case.run(), vec![]);
+    // Both parents widen, in an order Alembic does not fix: the narrower counts.
+    let case = start()
+        .pr("0003_a.py", &rev("0003a", &on("0002")).upgrade(&widen(64)))
+        .pr("0003_b.py", &rev("0003b", &on("0002")).upgrade(&widen(34)))
+        .pr("0004_merge.py", &rev(LONG_ID, "(\"0003a\", \"0003b\")"));
+    let findings = case.run();
+    assert_eq!(
+        summary(&findings),
+        vec![(FindingKind::IdTooLong, "0004_merge.py".into(), 5)]
+    );
+    assert_eq!(
+        findings[0].related,
+        vec![Related {
+            path: p("0003_b.py"),
+            line: 12,
+            what: "revision 0003b sets alembic_version.version_num to VARCHAR(34)".into(),
+        }]
+    );
+}
+
+#[test]
 fn the_revision_that_widens_may_itself_have_a_long_id() {
     let case = start().pr(
         "0003_notes.py",
