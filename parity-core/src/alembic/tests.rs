@@ -1248,3 +1248,124 @@ proptest! {
         prop_assert_eq!(sorted, findings);
     }
 }
+
+// The confirmation corpus: the same trees the real engine is run on.
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Scenario {
+    touched: Vec<String>,
+    parity: Vec<String>,
+    command: String,
+    outcome: String,
+    because: String,
+}
+
+macro_rules! corpus {
+    ($($name:literal: [$($file:literal),* $(,)?]),* $(,)?) => {
+        vec![$((
+            $name,
+            include_str!(concat!("../../../testdata/alembic-integrity/", $name, "/scenario.toml")),
+            vec![$((
+                $file,
+                include_str!(concat!("../../../testdata/alembic-integrity/", $name, "/", $file)),
+            )),*],
+        )),*]
+    };
+}
+
+#[test]
+fn the_confirmation_corpus() {
+    let corpus: Vec<(&str, &str, Vec<(&str, &str)>)> = corpus![
+        "base-moved-on": ["versions/0001_init.py", "versions/0002_users.py", "versions/0003_base_side.py", "versions/0003_pr_side.py"],
+        "correct-rebase": ["versions/0001_init.py", "versions/0002_users.py", "versions/0003_base_side.py", "versions/0004_pr_side.py"],
+        "merge-revision": ["versions/0001_init.py", "versions/0002_users.py", "versions/0003_base_side.py", "versions/0003_pr_side.py", "versions/0004_merge.py"],
+        "two-heads-in-pr": ["versions/0001_init.py", "versions/0002_users.py", "versions/0003_a.py", "versions/0003_b.py"],
+        "missing-down-revision": ["versions/0001_init.py", "versions/0002_users.py", "versions/0003_typo.py"],
+        "cycle": ["versions/0001_init.py", "versions/0002_users.py", "versions/0003_x.py", "versions/0004_y.py"],
+        "duplicate-id": ["versions/0001_init.py", "versions/0002_users.py", "versions/0003_base.py", "versions/0003_pr.py"],
+        "branch-label-own-head": ["versions/0001_init.py", "versions/0002_users.py", "versions/n001_networking.py", "versions/n002_hosts.py"],
+        "branch-label-two-heads": ["versions/0001_init.py", "versions/0002_users.py", "versions/n001_networking.py", "versions/n002_hosts.py", "versions/n002_ports.py"],
+        "unparsable": ["versions/0001_init.py", "versions/0002_users.py", "versions/0003_broken.py"],
+        "id-too-long": ["versions/0001_init.py", "versions/0002_users.py", "versions/0003_notes.py"],
+        "widen-alter-column-positional": ["versions/0001_init.py", "versions/0002_users.py", "versions/0003_widen.py", "versions/0004_notes.py"],
+        "widen-alter-column-keyword": ["versions/0001_init.py", "versions/0002_users.py", "versions/0003_widen.py", "versions/0004_notes.py"],
+        "widen-op-execute": ["versions/0001_init.py", "versions/0002_users.py", "versions/0003_widen.py", "versions/0004_notes.py"],
+        "widen-self": ["versions/0001_init.py", "versions/0002_users.py", "versions/0003_notes.py"],
+        "widen-then-narrow": ["versions/0001_init.py", "versions/0002_users.py", "versions/0003_widen.py", "versions/0004_narrow.py", "versions/0005_notes.py"],
+        "merge-after-one-widening": ["versions/0001_init.py", "versions/0002_users.py", "versions/0003_a.py", "versions/0003_b.py", "versions/0004_merge.py"],
+        "env-creates-wider": ["env.py", "versions/0001_init.py", "versions/0002_users.py", "versions/0003_notes.py"],
+        "env-ignored-option": ["env.py", "versions/0001_init.py", "versions/0002_users.py", "versions/0003_notes.py"],
+    ];
+    // Every scenario directory, and every file in it, is listed above.
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/alembic-integrity");
+    let mut on_disk: Vec<String> = Vec::new();
+    for entry in std::fs::read_dir(&root).expect("the corpus exists") {
+        let entry = entry.expect("readable");
+        if entry.path().is_dir() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            for sub in ["", "versions"] {
+                let Ok(files) = std::fs::read_dir(entry.path().join(sub)) else {
+                    continue;
+                };
+                for file in files {
+                    let file = file.expect("readable");
+                    if file.path().is_file() && file.file_name() != "scenario.toml" {
+                        let file_name = file.file_name().to_string_lossy().into_owned();
+                        let rel = if sub.is_empty() {
+                            file_name
+                        } else {
+                            format!("{sub}/{file_name}")
+                        };
+                        on_disk.push(format!("{name}/{rel}"));
+                    }
+                }
+            }
+        }
+    }
+    on_disk.sort();
+    let mut listed: Vec<String> = corpus
+        .iter()
+        .flat_map(|(name, _, files)| files.iter().map(move |(f, _)| format!("{name}/{f}")))
+        .collect();
+    listed.sort();
+    assert_eq!(listed, on_disk);
+
+    for (name, toml_text, files) in &corpus {
+        let scenario: Scenario =
+            toml::from_str(toml_text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(
+            ["succeeds", "fails"].contains(&scenario.outcome.as_str()),
+            "{name}"
+        );
+        assert!(
+            !scenario.command.is_empty() && !scenario.because.is_empty(),
+            "{name}"
+        );
+        let versions: Vec<(String, &str)> = files
+            .iter()
+            .filter_map(|(f, source)| Some((f.strip_prefix("versions/")?.to_string(), *source)))
+            .collect();
+        for touched in &scenario.touched {
+            assert!(
+                versions.iter().any(|(f, _)| f == touched),
+                "{name}: {touched}"
+            );
+        }
+        let mut case = Case::default();
+        for (file, source) in &versions {
+            if scenario.touched.contains(file) {
+                case = case.pr_raw(file, source);
+            } else {
+                case.head.push((file.clone(), source.to_string()));
+                case.base.push((file.clone(), source.to_string()));
+            }
+        }
+        if let Some((_, env)) = files.iter().find(|(f, _)| *f == "env.py") {
+            case = case.env(env);
+        }
+        let kinds: Vec<&str> = case.run().iter().map(|f| f.kind.id()).collect();
+        assert_eq!(kinds, scenario.parity, "{name}");
+    }
+}
