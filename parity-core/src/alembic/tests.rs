@@ -1261,6 +1261,13 @@ struct Scenario {
     because: String,
 }
 
+/// A scenario's name, its `scenario.toml`, and its files (path, contents).
+type CorpusEntry = (
+    &'static str,
+    &'static str,
+    Vec<(&'static str, &'static str)>,
+);
+
 macro_rules! corpus {
     ($($name:literal: [$($file:literal),* $(,)?]),* $(,)?) => {
         vec![$((
@@ -1276,7 +1283,7 @@ macro_rules! corpus {
 
 #[test]
 fn the_confirmation_corpus() {
-    let corpus: Vec<(&str, &str, Vec<(&str, &str)>)> = corpus![
+    let corpus: Vec<CorpusEntry> = corpus![
         "base-moved-on": ["versions/0001_init.py", "versions/0002_users.py", "versions/0003_base_side.py", "versions/0003_pr_side.py"],
         "correct-rebase": ["versions/0001_init.py", "versions/0002_users.py", "versions/0003_base_side.py", "versions/0004_pr_side.py"],
         "merge-revision": ["versions/0001_init.py", "versions/0002_users.py", "versions/0003_base_side.py", "versions/0003_pr_side.py", "versions/0004_merge.py"],
