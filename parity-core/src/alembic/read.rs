@@ -262,7 +262,7 @@ pub fn read_env(source: &[u8]) -> Result<EnvSettings, LexError> {
                     settings.ignored_column_type.push(code.line(arg.keyword_at));
                 }
                 Some("version_table") if settings.version_table.is_none() => {
-                    if let Ok(Value::Str(name)) = code.value(arg.value.clone()) {
+                    if let Ok(Value::Str(name)) = code.value(arg.value.clone(), 0) {
                         settings.version_table = Some((name, code.line(arg.keyword_at)));
                     }
                 }
@@ -321,7 +321,13 @@ struct Code<'f, 'a> {
     order: Vec<usize>,
     /// The column a module-level statement starts at on line 1 (after a BOM).
     first_column: u32,
+    /// For each position that opens a bracket, the position that closes it.
+    closes: Vec<Option<usize>>,
 }
+
+/// Brackets around a value deeper than this are not read (no real revision
+/// nests at all; the bound keeps the recursion shallow).
+const MAX_VALUE_DEPTH: u32 = 16;
 
 const COMPOUND: &[&str] = &[
     "if", "elif", "else", "for", "while", "with", "try", "except", "finally", "def", "class",
@@ -342,11 +348,31 @@ impl<'f, 'a> Code<'f, 'a> {
         } else {
             0
         };
-        Code {
+        let mut code = Code {
             file,
             order,
             first_column,
+            closes: Vec::new(),
+        };
+        code.closes = code.match_brackets();
+        code
+    }
+
+    /// The closing position of every bracket, in one pass (a closer of
+    /// another kind still closes, as a depth count would have it).
+    fn match_brackets(&self) -> Vec<Option<usize>> {
+        let mut closes = vec![None; self.order.len()];
+        let mut open: Vec<usize> = Vec::new();
+        for at in 0..self.order.len() {
+            if ["(", "[", "{"].iter().any(|b| self.is_op(at, b)) {
+                open.push(at);
+            } else if [")", "]", "}"].iter().any(|b| self.is_op(at, b)) {
+                if let Some(start) = open.pop() {
+                    closes[start] = Some(at);
+                }
+            }
         }
+        closes
     }
 
     fn token(&self, at: usize) -> Option<&'f Token> {
@@ -384,18 +410,7 @@ impl<'f, 'a> Code<'f, 'a> {
 
     /// The bracket that closes the one opened at `open`.
     fn closing(&self, open: usize) -> Option<usize> {
-        let mut depth = 0usize;
-        for at in open..self.order.len() {
-            if ["(", "[", "{"].iter().any(|b| self.is_op(at, b)) {
-                depth += 1;
-            } else if [")", "]", "}"].iter().any(|b| self.is_op(at, b)) {
-                depth = depth.checked_sub(1)?;
-                if depth == 0 {
-                    return Some(at);
-                }
-            }
-        }
-        None
+        self.closes.get(open).copied().flatten()
     }
 
     /// `range` split at `sep` outside brackets; `None` if a bracket inside
@@ -485,13 +500,13 @@ impl<'f, 'a> Code<'f, 'a> {
         Some((
             variable,
             self.line(at),
-            self.value(value_start..statement.end),
+            self.value(value_start..statement.end, 0),
         ))
     }
 
     /// A literal value: a string, `None`, or a tuple or list of strings.
-    fn value(&self, range: Range<usize>) -> Result<Value, ()> {
-        if range.is_empty() {
+    fn value(&self, range: Range<usize>, depth: u32) -> Result<Value, ()> {
+        if range.is_empty() || depth > MAX_VALUE_DEPTH {
             return Err(());
         }
         if range.len() == 1 && self.is_name(range.start, "None") {
@@ -509,26 +524,26 @@ impl<'f, 'a> Code<'f, 'a> {
                 }
                 let parts = self.split(inner.clone(), ",").ok_or(())?;
                 if bracket == "(" && parts.len() == 1 {
-                    return self.value(inner); // parentheses around one value
+                    return self.value(inner, depth + 1); // parentheses around one value
                 }
-                return self.strings(parts).map(Value::Seq);
+                return self.strings(parts, depth).map(Value::Seq);
             }
         }
         let parts = self.split(range, ",").ok_or(())?;
         if parts.len() > 1 {
-            return self.strings(parts).map(Value::Seq);
+            return self.strings(parts, depth).map(Value::Seq);
         }
         Err(())
     }
 
     /// The elements of a tuple or list, each a string; a trailing comma allowed.
-    fn strings(&self, mut parts: Vec<Range<usize>>) -> Result<Vec<String>, ()> {
+    fn strings(&self, mut parts: Vec<Range<usize>>, depth: u32) -> Result<Vec<String>, ()> {
         if parts.len() > 1 && parts.last().is_some_and(|p| p.is_empty()) {
             parts.pop();
         }
         parts
             .into_iter()
-            .map(|part| match self.value(part) {
+            .map(|part| match self.value(part, depth + 1) {
                 Ok(Value::Str(s)) => Ok(s),
                 _ => Err(()),
             })
@@ -647,8 +662,8 @@ impl<'f, 'a> Code<'f, 'a> {
         let table = keyword("table_name").or_else(|| positional.first().copied())?;
         let column = keyword("column_name").or_else(|| positional.get(1).copied())?;
         let (Ok(Value::Str(table)), Ok(Value::Str(column))) = (
-            self.value(table.value.clone()),
-            self.value(column.value.clone()),
+            self.value(table.value.clone(), 0),
+            self.value(column.value.clone(), 0),
         ) else {
             return None;
         };

@@ -1376,3 +1376,25 @@ fn the_confirmation_corpus() {
         assert_eq!(kinds, scenario.parity, "{name}");
     }
 }
+
+#[test]
+fn deeply_nested_brackets_are_read_quickly_and_without_recursion() {
+    let depth = 100_000;
+    let source = format!(
+        "revision = {}'a'{}\ndown_revision = None\n",
+        "(".repeat(depth),
+        ")".repeat(depth)
+    );
+    assert_eq!(
+        read(&source),
+        Err(ReadError {
+            line: 1,
+            problem: ReadProblem::NotLiteral(Variable::Revision)
+        })
+    );
+    let file = read("revision = ((('a')))\ndown_revision = [('b'), (('c'))]\n").expect("readable");
+    assert_eq!(
+        ids(&file),
+        ("a".into(), strings(&["b", "c"]), vec![], vec![])
+    );
+}
