@@ -120,3 +120,55 @@ fn every_scenario_of_the_confirmation_corpus() {
         assert_eq!(kinds, scenario.parity, "{name}");
     }
 }
+
+/// The scenario template's own revisions: read cleanly, one head; a new
+/// revision on the head keeps one, a new revision on an older one makes two.
+#[test]
+fn the_template_projects_revisions() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/scenarios/project/src/backend/migrations/versions");
+    let files: Vec<(PathBytes, Vec<u8>)> = file_names(&dir)
+        .into_iter()
+        .map(|f| {
+            (
+                PathBytes::from(format!("src/backend/migrations/versions/{f}").as_str()),
+                read(&dir.join(&f)),
+            )
+        })
+        .collect();
+    let tree: BTreeMap<PathBytes, &[u8]> = files
+        .iter()
+        .map(|(p, s)| (p.clone(), s.as_slice()))
+        .collect();
+    assert!(tree.len() >= 4, "{:?}", tree.keys());
+    let revisions: Vec<parity_core::alembic::RevisionFile> = files
+        .iter()
+        .filter(|(p, _)| parity_core::alembic::is_revision_file_name(p.file_name()))
+        .map(|(p, s)| parity_core::alembic::read_revision(p, s).expect("readable"))
+        .collect();
+    let heads: Vec<&str> = parity_core::alembic::heads(&revisions)
+        .iter()
+        .map(|r| r.revision.as_str())
+        .collect();
+    assert_eq!(heads, vec!["0003"]);
+
+    let judge = |down: &str| {
+        let added = format!("revision = \"0004\"\ndown_revision = \"{down}\"\n");
+        let path = PathBytes::from("src/backend/migrations/versions/0004_new.py");
+        let mut head = tree.clone();
+        head.insert(path.clone(), added.as_bytes());
+        let input = IntegrityInput {
+            head,
+            base: tree.clone(),
+            changed: BTreeSet::from([path]),
+            env_py: None,
+            configured_width: None,
+        };
+        check_integrity(&input)
+            .iter()
+            .map(|f| (f.kind.id(), f.line))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(judge("0003"), vec![]);
+    assert_eq!(judge("0002"), vec![("alembic-multiple-heads", 2)]);
+}

@@ -307,7 +307,7 @@ impl WidthSource {
     fn describe(&self, table: &str) -> String {
         match self {
             WidthSource::Default => {
-                format!("the VARCHAR(32) Alembic creates {table}.version_num with")
+                format!("the width Alembic creates {table}.version_num with")
             }
             WidthSource::Revision {
                 revision,

@@ -541,8 +541,8 @@ fn a_too_long_id_without_widening() {
     assert_eq!(
         messages(&findings),
         vec![format!(
-            "revision id \"{LONG_ID}\" is 35 characters, longer than the VARCHAR(32) Alembic \
-             creates alembic_version.version_num with (VARCHAR(32)), so PostgreSQL rejects its stamp"
+            "revision id \"{LONG_ID}\" is 35 characters, longer than the width Alembic creates \
+             alembic_version.version_num with (VARCHAR(32)), so PostgreSQL rejects its stamp"
         )]
     );
 }
