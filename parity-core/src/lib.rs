@@ -8,6 +8,7 @@
 //! rules                Rules (the spec's defaults, or another layout)
 //! config               parity.toml text -> Config -> Rules, and back to TOML
 //! classify             bytes of a Python file -> tokens, class of each line
+//! alembic              revision files at HEAD and BASE -> the Alembic track's integrity findings
 //! check                the line rules: (Change, &Rules, &Sources) -> Report
 //! schema               object-level pairing of the two tracks
 //! decide               the one decision every command makes: needs, then decide
@@ -24,6 +25,7 @@
     clippy::disallowed_types
 )]
 
+pub mod alembic;
 pub mod check;
 pub mod classify;
 pub mod comments;

@@ -1,6 +1,7 @@
 //! The tests of `parity-core` over bytes: one test crate, one module per
 //! part of the core.
 
+mod alembic;
 mod check;
 mod classify;
 mod config;

@@ -1,0 +1,16 @@
+"""Revision 0004."""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.execute("ALTER TABLE alembic_version ALTER COLUMN version_num TYPE VARCHAR(34)")
+
+
+def downgrade() -> None:
+    pass
