@@ -14,10 +14,12 @@ use serde_path_to_error::Segment;
 use toml::Spanned;
 
 use crate::name_status::Status;
+use crate::path::PathBytes;
 use crate::path_pattern::PathPattern;
 use crate::rules::{
-    Classifier, CommentSyntax, EntryRule, LineEntry, NewFileRule, Pattern, PatternSet, Rules,
-    Tracks, WatchedFile, MIGRATIONS, REVISIONS, SCHEMA, SPEC_ENTRY_PATTERN, TABLES,
+    AlembicRules, Classifier, CommentSyntax, EntryRule, LineEntry, NewFileRule, Pattern,
+    PatternSet, Rules, Tracks, WatchedFile, MIGRATIONS, REVISIONS, SCHEMA, SPEC_ENTRY_PATTERN,
+    TABLES,
 };
 
 /// The file the guard looks for at the root of the checked repository.
@@ -117,6 +119,23 @@ pub struct Revisions {
     pub suffix: String,
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// Present when the revisions are Alembic's (`[revisions.alembic]`, or
+    /// `alembic = {}`): the revision graph is then checked after the merge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alembic: Option<AlembicTable>,
+}
+
+/// The `[revisions.alembic]` table.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlembicTable {
+    /// The project's env.py; default: `env.py` beside the revision directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env: Option<String>,
+    /// The width of `alembic_version.version_num` when the project creates
+    /// that table itself; default: what the revisions and env.py say, else 32.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_width: Option<usize>,
 }
 
 /// What is wrong with a configuration, and where.
@@ -432,6 +451,7 @@ impl Config {
                 dir: REVISIONS.into(),
                 suffix: ".py".into(),
                 exclude: vec!["__init__.py".into()],
+                alembic: Some(AlembicTable::default()),
             },
             strict: false,
         }
@@ -466,6 +486,14 @@ impl Config {
                 exclude: self.revisions.exclude.clone(),
                 statuses: vec![Status::Added],
             },
+            alembic: self.revisions.alembic.as_ref().map(|table| {
+                let mut rules = AlembicRules::for_dir(&self.revisions.dir);
+                if let Some(env) = &table.env {
+                    rules.env = PathBytes::from(env.as_str());
+                }
+                rules.version_width = table.version_width;
+                rules
+            }),
             strict: self.strict,
         })
     }

@@ -9,6 +9,9 @@
 //! can change the verdict, and lets strictness turn uncovered objects into a
 //! fail. The verdict and the message follow from the report's reason.
 
+use std::collections::BTreeSet;
+
+use crate::alembic::{check_integrity, EnvPy, IntegrityFinding, IntegrityInput};
 use crate::check::{check_keeping_lexed, Change};
 use crate::config::CONFIG_FILE;
 use crate::name_status::NameStatus;
@@ -46,11 +49,15 @@ pub struct Needs {
     pub head: Vec<PathBytes>,
     /// Paths to read at the merge-base.
     pub merge_base: Vec<PathBytes>,
+    /// A directory whose files (directly in it) to read at BASE's tip: the
+    /// revisions of an Alembic track, when the range touches them, for its
+    /// graph after the merge.
+    pub base_tip_dir: Option<String>,
 }
 
 impl Needs {
     pub fn is_empty(&self) -> bool {
-        self.head.is_empty() && self.merge_base.is_empty()
+        self.head.is_empty() && self.merge_base.is_empty() && self.base_tip_dir.is_none()
     }
 }
 
@@ -59,6 +66,8 @@ impl Needs {
 pub struct Contents {
     pub head: Sources,
     pub merge_base: Sources,
+    /// The files of `Needs::base_tip_dir` at BASE's tip.
+    pub base_tip: Sources,
 }
 
 fn pairs(rules: &Rules, mode: PairingMode) -> bool {
@@ -71,22 +80,54 @@ fn pairs(rules: &Rules, mode: PairingMode) -> bool {
 /// ever read.
 pub fn needs(change: &Change, rules: &Rules, mode: PairingMode) -> Needs {
     let watched = change.sources_wanted(rules);
-    if !pairs(rules, mode) {
-        return Needs {
-            head: watched,
-            merge_base: Vec::new(),
-        };
-    }
-    let mut head = watched.clone();
-    for revision in added_revisions(&change.statuses, rules) {
-        if !head.contains(&revision) {
-            head.push(revision);
+    let mut needs = Needs {
+        head: watched.clone(),
+        ..Needs::default()
+    };
+    let mut want_at_head = |path: PathBytes| {
+        if !needs.head.contains(&path) {
+            needs.head.push(path);
         }
+    };
+    if pairs(rules, mode) {
+        added_revisions(&change.statuses, rules)
+            .into_iter()
+            .for_each(&mut want_at_head);
+        needs.merge_base = watched;
     }
-    Needs {
-        head,
-        merge_base: watched,
+    if let Some(touched) = integrity_touched(change, rules) {
+        // The touched revisions as HEAD has them (a deleted one is simply
+        // missing), env.py, and every revision at BASE's tip.
+        touched
+            .into_iter()
+            .filter(|path| rules.is_alembic_revision(path))
+            .for_each(&mut want_at_head);
+        if let Some(alembic) = &rules.alembic {
+            want_at_head(alembic.env.clone());
+        }
+        needs.base_tip_dir = Some(rules.revisions.dir.clone());
     }
+    needs
+}
+
+/// Every path the range touches (both names of a rename, and what the
+/// patch shows), when any of them is a revision of an Alembic track or its
+/// env.py; `None` when the integrity of the track is not in question.
+fn integrity_touched(change: &Change, rules: &Rules) -> Option<BTreeSet<PathBytes>> {
+    let alembic = rules.alembic.as_ref()?;
+    let mut touched = BTreeSet::new();
+    for entry in &change.statuses {
+        touched.insert(entry.path.clone());
+        touched.extend(entry.from.clone());
+    }
+    for file in &change.files {
+        touched.extend(file.header.old_path.clone());
+        touched.extend(file.header.new_path.clone());
+    }
+    let in_question = touched
+        .iter()
+        .any(|path| rules.is_alembic_revision(path) || *path == alembic.env);
+    in_question.then_some(touched)
 }
 
 fn added_revisions(statuses: &[NameStatus], rules: &Rules) -> Vec<PathBytes> {
@@ -129,6 +170,9 @@ pub fn decide(
             report.reason = Reason::UncoveredObjects;
         }
     }
+    if let Some(touched) = integrity_touched(change, rules) {
+        report.integrity = integrity(rules, touched, contents);
+    }
     if let Some(source) = in_force.source {
         report.notes.push(format!("rules from {source}"));
     }
@@ -140,6 +184,41 @@ pub fn decide(
         ));
     }
     report
+}
+
+/// The Alembic track's graph after the merge, from what [`needs`] asked.
+fn integrity(
+    rules: &Rules,
+    changed: BTreeSet<PathBytes>,
+    contents: &Contents,
+) -> Vec<IntegrityFinding> {
+    let Some(alembic) = &rules.alembic else {
+        return Vec::new();
+    };
+    let head = changed
+        .iter()
+        .filter(|path| rules.is_alembic_revision(path))
+        .filter_map(|path| Some((path.clone(), contents.head.get(path.as_bytes())?)))
+        .collect();
+    let base = contents
+        .base_tip
+        .iter()
+        .filter(|(path, _)| rules.is_alembic_revision(path))
+        .collect();
+    let env_py = contents
+        .head
+        .get(alembic.env.as_bytes())
+        .map(|source| EnvPy {
+            path: alembic.env.clone(),
+            source,
+        });
+    check_integrity(&IntegrityInput {
+        head,
+        base,
+        changed,
+        env_py,
+        configured_width: alembic.version_width,
+    })
 }
 
 fn touches_config(entry: &NameStatus) -> bool {

@@ -32,6 +32,7 @@ pub mod comments;
 pub mod config;
 pub mod decide;
 pub mod diff;
+pub mod kinds;
 pub mod log;
 pub mod name_status;
 pub mod path;

@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::alembic::{IntegrityFinding, Severity};
 use crate::path::PathBytes;
 use crate::rules::Tracks;
 use crate::schema::{Coverage, CoverageStatus};
@@ -139,6 +140,9 @@ pub struct Report {
     /// whether an added revision covers it (empty unless the range has a new
     /// entry with DDL evidence).
     pub coverage: Vec<Coverage>,
+    /// The Alembic track's integrity after the merge (empty unless the range
+    /// touches the revisions of an Alembic track).
+    pub integrity: Vec<IntegrityFinding>,
 }
 
 /// The report as serialized: the derived verdict and message in their places.
@@ -155,6 +159,7 @@ struct ReportView<'a> {
     revision_dir: &'a str,
     notes: &'a [String],
     coverage: &'a [Coverage],
+    integrity: &'a [IntegrityFinding],
 }
 
 impl Serialize for Report {
@@ -170,6 +175,7 @@ impl Serialize for Report {
             revision_dir: &self.revision_dir,
             notes: &self.notes,
             coverage: &self.coverage,
+            integrity: &self.integrity,
         }
         .serialize(serializer)
     }
@@ -194,16 +200,38 @@ impl Report {
             tracks: tracks.clone(),
             notes: Vec::new(),
             coverage: Vec::new(),
+            integrity: Vec::new(),
         }
     }
 
+    /// The failing findings on the Alembic track's integrity.
+    pub fn integrity_failures(&self) -> usize {
+        self.integrity
+            .iter()
+            .filter(|f| f.severity == Severity::Fail)
+            .count()
+    }
+
+    /// The reason's verdict, and a fail whenever the Alembic track's
+    /// integrity fails (that breaks PostgreSQL whatever the first track did).
     pub fn verdict(&self) -> Verdict {
-        self.reason.verdict()
+        match self.reason.verdict() {
+            Verdict::Pass if self.integrity_failures() > 0 => Verdict::Fail,
+            verdict => verdict,
+        }
     }
 
     /// One sentence for a person, in the tracks' names.
     pub fn message(&self) -> String {
-        self.reason.message(&self.tracks)
+        let message = self.reason.message(&self.tracks);
+        match self.integrity_failures() {
+            0 => message,
+            n => format!(
+                "{message}; but the {} revisions break after the merge ({n} finding{})",
+                self.tracks.second,
+                if n == 1 { "" } else { "s" }
+            ),
+        }
     }
 
     /// A report for a range that cannot be checked because it is not there.
@@ -362,6 +390,28 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
                 "\n{} {uncovered} schema object(s) above are in no added revision; \
                  `--strict` makes this a failure, `--suggest` writes the missing revision.",
                 paint.paint("1;33", "warning:")
+            );
+        }
+    }
+    if !report.integrity.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{} revisions after the merge: {} finding(s)",
+            report.tracks.second,
+            report.integrity.len()
+        );
+        for finding in &report.integrity {
+            let level = match finding.severity {
+                Severity::Fail => paint.paint("1;31", "FAIL"),
+                Severity::Note => paint.paint("33", "note"),
+            };
+            let _ = writeln!(
+                out,
+                "  {}:{}  {level}  {}\n    {}",
+                finding.path,
+                finding.line,
+                finding.message,
+                finding.kind.info().help
             );
         }
     }

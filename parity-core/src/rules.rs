@@ -256,6 +256,33 @@ impl NewFileRule {
     }
 }
 
+/// An Alembic revision track: its graph is checked after the merge (one
+/// head, a chain that resolves, ids that fit the version table).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlembicRules {
+    /// The project's env.py (read for how it creates the version table).
+    pub env: PathBytes,
+    /// The width of `alembic_version.version_num`, when the project sets it
+    /// outside its revisions and env.py.
+    pub version_width: Option<usize>,
+}
+
+impl AlembicRules {
+    /// An Alembic track whose revisions are in `dir`: env.py beside `versions/`.
+    pub fn for_dir(dir: &str) -> AlembicRules {
+        let dir = dir.trim_end_matches('/');
+        let parent = dir.rsplit_once('/').map_or("", |(parent, _)| parent);
+        let env = match parent {
+            "" => "env.py".to_string(),
+            parent => format!("{parent}/env.py"),
+        };
+        AlembicRules {
+            env: PathBytes::from(env.as_str()),
+            version_width: None,
+        }
+    }
+}
+
 /// Every rule the check applies.
 #[derive(Clone, Debug)]
 pub struct Rules {
@@ -264,6 +291,8 @@ pub struct Rules {
     pub watched: Vec<WatchedFile>,
     pub entry: EntryRule,
     pub revisions: NewFileRule,
+    /// `Some` when the revision track is Alembic's.
+    pub alembic: Option<AlembicRules>,
     /// Fail when an added revision leaves a resolvable first-track schema
     /// object uncovered (object-level pairing); otherwise that is a warning.
     pub strict: bool,
@@ -324,12 +353,24 @@ impl Default for Rules {
                 exclude: vec!["__init__.py".into()],
                 statuses: vec![Status::Added],
             },
+            alembic: Some(AlembicRules::for_dir(REVISIONS)),
             strict: false,
         }
     }
 }
 
 impl Rules {
+    /// Whether `path` is a revision file of the Alembic track (any status):
+    /// a `.py` file directly in the revision directory, as Alembic loads them.
+    pub fn is_alembic_revision(&self, path: &PathBytes) -> bool {
+        let Some(rest) = path.as_bytes().strip_prefix(self.revisions.dir.as_bytes()) else {
+            return false;
+        };
+        self.alembic.is_some()
+            && !rest.contains(&b'/')
+            && crate::alembic::is_revision_file_name(rest)
+    }
+
     /// The watched file at `path`, if it is one (the first that matches).
     pub fn watched_file(&self, path: &[u8]) -> Option<&WatchedFile> {
         self.watched.iter().find(|w| w.path.matches(path))
@@ -343,22 +384,33 @@ impl Rules {
         }
     }
 
-    /// Literal paths that cover every file the check reads, for a caller
+    /// Literal paths that cover every file whose change the decision looks
+    /// at (the check's, and an Alembic track's revisions), for a caller
     /// that streams a whole history with fixed pathspecs (`scan`): the exact
     /// paths of the watched files and the entry file, and for a glob the
     /// directory it matches under (the core still matches the glob itself).
     /// An empty path stands for the whole tree.
-    pub fn history_pathspecs(&self) -> Vec<&str> {
+    pub fn history_pathspecs<'a>(&'a self) -> Vec<&'a str> {
         let watched = self.watched.iter().map(|w| &w.path);
         let entry = match &self.entry {
             EntryRule::Line(line) => Some(&line.file),
             EntryRule::NewFile(_) => None,
         };
         let mut paths: Vec<&str> = Vec::new();
-        for pattern in watched.chain(entry) {
-            let path = pattern.literal_prefix();
+        let mut add = |path: &'a str| {
             if !paths.contains(&path) {
                 paths.push(path);
+            }
+        };
+        for pattern in watched.chain(entry) {
+            add(pattern.literal_prefix());
+        }
+        // An Alembic track's revisions and env.py: any change to them puts
+        // the track's integrity in question.
+        if let Some(alembic) = &self.alembic {
+            add(self.revisions.dir.trim_end_matches('/'));
+            if let Ok(env) = std::str::from_utf8(alembic.env.as_bytes()) {
+                add(env);
             }
         }
         paths

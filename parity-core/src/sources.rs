@@ -27,6 +27,13 @@ impl Sources {
         self.files.get(path).map(Vec::as_slice)
     }
 
+    /// Every file, by path.
+    pub fn iter(&self) -> impl Iterator<Item = (PathBytes, &[u8])> {
+        self.files
+            .iter()
+            .map(|(path, contents)| (PathBytes::from(path.as_slice()), contents.as_slice()))
+    }
+
     pub fn len(&self) -> usize {
         self.files.len()
     }

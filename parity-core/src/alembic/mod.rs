@@ -48,6 +48,7 @@ use std::fmt::Write as _;
 
 use serde::{Serialize, Serializer};
 
+use crate::kinds::{self, Kind, Level};
 use crate::path::PathBytes;
 
 use graph::Graph;
@@ -96,7 +97,7 @@ pub enum Severity {
     Note,
 }
 
-/// What kind of problem a finding is. Each has an entry in [`KINDS`].
+/// What kind of problem a finding is. Each has an entry in `kinds::ALEMBIC`, in this order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FindingKind {
     MultipleHeads,
@@ -112,123 +113,10 @@ pub enum FindingKind {
     ChainUnchecked,
 }
 
-/// The stable description of a kind, for every printer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct KindInfo {
-    pub kind: FindingKind,
-    /// Stable, kebab-case: `alembic-multiple-heads`.
-    pub id: &'static str,
-    pub title: &'static str,
-    pub help: &'static str,
-    pub severity: Severity,
-}
-
-/// Every kind, in the order of [`FindingKind`].
-pub const KINDS: [KindInfo; 11] = [
-    KindInfo {
-        kind: FindingKind::MultipleHeads,
-        id: "alembic-multiple-heads",
-        title: "The revision history has several heads after the merge",
-        help: "Alembic's `upgrade head` refuses a history with several heads. Set the new \
-               revision's down_revision to the base branch's head (a rebase), or add a merge \
-               revision with `alembic merge -m \"merge heads\" <head> <head>`. Heads that are \
-               meant to coexist need a branch label each.",
-        severity: Severity::Fail,
-    },
-    KindInfo {
-        kind: FindingKind::MissingDownRevision,
-        id: "alembic-missing-down-revision",
-        title: "down_revision names a revision that does not exist",
-        help: "Alembic cannot build the history when a down_revision names no revision \
-               (`KeyError`). Point down_revision at an existing revision id, usually the \
-               current head (`alembic heads`).",
-        severity: Severity::Fail,
-    },
-    KindInfo {
-        kind: FindingKind::MissingDependsOn,
-        id: "alembic-missing-depends-on",
-        title: "depends_on names neither a revision nor a branch label",
-        help: "Every entry of depends_on must be a revision id or a branch label of the \
-               history; fix the name or drop the entry.",
-        severity: Severity::Fail,
-    },
-    KindInfo {
-        kind: FindingKind::Cycle,
-        id: "alembic-cycle",
-        title: "Revisions revise each other in a cycle",
-        help: "Through down_revision and depends_on these revisions lead back to themselves, \
-               so Alembic cannot order them (`CycleDetected`). Make one of them revise a \
-               revision outside the cycle.",
-        severity: Severity::Fail,
-    },
-    KindInfo {
-        kind: FindingKind::DuplicateId,
-        id: "alembic-duplicate-id",
-        title: "Two revision files declare the same id",
-        help: "Alembic keeps only one of the files with the same revision id (\"Revision is \
-               present more than once\"), so the other is never run. Give the new revision a \
-               fresh id (and update whatever revises it).",
-        severity: Severity::Fail,
-    },
-    KindInfo {
-        kind: FindingKind::DuplicateBranchLabel,
-        id: "alembic-duplicate-branch-label",
-        title: "A branch label is declared twice, or is a revision id",
-        help: "Alembic refuses a branch label that another revision already declares or that \
-               is a revision id (\"Branch name ... already used\"). Choose another label.",
-        severity: Severity::Fail,
-    },
-    KindInfo {
-        kind: FindingKind::IllegalIdCharacter,
-        id: "alembic-illegal-id-character",
-        title: "A revision id contains a character Alembic refuses",
-        help: "Alembic does not allow '@', '-', '+' or ':' in a revision id (they are its \
-               revision-expression syntax). Use letters, digits and underscores.",
-        severity: Severity::Fail,
-    },
-    KindInfo {
-        kind: FindingKind::IdTooLong,
-        id: "alembic-id-too-long",
-        title: "A revision id is longer than alembic_version.version_num",
-        help: "Alembic stores each applied revision id in alembic_version.version_num, \
-               VARCHAR(32) unless widened, and PostgreSQL rejects a longer value when the \
-               revision is stamped. Shorten the id, or widen the column in this revision's \
-               or an earlier revision's upgrade(): op.alter_column(\"alembic_version\", \
-               \"version_num\", type_=sa.String(64)).",
-        severity: Severity::Fail,
-    },
-    KindInfo {
-        kind: FindingKind::Unparsable,
-        id: "alembic-unparsable-revision",
-        title: "A revision file cannot be read",
-        help: "parity reads revision files statically: the file must lex as Python and assign \
-               revision and down_revision (and branch_labels, depends_on if present) at module \
-               level as literals: a string, None, or a tuple or list of strings.",
-        severity: Severity::Fail,
-    },
-    KindInfo {
-        kind: FindingKind::IgnoredVersionTableOption,
-        id: "alembic-ignored-version-table-option",
-        title: "env.py passes version_table_column_type, which Alembic ignores",
-        help: "context.configure() has no version_table_column_type option; Alembic accepts \
-               and ignores unknown keywords, so the version table keeps VARCHAR(32). Widen it \
-               in a revision, or create it in env.py with the width you need.",
-        severity: Severity::Note,
-    },
-    KindInfo {
-        kind: FindingKind::ChainUnchecked,
-        id: "alembic-chain-unchecked",
-        title: "The heads after the merge are not counted",
-        help: "A revision file the range did not touch cannot be read, or its chain does not \
-               resolve, so parity cannot count the heads of the merged history. Fix that file \
-               on the base branch.",
-        severity: Severity::Note,
-    },
-];
-
 impl FindingKind {
-    pub fn info(self) -> &'static KindInfo {
-        &KINDS[self as usize]
+    /// Its entry in the one table of kinds.
+    pub fn info(self) -> &'static Kind {
+        &kinds::ALEMBIC[self as usize]
     }
 
     pub fn id(self) -> &'static str {
@@ -236,7 +124,10 @@ impl FindingKind {
     }
 
     pub fn severity(self) -> Severity {
-        self.info().severity
+        match self.info().level {
+            Level::Note => Severity::Note,
+            Level::Error | Level::Warning => Severity::Fail,
+        }
     }
 }
 

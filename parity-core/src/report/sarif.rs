@@ -5,8 +5,9 @@
 use percent_encoding::{percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Serialize;
 
-use super::findings::{findings, kind_index, KINDS};
+use super::findings::findings;
 use super::Report;
+use crate::kinds;
 use crate::path::PathBytes;
 
 pub const SARIF_VERSION: &str = "2.1.0";
@@ -114,13 +115,13 @@ pub fn path_uri(path: &PathBytes) -> String {
 }
 
 /// The log, pretty-printed, with a final newline: every kind of
-/// [`KINDS`] as a rule, every finding as a result.
+/// kind of `crate::kinds` as a rule, every finding as a result.
 pub fn render_sarif(report: &Report) -> String {
     let results = findings(report)
         .into_iter()
         .map(|finding| SarifResult {
             rule_id: finding.kind.id,
-            rule_index: kind_index(finding.kind),
+            rule_index: kinds::index(finding.kind),
             level: finding.level.sarif(),
             message: text(finding.message),
             locations: vec![Location {
@@ -136,16 +137,15 @@ pub fn render_sarif(report: &Report) -> String {
             }],
         })
         .collect();
-    let rules = KINDS
-        .iter()
+    let rules = kinds::all()
         .map(|kind| Rule {
             id: kind.id,
             name: kind.name,
-            short_description: text(kind.summary),
-            full_description: text(kind.description),
+            short_description: text(kind.title),
+            full_description: text(kind.help),
             help: text(kind.help),
             default_configuration: Configuration {
-                level: kind.default_level.sarif(),
+                level: kind.level.sarif(),
             },
         })
         .collect();

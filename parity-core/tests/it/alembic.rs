@@ -173,5 +173,5 @@ fn the_template_projects_revisions() {
             .collect::<Vec<_>>()
     };
     assert_eq!(judge("0003"), vec![]);
-    assert_eq!(judge("0002"), vec![("alembic-multiple-heads", 2)]);
+    assert_eq!(judge("0002"), vec![("parity/alembic-multiple-heads", 2)]);
 }

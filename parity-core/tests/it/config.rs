@@ -143,7 +143,7 @@ const REVISIONS: &str = "[revisions]\ndir = \"v/\"\n";
 fn an_unknown_key_is_named_with_its_table_and_line() {
     assert_error(
         &format!("watch = []\n{ENTRY}{REVISIONS}sufix = \".py\"\n"),
-        "line 8, column 1: key `revisions.sufix`: unknown field `sufix`, expected one of `dir`, `suffix`, `exclude`",
+        "line 8, column 1: key `revisions.sufix`: unknown field `sufix`, expected one of `dir`, `suffix`, `exclude`, `alembic`",
     );
     assert_error(
         &format!("[[watch]]\npath = \"a.py\"\nset = \"sql\"\ncomments = \"hash\"\npatern = \"x\"\n{ENTRY}{REVISIONS}"),

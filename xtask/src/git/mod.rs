@@ -455,12 +455,50 @@ fn os_string(bytes: Vec<u8>) -> std::ffi::OsString {
     String::from_utf8_lossy(&bytes).into_owned().into()
 }
 
+/// The names of the regular files (modes 100644 and 100755) of a tree
+/// object: entries `<mode> <name>\0<object name, raw>`.
+fn regular_files(tree: &[u8], oid_bytes: usize) -> Result<Vec<&[u8]>> {
+    let mut names = Vec::new();
+    let mut rest = tree;
+    while !rest.is_empty() {
+        let space = memchr::memchr(b' ', rest).ok_or_else(malformed_batch)?;
+        let nul = memchr::memchr(0, rest).ok_or_else(malformed_batch)?;
+        if nul < space || rest.len() < nul + 1 + oid_bytes {
+            return Err(malformed_batch());
+        }
+        let (mode, name) = (&rest[..space], &rest[space + 1..nul]);
+        if mode == b"100644" || mode == b"100755" {
+            names.push(name);
+        }
+        rest = &rest[nul + 1 + oid_bytes..];
+    }
+    Ok(names)
+}
+
 /// An object read by name: its full object name, whether it is a blob, and its bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Object {
     pub name: String,
     pub is_blob: bool,
     pub contents: Vec<u8>,
+}
+
+/// What the decision's contents are read through: `CatFileSession`.
+pub trait ReadContents {
+    /// One `Sources` per `(commit, paths)` request, in order.
+    fn contents_in(&mut self, requests: &[(&str, &[PathBytes])]) -> Result<Vec<Sources>>;
+    /// The regular files directly in `dir` at `commit`.
+    fn files_in_dir(&mut self, commit: &str, dir: &str) -> Result<Sources>;
+}
+
+impl ReadContents for CatFileSession<'_> {
+    fn contents_in(&mut self, requests: &[(&str, &[PathBytes])]) -> Result<Vec<Sources>> {
+        CatFileSession::contents_in(self, requests)
+    }
+
+    fn files_in_dir(&mut self, commit: &str, dir: &str) -> Result<Sources> {
+        CatFileSession::files_in_dir(self, commit, dir)
+    }
 }
 
 /// A `git cat-file --batch` kept running for a whole audit: each commit's
@@ -530,6 +568,27 @@ impl CatFileSession<'_> {
             is_blob,
             contents,
         }))
+    }
+
+    /// The regular files directly in `dir` at `commit` (a full object name),
+    /// with their contents: none when `dir` is not a directory there.
+    /// Symlinks and submodules are not files; subdirectories are not read.
+    pub fn files_in_dir(&mut self, commit: &str, dir: &str) -> Result<Sources> {
+        let dir = dir.trim_end_matches('/');
+        let tree = match self.object_at(commit, dir)? {
+            Some(object) if !object.is_blob => object,
+            _ => return Ok(Sources::new()),
+        };
+        let paths: Vec<PathBytes> = regular_files(&tree.contents, tree.name.len() / 2)?
+            .into_iter()
+            .map(|name| {
+                let mut path = dir.as_bytes().to_vec();
+                path.push(b'/');
+                path.extend_from_slice(name);
+                PathBytes::from(path)
+            })
+            .collect();
+        self.contents_at(commit, &paths)
     }
 
     /// `Git::contents_in` over the open session: one `Sources` per request.

@@ -7,12 +7,12 @@ use clap::{Args, ValueEnum};
 use parity_core::config::{self, Config, CONFIG_FILE};
 use parity_core::report::{github, render_json, render_text, sarif, Colour, RangeInfo};
 use parity_core::{
-    decide, needs, parse_name_status, parse_patch, Change, Contents, InForce, NameStatus,
+    decide, needs, parse_name_status, parse_patch, Change, Contents, InForce, NameStatus, Needs,
     PairingMode, PathBytes, Report, Rules, Sources,
 };
 
 use crate::error::{Error, Result};
-use crate::git::{is_null_object_name, Git, ResolvedRange};
+use crate::git::{is_null_object_name, Git, ReadContents, ResolvedRange};
 
 #[derive(Args, Debug)]
 #[command(
@@ -150,13 +150,20 @@ pub fn judge_range(
             .map_err(|e| Error::new(format!("cannot read git's diff: {e}")))?,
         statuses,
     };
-    let mut report = fetch_and_decide(
+    let mut session = git.cat_file_session()?;
+    let commits = Commits {
+        head: &range.head,
+        merge_base: &range.merge_base,
+        base_tip: &range.base,
+    };
+    let (mut report, _) = fetch_and_decide(
         &change,
         in_force,
         PairingMode::Always,
-        (&range.head, &range.merge_base),
-        |requests| git.contents_in(requests),
+        commits,
+        &mut session,
     )?;
+    session.finish()?;
     report.range = Some(RangeInfo {
         base: range.base.clone(),
         head: range.head.clone(),
@@ -165,26 +172,43 @@ pub fn judge_range(
     Ok((report, change.statuses))
 }
 
-/// Reads what the core's decision needs (`parity_core::needs`) at `head`
-/// and `merge_base` with `read`, and decides. `parity` and `scan` both
-/// decide through here.
+/// The commits a decision reads from.
+#[derive(Clone, Copy, Debug)]
+pub struct Commits<'a> {
+    pub head: &'a str,
+    pub merge_base: &'a str,
+    /// BASE itself: what the merge will contain besides HEAD.
+    pub base_tip: &'a str,
+}
+
+/// Reads what the core's decision needs (`parity_core::needs`) through
+/// `reader` and decides; also hands back what was read. `parity` and `scan`
+/// both decide through here.
 pub fn fetch_and_decide(
     change: &Change,
     in_force: InForce<'_>,
     mode: PairingMode,
-    (head, merge_base): (&str, &str),
-    read: impl FnOnce(&[(&str, &[PathBytes])]) -> Result<Vec<Sources>>,
-) -> Result<Report> {
+    commits: Commits<'_>,
+    reader: &mut impl ReadContents,
+) -> Result<(Report, Needs)> {
     let needs = needs(change, in_force.rules, mode);
-    let [head_sources, base_sources]: [Sources; 2] =
-        read(&[(head, &needs.head), (merge_base, &needs.merge_base)])?
-            .try_into()
-            .map_err(|_| Error::new("git cat-file answered for the wrong number of commits"))?;
-    let contents = Contents {
-        head: head_sources,
-        merge_base: base_sources,
+    let [head, merge_base]: [Sources; 2] = reader
+        .contents_in(&[
+            (commits.head, &needs.head),
+            (commits.merge_base, &needs.merge_base),
+        ])?
+        .try_into()
+        .map_err(|_| Error::new("git cat-file answered for the wrong number of commits"))?;
+    let base_tip = match &needs.base_tip_dir {
+        Some(dir) => reader.files_in_dir(commits.base_tip, dir)?,
+        None => Sources::new(),
     };
-    Ok(decide(change, in_force, mode, &contents))
+    let contents = Contents {
+        head,
+        merge_base,
+        base_tip,
+    };
+    Ok((decide(change, in_force, mode, &contents), needs))
 }
 
 /// The rules the guard applies, and where they come from.

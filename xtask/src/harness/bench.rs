@@ -630,13 +630,20 @@ fn per_commit_loop(git: &Git, commits: &[(String, String)], rules: &Rules) -> Re
             rules,
             source: None,
         };
-        let report = crate::guard::parity::fetch_and_decide(
+        let commits = crate::guard::parity::Commits {
+            head: sha,
+            merge_base: parent,
+            base_tip: parent,
+        };
+        let mut session = git.cat_file_session()?;
+        let (report, _) = crate::guard::parity::fetch_and_decide(
             &change,
             in_force,
             parity_core::PairingMode::WhenDecisive,
-            (sha, parent),
-            |requests| git.contents_in(requests),
+            commits,
+            &mut session,
         )?;
+        session.finish()?;
         failing += u64::from(report.verdict() == Verdict::Fail);
     }
     Ok(failing)
@@ -786,7 +793,7 @@ fn write_large_pull_request(out: &mut dyn Write) -> std::io::Result<()> {
     file(
         out,
         "src/backend/migrations/versions/0002_big.py",
-        b"revision = \"0002\"\n",
+        b"revision = \"0002\"\ndown_revision = None\n",
     )?;
     writeln!(out, "\ndone")?;
     Ok(())

@@ -233,12 +233,9 @@ impl Project {
         format!("{REVISIONS}{n:04}{sep}{slug}.py")
     }
 
+    /// The next revision on the one chain.
     fn revision_text(&self, path: &str) -> String {
-        let previous = self.revisions.len() + 1;
-        format!(
-            "\"\"\"{path}\"\"\"\nrevision = \"{:04}\"\ndown_revision = \"{previous:04}\"\n\n\ndef upgrade():\n    op.execute(\"SELECT 1\")\n",
-            previous + 1
-        )
+        revision_text_at(path, self.revisions.len())
     }
 
     fn touch_unwatched(&mut self, rng: &mut Rng) -> usize {
@@ -316,6 +313,19 @@ impl Project {
 enum Op {
     Write(String, String),
     Rename(String, String),
+}
+
+/// Revision number `index + 1` of the one chain: `0001` revises nothing,
+/// every later one the one before it.
+fn revision_text_at(path: &str, index: usize) -> String {
+    let down = match index {
+        0 => "None".to_string(),
+        n => format!("\"{n:04}\""),
+    };
+    format!(
+        "\"\"\"{path}\"\"\"\nrevision = \"{:04}\"\ndown_revision = {down}\n\n\ndef upgrade():\n    op.execute(\"SELECT 1\")\n",
+        index + 1
+    )
 }
 
 /// Writes a fast-import stream, tracking marks, the clock, and each
@@ -536,10 +546,12 @@ pub fn write_history(plan: HistoryPlan, out: &mut dyn Write) -> io::Result<Vec<G
                 (Shape::RevisionMovedIn, ops)
             }
             54..=57 => {
-                let path = project.revisions[rng.below(project.revisions.len())].clone();
+                // An old revision, as it was written, with a comment more.
+                let index = rng.below(project.revisions.len());
+                let path = project.revisions[index].clone();
                 let text = format!(
                     "{}# reviewed {}\n",
-                    project.revision_text(&path),
+                    revision_text_at(&path, index),
                     project.fresh("review")
                 );
                 (Shape::RevisionEdited, vec![Op::Write(path, text)])

@@ -423,7 +423,7 @@ fn odd_bytes_crlf_and_odd_revision_paths_are_judged() {
     p.repo
         .write(
             &format!("{VERSIONS}/0002_a\u{f1}adir notas \"x\".py"),
-            "revision = \"0002\"\n",
+            "revision = \"0002\"\ndown_revision = \"0001\"\n",
         )
         .unwrap();
     let head = p.commit("revision with an odd name");

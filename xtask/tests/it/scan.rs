@@ -102,9 +102,10 @@ fn first_parent_scan_gives_parity_s_report_for_every_commit() {
             assert_eq!(
                 commit.report.verdict(),
                 expected,
-                "{:?}: {}",
+                "{:?}: {} {:?}",
                 generated.shape,
-                commit.report.message()
+                commit.report.message(),
+                commit.report.integrity
             );
         }
         *shapes.entry(format!("{:?}", generated.shape)).or_insert(0) += 1;
@@ -322,7 +323,7 @@ fn since_revisions_starts_where_the_revision_directory_appears() {
     let before = repo.commit("a schema change before any revision").unwrap();
     repo.write(
         "src/backend/migrations/versions/0001_base.py",
-        "revision = \"0001\"\n",
+        "revision = \"0001\"\ndown_revision = None\n",
     )
     .unwrap();
     let first = repo.commit("alembic arrives").unwrap();

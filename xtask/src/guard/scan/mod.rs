@@ -26,13 +26,13 @@ use parity_core::name_status::Status;
 use parity_core::report::RangeInfo;
 use parity_core::{
     parse_name_status, parse_patch, Change, NameStatus, PairingMode, PatchParser, PathBytes,
-    Report, Rules, Sources, Verdict,
+    Report, Rules, Verdict,
 };
 use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::git::{validate_revision, CatFileSession, Git, GitStream, LogWalk, Records};
-use crate::guard::parity::{fetch_and_decide, RulesInForce};
+use crate::guard::parity::{fetch_and_decide, Commits, RulesInForce};
 
 mod printer;
 pub use printer::Printer;
@@ -549,22 +549,25 @@ impl CommitInProgress {
             rules: &rules,
             source: source.as_deref(),
         };
-        // The range PARENT...COMMIT: its merge-base is PARENT.
-        let mut reads = Vec::new();
-        let mut report = fetch_and_decide(
+        // The range PARENT...COMMIT: its merge-base and its BASE are PARENT.
+        let commits = Commits {
+            head: sha,
+            merge_base: parent,
+            base_tip: parent,
+        };
+        let (mut report, needs) = fetch_and_decide(
             &change,
             in_force,
             PairingMode::WhenDecisive,
-            (sha, parent),
-            |requests| {
-                reads = requests
-                    .iter()
-                    .filter(|(_, paths)| !paths.is_empty())
-                    .map(|(commit, paths)| (commit.to_string(), paths.to_vec()))
-                    .collect();
-                contents.read(requests)
-            },
+            commits,
+            contents.session()?,
         )?;
+        let mut reads = Vec::new();
+        for (commit, paths) in [(sha, needs.head), (parent, needs.merge_base)] {
+            if !paths.is_empty() {
+                reads.push((commit.to_string(), paths));
+            }
+        }
         report.range = Some(RangeInfo {
             base: parent.to_string(),
             head: header.sha.clone(),
@@ -595,14 +598,6 @@ impl<'g> Contents<'g> {
             self.session = Some(self.git.cat_file_session()?);
         }
         Ok(self.session.as_mut().expect("the session was just started"))
-    }
-
-    /// One `Sources` per `(commit, paths)` request, as `Git::contents_in`.
-    fn read(&mut self, requests: &[(&str, &[parity_core::PathBytes])]) -> Result<Vec<Sources>> {
-        if requests.iter().all(|(_, paths)| paths.is_empty()) {
-            return Ok(requests.iter().map(|_| Sources::new()).collect());
-        }
-        self.session()?.contents_in(requests)
     }
 
     /// Whether `dir` is a directory at `commit` (an empty `dir`, the whole
