@@ -284,9 +284,13 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
                 .filter(|c| c.status == status)
                 .count()
         };
+        let mismatched = match count(CoverageStatus::Mismatched) {
+            0 => String::new(),
+            n => format!("{n} mismatched, "),
+        };
         let _ = writeln!(
             out,
-            "\nschema objects: {} ({} covered, {} uncovered, {} unresolved)",
+            "\nschema objects: {} ({} covered, {mismatched}{} uncovered, {} unresolved)",
             report.coverage.len(),
             count(CoverageStatus::Covered),
             count(CoverageStatus::Uncovered),
@@ -301,6 +305,7 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
         for c in &report.coverage {
             let status = match c.status {
                 CoverageStatus::Covered => paint.paint("32", "covered   "),
+                CoverageStatus::Mismatched => paint.paint("1;31", "MISMATCHED"),
                 CoverageStatus::Uncovered => paint.paint("1;31", "UNCOVERED "),
                 CoverageStatus::Unresolved => paint.paint("33", "unresolved"),
             };
@@ -310,8 +315,17 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
                 format!("{}:{}", c.path, c.line),
                 c.description
             );
+            let here = c.path.rsplit('/').next().unwrap_or(&c.path);
+            for mismatch in &c.mismatches {
+                let _ = writeln!(
+                    out,
+                    "  {:<loc_width$}              {}",
+                    "",
+                    mismatch.describe(here)
+                );
+            }
         }
-        let uncovered = count(CoverageStatus::Uncovered);
+        let uncovered = count(CoverageStatus::Uncovered) + count(CoverageStatus::Mismatched);
         if uncovered > 0 && report.verdict == Verdict::Pass {
             let _ = writeln!(
                 out,

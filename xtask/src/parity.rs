@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 use parity_core::check::{apply_pairing, check_keeping_lexed, Sources};
 use parity_core::config::{self, Config, CONFIG_FILE};
 use parity_core::report::{github, render_json, render_text, sarif, Colour, RangeInfo};
-use parity_core::schema::pair::{pair, PairingSources};
+use parity_core::schema::pair::{pair, pairing_needs, PairingSources};
 use parity_core::{
     parse_name_status, parse_patch, Change, NameStatus, PathBytes, Reason, Report, Rules,
 };
@@ -188,8 +188,19 @@ pub fn decide(
     // Only watched files that gained lines are read (at HEAD, and at the
     // merge-base for object-level pairing) with the added revisions, all by
     // one process.
-    let watched = change.sources_wanted(rules);
+    let mut watched = change.sources_wanted(rules);
     let pairing = mode == PairingMode::Always || rules.strict;
+    // Pairing models every watched file, changed or not, on both sides.
+    let paired: Vec<PathBytes> = if pairing {
+        pairing_needs(rules)
+    } else {
+        Vec::new()
+    };
+    for path in &paired {
+        if !watched.contains(path) {
+            watched.push(path.clone());
+        }
+    }
     let revisions: Vec<PathBytes> = match pairing {
         true => change
             .statuses
@@ -199,10 +210,9 @@ pub fn decide(
             .collect(),
         false => Vec::new(),
     };
-    let base_watched: &[PathBytes] = if pairing { &watched } else { &[] };
     let [head_sources, base_sources, revision_sources]: [Sources; 3] = read(&[
         (head, &watched),
-        (merge_base, base_watched),
+        (merge_base, &paired),
         (head, &revisions),
     ])?
     .try_into()
@@ -211,7 +221,7 @@ pub fn decide(
     if pairing && matches!(report.reason, Reason::BothTracks | Reason::MissingRevision) {
         let pairing = pair(
             rules,
-            &report,
+            &revisions,
             PairingSources {
                 base: &base_sources,
                 head: &head_sources,

@@ -51,10 +51,12 @@ fn uncovered_command(out: &mut String, kind: &str, coverage: &Coverage, strict: 
 /// `::notice`, and a `::warning` on every uncovered object.
 pub fn render_commands(report: &Report) -> String {
     let mut out = String::new();
-    let uncovered = report
-        .coverage
-        .iter()
-        .filter(|c| c.status == CoverageStatus::Uncovered);
+    let uncovered = report.coverage.iter().filter(|c| {
+        matches!(
+            c.status,
+            CoverageStatus::Uncovered | CoverageStatus::Mismatched
+        )
+    });
     if report.reason == Reason::UncoveredObjects {
         for coverage in uncovered {
             uncovered_command(&mut out, "error", coverage, true);
@@ -177,6 +179,7 @@ pub fn render_summary(report: &Report) -> String {
         for coverage in &report.coverage {
             let status = match coverage.status {
                 CoverageStatus::Covered => "✅ covered",
+                CoverageStatus::Mismatched => "⚠️ **mismatched**",
                 CoverageStatus::Uncovered => "⚠️ **uncovered**",
                 CoverageStatus::Unresolved => "❔ unresolved (name built at run time)",
             };

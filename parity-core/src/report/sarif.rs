@@ -164,7 +164,12 @@ pub fn render_sarif(report: &Report) -> String {
             report
                 .coverage
                 .iter()
-                .filter(|c| c.status == CoverageStatus::Uncovered)
+                .filter(|c| {
+                    matches!(
+                        c.status,
+                        CoverageStatus::Uncovered | CoverageStatus::Mismatched
+                    )
+                })
                 .map(|coverage| SarifResult {
                     rule_id: UNCOVERED_RULE_ID,
                     rule_index: 1,
