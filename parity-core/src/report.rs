@@ -325,13 +325,19 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
                 );
             }
         }
-        let uncovered = count(CoverageStatus::Uncovered) + count(CoverageStatus::Mismatched);
-        if uncovered > 0 && report.verdict == Verdict::Pass {
+        let uncovered = count(CoverageStatus::Uncovered);
+        let mismatched = count(CoverageStatus::Mismatched);
+        if uncovered + mismatched > 0 && report.verdict == Verdict::Pass {
+            let what = match mismatched {
+                0 => "are in no added revision".to_string(),
+                _ => "are in no added revision or differ from it".to_string(),
+            };
             let _ = writeln!(
                 out,
-                "\n{} {uncovered} schema object(s) above are in no added revision; \
+                "\n{} {} schema object(s) above {what}; \
                  `--strict` makes this a failure, `--suggest` writes the missing revision.",
-                paint.paint("1;33", "warning:")
+                paint.paint("1;33", "warning:"),
+                uncovered + mismatched
             );
         }
     }

@@ -210,13 +210,10 @@ pub fn decide(
             .collect(),
         false => Vec::new(),
     };
-    let [head_sources, base_sources, revision_sources]: [Sources; 3] = read(&[
-        (head, &watched),
-        (merge_base, &paired),
-        (head, &revisions),
-    ])?
-    .try_into()
-    .map_err(|_| Error::new("git cat-file answered for the wrong number of commits"))?;
+    let [head_sources, base_sources, revision_sources]: [Sources; 3] =
+        read(&[(head, &watched), (merge_base, &paired), (head, &revisions)])?
+            .try_into()
+            .map_err(|_| Error::new("git cat-file answered for the wrong number of commits"))?;
     let (mut report, head_lexed) = check_keeping_lexed(change, rules, &head_sources);
     if pairing && matches!(report.reason, Reason::BothTracks | Reason::MissingRevision) {
         let pairing = pair(

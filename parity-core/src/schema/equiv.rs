@@ -88,6 +88,21 @@ fn judge(change: &Change, second: &Model) -> Coverage {
             _ => (CoverageStatus::Uncovered, Vec::new(), None),
         },
         Action::Dropped => match &there {
+            // An object the model never saw is dropped when the revisions
+            // drop it too.
+            None if change.base.is_none() && touched(second, &change.key).is_none() => (
+                CoverageStatus::Uncovered,
+                Vec::new(),
+                match &change.key {
+                    Key::Table(t) => Some(Fix::DropTable(super::model::Table {
+                        name: t.clone(),
+                        columns: Vec::new(),
+                        constraints: Vec::new(),
+                        origin: change.origin.clone(),
+                    })),
+                    _ => None,
+                },
+            ),
             None => (CoverageStatus::Covered, Vec::new(), None),
             Some(there) => (CoverageStatus::Uncovered, Vec::new(), Fix::drop(there)),
         },

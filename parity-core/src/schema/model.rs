@@ -168,6 +168,8 @@ pub struct Model {
     pub unresolved: Vec<(Fact, Origin)>,
     /// Every object an operation touched, with the last such operation.
     pub touched: BTreeMap<Key, Origin>,
+    /// Every object an operation created, even if it was dropped since.
+    pub created: BTreeSet<Key>,
     /// Named constraints: name -> (table, constraint).
     named: BTreeMap<String, (String, Constraint)>,
 }
@@ -269,6 +271,7 @@ impl Model {
             SchemaOp::CreateTable { table, columns } => {
                 let table = name(table);
                 self.touch(Key::Table(table.clone()), origin);
+                self.created.insert(Key::Table(table.clone()));
                 if self.tables.contains_key(&table) {
                     return;
                 }
@@ -308,6 +311,7 @@ impl Model {
                     return;
                 };
                 table.name = to.clone();
+                self.created.insert(Key::Table(to.clone()));
                 for column in &table.columns {
                     self.touch(Key::Column(to.clone(), column.name.clone()), origin);
                 }
@@ -420,6 +424,7 @@ impl Model {
             } => {
                 let index = name(index);
                 self.touch(Key::Index(index.clone()), origin);
+                self.created.insert(Key::Index(index.clone()));
                 self.indexes.insert(
                     index.clone(),
                     Index {
@@ -441,6 +446,7 @@ impl Model {
             SchemaOp::CreateTrigger { trigger, table } => {
                 let trigger = name(trigger);
                 self.touch(Key::Trigger(trigger.clone()), origin);
+                self.created.insert(Key::Trigger(trigger.clone()));
                 self.triggers.insert(
                     trigger.clone(),
                     Trigger {
@@ -911,96 +917,74 @@ fn disagreements(files: &[FileModels], key: &Key, pick: fn(&FileModels) -> &Mode
         .collect();
     let mut out = Vec::new();
     if let Some((first_path, first)) = defs.first() {
+        // attribute -> (first's value, [(other value, path)])
+        let mut by_attribute: BTreeMap<Attribute, (String, Vec<String>)> = BTreeMap::new();
         for (path, other) in &defs[1..] {
             for (attribute, a, b) in differences(first, other) {
-                out.push(format!(
-                    "{} differs between {first_path} and {path}: {} {a} in one, {b} in the other",
-                    key_name(key),
-                    attribute.name()
-                ));
+                by_attribute
+                    .entry(attribute)
+                    .or_insert_with(|| (a, Vec::new()))
+                    .1
+                    .push(format!("{b} in {path}"));
             }
+        }
+        for (attribute, (value, others)) in by_attribute {
+            out.push(format!(
+                "the watched files disagree on {} ({}): {value} in {first_path}, {}",
+                key_name(key),
+                attribute.name(),
+                others.join(", ")
+            ));
         }
     }
     out
 }
 
-/// The first track's change: HEAD's models minus the base's, all files
-/// together (`files` in the order of the rules' watched files).
-pub fn diff(files: &[FileModels]) -> TrackChange {
-    let mut keys: BTreeSet<Key> = BTreeSet::new();
-    for f in files {
-        keys.extend(f.base.keys());
-        keys.extend(f.head.keys());
-    }
-    let mut out = TrackChange::default();
-    let mut created: Vec<Change> = Vec::new();
-    let mut dropped: Vec<Change> = Vec::new();
+/// One file's own change, before the files are taken together.
+fn file_changes(f: &FileModels) -> Vec<Change> {
+    let mut keys: BTreeSet<Key> = f.base.keys().into_iter().collect();
+    keys.extend(f.head.keys());
+    let mut created = Vec::new();
+    let mut dropped = Vec::new();
+    let mut altered = Vec::new();
     for key in &keys {
-        let in_base = files.iter().any(|f| f.base.object(key).is_some());
-        let head_file = files.iter().find(|f| f.head.object(key).is_some());
-        match (in_base, head_file) {
-            (false, Some(file)) => {
-                let head = resolved_object(&file.head, key);
-                created.push(Change {
-                    fact: fact_for(key, Action::Created),
-                    key: key.clone(),
-                    from: None,
-                    origin: head
-                        .as_ref()
-                        .map(|o| o.origin().clone())
-                        .unwrap_or_default(),
-                    head,
-                    base: None,
-                    changed: Vec::new(),
-                });
-            }
-            (true, None) => {
-                let base_file = files
-                    .iter()
-                    .find(|f| f.base.object(key).is_some())
-                    .expect("in_base");
-                let origin = files
-                    .iter()
-                    .find_map(|f| f.head.drops.get(key).cloned())
+        let base = resolved_object(&f.base, key);
+        let head = resolved_object(&f.head, key);
+        match (base, head) {
+            (None, Some(head)) => created.push(Change {
+                fact: fact_for(key, Action::Created),
+                key: key.clone(),
+                from: None,
+                origin: head.origin().clone(),
+                head: Some(head),
+                base: None,
+                changed: Vec::new(),
+            }),
+            (Some(base), None) => {
+                let origin = f
+                    .head
+                    .drops
+                    .get(key)
+                    .cloned()
                     .or_else(|| match key {
-                        Key::Column(t, _) => files
-                            .iter()
-                            .find_map(|f| f.head.tables.get(t).map(|t| t.origin.clone())),
+                        Key::Column(t, _) => f.head.tables.get(t).map(|t| t.origin.clone()),
                         _ => None,
                     })
-                    .unwrap_or_else(|| Origin::new(&base_file.path, 0));
+                    .unwrap_or_else(|| Origin::new(&f.path, 0));
                 dropped.push(Change {
                     fact: fact_for(key, Action::Dropped),
                     key: key.clone(),
                     from: None,
                     origin,
                     head: None,
-                    base: resolved_object(&base_file.base, key),
+                    base: Some(base),
                     changed: Vec::new(),
                 });
             }
-            (true, Some(_)) => {
-                let mut found = false;
-                for f in files {
-                    let (Some(base), Some(head)) =
-                        (resolved_object(&f.base, key), resolved_object(&f.head, key))
-                    else {
-                        continue;
-                    };
-                    let diffs = differences(&base, &head);
-                    if diffs.is_empty() {
-                        continue;
-                    }
-                    if found {
-                        out.notes.push(format!(
-                            "{} is changed in {} as well",
-                            key_name(key),
-                            f.path
-                        ));
-                        continue;
-                    }
-                    found = true;
-                    out.changes.push(Change {
+            (Some(base), Some(head)) => {
+                let diffs = differences(&base, &head);
+                if !diffs.is_empty() {
+                    altered.push(Change {
                         fact: fact_for(key, Action::Altered),
                         key: key.clone(),
                         from: None,
@@ -1011,52 +995,61 @@ pub fn diff(files: &[FileModels]) -> TrackChange {
                     });
                 }
             }
-            (false, None) => {}
-        }
-        // Disagreements that the range brought.
-        let before: BTreeSet<String> = disagreements(files, key, |f| &f.base).into_iter().collect();
-        for note in disagreements(files, key, |f| &f.head) {
-            if !before.contains(&note) && !out.notes.contains(&note) {
-                out.notes.push(note);
-            }
+            (None, None) => {}
         }
     }
-    // Renames: a drop and a creation that a file's operations link.
-    let mut renamed_tables: Vec<(String, String)> = Vec::new();
-    for f in files {
-        for (from, to, origin) in &f.head.renames {
-            if f.base.renames.iter().any(|(a, b, _)| a == from && b == to) {
-                continue;
-            }
-            // A column renamed in a table renamed before: the drop is
-            // under the table's old name.
-            let old_key = |key: &Key| match key {
-                Key::Column(t, c) => renamed_tables
-                    .iter()
-                    .find(|(_, new)| new == t)
-                    .map(|(old, _)| Key::Column(old.clone(), c.clone())),
-                _ => None,
-            };
-            let (Some(d), Some(c)) = (
-                dropped
-                    .iter()
-                    .position(|d| &d.key == from || Some(&d.key) == old_key(from).as_ref()),
-                created.iter().position(|c| &c.key == to),
-            ) else {
-                continue;
-            };
-            let mut change = created.remove(c);
-            let gone = dropped.remove(d);
-            change.fact.action = Action::Renamed;
-            change.fact.from = Some(gone.fact.name.clone());
-            change.from = Some(from.clone());
-            change.base = gone.base;
-            change.origin = origin.clone();
-            if let (Key::Table(a), Key::Table(b)) = (from, to) {
-                renamed_tables.push((a.clone(), b.clone()));
-            }
-            created.push(change);
+    // A drop, new in the range, of an object the model never saw (made by
+    // something the files do not show): still a drop to make.
+    for (key, origin) in &f.head.drops {
+        let new = !f.base.drops.contains_key(key);
+        let known = f.base.object(key).is_some() || f.head.object(key).is_some();
+        let scratch = f.head.created.contains(key) || f.base.created.contains(key);
+        if new && !known && !scratch && !matches!(key, Key::Column(..)) {
+            dropped.push(Change {
+                fact: fact_for(key, Action::Dropped),
+                key: key.clone(),
+                from: None,
+                origin: origin.clone(),
+                head: None,
+                base: None,
+                changed: Vec::new(),
+            });
         }
+    }
+    // Renames: a drop and a creation that the file's operations link.
+    let mut renamed_tables: Vec<(String, String)> = Vec::new();
+    for (from, to, origin) in &f.head.renames {
+        if f.base.renames.iter().any(|(a, b, _)| a == from && b == to) {
+            continue;
+        }
+        // A column renamed in a table renamed before: the drop is under the
+        // table's old name.
+        let old_key = match from {
+            Key::Column(t, c) => renamed_tables
+                .iter()
+                .find(|(_, new)| new == t)
+                .map(|(old, _)| Key::Column(old.clone(), c.clone())),
+            _ => None,
+        };
+        let (Some(d), Some(c)) = (
+            dropped
+                .iter()
+                .position(|d| &d.key == from || Some(&d.key) == old_key.as_ref()),
+            created.iter().position(|c| &c.key == to),
+        ) else {
+            continue;
+        };
+        let mut change = created.remove(c);
+        let gone = dropped.remove(d);
+        change.fact.action = Action::Renamed;
+        change.fact.from = Some(gone.fact.name.clone());
+        change.from = Some(gone.key.clone());
+        change.base = gone.base;
+        change.origin = origin.clone();
+        if let (Key::Table(a), Key::Table(b)) = (from, to) {
+            renamed_tables.push((a.clone(), b.clone()));
+        }
+        created.push(change);
     }
     // The columns of a renamed table moved with it.
     for (from, to) in &renamed_tables {
@@ -1096,20 +1089,152 @@ pub fn diff(files: &[FileModels]) -> TrackChange {
         };
         table.is_none_or(|t| !dropped_tables.contains(t))
     });
-    out.changes.extend(created);
-    out.changes.extend(dropped);
+    created.extend(dropped);
+    created.extend(altered);
+    created
+}
+
+/// The first track's change: what each file's HEAD model changed from its
+/// base model, taken together (`files` in the order of the rules' watched
+/// files):
+///
+/// - a creation counts when no file stated the object at the base (a file
+///   added to the track that restates the schema creates nothing);
+/// - a drop counts unless another file newly states the object (it moved);
+///   files that still state it are named in a note;
+/// - a rename counts, and replaces the drop and creation other files show;
+/// - an alteration counts in the first file that makes it; another file
+///   altering it otherwise is a note.
+pub fn diff(files: &[FileModels]) -> TrackChange {
+    let mut out = TrackChange::default();
+    let in_base = |key: &Key| files.iter().any(|f| f.base.object(key).is_some());
+    let mut renames: Vec<(Key, Key)> = Vec::new();
+    let mut all: Vec<Change> = Vec::new();
+    for f in files {
+        for change in file_changes(f) {
+            match change.fact.action {
+                Action::Created if in_base(&change.key) => continue,
+                Action::Dropped => {
+                    let moved = files.iter().any(|g| {
+                        g.path != f.path
+                            && g.head.object(&change.key).is_some()
+                            && g.base.object(&change.key).is_none()
+                    });
+                    if moved {
+                        continue;
+                    }
+                    let stale: Vec<&str> = files
+                        .iter()
+                        .filter(|g| {
+                            g.path != f.path
+                                && g.head.object(&change.key).is_some()
+                                && g.base.object(&change.key).is_some()
+                        })
+                        .map(|g| g.path.as_str())
+                        .collect();
+                    if !stale.is_empty() {
+                        out.notes.push(format!(
+                            "{} drops {}, but {} still state{} it",
+                            f.path,
+                            key_name(&change.key),
+                            stale.join(" and "),
+                            if stale.len() == 1 { "s" } else { "" }
+                        ));
+                    }
+                }
+                Action::Renamed => {
+                    if let Some(from) = &change.from {
+                        renames.push((from.clone(), change.key.clone()));
+                    }
+                }
+                _ => {}
+            }
+            match all
+                .iter()
+                .find(|c| c.key == change.key && c.fact.action == change.fact.action)
+            {
+                Some(first) => {
+                    let differ = match (&first.head, &change.head) {
+                        (Some(a), Some(b)) => !differences(a, b).is_empty(),
+                        _ => false,
+                    };
+                    if differ {
+                        let note = format!(
+                            "{} changes {} otherwise than {}",
+                            change.origin.path,
+                            key_name(&change.key),
+                            first.origin.path
+                        );
+                        if !out.notes.contains(&note) {
+                            out.notes.push(note);
+                        }
+                    }
+                }
+                None => all.push(change),
+            }
+        }
+    }
+    // A rename in one file stands for the drop and creation another shows.
+    all.retain(|c| {
+        !renames.iter().any(|(from, to)| {
+            (c.fact.action == Action::Dropped && &c.key == from)
+                || (c.fact.action == Action::Created && &c.key == to)
+        })
+    });
+    out.changes = all;
+    // Disagreements that the range brought.
+    let mut keys: BTreeSet<Key> = BTreeSet::new();
+    for f in files {
+        keys.extend(f.head.keys());
+    }
+    for key in &keys {
+        let before: BTreeSet<String> = disagreements(files, key, |f| &f.base).into_iter().collect();
+        for note in disagreements(files, key, |f| &f.head) {
+            if !before.contains(&note) && !out.notes.contains(&note) {
+                out.notes.push(note);
+            }
+        }
+    }
     let file_index = |path: &str| {
         files
             .iter()
             .position(|f| f.path == path)
             .unwrap_or(usize::MAX)
     };
+    // In file order, then line, then a table's columns in their order.
+    let position = |c: &Change| -> (u8, usize) {
+        let in_table = |object: &Option<Object>, model: Option<&Model>| match (object, model) {
+            (Some(Object::Column { table, column }), Some(m)) => m
+                .tables
+                .get(table)
+                .and_then(|t| t.columns.iter().position(|x| x.name == column.name)),
+            _ => None,
+        };
+        let file = files.iter().find(|f| f.path == c.origin.path);
+        let column = in_table(&c.head, file.map(|f| &f.head))
+            .or_else(|| in_table(&c.base, file.map(|f| &f.base)))
+            .unwrap_or(0);
+        let kind = match c.key {
+            Key::Table(_) => 0,
+            Key::Column(..) => 1,
+            Key::Index(_) => 2,
+            Key::Trigger(_) => 3,
+        };
+        (kind, column)
+    };
     out.changes.sort_by(|a, b| {
-        (file_index(&a.origin.path), a.origin.line, &a.key).cmp(&(
-            file_index(&b.origin.path),
-            b.origin.line,
-            &b.key,
-        ))
+        (
+            file_index(&a.origin.path),
+            a.origin.line,
+            position(a),
+            &a.key,
+        )
+            .cmp(&(
+                file_index(&b.origin.path),
+                b.origin.line,
+                position(b),
+                &b.key,
+            ))
     });
     // Unresolved parts new at HEAD.
     for f in files {
@@ -1261,8 +1386,8 @@ mod tests {
         assert_eq!(
             described(&diff(&files(base, &head))),
             vec![
-                "column tasks.tags (added)".to_string(),
                 "column tasks.title (altered) [not-null]".to_string(),
+                "column tasks.tags (added)".to_string(),
             ]
         );
     }
@@ -1352,7 +1477,7 @@ mod tests {
         assert_eq!(described(&change), Vec::<String>::new());
         assert_eq!(
             change.notes,
-            vec!["column tasks.title differs between schema.py and tables.py: not-null NOT NULL in one, nullable in the other".to_string()]
+            vec!["the watched files disagree on column tasks.title (not-null): NOT NULL in schema.py, nullable in tables.py".to_string()]
         );
     }
 

@@ -214,6 +214,11 @@ pub fn pair(rules: &Rules, added_revisions: &[PathBytes], sources: PairingSource
         }
     }
     pairing.coverage = coverage(&change, &second);
+    // In the order of the watched files, then by line.
+    let file_index = |path: &str| files.iter().position(|f| f.path == path);
+    pairing
+        .coverage
+        .sort_by_key(|c| (file_index(&c.path), c.line));
     pairing.schema_changed = pairing
         .coverage
         .iter()
