@@ -177,6 +177,7 @@ fn statement() -> impl Strategy<Value = (String, SchemaOp)> {
                         table: ident(&t),
                         columns: vec![c.clone()],
                         unique,
+                        where_clause: None,
                     },
                 )
             })

@@ -694,3 +694,227 @@ fn next_revision_id(revisions: &[KnownRevision], ops: &[Fix]) -> String {
     }
     format!("{:012x}", hash & 0xffff_ffff_ffff)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::equiv::coverage;
+    use crate::schema::model::{diff, FileModels, Model, Origin};
+    use crate::schema::sql::extract_sql_lines;
+    use pretty_assertions::assert_eq;
+
+    fn known(file: &str, rev: &str, down: &[&str]) -> KnownRevision {
+        KnownRevision {
+            file_name: file.into(),
+            revision: rev.into(),
+            down_revisions: down.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    /// The fixes for a first-track change `base` → `head` that revisions
+    /// running `revision` leave open.
+    fn fixes(base: &str, head: &str, revision: &str) -> Vec<Fix> {
+        let base_model = Model::build("m.py", &extract_sql_lines(base));
+        let change = diff(&[FileModels {
+            path: "m.py".into(),
+            base: base_model.clone(),
+            head: Model::build("m.py", &extract_sql_lines(head)),
+        }]);
+        let mut second = base_model;
+        second.touched.clear();
+        for (line, op) in extract_sql_lines(revision) {
+            second.apply(&op, &Origin::new("versions/0004_x.py", line + 1));
+        }
+        ops_for(&coverage(&change, &second))
+    }
+
+    fn body(source: &str, function: &str) -> String {
+        let start = source
+            .find(&format!("def {function}() -> None:\n"))
+            .expect("the function");
+        source[start..]
+            .lines()
+            .skip(1)
+            .take_while(|l| l.starts_with("    ") || l.is_empty())
+            .filter(|l| !l.is_empty())
+            .map(|l| l.trim_start().to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    const BASE: &str = "CREATE TABLE projects (id INTEGER PRIMARY KEY);
+        CREATE TABLE tasks (id INTEGER PRIMARY KEY, title TEXT, status TEXT, project_id INTEGER, code TEXT)";
+
+    #[test]
+    fn revision_ids_are_read_in_every_form() {
+        assert_eq!(
+            read_revision(
+                "0002_x.py",
+                "\"\"\"doc\"\"\"\nrevision = '0002'\ndown_revision = \"0001\"\n"
+            ),
+            Some(known("0002_x.py", "0002", &["0001"]))
+        );
+        assert_eq!(
+            read_revision(
+                "0001_x.py",
+                "revision: str = \"0001\"\ndown_revision: Union[str, None] = None\n"
+            ),
+            Some(known("0001_x.py", "0001", &[]))
+        );
+        assert_eq!(
+            read_revision(
+                "m.py",
+                "revision = \"abc\"\ndown_revision = (\"a1\", \"b2\")\n"
+            ),
+            Some(known("m.py", "abc", &["a1", "b2"]))
+        );
+        assert_eq!(read_revision("x.py", "nothing here"), None);
+    }
+
+    #[test]
+    fn a_new_table_is_written_with_every_attribute() {
+        let head = format!(
+            "{BASE}; CREATE TABLE comments (
+                id INTEGER PRIMARY KEY,
+                task_id INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+                body TEXT NOT NULL DEFAULT '',
+                slug VARCHAR(20) UNIQUE,
+                a INT, b INT, UNIQUE (a, b));
+             CREATE UNIQUE INDEX ux_open ON comments (task_id, lower(slug)) WHERE body <> ''"
+        );
+        let fixes = fixes(BASE, &head, "SELECT 1");
+        let s = suggest(&fixes, &[known("0001_a.py", "0001", &[])]);
+        assert_eq!(
+            body(&s.source, "upgrade"),
+            [
+                "op.create_table(",
+                "\"comments\",",
+                "sa.Column(\"id\", sa.Integer(), primary_key=True),",
+                "sa.Column(\"task_id\", sa.Integer(), sa.ForeignKey(\"tasks.id\", ondelete=\"CASCADE\"), nullable=False),",
+                "sa.Column(\"body\", sa.Text(), nullable=False, server_default=sa.text(\"''\")),",
+                "sa.Column(\"slug\", sa.Text(), unique=True),",
+                "sa.Column(\"a\", sa.Integer()),",
+                "sa.Column(\"b\", sa.Integer()),",
+                "sa.UniqueConstraint(\"a\", \"b\"),",
+                ")",
+                "op.create_index(\"ux_open\", \"comments\", [\"task_id\", sa.text(\"lower(slug)\")], unique=True, postgresql_where=sa.text(\"body<>''\"))",
+            ]
+            .join("\n")
+        );
+        assert_eq!(
+            body(&s.source, "downgrade"),
+            "op.drop_index(\"ux_open\", table_name=\"comments\")\nop.drop_table(\"comments\")"
+        );
+        assert_eq!(s.file_name, "0002_create_comments_and_more.py");
+        assert!(s.source.starts_with(
+            "\"\"\"create comments and more\n\n- create table comments\n- create index ux_open\n"
+        ));
+    }
+
+    #[test]
+    fn an_altered_column_is_altered_attribute_by_attribute_and_back() {
+        let head = "CREATE TABLE projects (id INTEGER PRIMARY KEY);
+            CREATE TABLE tasks (id INTEGER PRIMARY KEY, title TEXT NOT NULL, status TEXT DEFAULT 'open',
+                project_id INTEGER REFERENCES projects(id) ON DELETE SET NULL, code INTEGER UNIQUE)";
+        let fixes = fixes(BASE, head, "SELECT 1");
+        let s = suggest(&fixes, &[known("0001_a.py", "0001", &[])]);
+        assert_eq!(
+            body(&s.source, "upgrade"),
+            [
+                "op.alter_column(\"tasks\", \"title\", nullable=False)",
+                "op.alter_column(\"tasks\", \"status\", server_default=sa.text(\"'open'\"))",
+                "op.create_foreign_key(\"fk_tasks_project_id_projects\", \"tasks\", \"projects\", [\"project_id\"], [\"id\"], ondelete=\"SET NULL\")",
+                "op.alter_column(\"tasks\", \"code\", type_=sa.Integer(), existing_type=sa.Text(), postgresql_using=\"code::integer\")",
+                "op.create_unique_constraint(\"uq_tasks_code\", \"tasks\", [\"code\"])",
+            ]
+            .join("\n")
+        );
+        assert_eq!(
+            body(&s.source, "downgrade"),
+            [
+                "op.drop_constraint(\"uq_tasks_code\", \"tasks\", type_=\"unique\")",
+                "op.alter_column(\"tasks\", \"code\", type_=sa.Text(), existing_type=sa.Integer(), postgresql_using=\"code::text\")",
+                "op.drop_constraint(\"fk_tasks_project_id_projects\", \"tasks\", type_=\"foreignkey\")",
+                "op.alter_column(\"tasks\", \"status\", server_default=None)",
+                "op.alter_column(\"tasks\", \"title\", nullable=True)",
+            ]
+            .join("\n")
+        );
+    }
+
+    #[test]
+    fn a_mismatched_object_is_made_equal_from_what_the_revisions_left() {
+        let head = format!("{BASE}; ALTER TABLE tasks ADD COLUMN due TEXT NOT NULL DEFAULT 'x'; CREATE INDEX ix ON tasks (status) WHERE status <> 'done'");
+        // The revisions add the column nullable and the index without WHERE.
+        let fixes = fixes(
+            BASE,
+            &head,
+            "ALTER TABLE tasks ADD COLUMN due TEXT DEFAULT 'x'; CREATE INDEX ix ON tasks (status)",
+        );
+        let s = suggest(&fixes, &[known("0004_x.py", "0004", &[])]);
+        assert_eq!(
+            body(&s.source, "upgrade"),
+            [
+                "op.alter_column(\"tasks\", \"due\", nullable=False)",
+                "op.drop_index(\"ix\", table_name=\"tasks\")",
+                "op.create_index(\"ix\", \"tasks\", [\"status\"], postgresql_where=sa.text(\"status<>'done'\"))",
+            ]
+            .join("\n")
+        );
+        assert_eq!(
+            body(&s.source, "downgrade"),
+            [
+                "op.drop_index(\"ix\", table_name=\"tasks\")",
+                "op.create_index(\"ix\", \"tasks\", [\"status\"])",
+                "op.alter_column(\"tasks\", \"due\", nullable=True)",
+            ]
+            .join("\n")
+        );
+        assert_eq!(s.down_revision.as_deref(), Some("0004"));
+        assert_eq!(s.revision, "0005");
+    }
+
+    #[test]
+    fn drops_are_undone_with_the_whole_definition() {
+        let head = format!("{BASE}; ALTER TABLE tasks DROP COLUMN status; DROP TABLE projects");
+        let s = suggest(&fixes(BASE, &head, "SELECT 1"), &[]);
+        assert_eq!(
+            body(&s.source, "upgrade"),
+            "op.drop_table(\"projects\")\nop.drop_column(\"tasks\", \"status\")"
+        );
+        assert_eq!(
+            body(&s.source, "downgrade"),
+            [
+                "op.add_column(\"tasks\", sa.Column(\"status\", sa.Text()))",
+                "op.create_table(",
+                "\"projects\",",
+                "sa.Column(\"id\", sa.Integer(), primary_key=True),",
+                ")",
+            ]
+            .join("\n")
+        );
+        assert_eq!(s.down_revision, None);
+    }
+
+    #[test]
+    fn doubled_quote_names_are_written_as_their_real_name() {
+        let head = format!(r#"{BASE}; ALTER TABLE tasks ADD COLUMN "say ""hi""" TEXT"#);
+        let s = suggest(&fixes(BASE, &head, "SELECT 1"), &[]);
+        assert_eq!(
+            body(&s.source, "upgrade"),
+            r#"op.add_column("tasks", sa.Column("say \"hi\"", sa.Text()))"#
+        );
+    }
+
+    #[test]
+    fn several_heads_are_a_warning() {
+        let revisions = vec![
+            known("0001_a.py", "0001", &[]),
+            known("0002_b.py", "0002", &["0001"]),
+            known("0003_c.py", "0003", &["0001"]),
+        ];
+        let s = suggest(&[], &revisions);
+        assert_eq!(s.down_revision.as_deref(), Some("0003"));
+        assert!(s.warnings[0].contains("2 heads"), "{:?}", s.warnings);
+    }
+}
