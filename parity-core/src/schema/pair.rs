@@ -237,3 +237,167 @@ pub fn pair(rules: &Rules, added_revisions: &[PathBytes], sources: PairingSource
     }
     pairing
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pretty_assertions::assert_eq;
+
+    const MIGRATIONS: &str = "src/backend/db/migrations.py";
+    const SCHEMA: &str = "src/backend/db/schema.py";
+    const TABLES: &str = "src/backend/db/tables.py";
+
+    fn sources(files: &[(&str, &str)]) -> Sources {
+        let mut s = Sources::new();
+        for (path, text) in files {
+            s.insert(*path, text.as_bytes().to_vec());
+        }
+        s
+    }
+
+    /// Pairing over the spec's layout; `revisions` are added revision files.
+    fn paired(base: &[(&str, &str)], head: &[(&str, &str)], revisions: &[(&str, &str)]) -> Pairing {
+        let rules = Rules::default();
+        let base = sources(base);
+        let head = sources(head);
+        let revision_sources = sources(revisions);
+        let added: Vec<PathBytes> = revisions.iter().map(|(p, _)| PathBytes::from(*p)).collect();
+        let lexed = LexedFiles::default();
+        pair(
+            &rules,
+            &added,
+            PairingSources {
+                base: &base,
+                head: &head,
+                head_lexed: &lexed,
+                revisions: &revision_sources,
+            },
+        )
+    }
+
+    fn statuses(p: &Pairing) -> Vec<(String, CoverageStatus)> {
+        p.coverage
+            .iter()
+            .map(|c| (c.description.clone(), c.status))
+            .collect()
+    }
+
+    const SCHEMA_PY: &str = r#"TASKS = """
+CREATE TABLE IF NOT EXISTS tasks (
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'open'
+);
+"""
+"#;
+
+    #[test]
+    fn pairing_needs_every_exact_watched_path() {
+        let needs: Vec<String> = pairing_needs(&Rules::default())
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        assert_eq!(needs, vec![MIGRATIONS, SCHEMA, TABLES]);
+    }
+
+    #[test]
+    fn a_metadata_file_added_to_an_existing_schema_adds_no_object() {
+        let tables = r#"
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("status", Text, nullable=True, server_default="open"),
+)
+"#;
+        let p = paired(
+            &[(SCHEMA, SCHEMA_PY)],
+            &[(SCHEMA, SCHEMA_PY), (TABLES, tables)],
+            &[],
+        );
+        assert_eq!(statuses(&p), vec![]);
+        assert!(!p.schema_changed);
+        assert!(!p.unresolved);
+        assert_eq!(
+            p.notes,
+            vec![format!("the watched files disagree on column tasks.status (not-null): NOT NULL in {SCHEMA}, nullable in {TABLES}")]
+        );
+    }
+
+    #[test]
+    fn revisions_apply_in_chain_order_and_the_last_upgrade_counts() {
+        let migrations = "def _migrate_due(cursor, conn):\n    cursor.execute(\"ALTER TABLE tasks ADD COLUMN due TEXT NOT NULL DEFAULT ''\")\n";
+        // 0006 (listed first) revises 0005: it runs second and makes the
+        // column NOT NULL; 0005 defines upgrade twice, the second adds it.
+        let r5 = "revision = \"0005\"\ndown_revision = \"0004\"\n\ndef upgrade():\n    op.add_column(\"tasks\", sa.Column(\"wrong\", sa.Text()))\n\ndef upgrade():\n    op.add_column(\"tasks\", sa.Column(\"due\", sa.Text(), server_default=\"\"))\n";
+        let r6 = "revision = \"0006\"\ndown_revision = \"0005\"\n\ndef upgrade():\n    op.alter_column(\"tasks\", \"due\", nullable=False)\n";
+        let base = [(SCHEMA, SCHEMA_PY)];
+        let head = [(SCHEMA, SCHEMA_PY), (MIGRATIONS, migrations)];
+        let both = paired(&base, &head, &[("v/0006_b.py", r6), ("v/0005_a.py", r5)]);
+        assert_eq!(
+            statuses(&both),
+            vec![(
+                "column tasks.due (added)".to_string(),
+                CoverageStatus::Covered
+            )]
+        );
+        assert!(both.schema_changed && !both.has_gaps());
+        let first_only = paired(&base, &head, &[("v/0005_a.py", r5)]);
+        assert_eq!(first_only.coverage[0].status, CoverageStatus::Mismatched);
+        assert_eq!(
+            first_only.coverage[0].mismatches[0].describe("migrations.py"),
+            "not-null: NOT NULL in migrations.py, nullable in 0005_a.py"
+        );
+        assert!(first_only.has_gaps());
+    }
+
+    #[test]
+    fn a_rebuild_through_a_helper_with_the_same_definition_changes_nothing() {
+        let helper = r#"
+def _rebuild_table(cursor, table, columns):
+    cursor.execute(f"CREATE TABLE {table}_new ({columns})")
+    cursor.execute(f"INSERT INTO {table}_new SELECT * FROM {table}")
+    cursor.execute(f"DROP TABLE {table}")
+    cursor.execute(f"ALTER TABLE {table}_new RENAME TO {table}")
+
+
+def _migrate_initial(cursor, conn):
+    cursor.execute("CREATE TABLE tasks (id INTEGER PRIMARY KEY, title TEXT NOT NULL)")
+"#;
+        let rebuilt = format!(
+            "{helper}\n\ndef _migrate_rebuild(cursor, conn):\n    _rebuild_table(cursor, \"tasks\", \"id INTEGER PRIMARY KEY, title TEXT NOT NULL\")\n"
+        );
+        let p = paired(&[(MIGRATIONS, helper)], &[(MIGRATIONS, &rebuilt)], &[]);
+        assert_eq!(statuses(&p), vec![]);
+        let changed = format!(
+            "{helper}\n\ndef _migrate_rebuild(cursor, conn):\n    _rebuild_table(cursor, \"tasks\", \"id INTEGER PRIMARY KEY, title TEXT\")\n"
+        );
+        let p = paired(&[(MIGRATIONS, helper)], &[(MIGRATIONS, &changed)], &[]);
+        assert_eq!(
+            statuses(&p),
+            vec![(
+                "column tasks.title (altered)".to_string(),
+                CoverageStatus::Uncovered
+            )]
+        );
+        assert_eq!(p.coverage[0].line, 14);
+    }
+
+    #[test]
+    fn run_time_sql_is_unresolved_and_an_unlexable_file_too() {
+        let migrations = "def _m(cursor, conn, t):\n    cursor.execute(f\"ALTER TABLE {t} ADD COLUMN x TEXT\")\n";
+        let p = paired(&[], &[(MIGRATIONS, migrations)], &[]);
+        assert_eq!(
+            statuses(&p),
+            vec![(
+                "column {t}.x (added)".to_string(),
+                CoverageStatus::Unresolved
+            )]
+        );
+        assert!(p.unresolved && !p.schema_changed);
+        let p = paired(&[], &[(MIGRATIONS, "x = '''unterminated\n")], &[]);
+        assert!(p.unresolved);
+        assert!(p.notes[0].contains("could not be lexed"), "{:?}", p.notes);
+    }
+}
