@@ -133,7 +133,7 @@ fn judge(change: &Change, second: &Model) -> Coverage {
     // The columns of a new table are created with it.
     let fix = match (&fix, change.fact.kind) {
         (Some(Fix::AddColumn { table, .. }), ObjectKind::Column)
-            if second.tables.get(table).is_none() =>
+            if !second.tables.contains_key(table) =>
         {
             None
         }

@@ -84,8 +84,11 @@ pub fn pairing_needs(rules: &Rules) -> Vec<PathBytes> {
 
 /// The added revisions in the order they run: each after the one it
 /// revises (`down_revision`), else by path.
+/// A revision's id and the ids it revises.
+type Ids = (String, Vec<String>);
+
 fn chain_order<'p>(paths: &'p [PathBytes], sources: &Sources) -> Vec<&'p PathBytes> {
-    let mut items: Vec<(&PathBytes, Option<(String, Vec<String>)>)> = paths
+    let mut items: Vec<(&PathBytes, Option<Ids>)> = paths
         .iter()
         .map(|path| {
             let known = sources.get(path.as_bytes()).and_then(|s| {

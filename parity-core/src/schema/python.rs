@@ -1032,8 +1032,7 @@ fn alembic_call(
 fn function_body(calls: &Calls<'_, '_>, name: &str) -> Option<Range<usize>> {
     module_functions(calls)
         .into_iter()
-        .filter(|f| f.name == name)
-        .next_back()
+        .rfind(|f| f.name == name)
         .map(|f| f.body)
 }
 

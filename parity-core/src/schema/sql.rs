@@ -664,11 +664,8 @@ fn statement_ops(c: &mut Cursor<'_, '_>) -> Option<Vec<SchemaOp>> {
         let table = c.name()?;
         let mut ops = Vec::new();
         // PostgreSQL takes several actions, comma-separated.
-        loop {
-            match alter_action(c, &table) {
-                Some(op) => ops.push(op),
-                None => break,
-            }
+        while let Some(op) = alter_action(c, &table) {
+            ops.push(op);
             if !c.eat_punct(b',') {
                 break;
             }

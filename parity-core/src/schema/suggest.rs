@@ -46,8 +46,8 @@ pub enum Fix {
     /// The second track's column (`from`) made like the first's (`to`).
     AlterColumn {
         table: String,
-        from: Column,
-        to: Column,
+        from: Box<Column>,
+        to: Box<Column>,
     },
     CreateIndex(Index),
     DropIndex(Index),
@@ -105,8 +105,8 @@ impl Fix {
             (Object::Column { table, column: a }, Object::Column { column: b, .. }) => {
                 Some(Fix::AlterColumn {
                     table: table.clone(),
-                    from: a.clone(),
-                    to: b.clone(),
+                    from: Box::new(a.clone()),
+                    to: Box::new(b.clone()),
                 })
             }
             (Object::Index(a), Object::Index(b)) => Some(Fix::ReplaceIndex {

@@ -47,7 +47,7 @@ impl TypeClass {
     pub fn from_sqlite(declared: &str) -> TypeClass {
         let upper = declared.trim().to_ascii_uppercase();
         let name: String = upper
-            .split(|c: char| c == '(')
+            .split('(')
             .next()
             .unwrap_or("")
             .split_whitespace()
