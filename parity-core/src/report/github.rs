@@ -31,11 +31,19 @@ pub const UNCOVERED_TITLE: &str = "parity: schema object missing from the revisi
 
 /// One annotation on the line of an uncovered schema object.
 fn uncovered_command(out: &mut String, kind: &str, coverage: &Coverage, strict: bool) {
-    let message = format!(
-        "{} is in no added revision{}; `cargo xtask parity --suggest` prints a revision that adds it.",
-        coverage.description,
-        if strict { " (--strict)" } else { "" }
-    );
+    let strict = if strict { " (--strict)" } else { "" };
+    let message = if coverage.status == CoverageStatus::Mismatched {
+        format!(
+            "{} differs in the added revisions{strict}: {}; `cargo xtask parity --suggest` prints a revision that makes them equal.",
+            coverage.description,
+            coverage.mismatch_summary()
+        )
+    } else {
+        format!(
+            "{} is in no added revision{strict}; `cargo xtask parity --suggest` prints a revision that adds it.",
+            coverage.description
+        )
+    };
     let _ = writeln!(
         out,
         "::{kind} file={},line={},title={}::{}",

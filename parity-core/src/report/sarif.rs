@@ -174,10 +174,19 @@ pub fn render_sarif(report: &Report) -> String {
                     rule_id: UNCOVERED_RULE_ID,
                     rule_index: 1,
                     level,
-                    message: text(format!(
-                        "{} is in no added revision under {}.",
-                        coverage.description, report.revision_dir
-                    )),
+                    message: text(if coverage.status == CoverageStatus::Mismatched {
+                        format!(
+                            "{} differs in the added revisions under {}: {}.",
+                            coverage.description,
+                            report.revision_dir,
+                            coverage.mismatch_summary()
+                        )
+                    } else {
+                        format!(
+                            "{} is in no added revision under {}.",
+                            coverage.description, report.revision_dir
+                        )
+                    }),
                     locations: vec![Location {
                         physical_location: PhysicalLocation {
                             artifact_location: ArtifactLocation {

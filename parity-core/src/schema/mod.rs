@@ -417,6 +417,19 @@ pub struct Coverage {
     pub fix: Option<suggest::Fix>,
 }
 
+impl Coverage {
+    /// What the revisions get wrong about a mismatched object, in one
+    /// clause: `type: integer in migrations.py, text in 0004_x.py`.
+    pub fn mismatch_summary(&self) -> String {
+        let here = self.path.rsplit('/').next().unwrap_or(&self.path);
+        self.mismatches
+            .iter()
+            .map(|m| m.describe(here))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CoverageStatus {
