@@ -292,3 +292,33 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// The schema model of any generated DDL, diffed against itself, has no
+    /// change; against an empty base, every object it holds is created (and
+    /// a drop of what it never held stays a drop).
+    #[test]
+    fn a_model_diffed_against_itself_has_no_change(
+        items in proptest::collection::vec(statement(), 1..8),
+    ) {
+        use parity_core::schema::model::{diff, FileModels, Model};
+        use parity_core::schema::sql::extract_sql_lines;
+        let sql: Vec<String> = items.iter().map(|(text, _)| text.clone()).collect();
+        let ops = extract_sql_lines(&sql.join(";\n"));
+        let model = Model::build("m.py", &ops);
+        let same = diff(&[FileModels { path: "m.py".into(), base: model.clone(), head: model.clone() }]);
+        prop_assert!(same.changes.is_empty(), "{:?}", same.changes);
+        let fresh = diff(&[FileModels { path: "m.py".into(), base: Model::default(), head: model.clone() }]);
+        use parity_core::schema::Action;
+        let created = fresh.changes.iter().filter(|c| c.fact.action == Action::Created).count();
+        prop_assert_eq!(created, model.keys().len());
+        // Anything else is a drop of an object the model never saw.
+        prop_assert!(fresh
+            .changes
+            .iter()
+            .all(|c| c.fact.action == Action::Created
+                || (c.fact.action == Action::Dropped && c.base.is_none())));
+    }
+}

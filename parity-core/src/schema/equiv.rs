@@ -12,7 +12,7 @@
 //!   differs (each such attribute named with both values),
 //! - **uncovered** when the revisions leave it as it was.
 
-use super::model::{differences, Change, Key, Model, Object, TrackChange};
+use super::model::{differences, resolved_object, Change, Key, Model, Object, TrackChange};
 use super::suggest::Fix;
 use super::{Action, Coverage, CoverageStatus, Mismatch, ObjectKind};
 
@@ -34,17 +34,6 @@ pub fn coverage(change: &TrackChange, second: &Model) -> Vec<Coverage> {
     out
 }
 
-/// The second track's object with its foreign keys resolved.
-fn second_object(second: &Model, key: &Key) -> Option<Object> {
-    let mut object = second.object(key)?;
-    if let Object::Column { column, .. } = &mut object {
-        if let Some(fk) = &column.foreign_key {
-            column.foreign_key = Some(second.resolve_fk(fk));
-        }
-    }
-    Some(object)
-}
-
 /// Whether the revisions touched the object (or, for a column, created
 /// its table).
 fn touched<'m>(second: &'m Model, key: &Key) -> Option<&'m str> {
@@ -57,7 +46,7 @@ fn touched<'m>(second: &'m Model, key: &Key) -> Option<&'m str> {
 }
 
 fn judge(change: &Change, second: &Model) -> Coverage {
-    let there = second_object(second, &change.key);
+    let there = resolved_object(second, &change.key);
     let (status, mismatches, fix) = match change.fact.action {
         Action::Created | Action::Altered => match (&change.head, &there) {
             (Some(head), Some(there)) => {

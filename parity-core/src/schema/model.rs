@@ -254,6 +254,27 @@ impl Model {
         fk
     }
 
+    /// A column as the other track sees it: its foreign key's target
+    /// columns filled in, and a column typed only by its foreign key
+    /// (SQLAlchemy's `Column("a_id", ForeignKey("a.id"))`) typed as its target.
+    pub fn resolve_column(&self, column: &Column) -> Column {
+        let mut column = column.clone();
+        if let Some(fk) = &column.foreign_key {
+            let fk = self.resolve_fk(fk);
+            if column.type_class == TypeClass::Other(String::new()) {
+                let target = known(&fk.table)
+                    .and_then(|t| self.tables.get(&t))
+                    .and_then(|t| t.column(fk.columns.first()?));
+                if let Some(target) = target {
+                    column.type_class = target.type_class.clone();
+                    column.declared = target.declared.clone();
+                }
+            }
+            column.foreign_key = Some(fk);
+        }
+        column
+    }
+
     fn touch(&mut self, key: Key, origin: &Origin) {
         self.touched.insert(key, origin.clone());
     }
@@ -899,12 +920,10 @@ fn key_name(key: &Key) -> String {
 }
 
 /// An object's definition with its foreign keys resolved by its model.
-fn resolved_object(model: &Model, key: &Key) -> Option<Object> {
+pub fn resolved_object(model: &Model, key: &Key) -> Option<Object> {
     let mut object = model.object(key)?;
     if let Object::Column { column, .. } = &mut object {
-        if let Some(fk) = &column.foreign_key {
-            column.foreign_key = Some(model.resolve_fk(fk));
-        }
+        *column = model.resolve_column(column);
     }
     Some(object)
 }
@@ -1479,6 +1498,43 @@ mod tests {
             change.notes,
             vec!["the watched files disagree on column tasks.title (not-null): NOT NULL in schema.py, nullable in tables.py".to_string()]
         );
+    }
+
+    #[test]
+    fn a_column_typed_by_its_foreign_key_takes_the_target_type() {
+        let m = Model::build(
+            "tables.py",
+            &[
+                (
+                    1,
+                    SchemaOp::AddColumn {
+                        table: Ident::known("projects"),
+                        column: ColumnDef {
+                            primary_key: true,
+                            ..ColumnDef::new(Ident::known("id"), "INTEGER")
+                        },
+                    },
+                ),
+                (
+                    2,
+                    SchemaOp::AddColumn {
+                        table: Ident::known("tasks"),
+                        column: ColumnDef {
+                            foreign_key: Some(ForeignKey {
+                                table: Ident::known("projects"),
+                                columns: Vec::new(),
+                                on_delete: None,
+                                on_update: None,
+                            }),
+                            ..ColumnDef::new(Ident::known("project_id"), "")
+                        },
+                    },
+                ),
+            ],
+        );
+        let column = m.resolve_column(m.tables["tasks"].column("project_id").unwrap());
+        assert_eq!(column.type_class, TypeClass::Integer);
+        assert_eq!(column.foreign_key.unwrap().columns, vec!["id".to_string()]);
     }
 
     #[test]

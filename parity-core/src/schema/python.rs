@@ -788,30 +788,27 @@ impl<'x> Params<'_, '_, '_, 'x> {
 
 /// Alembic's parameter names for each operation, the table first where the
 /// operation takes one (dropped in a batch).
-fn parameter_names(method: &str) -> (&'static [&'static str], bool) {
+fn parameter_names(method: &str) -> &'static [&'static str] {
     match method {
-        "add_column" => (&["table_name", "column"], true),
-        "drop_column" => (&["table_name", "column_name"], true),
-        "alter_column" => (&["table_name", "column_name"], true),
-        "create_index" => (&["index_name", "table_name", "columns"], false),
-        "drop_index" => (&["index_name", "table_name"], false),
-        "create_foreign_key" => (
-            &[
-                "constraint_name",
-                "source_table",
-                "referent_table",
-                "local_cols",
-                "remote_cols",
-            ],
-            false,
-        ),
-        "create_unique_constraint" => (&["constraint_name", "table_name", "columns"], false),
-        "create_primary_key" => (&["constraint_name", "table_name", "columns"], false),
-        "drop_constraint" => (&["constraint_name", "table_name", "type_"], false),
-        "create_table" | "drop_table" => (&["table_name"], false),
-        "rename_table" => (&["old_table_name", "new_table_name"], false),
-        "execute" => (&["sqltext"], false),
-        _ => (&[], false),
+        "add_column" => &["table_name", "column"],
+        "drop_column" | "alter_column" => &["table_name", "column_name"],
+        "create_index" => &["index_name", "table_name", "columns"],
+        "drop_index" => &["index_name", "table_name"],
+        "create_foreign_key" => &[
+            "constraint_name",
+            "source_table",
+            "referent_table",
+            "local_cols",
+            "remote_cols",
+        ],
+        "create_unique_constraint" | "create_primary_key" => {
+            &["constraint_name", "table_name", "columns"]
+        }
+        "drop_constraint" => &["constraint_name", "table_name", "type_"],
+        "create_table" | "drop_table" => &["table_name"],
+        "rename_table" => &["old_table_name", "new_table_name"],
+        "execute" => &["sqltext"],
+        _ => &[],
     }
 }
 
@@ -823,14 +820,12 @@ fn alembic_call(
     batch_table: Option<&Ident>,
     line: u32,
 ) -> Option<Vec<LineOp>> {
-    let (names, table_first) = parameter_names(method);
-    let mut names: Vec<&'static str> = names.to_vec();
+    let mut names: Vec<&'static str> = parameter_names(method).to_vec();
     // In a batch the table is implied: `table_name` and `source_table`
     // are not among the positional parameters.
     if batch_table.is_some() {
         names.retain(|n| *n != "table_name" && *n != "source_table");
     }
-    let _ = table_first;
     let p = Params {
         calls,
         args,
