@@ -12,7 +12,7 @@
 //!   differs (each such attribute named with both values),
 //! - **uncovered** when the revisions leave it as it was.
 
-use super::model::{differences, resolved_object, Change, Key, Model, Object, TrackChange};
+use super::model::{differences, resolved_object, Change, Key, Model, TrackChange};
 use super::suggest::Fix;
 use super::{Action, Coverage, CoverageStatus, Mismatch, ObjectKind};
 
