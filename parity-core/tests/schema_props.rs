@@ -281,14 +281,25 @@ proptest! {
             Just(")"), Just("("), Just("def upgrade():\n"), Just("    "), Just("\n"), Just("with op.batch_alter_table(\"t\") as b:\n"),
             Just("b.add_column("), Just("sa.Column(\"c\", sa.Text())"), Just("Index("), Just("t.c.x"), Just("="),
             Just("op.execute("), Just("f\"{x}\""), Just("unique=True"),
+            Just("def h(t):\n    x(f\"DROP TABLE {t}\")\n"), Just("h(\"t\")"), Just("ForeignKey(\"t.c\")"),
+            Just("op.drop_constraint(\"fk_t_c\", \"t\")"), Just("op.alter_column(\"t\", \"c\", nullable=False)"),
+            Just("MIGRATIONS = [(\"a\", h)]\n"), Just("server_default=sa.text(\"0\")"),
         ],
         0..40,
     )) {
+        use parity_core::schema::model::{diff, FileModels, Model};
         let source = parts.concat();
         if let Ok(file) = PythonFile::lex(source.as_bytes()) {
-            let _ = metadata_ops(&file);
-            let _ = alembic_ops(&file);
-            let _ = sql_ops(&file);
+            let mut models = Vec::new();
+            for ops in [metadata_ops(&file), alembic_ops(&file), sql_ops(&file)] {
+                models.push(Model::build("x.py", &ops));
+            }
+            // Every model diffs against every other without a panic.
+            for (i, base) in models.iter().enumerate() {
+                for head in &models[i..] {
+                    let _ = diff(&[FileModels { path: "x.py".into(), base: base.clone(), head: head.clone() }]);
+                }
+            }
         }
     }
 }
