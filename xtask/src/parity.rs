@@ -185,9 +185,9 @@ pub fn decide(
     mode: PairingMode,
     read: impl FnOnce(&[(&str, &[PathBytes])]) -> Result<Vec<Sources>>,
 ) -> Result<Report> {
-    // Only watched files that gained lines are read (at HEAD, and at the
-    // merge-base for object-level pairing) with the added revisions, all by
-    // one process.
+    // The watched files that gained lines are read at HEAD for the check;
+    // object-level pairing reads every watched file it models at HEAD and at
+    // the merge-base, and the added revisions; all by one process.
     let mut watched = change.sources_wanted(rules);
     let pairing = mode == PairingMode::Always || rules.strict;
     // Pairing models every watched file, changed or not, on both sides.

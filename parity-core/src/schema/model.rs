@@ -1412,6 +1412,31 @@ mod tests {
     }
 
     #[test]
+    fn a_rebuild_through_an_old_copy_is_read_the_same_way() {
+        let base = "CREATE TABLE tasks (id INTEGER PRIMARY KEY, title TEXT NOT NULL);
+                    CREATE INDEX ix_title ON tasks (title);";
+        let head = format!(
+            "{base}
+             ALTER TABLE tasks RENAME TO tasks_old;
+             CREATE TABLE tasks (id INTEGER PRIMARY KEY, title TEXT NOT NULL, done BOOLEAN NOT NULL DEFAULT FALSE);
+             INSERT INTO tasks (id, title) SELECT id, title FROM tasks_old;
+             DROP TABLE tasks_old;
+             CREATE INDEX ix_title ON tasks (title);"
+        );
+        let change = diff(&files(base, &head));
+        assert_eq!(
+            described(&change),
+            vec!["column tasks.done (added)".to_string()]
+        );
+        let done = match &change.changes[0].head {
+            Some(Object::Column { column, .. }) => column.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(done.type_class, TypeClass::Boolean);
+        assert_eq!(done.default, Some(DefaultValue::literal("0")));
+    }
+
+    #[test]
     fn an_index_recreated_with_a_new_where_is_altered_not_dropped() {
         let base = "CREATE INDEX ix_open ON tasks (status) WHERE done = 0";
         let head = format!("{base}; DROP INDEX ix_open; CREATE INDEX ix_open ON tasks (status) WHERE done = 0 AND archived = 0");
