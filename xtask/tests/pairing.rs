@@ -288,6 +288,8 @@ fn the_fix_it_for_mismatched_attributes_makes_the_tracks_equal() {
         "op.create_unique_constraint(\"uq_task_labels_code\", \"task_labels\", [\"code\"])",
         "op.alter_column(\"task_labels\", \"weight\", nullable=False, server_default=sa.text(\"1\"))",
         "op.alter_column(\"task_labels\", \"added_at\", type_=sa.DateTime(), existing_type=sa.Text(), postgresql_using=\"added_at::timestamp\")",
+        "op.drop_constraint(\"pk_task_votes\", \"task_votes\", type_=\"primary\")",
+        "op.create_primary_key(\"pk_task_votes\", \"task_votes\", [\"task_id\", \"voter\"])",
     ] {
         assert!(source.contains(expected), "{expected}\n{source}");
     }
@@ -315,5 +317,5 @@ fn the_fix_it_for_mismatched_attributes_makes_the_tracks_equal() {
         .iter()
         .map(|c| c["status"].as_str().unwrap())
         .collect();
-    assert_eq!(statuses, vec!["covered"; 7]);
+    assert_eq!(statuses, vec!["covered"; 10]);
 }

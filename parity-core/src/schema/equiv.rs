@@ -12,14 +12,40 @@
 //!   differs (each such attribute named with both values),
 //! - **uncovered** when the revisions leave it as it was.
 
-use super::model::{differences, resolved_object, Change, Key, Model, TrackChange};
+use std::collections::BTreeMap;
+
+use super::model::{differences, resolved_object, Change, Key, Model, Object, Table, TrackChange};
 use super::suggest::Fix;
 use super::{Action, Coverage, CoverageStatus, Mismatch, ObjectKind};
 
 /// The coverage of each change; `second` is the second track's model at
 /// HEAD (whose `touched` names the revision of each touched object).
 pub fn coverage(change: &TrackChange, second: &Model) -> Vec<Coverage> {
-    let mut out: Vec<Coverage> = change.changes.iter().map(|c| judge(c, second)).collect();
+    // The primary key each table should have on the second track: its own,
+    // with every changed column of the first track in or out.
+    let mut primary_keys: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for c in &change.changes {
+        if let Some(Object::Column { table, column }) = &c.head {
+            let key = primary_keys.entry(table.clone()).or_insert_with(|| {
+                second
+                    .tables
+                    .get(table)
+                    .map(Table::primary_key)
+                    .unwrap_or_default()
+            });
+            let has = key.contains(&column.name);
+            if column.primary_key && !has {
+                key.push(column.name.clone());
+            } else if !column.primary_key && has {
+                key.retain(|k| k != &column.name);
+            }
+        }
+    }
+    let mut out: Vec<Coverage> = change
+        .changes
+        .iter()
+        .map(|c| judge(c, second, &primary_keys))
+        .collect();
     for (fact, origin) in &change.unresolved {
         out.push(Coverage {
             description: fact.describe(),
@@ -28,7 +54,7 @@ pub fn coverage(change: &TrackChange, second: &Model) -> Vec<Coverage> {
             line: origin.line,
             status: CoverageStatus::Unresolved,
             mismatches: Vec::new(),
-            fix: None,
+            fix: Vec::new(),
         });
     }
     out
@@ -45,7 +71,11 @@ fn touched<'m>(second: &'m Model, key: &Key) -> Option<&'m str> {
     own.or(table).map(|o| o.path.as_str())
 }
 
-fn judge(change: &Change, second: &Model) -> Coverage {
+fn judge(
+    change: &Change,
+    second: &Model,
+    primary_keys: &BTreeMap<String, Vec<String>>,
+) -> Coverage {
     let there = resolved_object(second, &change.key);
     let (status, mismatches, fix) = match change.fact.action {
         Action::Created | Action::Altered => match (&change.head, &there) {
@@ -128,6 +158,29 @@ fn judge(change: &Change, second: &Model) -> Coverage {
         }
         _ => fix,
     };
+    let mut fix: Vec<Fix> = fix.into_iter().collect();
+    // A primary key that differs is replaced whole, with every column.
+    let pk_differs = matches!(
+        fix.first(),
+        Some(Fix::AlterColumn { from, to, .. }) if from.primary_key != to.primary_key
+    );
+    if pk_differs {
+        if let Key::Column(table, _) = &change.key {
+            let from = second
+                .tables
+                .get(table)
+                .map(Table::primary_key)
+                .unwrap_or_default();
+            let to = primary_keys.get(table).cloned().unwrap_or_default();
+            if from != to {
+                fix.push(Fix::ReplacePrimaryKey {
+                    table: table.clone(),
+                    from,
+                    to,
+                });
+            }
+        }
+    }
     Coverage {
         description: change.fact.describe(),
         fact: change.fact.clone(),

@@ -414,7 +414,7 @@ pub struct Coverage {
     pub mismatches: Vec<Mismatch>,
     /// What would make the second track equal (for the fix-it).
     #[serde(skip)]
-    pub fix: Option<suggest::Fix>,
+    pub fix: Vec<suggest::Fix>,
 }
 
 impl Coverage {

@@ -590,6 +590,12 @@ impl Model {
         };
         let constraint = match known_constraint {
             Some((_, constraint)) => constraint,
+            None if matches!(kind, Some("primary")) || name.starts_with("pk") => {
+                Constraint::PrimaryKey {
+                    name: None,
+                    columns: t.primary_key(),
+                }
+            }
             None => {
                 let fk = matches!(kind, Some("foreignkey")) || name.starts_with("fk");
                 let unique = matches!(kind, Some("unique")) || name.starts_with("uq");

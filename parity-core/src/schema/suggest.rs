@@ -56,6 +56,12 @@ pub enum Fix {
         from: Index,
         to: Index,
     },
+    /// A primary key that differs: dropped and created with its columns.
+    ReplacePrimaryKey {
+        table: String,
+        from: Vec<String>,
+        to: Vec<String>,
+    },
     CreateTrigger {
         name: String,
         table: String,
@@ -144,6 +150,9 @@ impl Fix {
                     .collect();
                 format!("re-create index {} ({})", to.name, what.join(", "))
             }
+            Fix::ReplacePrimaryKey { table, to, .. } => {
+                format!("primary key of {table} ({})", to.join(", "))
+            }
             Fix::CreateTrigger { name, .. } => format!("create trigger {name}"),
             Fix::DropTrigger { name, .. } => format!("drop trigger {name}"),
         }
@@ -161,7 +170,7 @@ pub fn ops_for(coverage: &[Coverage]) -> Vec<Fix> {
         ) {
             continue;
         }
-        if let Some(fix) = &c.fix {
+        for fix in &c.fix {
             if !fixes.contains(fix) {
                 fixes.push(fix.clone());
             }
@@ -466,12 +475,6 @@ fn alter_column(table: &str, from: &Column, to: &Column) -> Vec<String> {
             py_str(&format!("uq_{table}_{}", from.name))
         ));
     }
-    if has(Attribute::PrimaryKey) && from.primary_key {
-        lines.push(format!(
-            "op.drop_constraint({}, {t}, type_=\"primary\")",
-            py_str(&format!("pk_{table}"))
-        ));
-    }
     let mut keywords = Vec::new();
     if has(Attribute::Type) {
         keywords.push(format!("type_={}", to.type_class.sqlalchemy()));
@@ -500,12 +503,6 @@ fn alter_column(table: &str, from: &Column, to: &Column) -> Vec<String> {
         lines.push(format!(
             "op.alter_column({t}, {c}, {})",
             keywords.join(", ")
-        ));
-    }
-    if has(Attribute::PrimaryKey) && to.primary_key {
-        lines.push(format!(
-            "op.create_primary_key({}, {t}, [{c}])",
-            py_str(&format!("pk_{table}"))
         ));
     }
     if has(Attribute::Unique) && to.unique && !to.primary_key {
@@ -603,6 +600,23 @@ fn python_for(fix: &Fix) -> (Vec<String>, Vec<String>) {
             vec![drop_index(from), create_index(to)],
             vec![drop_index(to), create_index(from)],
         ),
+        Fix::ReplacePrimaryKey { table, from, to } => {
+            let name = py_str(&format!("pk_{table}"));
+            let t = py_str(table);
+            let replace = |a: &[String], b: &[String]| {
+                let mut lines = Vec::new();
+                if !a.is_empty() {
+                    lines.push(format!(
+                        "op.drop_constraint({name}, {t}, type_=\"primary\")"
+                    ));
+                }
+                if !b.is_empty() {
+                    lines.push(format!("op.create_primary_key({name}, {t}, [{}])", strs(b)));
+                }
+                lines
+            };
+            (replace(from, to), replace(to, from))
+        }
         Fix::CreateTrigger { name, table } => (
             vec![format!(
                 "# TODO: port trigger {name} on {table} to PostgreSQL with op.execute(...)"
@@ -872,6 +886,22 @@ mod tests {
         );
         assert_eq!(s.down_revision.as_deref(), Some("0004"));
         assert_eq!(s.revision, "0005");
+    }
+
+    #[test]
+    fn a_primary_key_that_differs_is_replaced_with_all_its_columns() {
+        let base = "CREATE TABLE votes (task_id INTEGER NOT NULL, voter TEXT NOT NULL)";
+        let head = "CREATE TABLE votes (task_id INTEGER NOT NULL, voter TEXT NOT NULL, PRIMARY KEY (task_id, voter))";
+        let fixes = fixes(base, head, "SELECT 1");
+        let s = suggest(&fixes, &[]);
+        assert_eq!(
+            body(&s.source, "upgrade"),
+            "op.create_primary_key(\"pk_votes\", \"votes\", [\"task_id\", \"voter\"])"
+        );
+        assert_eq!(
+            body(&s.source, "downgrade"),
+            "op.drop_constraint(\"pk_votes\", \"votes\", type_=\"primary\")"
+        );
     }
 
     #[test]
