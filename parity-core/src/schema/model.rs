@@ -1199,10 +1199,23 @@ pub fn diff(files: &[FileModels]) -> TrackChange {
             }
         }
     }
-    // A rename in one file stands for the drop and creation another shows.
+    // A rename in one file stands for the drop and creation another shows,
+    // a table's columns included.
+    let had_column = |table: &str, column: &str| {
+        let key = Key::Column(table.to_string(), column.to_string());
+        files.iter().any(|f| f.base.object(&key).is_some())
+    };
     all.retain(|c| {
         !renames.iter().any(|(from, to)| {
-            (c.fact.action == Action::Dropped && &c.key == from)
+            let moved_column = match (from, to, &c.key) {
+                (Key::Table(a), Key::Table(b), Key::Column(t, col)) => {
+                    (c.fact.action == Action::Created && t == b && had_column(a, col))
+                        || (c.fact.action == Action::Dropped && t == a)
+                }
+                _ => false,
+            };
+            moved_column
+                || (c.fact.action == Action::Dropped && &c.key == from)
                 || (c.fact.action == Action::Created && &c.key == to)
         })
     });
@@ -1566,6 +1579,32 @@ mod tests {
         let column = m.resolve_column(m.tables["tasks"].column("project_id").unwrap());
         assert_eq!(column.type_class, TypeClass::Integer);
         assert_eq!(column.foreign_key.unwrap().columns, vec!["id".to_string()]);
+    }
+
+    #[test]
+    fn a_rename_in_one_file_stands_for_the_rewrite_in_another() {
+        let schema_base = "CREATE TABLE events (id INTEGER, kind TEXT)";
+        let change = diff(&[
+            FileModels {
+                path: "migrations.py".into(),
+                base: model(schema_base),
+                head: model(&format!(
+                    "{schema_base}; ALTER TABLE events RENAME TO history; ALTER TABLE history ADD COLUMN at TEXT"
+                )),
+            },
+            FileModels {
+                path: "schema.py".into(),
+                base: model(schema_base),
+                head: model("CREATE TABLE history (id INTEGER, kind TEXT, at TEXT)"),
+            },
+        ]);
+        assert_eq!(
+            described(&change),
+            vec![
+                "table history (renamed from events)".to_string(),
+                "column history.at (added)".to_string(),
+            ]
+        );
     }
 
     #[test]
