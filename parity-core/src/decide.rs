@@ -18,8 +18,7 @@ use crate::name_status::NameStatus;
 use crate::path::PathBytes;
 use crate::report::{Reason, Report};
 use crate::rules::Rules;
-use crate::schema::pair::{pair, PairingSources};
-use crate::schema::CoverageStatus;
+use crate::schema::pair::{pair, pairing_needs, Pairing, PairingSources};
 use crate::sources::Sources;
 
 /// When the decision pairs the tracks object by object.
@@ -89,11 +88,20 @@ pub fn needs(change: &Change, rules: &Rules, mode: PairingMode) -> Needs {
             needs.head.push(path);
         }
     };
-    if pairs(rules, mode) {
+    if pairs(rules, mode) && touches_watched(change, rules) {
+        // Pairing models every watched file it can read, changed or not, on
+        // both sides, and reads the added revisions.
+        let modelled = pairing_needs(rules);
+        modelled.iter().cloned().for_each(&mut want_at_head);
         added_revisions(&change.statuses, rules)
             .into_iter()
             .for_each(&mut want_at_head);
         needs.merge_base = watched;
+        for path in modelled {
+            if !needs.merge_base.contains(&path) {
+                needs.merge_base.push(path);
+            }
+        }
     }
     if let Some(touched) = integrity_touched(change, rules) {
         // The touched revisions as HEAD has them (a deleted one is simply
@@ -130,6 +138,32 @@ fn integrity_touched(change: &Change, rules: &Rules) -> Option<BTreeSet<PathByte
     in_question.then_some(touched)
 }
 
+/// Whether the range changes a watched file at all: only then can the first
+/// track's schema have changed.
+fn touches_watched(change: &Change, rules: &Rules) -> bool {
+    change.files.iter().any(|file| {
+        [&file.header.old_path, &file.header.new_path]
+            .into_iter()
+            .flatten()
+            .any(|path| rules.watched_file(path.as_bytes()).is_some())
+    })
+}
+
+/// The watched files the range changes that the schema model does not read.
+fn unmodelled_changes(change: &Change, rules: &Rules) -> Vec<PathBytes> {
+    let modelled = pairing_needs(rules);
+    let mut out: Vec<PathBytes> = change
+        .files
+        .iter()
+        .filter_map(|file| file.header.new_path.clone())
+        .filter(|path| rules.watched_file(path.as_bytes()).is_some())
+        .filter(|path| !modelled.contains(path))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 fn added_revisions(statuses: &[NameStatus], rules: &Rules) -> Vec<PathBytes> {
     statuses
         .iter()
@@ -147,8 +181,13 @@ pub fn decide(
 ) -> Report {
     let rules = in_force.rules;
     let (mut report, head_lexed) = check_keeping_lexed(change, rules, &contents.head);
-    let pairing_can_matter = matches!(report.reason, Reason::BothTracks | Reason::MissingRevision);
-    if pairs(rules, mode) && pairing_can_matter {
+    // Pairing can change the verdict only under --strict, where the schema
+    // decides; otherwise it is a warning beside a change with an entry.
+    let worth_pairing = match rules.strict {
+        true => touches_watched(change, rules),
+        false => matches!(report.reason, Reason::BothTracks | Reason::MissingRevision),
+    };
+    if pairs(rules, mode) && worth_pairing {
         let revisions: Vec<PathBytes> = report.revisions.iter().map(|r| r.path.clone()).collect();
         let pairing = pair(
             rules,
@@ -160,15 +199,26 @@ pub fn decide(
                 revisions: &contents.head,
             },
         );
-        let uncovered = pairing
-            .coverage
-            .iter()
-            .any(|c| c.status == CoverageStatus::Uncovered);
+        let mut pairing = pairing;
+        let unmodelled = unmodelled_changes(change, rules);
+        if rules.strict && !unmodelled.is_empty() {
+            // The model cannot read these files: for them the plain rule stands.
+            pairing.unresolved = true;
+            report.notes.push(format!(
+                "--strict cannot model {} (only watched files named by an exact path, with \
+                 the sql or metadata set, are modelled): the line rules decide for them",
+                unmodelled
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        if rules.strict {
+            report.reason = strict_reason(&report.reason, &pairing);
+        }
         report.coverage = pairing.coverage;
         report.notes.extend(pairing.notes);
-        if rules.strict && uncovered && report.reason == Reason::BothTracks {
-            report.reason = Reason::UncoveredObjects;
-        }
     }
     if let Some(touched) = integrity_touched(change, rules) {
         report.integrity = integrity(rules, touched, contents);
@@ -184,6 +234,22 @@ pub fn decide(
         ));
     }
     report
+}
+
+/// Under `--strict` the schema decides: a change to the first track's schema
+/// needs revisions that cover it, entry or not; an entry whose DDL leaves the
+/// schema as it was needs none. Where the model could not resolve a part of
+/// the change, the plain rule's verdict stands.
+fn strict_reason(plain: &Reason, pairing: &Pairing) -> Reason {
+    let gaps = pairing.has_gaps();
+    match plain {
+        Reason::BothTracks if gaps => Reason::UncoveredObjects,
+        Reason::NoEntry | Reason::DataOnly if gaps => Reason::SchemaChangeWithoutEntry,
+        Reason::MissingRevision if !pairing.schema_changed && !pairing.unresolved => {
+            Reason::SchemaUnchanged
+        }
+        other => other.clone(),
+    }
 }
 
 /// The Alembic track's graph after the merge, from what [`needs`] asked.

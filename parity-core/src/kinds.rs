@@ -67,6 +67,18 @@ pub const SCHEMA_OBJECT_UNCOVERED: Kind = Kind {
     level: Level::Warning,
 };
 
+pub const SCHEMA_OBJECT_MISMATCHED: Kind = Kind {
+    id: "parity/schema-object-differs-in-revisions",
+    name: "SchemaObjectDiffersInRevisions",
+    title: "parity: schema object differs in the revisions",
+    help: "The added revisions make this table, column, index or trigger, but an attribute \
+           differs from the first track's (type class, NOT NULL, primary key, unique, default, \
+           foreign key, index columns, uniqueness or WHERE), so the two databases end up \
+           different (an error under --strict). `cargo xtask parity --suggest` prints the next \
+           revision, which makes them equal.",
+    level: Level::Warning,
+};
+
 /// The Alembic track's integrity, in the order of `alembic::FindingKind`.
 pub const ALEMBIC: [Kind; 11] = [
     Kind {
@@ -172,9 +184,13 @@ pub const ALEMBIC: [Kind; 11] = [
 
 /// Every kind, in a fixed order (SARIF's rule indexes).
 pub fn all() -> impl Iterator<Item = &'static Kind> {
-    [&SCHEMA_CHANGE_WITHOUT_REVISION, &SCHEMA_OBJECT_UNCOVERED]
-        .into_iter()
-        .chain(ALEMBIC.iter())
+    [
+        &SCHEMA_CHANGE_WITHOUT_REVISION,
+        &SCHEMA_OBJECT_UNCOVERED,
+        &SCHEMA_OBJECT_MISMATCHED,
+    ]
+    .into_iter()
+    .chain(ALEMBIC.iter())
 }
 
 /// The position of `kind` in [`all`].

@@ -46,16 +46,26 @@ pub enum Reason {
     BothTracks,
     MissingRevision,
     /// Both tracks updated, but with `--strict` a resolvable schema object of
-    /// the first track is missing from every added revision.
+    /// the first track is missing from every added revision, or differs there.
     UncoveredObjects,
+    /// `--strict`: the first track's schema changed without a migration
+    /// entry, and no added revision covers the change.
+    SchemaChangeWithoutEntry,
+    /// `--strict`: a new entry with DDL, but the schema is what it was (a
+    /// rebuild that changes no definition): no revision is needed.
+    SchemaUnchanged,
 }
 
 impl Reason {
     pub fn verdict(&self) -> Verdict {
         match self {
             Reason::Skipped(_) => Verdict::Skipped,
-            Reason::MissingRevision | Reason::UncoveredObjects => Verdict::Fail,
-            Reason::NoEntry | Reason::DataOnly | Reason::BothTracks => Verdict::Pass,
+            Reason::MissingRevision
+            | Reason::UncoveredObjects
+            | Reason::SchemaChangeWithoutEntry => Verdict::Fail,
+            Reason::NoEntry | Reason::DataOnly | Reason::BothTracks | Reason::SchemaUnchanged => {
+                Verdict::Pass
+            }
         }
     }
 
@@ -81,6 +91,14 @@ impl Reason {
             Reason::UncoveredObjects => format!(
                 "a net-new {second} revision, but it does not cover every schema object \
                  the {first} change touches (--strict)"
+            ),
+            Reason::SchemaChangeWithoutEntry => format!(
+                "the {first} schema changes without a migration entry, and no {second} \
+                 revision covers the change (--strict): an existing database never gets it"
+            ),
+            Reason::SchemaUnchanged => format!(
+                "a new migration entry with DDL that leaves the {first} schema as it was \
+                 (--strict): no {second} revision is needed"
             ),
         }
     }
@@ -356,9 +374,13 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
                 .filter(|c| c.status == status)
                 .count()
         };
+        let mismatched = match count(CoverageStatus::Mismatched) {
+            0 => String::new(),
+            n => format!("{n} mismatched, "),
+        };
         let _ = writeln!(
             out,
-            "\nschema objects: {} ({} covered, {} uncovered, {} unresolved)",
+            "\nschema objects: {} ({} covered, {mismatched}{} uncovered, {} unresolved)",
             report.coverage.len(),
             count(CoverageStatus::Covered),
             count(CoverageStatus::Uncovered),
@@ -373,6 +395,7 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
         for c in &report.coverage {
             let status = match c.status {
                 CoverageStatus::Covered => paint.paint("32", "covered   "),
+                CoverageStatus::Mismatched => paint.paint("1;31", "MISMATCHED"),
                 CoverageStatus::Uncovered => paint.paint("1;31", "UNCOVERED "),
                 CoverageStatus::Unresolved => paint.paint("33", "unresolved"),
             };
@@ -382,14 +405,29 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
                 format!("{}:{}", c.path, c.line),
                 c.description
             );
+            let here = c.path.rsplit('/').next().unwrap_or(&c.path);
+            for mismatch in &c.mismatches {
+                let _ = writeln!(
+                    out,
+                    "  {:<loc_width$}              {}",
+                    "",
+                    mismatch.describe(here)
+                );
+            }
         }
         let uncovered = count(CoverageStatus::Uncovered);
-        if uncovered > 0 && report.verdict() == Verdict::Pass {
+        let mismatched = count(CoverageStatus::Mismatched);
+        if uncovered + mismatched > 0 && report.verdict() == Verdict::Pass {
+            let what = match mismatched {
+                0 => "are in no added revision".to_string(),
+                _ => "are in no added revision or differ from it".to_string(),
+            };
             let _ = writeln!(
                 out,
-                "\n{} {uncovered} schema object(s) above are in no added revision; \
+                "\n{} {} schema object(s) above {what}; \
                  `--strict` makes this a failure, `--suggest` writes the missing revision.",
-                paint.paint("1;33", "warning:")
+                paint.paint("1;33", "warning:"),
+                uncovered + mismatched
             );
         }
     }

@@ -5,7 +5,9 @@
 
 use super::{what_to_do, Reason, Report};
 use crate::alembic::Severity;
-use crate::kinds::{Kind, Level, SCHEMA_CHANGE_WITHOUT_REVISION, SCHEMA_OBJECT_UNCOVERED};
+use crate::kinds::{
+    Kind, Level, SCHEMA_CHANGE_WITHOUT_REVISION, SCHEMA_OBJECT_MISMATCHED, SCHEMA_OBJECT_UNCOVERED,
+};
 use crate::path::PathBytes;
 use crate::schema::CoverageStatus;
 
@@ -46,24 +48,43 @@ pub fn findings(report: &Report) -> Vec<Finding> {
             });
         }
     }
-    if !report.revisions.is_empty() {
-        let strict = report.reason == Reason::UncoveredObjects;
-        let uncovered = report
-            .coverage
-            .iter()
-            .filter(|c| c.status == CoverageStatus::Uncovered);
-        for coverage in uncovered {
+    // With a revision added (or, under --strict, whenever the schema decided),
+    // each schema object the revisions leave uncovered or make differently;
+    // without any revision and an entry, the DDL lines already say it.
+    let strict = matches!(
+        report.reason,
+        Reason::UncoveredObjects | Reason::SchemaChangeWithoutEntry
+    );
+    if !report.revisions.is_empty() || strict {
+        let level = if strict { Level::Error } else { Level::Warning };
+        let marker = if strict { " (--strict)" } else { "" };
+        for coverage in &report.coverage {
+            let (kind, message) = match coverage.status {
+                CoverageStatus::Uncovered => (
+                    &SCHEMA_OBJECT_UNCOVERED,
+                    format!(
+                        "{} is in no added revision{marker}; `cargo xtask parity --suggest` \
+                         prints a revision that adds it.",
+                        coverage.description
+                    ),
+                ),
+                CoverageStatus::Mismatched => (
+                    &SCHEMA_OBJECT_MISMATCHED,
+                    format!(
+                        "{} differs in the added revisions{marker}: {}; `cargo xtask parity \
+                         --suggest` prints a revision that makes them equal.",
+                        coverage.description,
+                        coverage.mismatch_summary()
+                    ),
+                ),
+                CoverageStatus::Covered | CoverageStatus::Unresolved => continue,
+            };
             out.push(Finding {
-                kind: &SCHEMA_OBJECT_UNCOVERED,
-                level: if strict { Level::Error } else { Level::Warning },
+                kind,
+                level,
                 path: PathBytes::from(coverage.path.as_str()),
                 line: coverage.line,
-                message: format!(
-                    "{} is in no added revision{}; `cargo xtask parity --suggest` \
-                     prints a revision that adds it.",
-                    coverage.description,
-                    if strict { " (--strict)" } else { "" }
-                ),
+                message,
             });
         }
     }

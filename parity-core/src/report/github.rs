@@ -134,6 +134,7 @@ pub fn render_summary(report: &Report) -> String {
         for coverage in &report.coverage {
             let status = match coverage.status {
                 CoverageStatus::Covered => "✅ covered",
+                CoverageStatus::Mismatched => "⚠️ **mismatched**",
                 CoverageStatus::Uncovered => "⚠️ **uncovered**",
                 CoverageStatus::Unresolved => "❔ unresolved (name built at run time)",
             };

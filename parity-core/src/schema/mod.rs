@@ -1,21 +1,28 @@
 //! Object-level pairing: which tables, columns, indexes and triggers each
-//! track changes, and whether the added revisions cover the first track's.
+//! track changes, and whether the added revisions make the same change.
 //!
-//! Both tracks are reduced to the same `SchemaOp` values (SQL text through
-//! `sql::extract_sql`, Python calls through the other extractors), then to
-//! `Fact`s that can be compared as sets.
-
+//! Both tracks are read into the same `SchemaOp` values (SQL text through
+//! `sql::extract_sql`, Python calls through the extractors of `python`),
+//! applied to a schema model (`model`): one model of the first track at the
+//! merge-base and one at HEAD, from every watched file together; their
+//! difference is the change. The added revisions, applied in chain order to
+//! the base model, give the second track's schema at HEAD, and each object of
+//! the change is covered, mismatched or uncovered by comparing the two
+//! through the mapping table of `types`. `suggest` writes what is missing.
+pub mod equiv;
+pub mod model;
 pub mod pair;
 pub mod python;
 pub mod sql;
 pub mod suggest;
+pub mod types;
 
-use std::collections::BTreeSet;
 use std::fmt;
 
 use serde::Serialize;
 
 pub use python::LineOp;
+pub use types::{DefaultValue, TypeClass};
 
 /// A name in a schema: known (lower-cased, unquoted) or built at run time.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -45,28 +52,103 @@ impl fmt::Display for Ident {
     }
 }
 
+/// A foreign key's target: the table, its columns (empty: its primary
+/// key), and the actions, upper-cased (`None`: `NO ACTION`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ForeignKey {
+    pub table: Ident,
+    pub columns: Vec<String>,
+    pub on_delete: Option<String>,
+    pub on_update: Option<String>,
+}
+
 /// A column as a definition names it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct ColumnDef {
     pub name: Ident,
     /// The declared SQL type, upper-cased words (`INTEGER`, `TEXT`), or empty.
     pub sql_type: String,
+    /// The type's class by the mapping table (`types.rs`).
+    pub type_class: TypeClass,
     /// `PRIMARY KEY` (or `primary_key=True`).
     pub primary_key: bool,
     /// `NOT NULL` (or `nullable=False`).
     pub not_null: bool,
+    /// `UNIQUE` (or `unique=True`).
+    pub unique: bool,
+    /// `DEFAULT ...` (or `server_default=`).
+    pub default: Option<DefaultValue>,
+    /// `REFERENCES t(c)` (or `sa.ForeignKey("t.c")`).
+    pub foreign_key: Option<ForeignKey>,
+    /// SQLAlchemy's `index=True`: an index `ix_<table>_<column>`.
+    pub index: bool,
 }
 
 impl ColumnDef {
-    /// A column with a name and a type and no constraint.
+    /// A column with a name and a SQL type and no constraint.
     pub fn new(name: Ident, sql_type: impl Into<String>) -> ColumnDef {
+        let sql_type = sql_type.into();
         ColumnDef {
             name,
-            sql_type: sql_type.into(),
+            type_class: TypeClass::from_sqlite(&sql_type),
+            sql_type,
             primary_key: false,
             not_null: false,
+            unique: false,
+            default: None,
+            foreign_key: None,
+            index: false,
         }
     }
+}
+
+/// A table constraint, as `CREATE TABLE`'s clauses, SQLAlchemy's
+/// `*Constraint(...)` or Alembic's `create_*` operations state it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum Constraint {
+    PrimaryKey {
+        name: Option<Ident>,
+        columns: Vec<String>,
+    },
+    Unique {
+        name: Option<Ident>,
+        columns: Vec<String>,
+    },
+    ForeignKey {
+        name: Option<Ident>,
+        columns: Vec<String>,
+        target: ForeignKey,
+    },
+}
+
+impl Constraint {
+    pub fn name(&self) -> Option<&Ident> {
+        match self {
+            Constraint::PrimaryKey { name, .. }
+            | Constraint::Unique { name, .. }
+            | Constraint::ForeignKey { name, .. } => name.as_ref(),
+        }
+    }
+
+    pub fn columns(&self) -> &[String] {
+        match self {
+            Constraint::PrimaryKey { columns, .. }
+            | Constraint::Unique { columns, .. }
+            | Constraint::ForeignKey { columns, .. } => columns,
+        }
+    }
+}
+
+/// What `op.alter_column` (or PostgreSQL's `ALTER COLUMN`) changes; `None`
+/// leaves the attribute as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ColumnChanges {
+    pub not_null: Option<bool>,
+    /// The new type: its declared spelling and its class.
+    pub sql_type: Option<(String, TypeClass)>,
+    /// `Some(None)`: the default removed.
+    pub default: Option<Option<DefaultValue>>,
 }
 
 /// One schema change, as either track states it.
@@ -97,16 +179,20 @@ pub enum SchemaOp {
         from: Ident,
         to: Ident,
     },
-    /// `op.alter_column` without a rename: a type or nullability change.
+    /// `op.alter_column` without a rename: type, nullability, default.
     AlterColumn {
         table: Ident,
         column: Ident,
+        changes: ColumnChanges,
     },
     CreateIndex {
         index: Ident,
         table: Ident,
+        /// Column names or expressions, normalised (`lower(name)`, `a desc`).
         columns: Vec<String>,
         unique: bool,
+        /// A partial index's condition, normalised.
+        where_clause: Option<String>,
     },
     DropIndex {
         index: Ident,
@@ -117,6 +203,18 @@ pub enum SchemaOp {
     },
     DropTrigger {
         trigger: Ident,
+    },
+    /// A table constraint: `CREATE TABLE`'s clauses (stated after the
+    /// table), `op.create_foreign_key`, `op.create_unique_constraint`.
+    AddConstraint {
+        table: Ident,
+        constraint: Constraint,
+    },
+    /// `op.drop_constraint(name, table, type_=...)`.
+    DropConstraint {
+        table: Ident,
+        name: Ident,
+        kind: Option<String>,
     },
 }
 
@@ -156,7 +254,12 @@ pub struct Fact {
 }
 
 impl Fact {
-    fn new(kind: ObjectKind, action: Action, table: Option<&Ident>, name: &Ident) -> Fact {
+    pub(crate) fn new(
+        kind: ObjectKind,
+        action: Action,
+        table: Option<&Ident>,
+        name: &Ident,
+    ) -> Fact {
         Fact {
             kind,
             action,
@@ -228,7 +331,7 @@ impl SchemaOp {
                 from: Some(from.clone()),
                 ..Fact::new(Column, Renamed, Some(table), to)
             }],
-            SchemaOp::AlterColumn { table, column } => {
+            SchemaOp::AlterColumn { table, column, .. } => {
                 vec![Fact::new(Column, Altered, Some(table), column)]
             }
             SchemaOp::CreateIndex { index, .. } => vec![Fact::new(Index, Created, None, index)],
@@ -237,114 +340,68 @@ impl SchemaOp {
                 vec![Fact::new(Trigger, Created, None, trigger)]
             }
             SchemaOp::DropTrigger { trigger } => vec![Fact::new(Trigger, Dropped, None, trigger)],
+            SchemaOp::AddConstraint { table, .. } | SchemaOp::DropConstraint { table, .. } => {
+                vec![Fact::new(Table, Altered, None, table)]
+            }
         }
     }
 }
 
-/// Reads table rebuilds for what they are. `CREATE TABLE t_new (...)`,
-/// (`DROP TABLE t`), `ALTER TABLE t_new RENAME TO t` and the indexes and
-/// triggers re-created on `t` create no object: the scratch table's columns
-/// become columns of `t` (so a column the rebuild adds is still seen, and
-/// the ones `t` had are not new), and the rest is dropped. A rename is a
-/// rebuild when both names are tables of the file: the scratch one created,
-/// the target created or dropped; renaming a table to a new name is not.
-pub fn without_rebuilds(ops: Vec<LineOp>) -> Vec<LineOp> {
-    let mut created: BTreeSet<&Ident> = BTreeSet::new();
-    let mut dropped: BTreeSet<&Ident> = BTreeSet::new();
-    for (_, op) in &ops {
-        match op {
-            SchemaOp::CreateTable { table, .. } => {
-                created.insert(table);
-            }
-            SchemaOp::DropTable { table } => {
-                dropped.insert(table);
-            }
-            _ => {}
-        }
-    }
-    // (scratch table, rebuilt table) for each rebuild.
-    let rebuilds: Vec<(Ident, Ident)> = ops
-        .iter()
-        .filter_map(|(_, op)| match op {
-            SchemaOp::RenameTable { from, to }
-                if created.contains(from) && (created.contains(to) || dropped.contains(to)) =>
-            {
-                Some((from.clone(), to.clone()))
-            }
-            _ => None,
-        })
-        .collect();
-    if rebuilds.is_empty() {
-        return ops;
-    }
-    let rebuilt_from = |t: &Ident| {
-        rebuilds
-            .iter()
-            .find(|(s, _)| s == t)
-            .map(|(_, r)| r.clone())
-    };
-    let rebuilt = |t: &Ident| rebuilds.iter().any(|(_, r)| r == t);
-    let mut out = Vec::new();
-    for (line, op) in ops {
-        match op {
-            SchemaOp::CreateTable { table, columns } => match rebuilt_from(&table) {
-                Some(target) => out.extend(columns.into_iter().map(|column| {
-                    (
-                        line,
-                        SchemaOp::AddColumn {
-                            table: target.clone(),
-                            column,
-                        },
-                    )
-                })),
-                None => out.push((line, SchemaOp::CreateTable { table, columns })),
-            },
-            SchemaOp::RenameTable { ref from, .. } if rebuilt_from(from).is_some() => {}
-            SchemaOp::DropTable { ref table } if rebuilt(table) => {}
-            SchemaOp::CreateIndex { ref table, .. } | SchemaOp::CreateTrigger { ref table, .. }
-                if rebuilt(table) || rebuilt_from(table).is_some() => {}
-            other => out.push((line, other)),
-        }
-    }
-    out
+/// An attribute of a schema object that the two tracks may disagree on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Attribute {
+    Type,
+    NotNull,
+    PrimaryKey,
+    Unique,
+    Default,
+    ForeignKey,
+    IndexColumns,
+    IndexUnique,
+    IndexWhere,
 }
 
-/// A fact the first track states at HEAD and did not at the base, where it
-/// is stated, and the operation that states it (for the fix-it).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FirstTrackFact {
-    pub fact: Fact,
-    pub path: String,
-    pub line: u32,
-    pub op: SchemaOp,
-}
-
-/// The facts a file states at HEAD and not at the base: what the range
-/// changed, whichever hunk it sits in. Rebuilds are dropped on both sides.
-pub fn new_facts(path: &str, base: Vec<LineOp>, head: Vec<LineOp>) -> Vec<FirstTrackFact> {
-    let before: BTreeSet<Fact> = without_rebuilds(base)
-        .iter()
-        .flat_map(|(_, op)| op.facts())
-        .collect();
-    let mut seen = BTreeSet::new();
-    let mut out = Vec::new();
-    for (line, op) in without_rebuilds(head) {
-        for fact in op.facts() {
-            if before.contains(&fact) || !seen.insert(fact.clone()) {
-                continue;
-            }
-            out.push(FirstTrackFact {
-                fact,
-                path: path.to_string(),
-                line,
-                op: op.clone(),
-            });
+impl Attribute {
+    pub fn name(self) -> &'static str {
+        match self {
+            Attribute::Type => "type",
+            Attribute::NotNull => "not-null",
+            Attribute::PrimaryKey => "primary-key",
+            Attribute::Unique => "unique",
+            Attribute::Default => "default",
+            Attribute::ForeignKey => "foreign-key",
+            Attribute::IndexColumns => "index-columns",
+            Attribute::IndexUnique => "index-unique",
+            Attribute::IndexWhere => "index-where",
         }
     }
-    out
 }
 
-/// One first-track fact and whether an added revision covers it.
+/// An attribute on which the revisions leave an object different from the
+/// first track: both values, and the revision that last touched the object.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Mismatch {
+    pub attribute: Attribute,
+    pub sqlite: String,
+    pub alembic: String,
+    pub revision: String,
+}
+
+impl Mismatch {
+    /// `not-null: NOT NULL in SQLite, nullable in 0004_x.py`.
+    pub fn describe(&self, first_track: &str) -> String {
+        let file = self.revision.rsplit('/').next().unwrap_or(&self.revision);
+        format!(
+            "{}: {} in {first_track}, {} in {file}",
+            self.attribute.name(),
+            self.sqlite,
+            self.alembic
+        )
+    }
+}
+
+/// One object of the first track's change and how the revisions cover it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Coverage {
     pub fact: Fact,
@@ -352,181 +409,36 @@ pub struct Coverage {
     pub path: String,
     pub line: u32,
     pub status: CoverageStatus,
-    /// The first-track operation that states the fact.
+    /// What differs, when `status` is `mismatched`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mismatches: Vec<Mismatch>,
+    /// What would make the second track equal (for the fix-it).
     #[serde(skip)]
-    pub op: SchemaOp,
+    pub fix: Vec<suggest::Fix>,
+}
+
+impl Coverage {
+    /// What the revisions get wrong about a mismatched object, in one
+    /// clause: `type: integer in migrations.py, text in 0004_x.py`.
+    pub fn mismatch_summary(&self) -> String {
+        let here = self.path.rsplit('/').next().unwrap_or(&self.path);
+        self.mismatches
+            .iter()
+            .map(|m| m.describe(here))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CoverageStatus {
+    /// The revisions make the same change.
     Covered,
+    /// The revisions touch the object, but an attribute differs.
+    Mismatched,
+    /// The revisions leave the object as it was.
     Uncovered,
-    /// A name the SQL builds at run time: reported, never decisive.
+    /// A name or part the SQL builds at run time: reported, never decisive.
     Unresolved,
-}
-
-/// Pairs the first track's new facts with the revisions' operations.
-pub fn coverage(first_track: &[FirstTrackFact], revisions: &[SchemaOp]) -> Vec<Coverage> {
-    let offered: BTreeSet<Fact> = revisions.iter().flat_map(SchemaOp::facts).collect();
-    let mut seen = BTreeSet::new();
-    let mut out = Vec::new();
-    for first in first_track {
-        if !seen.insert(first.fact.clone()) {
-            continue;
-        }
-        let status = if !first.fact.is_resolved() {
-            CoverageStatus::Unresolved
-        } else if covered(&first.fact, &offered) {
-            CoverageStatus::Covered
-        } else {
-            CoverageStatus::Uncovered
-        };
-        out.push(Coverage {
-            description: first.fact.describe(),
-            fact: first.fact.clone(),
-            path: first.path.clone(),
-            line: first.line,
-            status,
-            op: first.op.clone(),
-        });
-    }
-    out
-}
-
-fn covered(fact: &Fact, offered: &BTreeSet<Fact>) -> bool {
-    if offered.contains(fact) {
-        return true;
-    }
-    // A column renamed on the first track may be an `alter_column` with
-    // `new_column_name` on the second: same table, same new name.
-    fact.kind == ObjectKind::Column
-        && fact.action == Action::Renamed
-        && offered.iter().any(|o| {
-            o.kind == ObjectKind::Column
-                && o.action == Action::Renamed
-                && o.table == fact.table
-                && o.name == fact.name
-        })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::sql::extract_sql;
-    use super::*;
-    use pretty_assertions::assert_eq;
-
-    fn located(sql: &str) -> Vec<LineOp> {
-        extract_sql(sql).into_iter().map(|op| (1, op)).collect()
-    }
-
-    fn facts(sql: &str) -> Vec<FirstTrackFact> {
-        new_facts("m.py", Vec::new(), located(sql))
-    }
-
-    #[test]
-    fn a_rebuild_is_not_a_new_table() {
-        let ops = without_rebuilds(located(
-            "CREATE TABLE agents_new (id INTEGER, name TEXT);
-             INSERT INTO agents_new SELECT id, name FROM agents;
-             DROP TABLE agents;
-             ALTER TABLE agents_new RENAME TO agents;
-             CREATE INDEX IF NOT EXISTS ix_agents_name ON agents(name);
-             ALTER TABLE other ADD COLUMN x TEXT;",
-        ));
-        let ops: Vec<_> = ops.into_iter().map(|(_, op)| op).collect();
-        let add = |table: &str, column: &str, sql_type: &str| SchemaOp::AddColumn {
-            table: Ident::known(table),
-            column: ColumnDef::new(Ident::known(column), sql_type),
-        };
-        assert_eq!(
-            ops,
-            vec![
-                add("agents", "id", "INTEGER"),
-                add("agents", "name", "TEXT"),
-                add("other", "x", "TEXT"),
-            ]
-        );
-    }
-
-    #[test]
-    fn a_rebuild_that_adds_a_column_shows_only_that_column() {
-        let base = located("CREATE TABLE agents (id INTEGER, name TEXT)");
-        let head = located(
-            "CREATE TABLE agents (id INTEGER, name TEXT);
-             CREATE TABLE agents_new (id INTEGER, name TEXT, tags TEXT);
-             DROP TABLE agents; ALTER TABLE agents_new RENAME TO agents;",
-        );
-        let new: Vec<_> = new_facts("m.py", base, head)
-            .into_iter()
-            .map(|f| f.fact.describe())
-            .collect();
-        assert_eq!(new, vec!["column agents.tags (added)".to_string()]);
-    }
-
-    #[test]
-    fn renaming_a_table_to_a_new_name_is_not_a_rebuild() {
-        let head =
-            located("CREATE TABLE events (id INTEGER); ALTER TABLE events RENAME TO history;");
-        let new: Vec<_> = new_facts("m.py", located("CREATE TABLE events (id INTEGER)"), head)
-            .into_iter()
-            .map(|f| f.fact.describe())
-            .collect();
-        assert_eq!(new, vec!["table history (renamed from events)".to_string()]);
-    }
-
-    #[test]
-    fn coverage_names_each_object_and_its_status() {
-        let first = facts(
-            "ALTER TABLE agents ADD COLUMN a TEXT; ALTER TABLE agents ADD COLUMN b TEXT;
-             CREATE INDEX ix_a ON agents(a); ALTER TABLE {t} ADD COLUMN c TEXT;",
-        );
-        let revision =
-            extract_sql("ALTER TABLE agents ADD COLUMN a TEXT; CREATE INDEX ix_a ON agents(a)");
-        let got: Vec<_> = coverage(&first, &revision)
-            .into_iter()
-            .map(|c| (c.fact.describe(), c.status))
-            .collect();
-        assert_eq!(
-            got,
-            vec![
-                (
-                    "column agents.a (added)".to_string(),
-                    CoverageStatus::Covered
-                ),
-                (
-                    "column agents.b (added)".to_string(),
-                    CoverageStatus::Uncovered
-                ),
-                ("index ix_a (added)".to_string(), CoverageStatus::Covered),
-                (
-                    "column {t}.c (added)".to_string(),
-                    CoverageStatus::Unresolved
-                ),
-            ]
-        );
-    }
-
-    #[test]
-    fn only_facts_new_since_the_base_count() {
-        let base = located("CREATE TABLE agents (id INTEGER, name TEXT)");
-        let head = located("CREATE TABLE agents (id INTEGER, name TEXT, notes TEXT)");
-        let new: Vec<_> = new_facts("schema.py", base, head)
-            .into_iter()
-            .map(|f| f.fact.describe())
-            .collect();
-        assert_eq!(new, vec!["column agents.notes (added)".to_string()]);
-    }
-
-    #[test]
-    fn a_created_table_is_covered_column_by_column() {
-        let first = facts("CREATE TABLE notes (id INTEGER, body TEXT, extra TEXT)");
-        let revision = extract_sql("CREATE TABLE notes (id INTEGER, body TEXT)");
-        let uncovered: Vec<_> = coverage(&first, &revision)
-            .into_iter()
-            .filter(|c| c.status == CoverageStatus::Uncovered)
-            .map(|c| c.fact.describe())
-            .collect();
-        assert_eq!(uncovered, vec!["column notes.extra (added)".to_string()]);
-    }
 }

@@ -6,32 +6,148 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use crate::classify::{PythonFile, Token, TokenKind};
+use crate::classify::{PythonFile, StringGroup, Token, TokenKind};
 
-use super::sql::extract_sql_lines;
-use super::{ColumnDef, Ident, SchemaOp};
+use super::sql::{extract_sql_lines, normalize_fragment};
+use super::types::{DefaultValue, TypeClass};
+use super::{ColumnChanges, ColumnDef, Constraint, ForeignKey, Ident, SchemaOp};
 
 /// An operation and the 1-based line of the file where it is stated.
 pub type LineOp = (u32, SchemaOp);
 
 /// SQL statements in the file's string literals (implicitly concatenated
-/// literals joined), docstrings excluded.
+/// literals joined), docstrings excluded, in the order they run:
+///
+/// - a module-level helper whose f-strings use its parameters
+///   (`def _rebuild_table(cursor, table, columns)` running
+///   `f"CREATE TABLE {table}_new ({columns})"`) states nothing where it is
+///   defined: each call with literal arguments (`_rebuild_table(cursor,
+///   "tasks", "...")`) runs its SQL with the parameters filled in, at the
+///   line of the call; a parameter given at run time stays a `{name}`;
+/// - when the file lists its migrations (`MIGRATIONS = [("name", _fn),
+///   ...]`), the bodies of the listed functions run in the list's order,
+///   after every other statement; otherwise file order.
 pub fn sql_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
-    sql_ops_in(file, 0..file.source().len())
-}
-
-fn sql_ops_in(file: &PythonFile<'_>, span: Range<usize>) -> Vec<LineOp> {
-    file.string_groups()
+    let calls = Calls::new(file);
+    let functions = module_functions(&calls);
+    let position = |token_index: usize| calls.order.binary_search(&token_index).ok();
+    let groups: Vec<(usize, StringGroup)> = file
+        .string_groups()
         .into_iter()
         .filter(|g| !g.docstring)
-        .filter(|g| {
-            let first = &file.tokens()[g.tokens[0]];
-            span.contains(&first.span.start)
+        .filter_map(|g| Some((position(g.tokens[0])?, g)))
+        .collect();
+    let has_fields = |g: &StringGroup| {
+        g.tokens.iter().any(|&t| {
+            file.tokens()[t]
+                .string
+                .as_ref()
+                .is_some_and(|s| s.prefix.has_fields())
         })
-        .flat_map(|g| {
-            extract_sql_lines(&g.value)
-                .into_iter()
-                .map(move |(offset, op)| (g.start.line + offset, op))
+    };
+    // Helpers: functions whose f-strings name a parameter and that are
+    // called somewhere in the file.
+    let mut templates: Vec<(&FunctionDef, Vec<usize>)> = Vec::new();
+    for function in &functions {
+        let uses_params = groups.iter().any(|(at, g)| {
+            function.body.contains(at)
+                && has_fields(g)
+                && function
+                    .params
+                    .iter()
+                    .any(|p| g.value.contains(&format!("{{{p}}}")))
+        });
+        if !uses_params {
+            continue;
+        }
+        let sites: Vec<usize> = (0..calls.order.len())
+            .filter(|&at| {
+                calls.is_name(at, &function.name)
+                    && calls.is_op(at + 1, "(")
+                    && !calls.is_name(at.wrapping_sub(1), "def")
+                    && !calls.is_op(at.wrapping_sub(1), ".")
+            })
+            .collect();
+        if !sites.is_empty() {
+            templates.push((function, sites));
+        }
+    }
+    let order = migrations_order(&calls);
+    let key = |at: usize| -> (usize, usize) {
+        functions
+            .iter()
+            .find(|f| f.body.contains(&at))
+            .and_then(|f| order.iter().position(|name| *name == f.name))
+            .map_or((0, 0), |i| (1, i))
+    };
+    let mut ops: Vec<((usize, usize), usize, usize, LineOp)> = Vec::new();
+    let mut seq = 0usize;
+    for (at, group) in &groups {
+        if templates.iter().any(|(f, _)| f.body.contains(at)) {
+            continue;
+        }
+        for (offset, op) in extract_sql_lines(&group.value) {
+            ops.push((key(*at), *at, seq, (group.start.line + offset, op)));
+            seq += 1;
+        }
+    }
+    for (function, sites) in &templates {
+        for &site in sites {
+            let (args, _) = calls.args(site + 1);
+            let mut bindings: Vec<(String, String)> = Vec::new();
+            let positional = calls.positional(&args);
+            for (i, param) in function.params.iter().enumerate() {
+                let arg = calls
+                    .keyword(&args, param)
+                    .or_else(|| positional.get(i).copied());
+                if let Some(value) = arg.and_then(|a| calls.string(a)) {
+                    bindings.push((format!("{{{param}}}"), value));
+                }
+            }
+            let line = calls.line(site);
+            for (at, group) in &groups {
+                if !function.body.contains(at) {
+                    continue;
+                }
+                let mut sql = group.value.clone();
+                if has_fields(group) {
+                    for (field, value) in &bindings {
+                        sql = sql.replace(field.as_str(), value);
+                    }
+                }
+                for (_, op) in extract_sql_lines(&sql) {
+                    ops.push((key(site), site, seq, (line, op)));
+                    seq += 1;
+                }
+            }
+        }
+    }
+    ops.sort_by_key(|(key, at, seq, _)| (*key, *at, *seq));
+    ops.into_iter().map(|(_, _, _, op)| op).collect()
+}
+
+/// The function names of `MIGRATIONS = [("name", _fn), ...]`, in order.
+fn migrations_order(calls: &Calls<'_, '_>) -> Vec<String> {
+    let Some(start) = (0..calls.order.len()).find(|&at| {
+        calls.is_name(at, "MIGRATIONS")
+            && calls.token(at).is_some_and(|t| t.start.column == 0)
+            && (calls.is_op(at + 1, "=") && calls.is_op(at + 2, "[") || calls.is_op(at + 1, ":"))
+    }) else {
+        return Vec::new();
+    };
+    let Some(open) = (start..calls.order.len()).find(|&at| calls.is_op(at, "[")) else {
+        return Vec::new();
+    };
+    let (items, _) = calls.args(open);
+    items
+        .iter()
+        .filter_map(|item| {
+            // `("name", _fn)`: the last name of the tuple.
+            item.tokens
+                .clone()
+                .rev()
+                .find(|&at| calls.token(at).is_some_and(|t| t.kind == TokenKind::Name))
+                .map(|at| String::from_utf8_lossy(calls.text(at)).into_owned())
         })
         .collect()
 }
@@ -207,39 +323,165 @@ impl<'f, 'a> Calls<'f, 'a> {
     }
 }
 
-/// `Column("c", Type, ...)` as a column definition, the type mapped to
-/// SQLite's words so both tracks compare and suggest alike.
-fn column_def(calls: &Calls<'_, '_>, args: &[Arg]) -> Option<ColumnDef> {
-    let positional = calls.positional(args);
-    let name = calls.ident(positional.first()?)?;
-    let sql_type = positional
-        .get(1)
-        .and_then(|arg| {
-            // `Text`, `sa.Text()`, `String(50)`: the last name before any `(`.
-            let mut last = None;
-            for at in arg.tokens.clone() {
-                let token = calls.token(at)?;
-                match token.kind {
-                    TokenKind::Name => last = Some(calls.text(at)),
-                    TokenKind::Operator if calls.text(at) == b"." => {}
-                    _ => break,
+/// The last name of a dotted reference or call (`sa.String(50)` → `String`),
+/// and the position of its `(` if it is a call.
+fn callee(calls: &Calls<'_, '_>, arg: &Arg) -> Option<(String, Option<usize>)> {
+    let mut last = None;
+    for at in arg.tokens.clone() {
+        let token = calls.token(at)?;
+        match token.kind {
+            TokenKind::Name => last = Some(String::from_utf8_lossy(calls.text(at)).into_owned()),
+            TokenKind::Operator if calls.text(at) == b"." => {}
+            TokenKind::Operator if calls.text(at) == b"(" => return Some((last?, Some(at))),
+            _ => return None,
+        }
+    }
+    Some((last?, None))
+}
+
+fn is_true(calls: &Calls<'_, '_>, arg: Option<&Arg>) -> Option<bool> {
+    let arg = arg?;
+    if arg.tokens.len() != 1 {
+        return None;
+    }
+    if calls.is_name(arg.tokens.start, "True") {
+        Some(true)
+    } else if calls.is_name(arg.tokens.start, "False") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// A list of string literals: `["a", "b"]`, `("a",)` or a lone `"a"`.
+fn string_list(calls: &Calls<'_, '_>, arg: &Arg) -> Vec<String> {
+    arg.tokens
+        .clone()
+        .filter_map(|at| calls.token(at))
+        .filter_map(|t| calls.file.string_value(t))
+        .map(|s| s.to_lowercase())
+        .collect()
+}
+
+/// The text of a `sa.text("...")`/`text("...")` argument, or of a literal.
+fn sql_text(calls: &Calls<'_, '_>, arg: &Arg) -> Option<String> {
+    calls.string(arg).or_else(|| {
+        let (_, open) = calls.call(arg)?;
+        let (inner, _) = calls.args(open);
+        calls.string(calls.positional(&inner).first()?)
+    })
+}
+
+/// `server_default=`: a literal's value, `sa.text("...")` read as SQL,
+/// `func.now()` as the current time, `sa.false()`/`sa.true()` as 0/1.
+fn server_default(calls: &Calls<'_, '_>, arg: &Arg) -> Option<DefaultValue> {
+    if arg.tokens.len() == 1 && calls.is_name(arg.tokens.start, "None") {
+        return None;
+    }
+    if let Some(value) = calls.string(arg) {
+        return Some(DefaultValue::literal(&value));
+    }
+    match callee(calls, arg) {
+        Some((name, Some(open))) => {
+            let (inner, _) = calls.args(open);
+            match name.as_str() {
+                "text" | "literal_column" => {
+                    let sql = calls.string(calls.positional(&inner).first()?)?;
+                    DefaultValue::from_sql(&sql)
                 }
+                "now" | "current_timestamp" | "localtimestamp" => {
+                    Some(DefaultValue::Literal("CURRENT_TIMESTAMP".into()))
+                }
+                "false" => Some(DefaultValue::literal("0")),
+                "true" => Some(DefaultValue::literal("1")),
+                _ => Some(DefaultValue::Expression(name)),
             }
-            last
-        })
-        .map(|name| sql_type_for(&String::from_utf8_lossy(name)))
-        .unwrap_or_default();
-    let flag = |key: &str, value: &str| {
+        }
+        _ => {
+            let text: Vec<String> = arg
+                .tokens
+                .clone()
+                .map(|at| String::from_utf8_lossy(calls.text(at)).into_owned())
+                .collect();
+            Some(DefaultValue::Expression(text.join("")))
+        }
+    }
+}
+
+/// `ondelete=`/`onupdate=` of a foreign key.
+fn fk_actions(calls: &Calls<'_, '_>, args: &[Arg]) -> (Option<String>, Option<String>) {
+    let action = |key: &str| {
         calls
             .keyword(args, key)
-            .is_some_and(|a| a.tokens.len() == 1 && calls.is_name(a.tokens.start, value))
+            .and_then(|a| calls.string(a))
+            .map(|s| {
+                s.split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .to_uppercase()
+            })
     };
-    Some(ColumnDef {
-        name,
-        sql_type,
-        primary_key: flag("primary_key", "True"),
-        not_null: flag("nullable", "False"),
+    (action("ondelete"), action("onupdate"))
+}
+
+/// `"t.c"` → table `t`, columns `[c]`.
+fn fk_target(spec: &str) -> Option<(Ident, Vec<String>)> {
+    let (table, column) = spec.rsplit_once('.')?;
+    let table = table.rsplit('.').next().unwrap_or(table);
+    Some((Ident::known(table), vec![column.to_lowercase()]))
+}
+
+/// `sa.ForeignKey("t.c", ondelete=...)`'s arguments as a target.
+fn foreign_key(calls: &Calls<'_, '_>, args: &[Arg]) -> Option<ForeignKey> {
+    let spec = calls.string(calls.positional(args).first()?)?;
+    let (table, columns) = fk_target(&spec)?;
+    let (on_delete, on_update) = fk_actions(calls, args);
+    Some(ForeignKey {
+        table,
+        columns,
+        on_delete,
+        on_update,
     })
+}
+
+/// `Column("c", Type, ForeignKey(...), nullable=, primary_key=, unique=,
+/// index=, server_default=)` as a column definition; the type's class by
+/// the mapping table, its SQLite spelling for display.
+fn column_def(calls: &Calls<'_, '_>, args: &[Arg]) -> Option<ColumnDef> {
+    let positional = calls.positional(args);
+    let name = match calls.keyword(args, "name") {
+        Some(arg) => calls.ident(arg)?,
+        None => calls.ident(positional.first()?)?,
+    };
+    let rest = if calls.keyword(args, "name").is_some() {
+        &positional[..]
+    } else {
+        &positional[1..]
+    };
+    let mut def = ColumnDef::new(name, "");
+    let mut typed = false;
+    for arg in rest.iter().copied().chain(calls.keyword(args, "type_")) {
+        let Some((callee_name, open)) = callee(calls, arg) else {
+            continue;
+        };
+        if callee_name == "ForeignKey" {
+            if let Some(open) = open {
+                def.foreign_key = foreign_key(calls, &calls.args(open).0);
+            }
+        } else if !typed {
+            typed = true;
+            def.sql_type = sql_type_for(&callee_name);
+            def.type_class = TypeClass::from_sqlalchemy(&callee_name);
+        }
+    }
+    def.primary_key = is_true(calls, calls.keyword(args, "primary_key")) == Some(true);
+    def.not_null = is_true(calls, calls.keyword(args, "nullable")) == Some(false);
+    def.unique = is_true(calls, calls.keyword(args, "unique")) == Some(true);
+    def.index = is_true(calls, calls.keyword(args, "index")) == Some(true);
+    def.default = calls
+        .keyword(args, "server_default")
+        .and_then(|a| server_default(calls, a));
+    Some(def)
 }
 
 /// SQLAlchemy's type name to the SQLite declaration it stands for.
@@ -262,11 +504,62 @@ fn sql_type_for(sqlalchemy: &str) -> String {
     .to_string()
 }
 
-/// The columns and indexes that `Table("t", metadata, ...)` calls and
-/// module-level `Index("i", t.c.a)` calls declare. Each `Table` becomes one
-/// `CreateTable` (line of the `Table(`), each column carrying its own line
-/// through a separate `AddColumn`-free list: callers diff facts, so a table
-/// present on both sides adds only its new columns.
+/// `sa.UniqueConstraint("a", "b", name=)`, `sa.PrimaryKeyConstraint(...)`,
+/// `sa.ForeignKeyConstraint(["a"], ["t.id"], ondelete=)` as a constraint.
+fn constraint_call(calls: &Calls<'_, '_>, callee_name: &str, args: &[Arg]) -> Option<Constraint> {
+    let name = calls.keyword(args, "name").and_then(|a| calls.ident(a));
+    let positional = calls.positional(args);
+    let names = || -> Vec<String> {
+        positional
+            .iter()
+            .filter_map(|a| calls.string(a))
+            .map(|s| s.to_lowercase())
+            .collect()
+    };
+    match callee_name {
+        "UniqueConstraint" => Some(Constraint::Unique {
+            name,
+            columns: names(),
+        }),
+        "PrimaryKeyConstraint" => Some(Constraint::PrimaryKey {
+            name,
+            columns: names(),
+        }),
+        "ForeignKeyConstraint" => {
+            let columns = string_list(calls, positional.first()?);
+            let targets: Vec<String> = positional
+                .get(1)?
+                .tokens
+                .clone()
+                .filter_map(|at| calls.token(at))
+                .filter_map(|t| calls.file.string_value(t))
+                .collect();
+            let (table, _) = fk_target(targets.first()?)?;
+            let target_columns = targets
+                .iter()
+                .filter_map(|t| fk_target(t).map(|(_, c)| c[0].clone()))
+                .collect();
+            let (on_delete, on_update) = fk_actions(calls, args);
+            Some(Constraint::ForeignKey {
+                name,
+                columns,
+                target: ForeignKey {
+                    table,
+                    columns: target_columns,
+                    on_delete,
+                    on_update,
+                },
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The columns, constraints and indexes that `Table("t", metadata, ...)`
+/// calls and module-level `Index("i", t.c.a)` calls declare: each `Table`
+/// a `CreateTable` at the line of its `Table(` followed by each column at
+/// its own line (an `AddColumn` of the same definition, so a new column is
+/// reported where it is written), its constraints and its indexes.
 pub fn metadata_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
     let calls = Calls::new(file);
     let mut ops = Vec::new();
@@ -285,6 +578,7 @@ pub fn metadata_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
                     tables.insert(calls.text(at - 4).to_vec(), table.clone());
                 }
                 let mut columns = Vec::new();
+                let mut rest = Vec::new();
                 for arg in &args {
                     let Some((callee, open)) = calls.call(arg) else {
                         continue;
@@ -293,9 +587,7 @@ pub fn metadata_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
                     match callee.as_str() {
                         "Column" => {
                             if let Some(column) = column_def(&calls, &inner) {
-                                // Each column at its own line, so a new one
-                                // is reported where it was written.
-                                ops.push((
+                                rest.push((
                                     calls.line(open),
                                     SchemaOp::AddColumn {
                                         table: table.clone(),
@@ -307,13 +599,24 @@ pub fn metadata_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
                         }
                         "Index" => {
                             if let Some(op) = index_op(&calls, &inner, Some(&table), &tables) {
-                                ops.push((calls.line(open), op));
+                                rest.push((calls.line(open), op));
                             }
                         }
-                        _ => {}
+                        other => {
+                            if let Some(constraint) = constraint_call(&calls, other, &inner) {
+                                rest.push((
+                                    calls.line(open),
+                                    SchemaOp::AddConstraint {
+                                        table: table.clone(),
+                                        constraint,
+                                    },
+                                ));
+                            }
+                        }
                     }
                 }
                 ops.push((calls.line(at), SchemaOp::CreateTable { table, columns }));
+                ops.extend(rest);
             }
             at = end;
             continue;
@@ -331,7 +634,8 @@ pub fn metadata_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
     ops
 }
 
-/// `Index("i", "a", "b")` inside a table, or `Index("i", t.c.a)` outside.
+/// `Index("i", "a", "b")` inside a table, or `Index("i", t.c.a)` outside;
+/// `unique=True`, `sqlite_where=`/`postgresql_where=` (`sa.text("...")`).
 fn index_op(
     calls: &Calls<'_, '_>,
     args: &[Arg],
@@ -357,22 +661,32 @@ fn index_op(
                 found_table = tables.get(calls.text(range.start)).cloned();
             }
             columns.push(String::from_utf8_lossy(calls.text(range.start + 4)).to_lowercase());
+        } else if let Some(sql) = sql_text(calls, arg) {
+            columns.push(normalize_fragment(&sql));
         }
     }
-    let unique = calls
-        .keyword(args, "unique")
-        .is_some_and(|a| a.tokens.len() == 1 && calls.is_name(a.tokens.start, "True"));
+    let unique = is_true(calls, calls.keyword(args, "unique")) == Some(true);
     Some(SchemaOp::CreateIndex {
         index,
         table: found_table?,
         columns,
         unique,
+        where_clause: where_clause(calls, args),
     })
 }
 
-/// The operations of an Alembic revision's `upgrade()`: `op.*` calls,
-/// `batch_op.*` calls inside `with op.batch_alter_table("t") as b:`, and
-/// the SQL of `op.execute(...)`.
+/// A partial index's condition: `postgresql_where=` else `sqlite_where=`.
+fn where_clause(calls: &Calls<'_, '_>, args: &[Arg]) -> Option<String> {
+    ["postgresql_where", "sqlite_where"]
+        .iter()
+        .find_map(|k| calls.keyword(args, k))
+        .and_then(|a| sql_text(calls, a))
+        .map(|sql| normalize_fragment(&sql))
+}
+
+/// The operations of an Alembic revision's `upgrade()` (the last one
+/// defined, as Python runs it): `op.*` calls, `batch_op.*` calls inside
+/// `with op.batch_alter_table("t") as b:`, and the SQL of `op.execute(...)`.
 pub fn alembic_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
     let calls = Calls::new(file);
     let Some(body) = function_body(&calls, "upgrade") else {
@@ -395,7 +709,12 @@ pub fn alembic_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
         }
         if let Some(open) = calls.method_call(at, "op", "batch_alter_table") {
             let (args, end) = calls.args(open);
-            let table = calls.positional(&args).first().and_then(|a| calls.ident(a));
+            let table = calls
+                .positional(&args)
+                .first()
+                .copied()
+                .or_else(|| calls.keyword(&args, "table_name"))
+                .and_then(|a| calls.ident(a));
             // `as alias`
             if let (Some(table), true) = (table, calls.is_name(end, "as")) {
                 let column = calls.token(at).map_or(0, |t| t.start.column);
@@ -438,6 +757,61 @@ pub fn alembic_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
     ops
 }
 
+/// An operation's parameters, positional or by keyword, as Alembic names
+/// them; in a batch the table parameter is implied.
+struct Params<'c, 'f, 'a, 'x> {
+    calls: &'c Calls<'f, 'a>,
+    args: &'x [Arg],
+    positional: Vec<&'x Arg>,
+    names: Vec<&'static str>,
+}
+
+impl<'x> Params<'_, '_, '_, 'x> {
+    fn get(&self, name: &str) -> Option<&'x Arg> {
+        if let Some(arg) = self.calls.keyword(self.args, name) {
+            return Some(arg);
+        }
+        let index = self.names.iter().position(|n| *n == name)?;
+        self.positional.get(index).copied()
+    }
+
+    fn ident(&self, name: &str) -> Option<Ident> {
+        self.calls.ident(self.get(name)?)
+    }
+
+    fn strings(&self, name: &str) -> Vec<String> {
+        self.get(name)
+            .map(|a| string_list(self.calls, a))
+            .unwrap_or_default()
+    }
+}
+
+/// Alembic's parameter names for each operation, the table first where the
+/// operation takes one (dropped in a batch).
+fn parameter_names(method: &str) -> &'static [&'static str] {
+    match method {
+        "add_column" => &["table_name", "column"],
+        "drop_column" | "alter_column" => &["table_name", "column_name"],
+        "create_index" => &["index_name", "table_name", "columns"],
+        "drop_index" => &["index_name", "table_name"],
+        "create_foreign_key" => &[
+            "constraint_name",
+            "source_table",
+            "referent_table",
+            "local_cols",
+            "remote_cols",
+        ],
+        "create_unique_constraint" | "create_primary_key" => {
+            &["constraint_name", "table_name", "columns"]
+        }
+        "drop_constraint" => &["constraint_name", "table_name", "type_"],
+        "create_table" | "drop_table" => &["table_name"],
+        "rename_table" => &["old_table_name", "new_table_name"],
+        "execute" => &["sqltext"],
+        _ => &[],
+    }
+}
+
 /// One `op.<method>(...)` (or `batch_op.<method>(...)` with its table).
 fn alembic_call(
     calls: &Calls<'_, '_>,
@@ -446,126 +820,273 @@ fn alembic_call(
     batch_table: Option<&Ident>,
     line: u32,
 ) -> Option<Vec<LineOp>> {
-    let positional = calls.positional(args);
-    let ident = |i: usize| positional.get(i).and_then(|a| calls.ident(a));
-    // In a batch, the table is implied and the other arguments shift left.
-    let (table, rest) = match batch_table {
-        Some(t) => (Some(t.clone()), 0),
-        None => (ident(0), 1),
+    let mut names: Vec<&'static str> = parameter_names(method).to_vec();
+    // In a batch the table is implied: `table_name` and `source_table`
+    // are not among the positional parameters.
+    if batch_table.is_some() {
+        names.retain(|n| *n != "table_name" && *n != "source_table");
+    }
+    let p = Params {
+        calls,
+        args,
+        positional: calls.positional(args),
+        names,
     };
-    let keyword_ident = |name: &str| calls.keyword(args, name).and_then(|a| calls.ident(a));
-    let op = match method {
+    let table = || match batch_table {
+        Some(t) => Some(t.clone()),
+        None => p.ident("table_name"),
+    };
+    let one = |op: SchemaOp| Some(vec![(line, op)]);
+    match method {
         "add_column" => {
-            let (_, open) = positional.get(rest).and_then(|a| calls.call(a))?;
-            let (inner, _) = calls.args(open);
-            SchemaOp::AddColumn {
-                table: table?,
-                column: column_def(calls, &inner)?,
-            }
+            let (_, open) = calls.call(p.get("column")?)?;
+            let column = column_def(calls, &calls.args(open).0)?;
+            one(SchemaOp::AddColumn {
+                table: table()?,
+                column,
+            })
         }
-        "drop_column" => SchemaOp::DropColumn {
-            table: table?,
-            column: ident(rest).or_else(|| keyword_ident("column_name"))?,
-        },
+        "drop_column" => one(SchemaOp::DropColumn {
+            table: table()?,
+            column: p.ident("column_name")?,
+        }),
         "alter_column" => {
-            let column = ident(rest).or_else(|| keyword_ident("column_name"))?;
-            match keyword_ident("new_column_name") {
-                Some(to) => SchemaOp::RenameColumn {
-                    table: table?,
-                    from: column,
-                    to,
-                },
-                None => SchemaOp::AlterColumn {
-                    table: table?,
-                    column,
-                },
+            let table = table()?;
+            let column = p.ident("column_name")?;
+            let mut changes = ColumnChanges::default();
+            if let Some(nullable) = is_true(calls, calls.keyword(args, "nullable")) {
+                changes.not_null = Some(!nullable);
             }
+            if let Some(arg) = calls.keyword(args, "type_") {
+                if let Some((name, _)) = callee(calls, arg) {
+                    changes.sql_type =
+                        Some((sql_type_for(&name), TypeClass::from_sqlalchemy(&name)));
+                }
+            }
+            if let Some(arg) = calls.keyword(args, "server_default") {
+                changes.default = Some(server_default(calls, arg));
+            }
+            let mut ops = Vec::new();
+            let mut name = column.clone();
+            if let Some(to) = calls
+                .keyword(args, "new_column_name")
+                .and_then(|a| calls.ident(a))
+            {
+                name = to.clone();
+                ops.push((
+                    line,
+                    SchemaOp::RenameColumn {
+                        table: table.clone(),
+                        from: column,
+                        to,
+                    },
+                ));
+            }
+            if ops.is_empty() || changes != ColumnChanges::default() {
+                ops.push((
+                    line,
+                    SchemaOp::AlterColumn {
+                        table,
+                        column: name,
+                        changes,
+                    },
+                ));
+            }
+            Some(ops)
         }
         "create_table" => {
-            let columns = positional[1.min(positional.len())..]
-                .iter()
-                .filter_map(|a| calls.call(a))
-                .filter(|(callee, _)| callee == "Column")
-                .filter_map(|(_, open)| column_def(calls, &calls.args(open).0))
-                .collect();
-            SchemaOp::CreateTable {
-                table: ident(0)?,
-                columns,
+            let table = p.ident("table_name")?;
+            let mut columns = Vec::new();
+            let mut rest = Vec::new();
+            for arg in p.positional.iter().skip(1) {
+                let Some((callee_name, open)) = calls.call(arg) else {
+                    continue;
+                };
+                let inner = calls.args(open).0;
+                if callee_name == "Column" {
+                    columns.extend(column_def(calls, &inner));
+                } else if let Some(constraint) = constraint_call(calls, &callee_name, &inner) {
+                    rest.push((
+                        line,
+                        SchemaOp::AddConstraint {
+                            table: table.clone(),
+                            constraint,
+                        },
+                    ));
+                }
             }
+            let mut ops = vec![(line, SchemaOp::CreateTable { table, columns })];
+            ops.extend(rest);
+            Some(ops)
         }
-        "drop_table" => SchemaOp::DropTable { table: ident(0)? },
-        "rename_table" => SchemaOp::RenameTable {
-            from: ident(0)?,
-            to: ident(1)?,
-        },
+        "drop_table" => one(SchemaOp::DropTable {
+            table: p.ident("table_name")?,
+        }),
+        "rename_table" => one(SchemaOp::RenameTable {
+            from: p.ident("old_table_name")?,
+            to: p.ident("new_table_name")?,
+        }),
         "create_index" => {
-            let (index, table, columns_at) = match batch_table {
-                Some(t) => (ident(0)?, t.clone(), 1),
-                None => (ident(0)?, ident(1)?, 2),
-            };
-            let columns = positional
-                .get(columns_at)
+            let index = p.ident("index_name")?;
+            let table = table()?;
+            let columns = p
+                .get("columns")
                 .map(|a| {
-                    a.tokens
-                        .clone()
-                        .filter_map(|at| calls.token(at))
-                        .filter_map(|t| calls.file.string_value(t))
-                        .map(|s| s.to_lowercase())
+                    // `["a", sa.text("lower(b)")]`: names and expressions.
+                    let (items, _) =
+                        if calls.is_op(a.tokens.start, "[") || calls.is_op(a.tokens.start, "(") {
+                            calls.args(a.tokens.start)
+                        } else {
+                            (
+                                vec![Arg {
+                                    keyword: None,
+                                    tokens: a.tokens.clone(),
+                                }],
+                                0,
+                            )
+                        };
+                    items
+                        .iter()
+                        .filter_map(|item| {
+                            calls
+                                .string(item)
+                                .map(|s| s.to_lowercase())
+                                .or_else(|| sql_text(calls, item).map(|s| normalize_fragment(&s)))
+                        })
                         .collect()
                 })
                 .unwrap_or_default();
-            let unique = calls
-                .keyword(args, "unique")
-                .is_some_and(|a| a.tokens.len() == 1 && calls.is_name(a.tokens.start, "True"));
-            SchemaOp::CreateIndex {
+            one(SchemaOp::CreateIndex {
                 index,
                 table,
                 columns,
-                unique,
-            }
+                unique: is_true(calls, calls.keyword(args, "unique")) == Some(true),
+                where_clause: where_clause(calls, args),
+            })
         }
-        "drop_index" => SchemaOp::DropIndex { index: ident(0)? },
+        "drop_index" => one(SchemaOp::DropIndex {
+            index: p.ident("index_name")?,
+        }),
+        "create_foreign_key" => {
+            let table = match batch_table {
+                Some(t) => t.clone(),
+                None => p.ident("source_table")?,
+            };
+            let (on_delete, on_update) = fk_actions(calls, args);
+            one(SchemaOp::AddConstraint {
+                table,
+                constraint: Constraint::ForeignKey {
+                    name: p.ident("constraint_name"),
+                    columns: p.strings("local_cols"),
+                    target: ForeignKey {
+                        table: p.ident("referent_table")?,
+                        columns: p.strings("remote_cols"),
+                        on_delete,
+                        on_update,
+                    },
+                },
+            })
+        }
+        "create_unique_constraint" | "create_primary_key" => {
+            let name = p.ident("constraint_name");
+            let columns = p.strings("columns");
+            let constraint = if method == "create_unique_constraint" {
+                Constraint::Unique { name, columns }
+            } else {
+                Constraint::PrimaryKey { name, columns }
+            };
+            one(SchemaOp::AddConstraint {
+                table: table()?,
+                constraint,
+            })
+        }
+        "drop_constraint" => one(SchemaOp::DropConstraint {
+            table: table()?,
+            name: p.ident("constraint_name")?,
+            kind: p.get("type_").and_then(|a| calls.string(a)),
+        }),
         "execute" => {
-            let arg = positional.first()?;
+            let arg = p.get("sqltext")?;
             // `op.execute(sa.text("..."))` as well as `op.execute("...")`.
-            let sql = calls.string(arg).or_else(|| {
-                let (_, open) = calls.call(arg)?;
-                let (inner, _) = calls.args(open);
-                calls.string(calls.positional(&inner).first()?)
-            })?;
+            let sql = sql_text(calls, arg)?;
             let first_line = calls.token(arg.tokens.start).map_or(line, |t| t.start.line);
-            return Some(
+            Some(
                 extract_sql_lines(&sql)
                     .into_iter()
                     .map(|(offset, op)| (first_line + offset, op))
                     .collect(),
-            );
+            )
         }
-        _ => return None,
-    };
-    Some(vec![(line, op)])
+        _ => None,
+    }
 }
 
-/// The positions of the body of `def name(...)` at module level: from its
-/// `:` to the first statement back at or left of the `def`'s column.
+/// The positions of the body of the last `def name(...)` at module level
+/// (the one Python keeps): from the `def` to the first statement back at or
+/// left of its column.
 fn function_body(calls: &Calls<'_, '_>, name: &str) -> Option<Range<usize>> {
-    let def = (0..calls.order.len()).find(|&at| {
-        calls.is_name(at, "def") && calls.is_name(at + 1, name) && calls.is_op(at + 2, "(")
-    })?;
-    let column = calls.token(def)?.start.column;
-    let mut at = def + 3;
-    let mut end = calls.order.len();
-    let mut seen_newline = false;
-    while at < calls.order.len() {
-        let token = calls.token(at)?;
-        if seen_newline && token.kind != TokenKind::Newline && token.start.column <= column {
-            end = at;
-            break;
+    module_functions(calls)
+        .into_iter()
+        .rfind(|f| f.name == name)
+        .map(|f| f.body)
+}
+
+/// A function defined at module level: its name, parameters and body.
+struct FunctionDef {
+    name: String,
+    params: Vec<String>,
+    /// Positions in `Calls::order`, from the `def` on.
+    body: Range<usize>,
+}
+
+fn module_functions(calls: &Calls<'_, '_>) -> Vec<FunctionDef> {
+    let mut out = Vec::new();
+    for def in 0..calls.order.len() {
+        if !(calls.is_name(def, "def") && calls.is_op(def + 2, "(")) {
+            continue;
         }
-        seen_newline = token.kind == TokenKind::Newline;
-        at += 1;
+        let Some(token) = calls.token(def) else {
+            continue;
+        };
+        if token.start.column != 0 {
+            continue;
+        }
+        let (args, _) = calls.args(def + 2);
+        let params = args
+            .iter()
+            .filter_map(|a| {
+                let at = if a.keyword.is_some() {
+                    a.tokens.start - 2
+                } else {
+                    a.tokens.start
+                };
+                let token = calls.token(at)?;
+                (token.kind == TokenKind::Name).then(|| {
+                    // `table: str` reads as the name `table`.
+                    String::from_utf8_lossy(calls.text(at)).into_owned()
+                })
+            })
+            .collect();
+        let column = token.start.column;
+        let mut at = def + 3;
+        let mut end = calls.order.len();
+        let mut seen_newline = false;
+        while at < calls.order.len() {
+            let Some(token) = calls.token(at) else { break };
+            if seen_newline && token.kind != TokenKind::Newline && token.start.column <= column {
+                end = at;
+                break;
+            }
+            seen_newline = token.kind == TokenKind::Newline;
+            at += 1;
+        }
+        out.push(FunctionDef {
+            name: String::from_utf8_lossy(calls.text(def + 1)).into_owned(),
+            params,
+            body: def..end,
+        });
     }
-    Some(def..end)
+    out
 }
 
 #[cfg(test)]
@@ -619,7 +1140,8 @@ def _migrate_notes(cursor, conn):
                         index: k("ix_notes"),
                         table: k("agents"),
                         columns: vec!["notes".into()],
-                        unique: false
+                        unique: false,
+                        where_clause: None,
                     }
                 ),
                 (
@@ -649,24 +1171,33 @@ agents = Table(
 Index("ix_agents_id", agents.c.id, unique=True)
 "#;
         let ops = metadata_ops(&lex(source));
+        let id = ColumnDef {
+            primary_key: true,
+            ..col("id", "INTEGER")
+        };
+        let notes = col("notes", "TEXT");
         assert_eq!(
             ops,
             vec![
                 (
+                    4,
+                    SchemaOp::CreateTable {
+                        table: k("agents"),
+                        columns: vec![id.clone(), notes.clone()]
+                    }
+                ),
+                (
                     7,
                     SchemaOp::AddColumn {
                         table: k("agents"),
-                        column: ColumnDef {
-                            primary_key: true,
-                            ..col("id", "INTEGER")
-                        }
+                        column: id
                     }
                 ),
                 (
                     8,
                     SchemaOp::AddColumn {
                         table: k("agents"),
-                        column: col("notes", "TEXT")
+                        column: notes
                     }
                 ),
                 (
@@ -675,20 +1206,8 @@ Index("ix_agents_id", agents.c.id, unique=True)
                         index: k("ix_agents_notes"),
                         table: k("agents"),
                         columns: vec!["notes".into()],
-                        unique: false
-                    }
-                ),
-                (
-                    4,
-                    SchemaOp::CreateTable {
-                        table: k("agents"),
-                        columns: vec![
-                            ColumnDef {
-                                primary_key: true,
-                                ..col("id", "INTEGER")
-                            },
-                            col("notes", "TEXT")
-                        ]
+                        unique: false,
+                        where_clause: None,
                     }
                 ),
                 (
@@ -697,10 +1216,243 @@ Index("ix_agents_id", agents.c.id, unique=True)
                         index: k("ix_agents_id"),
                         table: k("agents"),
                         columns: vec!["id".into()],
-                        unique: true
+                        unique: true,
+                        where_clause: None,
                     }
                 ),
             ]
+        );
+    }
+
+    #[test]
+    fn metadata_holds_every_attribute() {
+        let source = r#"
+tasks = sa.Table(
+    "tasks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("project_id", sa.ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("code", sa.String(20), unique=True, index=True),
+    sa.Column("status", sa.Text(), server_default="open"),
+    sa.Column("created", sa.DateTime(), server_default=sa.func.now()),
+    sa.Column("done", sa.Boolean(), server_default=sa.text("0")),
+    sa.UniqueConstraint("project_id", "code", name="uq_tasks_project_code"),
+    sa.Index("ix_open", "status", sqlite_where=sa.text("status = 'open'")),
+)
+"#;
+        let ops = metadata_ops(&lex(source));
+        let columns = match &ops[0].1 {
+            SchemaOp::CreateTable { columns, .. } => columns.clone(),
+            other => panic!("{other:?}"),
+        };
+        let project = &columns[1];
+        assert_eq!(project.type_class, TypeClass::Other(String::new()));
+        assert!(project.not_null);
+        assert_eq!(
+            project.foreign_key,
+            Some(ForeignKey {
+                table: k("projects"),
+                columns: vec!["id".into()],
+                on_delete: Some("CASCADE".into()),
+                on_update: None,
+            })
+        );
+        assert!(columns[2].unique && columns[2].index);
+        assert_eq!(columns[2].type_class, TypeClass::Text);
+        assert_eq!(columns[3].default, Some(DefaultValue::literal("open")));
+        assert_eq!(
+            columns[4].default,
+            Some(DefaultValue::Literal("CURRENT_TIMESTAMP".into()))
+        );
+        assert_eq!(columns[5].default, Some(DefaultValue::literal("0")));
+        assert!(ops.contains(&(
+            11,
+            SchemaOp::AddConstraint {
+                table: k("tasks"),
+                constraint: Constraint::Unique {
+                    name: Some(k("uq_tasks_project_code")),
+                    columns: vec!["project_id".into(), "code".into()]
+                }
+            }
+        )));
+        assert!(ops.contains(&(
+            12,
+            SchemaOp::CreateIndex {
+                index: k("ix_open"),
+                table: k("tasks"),
+                columns: vec!["status".into()],
+                unique: false,
+                where_clause: Some("status='open'".into()),
+            }
+        )));
+    }
+
+    #[test]
+    fn alembic_keyword_arguments_constraints_and_alterations() {
+        let source = r#"
+def upgrade():
+    op.add_column(table_name="t", column=sa.Column("a", sa.Integer(), nullable=False, server_default="0"))
+    op.create_foreign_key("fk_t_p", "t", "p", ["p_id"], ["id"], ondelete="SET NULL")
+    op.create_unique_constraint(constraint_name="uq_t_a", table_name="t", columns=["a"])
+    op.create_index("ix_t", "t", ["a", sa.text("lower(b)")], unique=True, postgresql_where=sa.text("a > 0"))
+    op.alter_column("t", "b", nullable=True, type_=sa.Text(), server_default=None, new_column_name="c")
+    op.drop_constraint("fk_old", "t", type_="foreignkey")
+    with op.batch_alter_table("t") as batch_op:
+        batch_op.create_foreign_key("fk_b", "q", ["q_id"], ["id"])
+        batch_op.alter_column("d", nullable=False)
+"#;
+        let ops: Vec<SchemaOp> = alembic_ops(&lex(source))
+            .into_iter()
+            .map(|(_, op)| op)
+            .collect();
+        let fk = |table: &str, on_delete: Option<&str>| ForeignKey {
+            table: k(table),
+            columns: vec!["id".into()],
+            on_delete: on_delete.map(str::to_string),
+            on_update: None,
+        };
+        assert_eq!(
+            ops,
+            vec![
+                SchemaOp::AddColumn {
+                    table: k("t"),
+                    column: ColumnDef {
+                        not_null: true,
+                        default: Some(DefaultValue::literal("0")),
+                        ..col("a", "INTEGER")
+                    }
+                },
+                SchemaOp::AddConstraint {
+                    table: k("t"),
+                    constraint: Constraint::ForeignKey {
+                        name: Some(k("fk_t_p")),
+                        columns: vec!["p_id".into()],
+                        target: fk("p", Some("SET NULL")),
+                    }
+                },
+                SchemaOp::AddConstraint {
+                    table: k("t"),
+                    constraint: Constraint::Unique {
+                        name: Some(k("uq_t_a")),
+                        columns: vec!["a".into()]
+                    }
+                },
+                SchemaOp::CreateIndex {
+                    index: k("ix_t"),
+                    table: k("t"),
+                    columns: vec!["a".into(), "lower(b)".into()],
+                    unique: true,
+                    where_clause: Some("a>0".into()),
+                },
+                SchemaOp::RenameColumn {
+                    table: k("t"),
+                    from: k("b"),
+                    to: k("c")
+                },
+                SchemaOp::AlterColumn {
+                    table: k("t"),
+                    column: k("c"),
+                    changes: ColumnChanges {
+                        not_null: Some(false),
+                        sql_type: Some(("TEXT".into(), TypeClass::Text)),
+                        default: Some(None),
+                    }
+                },
+                SchemaOp::DropConstraint {
+                    table: k("t"),
+                    name: k("fk_old"),
+                    kind: Some("foreignkey".into())
+                },
+                SchemaOp::AddConstraint {
+                    table: k("t"),
+                    constraint: Constraint::ForeignKey {
+                        name: Some(k("fk_b")),
+                        columns: vec!["q_id".into()],
+                        target: fk("q", None),
+                    }
+                },
+                SchemaOp::AlterColumn {
+                    table: k("t"),
+                    column: k("d"),
+                    changes: ColumnChanges {
+                        not_null: Some(true),
+                        ..Default::default()
+                    }
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn the_last_upgrade_is_the_one_that_runs() {
+        let source =
+            "def upgrade():\n    op.drop_table('a')\n\n\ndef upgrade():\n    op.drop_table('b')\n";
+        let ops: Vec<SchemaOp> = alembic_ops(&lex(source))
+            .into_iter()
+            .map(|(_, op)| op)
+            .collect();
+        assert_eq!(ops, vec![SchemaOp::DropTable { table: k("b") }]);
+    }
+
+    #[test]
+    fn a_helper_called_with_literal_names_runs_its_sql_at_each_call() {
+        let source = r#"
+def _rebuild_table(cursor, table, columns):
+    cursor.execute(f"CREATE TABLE {table}_new ({columns})")
+    cursor.execute(f"INSERT INTO {table}_new SELECT * FROM {table}")
+    cursor.execute(f"DROP TABLE {table}")
+    cursor.execute(f"ALTER TABLE {table}_new RENAME TO {table}")
+
+
+def _migrate_b(cursor, conn):
+    cursor.execute("ALTER TABLE tasks ADD COLUMN b TEXT")
+
+
+def _migrate_a(cursor, conn):
+    _rebuild_table(cursor, "tasks", columns="id INTEGER PRIMARY KEY, a TEXT NOT NULL")
+    _rebuild_table(cursor, name, "id INTEGER")
+
+
+MIGRATIONS = [
+    ("a", _migrate_a),
+    ("b", _migrate_b),
+]
+"#;
+        let ops = sql_ops(&lex(source));
+        let lines: Vec<u32> = ops.iter().map(|(line, _)| *line).collect();
+        let ops: Vec<SchemaOp> = ops.into_iter().map(|(_, op)| op).collect();
+        // `_migrate_a` runs first, as MIGRATIONS lists it; the second call's
+        // table is a run-time value.
+        assert_eq!(lines, vec![14, 14, 14, 15, 15, 15, 10]);
+        assert_eq!(
+            ops[0],
+            SchemaOp::CreateTable {
+                table: k("tasks_new"),
+                columns: vec![
+                    ColumnDef {
+                        primary_key: true,
+                        ..col("id", "INTEGER")
+                    },
+                    ColumnDef {
+                        not_null: true,
+                        ..col("a", "TEXT")
+                    },
+                ]
+            }
+        );
+        assert_eq!(
+            ops[2],
+            SchemaOp::RenameTable {
+                from: k("tasks_new"),
+                to: k("tasks")
+            }
+        );
+        assert_eq!(
+            ops[3],
+            SchemaOp::CreateTable {
+                table: Ident::Unresolved("{table}_new".into()),
+                columns: vec![col("id", "INTEGER")]
+            }
         );
     }
 
@@ -764,7 +1516,8 @@ def downgrade() -> None:
                     index: k("ix_tags_label"),
                     table: k("tags"),
                     columns: vec!["label".into()],
-                    unique: true
+                    unique: true,
+                    where_clause: None,
                 },
                 SchemaOp::RenameColumn {
                     table: k("agents"),
@@ -813,14 +1566,16 @@ def downgrade() -> None:
                     index: k("ix_tasks_agent_id"),
                     table: k("tasks"),
                     columns: vec!["agent_id".into()],
-                    unique: false
+                    unique: false,
+                    where_clause: None,
                 },
                 SchemaOp::DropIndex { index: k("ix_old") },
                 SchemaOp::CreateIndex {
                     index: k("ix_bare"),
                     table: k("tasks"),
                     columns: vec!["title".into()],
-                    unique: false
+                    unique: false,
+                    where_clause: None,
                 },
             ]
         );

@@ -7,16 +7,19 @@
 //! case come back lower-cased; a name built at run time (`{table}` from an
 //! f-string or `.format`) comes back as `Ident::Unresolved`.
 
-use super::{ColumnDef, Ident, SchemaOp};
+use std::borrow::Cow;
+
+use super::types::{DefaultValue, TypeClass};
+use super::{ColumnChanges, ColumnDef, Constraint, ForeignKey, Ident, SchemaOp};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Token<'s> {
     /// A bare word: keyword, identifier or number.
     Word(&'s str),
-    /// A quoted identifier.
-    Quoted(&'s str),
-    /// A string literal `'...'`.
-    Str,
+    /// A quoted identifier, doubled quotes decoded (`"say ""hi"""`).
+    Quoted(Cow<'s, str>),
+    /// A string literal `'...'`: its text as written (`''` not yet decoded).
+    Str(&'s str),
     /// `{...}`: a name filled in at run time.
     Placeholder(&'s str),
     Punct(u8),
@@ -89,19 +92,35 @@ fn tokenize(sql: &str) -> (Vec<Token<'_>>, Vec<u32>) {
                     }
                     i += 1;
                 }
+                let inner_end = i.min(bytes.len());
                 i = (i + 1).min(bytes.len());
-                Some(Token::Str)
+                Some(Token::Str(&sql[start + 1..inner_end]))
             }
             open @ (b'"' | b'`' | b'[') => {
                 let close = if open == b'[' { b']' } else { open };
-                let end = past(i + 1, close);
-                let inner_end = if bytes.get(end.wrapping_sub(1)) == Some(&close) && end > i + 1 {
-                    end - 1
+                // A doubled closing quote inside `"..."` or `` `...` `` is
+                // one quote of the name.
+                let mut j = i + 1;
+                let mut doubled = false;
+                while j < bytes.len() {
+                    if bytes[j] == close {
+                        if open != b'[' && bytes.get(j + 1) == Some(&close) {
+                            doubled = true;
+                            j += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    j += 1;
+                }
+                let inner = &sql[start + 1..j.min(bytes.len())];
+                i = (j + 1).min(bytes.len());
+                let q = close as char;
+                Some(Token::Quoted(if doubled {
+                    Cow::Owned(inner.replace(&format!("{q}{q}"), &q.to_string()))
                 } else {
-                    end
-                };
-                i = end;
-                Some(Token::Quoted(&sql[start + 1..inner_end]))
+                    Cow::Borrowed(inner)
+                }))
             }
             b if b == b'{' || is_word_byte(b) => {
                 // A run of word bytes and `{...}` groups: a placeholder
@@ -261,38 +280,240 @@ const CONSTRAINT_WORDS: &[&str] = &[
 /// Words that start a table constraint rather than a column.
 const TABLE_CONSTRAINTS: &[&str] = &["CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"];
 
+/// The text of tokens in one normal spelling: words lower-cased, quotes of
+/// names dropped, one space between words and none around punctuation, so
+/// `lower( "Name" )` and `LOWER(name)` read the same.
+fn fragment(tokens: &[Token<'_>]) -> String {
+    let mut out = String::new();
+    let mut last_word = false;
+    for token in tokens {
+        let (text, word) = match token {
+            Token::Word(w) => (w.to_lowercase(), true),
+            Token::Quoted(q) => (q.to_lowercase(), true),
+            Token::Str(s) => (format!("'{s}'"), true),
+            Token::Placeholder(p) => (format!("{{{p}}}"), true),
+            Token::Punct(c) => ((*c as char).to_string(), false),
+        };
+        if word && last_word {
+            out.push(' ');
+        }
+        out.push_str(&text);
+        last_word = word;
+    }
+    out
+}
+
+/// The tokens of one balanced group from a `(` at `c.at`, the parentheses
+/// excluded; the cursor ends past the `)`.
+fn group<'t, 's>(c: &mut Cursor<'t, 's>) -> &'t [Token<'s>] {
+    let start = c.at + 1;
+    let mut depth = 0usize;
+    while let Some(token) = c.peek() {
+        c.at += 1;
+        match token {
+            Token::Punct(b'(') => depth += 1,
+            Token::Punct(b')') => {
+                depth -= 1;
+                if depth == 0 {
+                    return &c.tokens[start..c.at - 1];
+                }
+            }
+            _ => {}
+        }
+    }
+    &c.tokens[start.min(c.tokens.len())..]
+}
+
+/// A parenthesised list of names: `(a, "B")`.
+fn name_list(c: &mut Cursor<'_, '_>) -> Vec<String> {
+    c.paren_items()
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|item| match item.first() {
+            Some(Token::Word(w)) => Some(w.to_lowercase()),
+            Some(Token::Quoted(q)) => Some(q.to_lowercase()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A number the tokenizer split at its `.`: `1`, `.`, `50`.
+fn number_rest(c: &mut Cursor<'_, '_>, whole: &str) -> String {
+    let mut text = whole.to_string();
+    if whole.starts_with(|ch: char| ch.is_ascii_digit()) && c.peek() == Some(&Token::Punct(b'.')) {
+        if let Some(Token::Word(fraction)) = c.tokens.get(c.at + 1) {
+            text.push('.');
+            text.push_str(fraction);
+            c.at += 2;
+        }
+    }
+    text
+}
+
+/// `DEFAULT <value>`: the cursor past `DEFAULT`.
+fn default_value(c: &mut Cursor<'_, '_>) -> Option<DefaultValue> {
+    let value = match c.peek()? {
+        Token::Str(s) => {
+            c.at += 1;
+            format!("'{s}'")
+        }
+        Token::Punct(sign @ (b'-' | b'+')) => {
+            c.at += 1;
+            match c.peek() {
+                Some(Token::Word(w)) => {
+                    c.at += 1;
+                    format!("{}{}", *sign as char, number_rest(c, w))
+                }
+                _ => return None,
+            }
+        }
+        Token::Word(w) => {
+            c.at += 1;
+            // `now()`, `CURRENT_TIMESTAMP`
+            if c.peek() == Some(&Token::Punct(b'(')) {
+                let inner = group(c);
+                format!("{w}({})", fragment(inner))
+            } else {
+                number_rest(c, w)
+            }
+        }
+        Token::Punct(b'(') => format!("({})", fragment(group(c))),
+        Token::Placeholder(p) => {
+            let p = format!("{{{p}}}");
+            c.at += 1;
+            p
+        }
+        _ => return None,
+    };
+    DefaultValue::from_sql(&value)
+}
+
+/// `REFERENCES t (c) ON DELETE ... ON UPDATE ...`: the cursor past
+/// `REFERENCES`.
+fn references(c: &mut Cursor<'_, '_>) -> Option<ForeignKey> {
+    let table = c.name()?;
+    let columns = if c.peek() == Some(&Token::Punct(b'(')) {
+        name_list(c)
+    } else {
+        Vec::new()
+    };
+    let mut fk = ForeignKey {
+        table,
+        columns,
+        on_delete: None,
+        on_update: None,
+    };
+    loop {
+        if c.eat_kws(&["ON", "DELETE"]) {
+            fk.on_delete = fk_action(c);
+        } else if c.eat_kws(&["ON", "UPDATE"]) {
+            fk.on_update = fk_action(c);
+        } else if c.eat_kw("MATCH") {
+            c.at += 1;
+        } else {
+            break;
+        }
+    }
+    Some(fk)
+}
+
+fn fk_action(c: &mut Cursor<'_, '_>) -> Option<String> {
+    for words in [
+        &["SET", "NULL"][..],
+        &["SET", "DEFAULT"],
+        &["NO", "ACTION"],
+        &["CASCADE"],
+        &["RESTRICT"],
+    ] {
+        if c.eat_kws(words) {
+            return Some(words.join(" "));
+        }
+    }
+    None
+}
+
 fn column_def(tokens: &[Token<'_>]) -> Option<ColumnDef> {
-    let mut cursor = Cursor { tokens, at: 0 };
-    if TABLE_CONSTRAINTS.iter().any(|k| cursor.peek_kw(k)) {
+    let mut c = Cursor { tokens, at: 0 };
+    if TABLE_CONSTRAINTS.iter().any(|k| c.peek_kw(k)) {
         return None;
     }
-    let name = cursor.name()?;
+    let name = c.name()?;
     let mut type_words = Vec::new();
-    while let Some(Token::Word(w)) = cursor.peek() {
+    while let Some(Token::Word(w)) = c.peek() {
         if CONSTRAINT_WORDS.iter().any(|k| w.eq_ignore_ascii_case(k)) {
             break;
         }
         type_words.push(w.to_ascii_uppercase());
-        cursor.at += 1;
+        c.at += 1;
+        // `VARCHAR(20)`, `NUMERIC(10, 2)`: the size is not the type.
+        if c.peek() == Some(&Token::Punct(b'(')) {
+            group(&mut c);
+        }
     }
-    let rest = &cursor.tokens[cursor.at..];
-    let pair = |a: &str, b: &str| rest.windows(2).any(|w| w[0].is_kw(a) && w[1].is_kw(b));
-    Some(ColumnDef {
-        name,
-        sql_type: type_words.join(" "),
-        primary_key: pair("PRIMARY", "KEY"),
-        not_null: pair("NOT", "NULL"),
-    })
+    let mut def = ColumnDef::new(name, type_words.join(" "));
+    while c.peek().is_some() {
+        if c.eat_kws(&["PRIMARY", "KEY"]) {
+            def.primary_key = true;
+        } else if c.eat_kws(&["NOT", "NULL"]) {
+            def.not_null = true;
+        } else if c.eat_kw("UNIQUE") {
+            def.unique = true;
+        } else if c.eat_kw("DEFAULT") {
+            def.default = default_value(&mut c);
+        } else if c.eat_kw("REFERENCES") {
+            def.foreign_key = references(&mut c);
+        } else if c.eat_kw("CONSTRAINT") {
+            let _ = c.name();
+        } else if c.peek() == Some(&Token::Punct(b'(')) {
+            // `CHECK (...)`, `GENERATED ... AS (...)`: nothing compared.
+            group(&mut c);
+        } else {
+            c.at += 1;
+        }
+    }
+    Some(def)
 }
 
-fn index_columns(items: Vec<&[Token<'_>]>) -> Vec<String> {
-    items
-        .into_iter()
-        .filter_map(|item| match item.first() {
-            Some(Token::Word(w)) | Some(Token::Quoted(w)) => Some(w.to_ascii_lowercase()),
-            _ => None,
-        })
-        .collect()
+/// A table constraint clause (`[CONSTRAINT n] PRIMARY KEY (..)`, `UNIQUE
+/// (..)`, `FOREIGN KEY (..) REFERENCES ..`), from its first token.
+fn table_constraint(c: &mut Cursor<'_, '_>) -> Option<Constraint> {
+    let name = if c.eat_kw("CONSTRAINT") {
+        c.name()
+    } else {
+        None
+    };
+    if c.eat_kws(&["PRIMARY", "KEY"]) {
+        return Some(Constraint::PrimaryKey {
+            name,
+            columns: name_list(c),
+        });
+    }
+    if c.eat_kw("UNIQUE") {
+        return Some(Constraint::Unique {
+            name,
+            columns: name_list(c),
+        });
+    }
+    if c.eat_kws(&["FOREIGN", "KEY"]) {
+        let columns = name_list(c);
+        if !c.eat_kw("REFERENCES") {
+            return None;
+        }
+        return Some(Constraint::ForeignKey {
+            name,
+            columns,
+            target: references(c)?,
+        });
+    }
+    None
+}
+
+/// An index's column or expression, normalised; an `ASC` (the default) is
+/// dropped.
+fn index_column(item: &[Token<'_>]) -> Option<String> {
+    let text = fragment(item);
+    let text = text.strip_suffix(" asc").unwrap_or(&text).to_string();
+    (!text.is_empty()).then_some(text)
 }
 
 /// Every schema change the SQL text names, in order.
@@ -314,7 +535,7 @@ pub fn extract_sql_lines(sql: &str) -> Vec<(u32, SchemaOp)> {
     let mut ops = Vec::new();
     while cursor.peek().is_some() {
         let start = cursor.at;
-        if let Some(op) = statement(&mut cursor) {
+        for op in statement(&mut cursor) {
             ops.push((lines[start], op));
         }
         if cursor.at == start {
@@ -324,37 +545,100 @@ pub fn extract_sql_lines(sql: &str) -> Vec<(u32, SchemaOp)> {
     ops
 }
 
-fn statement(c: &mut Cursor<'_, '_>) -> Option<SchemaOp> {
+/// A normalised SQL fragment (an index expression or condition), as the
+/// revisions' Python states it (`sa.text("lower(name)")`).
+pub fn normalize_fragment(sql: &str) -> String {
+    let (tokens, _) = tokenize(sql);
+    fragment(&tokens)
+}
+
+/// A declared type as SQL spells it, for a type given as SQL text.
+pub fn declared_type(sql: &str) -> (String, TypeClass) {
+    let (tokens, _) = tokenize(sql);
+    let words: Vec<String> = tokens
+        .iter()
+        .take_while(|t| matches!(t, Token::Word(_)))
+        .map(|t| match t {
+            Token::Word(w) => w.to_ascii_uppercase(),
+            _ => String::new(),
+        })
+        .collect();
+    let declared = words.join(" ");
+    let class = TypeClass::from_sqlite(&declared);
+    (declared, class)
+}
+
+fn statement(c: &mut Cursor<'_, '_>) -> Vec<SchemaOp> {
+    statement_ops(c).unwrap_or_default()
+}
+
+fn statement_ops(c: &mut Cursor<'_, '_>) -> Option<Vec<SchemaOp>> {
     if c.eat_kw("CREATE") {
         let _ = c.eat_kw("TEMP") || c.eat_kw("TEMPORARY");
         let unique = c.eat_kw("UNIQUE");
         if !unique && c.eat_kw("TABLE") {
             let _ = c.eat_kws(&["IF", "NOT", "EXISTS"]);
             let table = c.name()?;
-            let columns = if c.peek() == Some(&Token::Punct(b'(')) {
-                c.paren_items()?
+            let mut columns = Vec::new();
+            let mut constraints = Vec::new();
+            if c.peek() == Some(&Token::Punct(b'(')) {
+                for item in c.paren_items()? {
+                    let mut item_cursor = Cursor {
+                        tokens: item,
+                        at: 0,
+                    };
+                    if TABLE_CONSTRAINTS.iter().any(|k| item_cursor.peek_kw(k)) {
+                        constraints.extend(table_constraint(&mut item_cursor));
+                    } else if let Some(column) = column_def(item) {
+                        columns.push(column);
+                    }
+                }
+            }
+            let mut ops = vec![SchemaOp::CreateTable {
+                table: table.clone(),
+                columns,
+            }];
+            ops.extend(
+                constraints
                     .into_iter()
-                    .filter_map(column_def)
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            return Some(SchemaOp::CreateTable { table, columns });
+                    .map(|constraint| SchemaOp::AddConstraint {
+                        table: table.clone(),
+                        constraint,
+                    }),
+            );
+            return Some(ops);
         }
         if c.eat_kw("INDEX") {
+            let _ = c.eat_kw("CONCURRENTLY");
             let _ = c.eat_kws(&["IF", "NOT", "EXISTS"]);
             let index = c.name()?;
             if !c.eat_kw("ON") {
                 return None;
             }
+            let _ = c.eat_kw("ONLY");
             let table = c.name()?;
-            let columns = c.paren_items().map(index_columns).unwrap_or_default();
-            return Some(SchemaOp::CreateIndex {
+            if c.eat_kw("USING") {
+                c.at += 1;
+            }
+            let columns = c
+                .paren_items()
+                .map(|items| items.into_iter().filter_map(index_column).collect())
+                .unwrap_or_default();
+            let where_clause = if c.eat_kw("WHERE") {
+                let end = statement_end(c);
+                let text = fragment(&c.tokens[c.at..end]);
+                c.at = end;
+                Some(text)
+            } else {
+                None
+            };
+            return Some(vec![SchemaOp::CreateIndex {
                 index,
                 table,
                 columns,
                 unique,
-            });
+                where_clause,
+            }]);
         }
         if !unique && c.eat_kw("TRIGGER") {
             let _ = c.eat_kws(&["IF", "NOT", "EXISTS"]);
@@ -364,7 +648,7 @@ fn statement(c: &mut Cursor<'_, '_>) -> Option<SchemaOp> {
                 c.at += 1;
                 if token.is_kw("ON") {
                     let table = c.name()?;
-                    return Some(SchemaOp::CreateTrigger { trigger, table });
+                    return Some(vec![SchemaOp::CreateTrigger { trigger, table }]);
                 }
                 if token.is_kw("BEGIN") {
                     break;
@@ -375,40 +659,24 @@ fn statement(c: &mut Cursor<'_, '_>) -> Option<SchemaOp> {
         return None;
     }
     if c.eat_kws(&["ALTER", "TABLE"]) {
+        let _ = c.eat_kws(&["IF", "EXISTS"]);
+        let _ = c.eat_kw("ONLY");
         let table = c.name()?;
-        if c.eat_kw("ADD") {
-            let _ = c.eat_kw("COLUMN");
-            let _ = c.eat_kws(&["IF", "NOT", "EXISTS"]);
-            let end = statement_end(c);
-            let column = column_def(&c.tokens[c.at..end])?;
-            c.at = end;
-            return Some(SchemaOp::AddColumn { table, column });
-        }
-        if c.eat_kw("DROP") {
-            let _ = c.eat_kw("COLUMN");
-            let _ = c.eat_kws(&["IF", "EXISTS"]);
-            let column = c.name()?;
-            return Some(SchemaOp::DropColumn { table, column });
-        }
-        if c.eat_kw("RENAME") {
-            if c.eat_kw("TO") {
-                let to = c.name()?;
-                return Some(SchemaOp::RenameTable { from: table, to });
+        let mut ops = Vec::new();
+        // PostgreSQL takes several actions, comma-separated.
+        while let Some(op) = alter_action(c, &table) {
+            ops.push(op);
+            if !c.eat_punct(b',') {
+                break;
             }
-            let _ = c.eat_kw("COLUMN");
-            let from = c.name()?;
-            if !c.eat_kw("TO") {
-                return None;
-            }
-            let to = c.name()?;
-            return Some(SchemaOp::RenameColumn { table, from, to });
         }
-        return None;
+        return Some(ops);
     }
     if c.eat_kw("DROP") {
         let kind = if c.eat_kw("TABLE") {
             0
         } else if c.eat_kw("INDEX") {
+            let _ = c.eat_kw("CONCURRENTLY");
             1
         } else if c.eat_kw("TRIGGER") {
             2
@@ -417,10 +685,97 @@ fn statement(c: &mut Cursor<'_, '_>) -> Option<SchemaOp> {
         };
         let _ = c.eat_kws(&["IF", "EXISTS"]);
         let name = c.name()?;
-        return Some(match kind {
+        return Some(vec![match kind {
             0 => SchemaOp::DropTable { table: name },
             1 => SchemaOp::DropIndex { index: name },
             _ => SchemaOp::DropTrigger { trigger: name },
+        }]);
+    }
+    None
+}
+
+/// One action of `ALTER TABLE t ...`.
+fn alter_action(c: &mut Cursor<'_, '_>, table: &Ident) -> Option<SchemaOp> {
+    let table = table.clone();
+    if c.eat_kw("ADD") {
+        if TABLE_CONSTRAINTS.iter().any(|k| c.peek_kw(k)) {
+            let constraint = table_constraint(c)?;
+            return Some(SchemaOp::AddConstraint { table, constraint });
+        }
+        let _ = c.eat_kw("COLUMN");
+        let _ = c.eat_kws(&["IF", "NOT", "EXISTS"]);
+        let end = item_end(c);
+        let column = column_def(&c.tokens[c.at..end])?;
+        c.at = end;
+        return Some(SchemaOp::AddColumn { table, column });
+    }
+    if c.eat_kw("DROP") {
+        if c.eat_kw("CONSTRAINT") {
+            let _ = c.eat_kws(&["IF", "EXISTS"]);
+            let name = c.name()?;
+            return Some(SchemaOp::DropConstraint {
+                table,
+                name,
+                kind: None,
+            });
+        }
+        let _ = c.eat_kw("COLUMN");
+        let _ = c.eat_kws(&["IF", "EXISTS"]);
+        let column = c.name()?;
+        return Some(SchemaOp::DropColumn { table, column });
+    }
+    if c.eat_kw("RENAME") {
+        if c.eat_kw("TO") {
+            let to = c.name()?;
+            return Some(SchemaOp::RenameTable { from: table, to });
+        }
+        let _ = c.eat_kw("COLUMN");
+        let from = c.name()?;
+        if !c.eat_kw("TO") {
+            return None;
+        }
+        let to = c.name()?;
+        return Some(SchemaOp::RenameColumn { table, from, to });
+    }
+    if c.eat_kw("ALTER") {
+        // PostgreSQL's `ALTER [COLUMN] c SET NOT NULL | DROP NOT NULL |
+        // SET DEFAULT v | DROP DEFAULT | [SET DATA] TYPE t`.
+        let _ = c.eat_kw("COLUMN");
+        let column = c.name()?;
+        let mut changes = ColumnChanges::default();
+        if c.eat_kws(&["SET", "NOT", "NULL"]) {
+            changes.not_null = Some(true);
+        } else if c.eat_kws(&["DROP", "NOT", "NULL"]) {
+            changes.not_null = Some(false);
+        } else if c.eat_kws(&["SET", "DEFAULT"]) {
+            changes.default = Some(default_value(c));
+        } else if c.eat_kws(&["DROP", "DEFAULT"]) {
+            changes.default = Some(None);
+        } else if c.eat_kws(&["SET", "DATA", "TYPE"]) || c.eat_kw("TYPE") {
+            let end = item_end(c);
+            let mut words = Vec::new();
+            while c.at < end {
+                match c.peek() {
+                    Some(Token::Word(w)) if !w.eq_ignore_ascii_case("USING") => {
+                        words.push(w.to_ascii_uppercase());
+                        c.at += 1;
+                    }
+                    Some(Token::Punct(b'(')) => {
+                        group(c);
+                    }
+                    _ => break,
+                }
+            }
+            c.at = end;
+            let declared = words.join(" ");
+            changes.sql_type = Some((declared.clone(), TypeClass::from_sqlite(&declared)));
+        } else {
+            return None;
+        }
+        return Some(SchemaOp::AlterColumn {
+            table,
+            column,
+            changes,
         });
     }
     None
@@ -432,6 +787,21 @@ fn statement_end(c: &Cursor<'_, '_>) -> usize {
         .iter()
         .position(|t| *t == Token::Punct(b';'))
         .map_or(c.tokens.len(), |p| c.at + p)
+}
+
+/// The index of the `,` (outside parentheses) or `;` that ends the current
+/// action of an `ALTER TABLE`, or the end.
+fn item_end(c: &Cursor<'_, '_>) -> usize {
+    let mut depth = 0usize;
+    for (i, token) in c.tokens[c.at..].iter().enumerate() {
+        match token {
+            Token::Punct(b'(') => depth += 1,
+            Token::Punct(b')') => depth = depth.saturating_sub(1),
+            Token::Punct(b',') | Token::Punct(b';') if depth == 0 => return c.at + i,
+            _ => {}
+        }
+    }
+    c.tokens.len()
 }
 
 #[cfg(test)]
@@ -452,32 +822,149 @@ mod tests {
         let ops = extract_sql(
             r#"CREATE TABLE IF NOT EXISTS "Notes" (
                 id INTEGER PRIMARY KEY AUTOINCREMENT,
-                [agent_id] INTEGER NOT NULL REFERENCES agents(id),
-                `body` TEXT DEFAULT '',
-                created_at TIMESTAMP,
-                price NUMERIC(10, 2),
+                [agent_id] INTEGER NOT NULL REFERENCES agents(id) ON DELETE SET NULL ON UPDATE CASCADE,
+                `body` TEXT DEFAULT '' CHECK (body IS NOT NULL),
+                created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+                price NUMERIC(10, 2) DEFAULT -1.50,
+                code VARCHAR(8) CONSTRAINT uq_code UNIQUE,
                 UNIQUE (agent_id, body),
-                FOREIGN KEY (agent_id) REFERENCES agents(id)
+                CONSTRAINT fk_x FOREIGN KEY (agent_id, code) REFERENCES agents(id, code) ON DELETE CASCADE
             );"#,
         );
+        let agents = |columns: &[&str], on_delete: &str, on_update: Option<&str>| ForeignKey {
+            table: k("agents"),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            on_delete: Some(on_delete.into()),
+            on_update: on_update.map(str::to_string),
+        };
         assert_eq!(
             ops,
-            vec![SchemaOp::CreateTable {
-                table: k("notes"),
-                columns: vec![
-                    ColumnDef {
-                        primary_key: true,
-                        ..col("id", "INTEGER")
-                    },
-                    ColumnDef {
-                        not_null: true,
-                        ..col("agent_id", "INTEGER")
-                    },
-                    col("body", "TEXT"),
-                    col("created_at", "TIMESTAMP"),
-                    col("price", "NUMERIC"),
-                ],
+            vec![
+                SchemaOp::CreateTable {
+                    table: k("notes"),
+                    columns: vec![
+                        ColumnDef {
+                            primary_key: true,
+                            ..col("id", "INTEGER")
+                        },
+                        ColumnDef {
+                            not_null: true,
+                            foreign_key: Some(agents(&["id"], "SET NULL", Some("CASCADE"))),
+                            ..col("agent_id", "INTEGER")
+                        },
+                        ColumnDef {
+                            default: Some(DefaultValue::literal("")),
+                            ..col("body", "TEXT")
+                        },
+                        ColumnDef {
+                            default: Some(DefaultValue::Literal("CURRENT_TIMESTAMP".into())),
+                            ..col("created_at", "TIMESTAMP")
+                        },
+                        ColumnDef {
+                            default: Some(DefaultValue::literal("-1.5")),
+                            ..col("price", "NUMERIC")
+                        },
+                        ColumnDef {
+                            unique: true,
+                            ..col("code", "VARCHAR")
+                        },
+                    ],
+                },
+                SchemaOp::AddConstraint {
+                    table: k("notes"),
+                    constraint: Constraint::Unique {
+                        name: None,
+                        columns: vec!["agent_id".into(), "body".into()]
+                    }
+                },
+                SchemaOp::AddConstraint {
+                    table: k("notes"),
+                    constraint: Constraint::ForeignKey {
+                        name: Some(k("fk_x")),
+                        columns: vec!["agent_id".into(), "code".into()],
+                        target: agents(&["id", "code"], "CASCADE", None),
+                    }
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn doubled_quotes_in_names_decode() {
+        let ops = extract_sql(r#"ALTER TABLE "say ""hi""" ADD COLUMN `a``b` TEXT"#);
+        assert_eq!(
+            ops,
+            vec![SchemaOp::AddColumn {
+                table: k("say \"hi\""),
+                column: col("a`b", "TEXT"),
             }]
+        );
+    }
+
+    #[test]
+    fn postgresql_alter_forms_for_revisions() {
+        let ops = extract_sql(
+            "ALTER TABLE ONLY tasks ALTER COLUMN a SET NOT NULL, ALTER b DROP NOT NULL,
+                 ALTER COLUMN c SET DEFAULT 'x', ALTER COLUMN d DROP DEFAULT,
+                 ALTER COLUMN e TYPE varchar(20) USING e::text;
+             ALTER TABLE tasks ADD CONSTRAINT uq_t UNIQUE (a, b), DROP CONSTRAINT fk_old;",
+        );
+        let alter = |column: &str, changes: ColumnChanges| SchemaOp::AlterColumn {
+            table: k("tasks"),
+            column: k(column),
+            changes,
+        };
+        assert_eq!(
+            ops,
+            vec![
+                alter(
+                    "a",
+                    ColumnChanges {
+                        not_null: Some(true),
+                        ..Default::default()
+                    }
+                ),
+                alter(
+                    "b",
+                    ColumnChanges {
+                        not_null: Some(false),
+                        ..Default::default()
+                    }
+                ),
+                alter(
+                    "c",
+                    ColumnChanges {
+                        default: Some(Some(DefaultValue::literal("x"))),
+                        ..Default::default()
+                    }
+                ),
+                alter(
+                    "d",
+                    ColumnChanges {
+                        default: Some(None),
+                        ..Default::default()
+                    }
+                ),
+                alter(
+                    "e",
+                    ColumnChanges {
+                        sql_type: Some(("VARCHAR".into(), TypeClass::Text)),
+                        ..Default::default()
+                    }
+                ),
+                SchemaOp::AddConstraint {
+                    table: k("tasks"),
+                    constraint: Constraint::Unique {
+                        name: Some(k("uq_t")),
+                        columns: vec!["a".into(), "b".into()]
+                    }
+                },
+                SchemaOp::DropConstraint {
+                    table: k("tasks"),
+                    name: k("fk_old"),
+                    kind: None
+                },
+            ]
         );
     }
 
@@ -499,6 +986,7 @@ mod tests {
                     table: k("agents"),
                     column: ColumnDef {
                         not_null: true,
+                        default: Some(DefaultValue::literal("")),
                         ..col("notes", "TEXT")
                     }
                 },
@@ -547,13 +1035,15 @@ mod tests {
                     index: k("ux_a"),
                     table: k("agents"),
                     columns: vec!["name".into(), "email".into()],
-                    unique: true
+                    unique: true,
+                    where_clause: None,
                 },
                 SchemaOp::CreateIndex {
                     index: k("ix_b"),
                     table: k("agents"),
-                    columns: vec!["created_at".into()],
-                    unique: false
+                    columns: vec!["created_at desc".into()],
+                    unique: false,
+                    where_clause: None,
                 },
                 SchemaOp::CreateTrigger {
                     trigger: k("trg"),

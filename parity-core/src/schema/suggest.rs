@@ -1,58 +1,191 @@
-//! The fix-it: an Alembic revision, ready for review, that makes on the
-//! second track the changes the first track made and no revision covers.
+//! The fix-it: an Alembic revision, ready for review, that makes the second
+//! track equal to the first where the added revisions do not.
+//!
+//! Each uncovered or mismatched object of the coverage carries a `Fix`: what
+//! to create, drop, rename or alter, with the whole definition the model
+//! holds (type, primary key, `nullable=False`, `server_default`, foreign
+//! keys with `ondelete`/`onupdate`, unique constraints, indexes with
+//! `unique` and `postgresql_where`). An alteration writes `alter_column`
+//! for type, nullability and default, and drops and re-creates a foreign
+//! key, a unique constraint or an index whose definition differs.
+//! `downgrade()` undoes `upgrade()` in reverse order. Constraint names
+//! follow the convention `fk_<table>_<column>_<target>`, `uq_<table>_<column>`.
 
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::{Action, ColumnDef, Coverage, CoverageStatus, Ident, ObjectKind, SchemaOp};
+use super::model::column_differences;
+use super::model::{index_differences, Column, Index, Object, Table};
+use super::types::DefaultValue;
+use super::{Attribute, Coverage, CoverageStatus, ForeignKey};
 
-/// The operations that would cover the uncovered facts: a new table with its
-/// columns; a column of an existing table on its own; other facts by the
-/// operation that stated them. Unresolved names are never suggested.
-pub fn ops_for(coverage: &[Coverage]) -> Vec<SchemaOp> {
-    let uncovered: Vec<&Coverage> = coverage
-        .iter()
-        .filter(|c| c.status == CoverageStatus::Uncovered)
-        .collect();
-    let new_table = |table: &Ident| {
-        uncovered.iter().any(|c| {
-            c.fact.kind == ObjectKind::Table
-                && c.fact.action == Action::Created
-                && &c.fact.name == table
+/// What would make the second track equal to the first for one object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fix {
+    CreateTable(Table),
+    DropTable(Table),
+    RenameTable {
+        from: String,
+        to: String,
+    },
+    AddColumn {
+        table: String,
+        column: Column,
+    },
+    DropColumn {
+        table: String,
+        column: Column,
+    },
+    RenameColumn {
+        table: String,
+        from: String,
+        to: String,
+    },
+    /// The second track's column (`from`) made like the first's (`to`).
+    AlterColumn {
+        table: String,
+        from: Box<Column>,
+        to: Box<Column>,
+    },
+    CreateIndex(Index),
+    DropIndex(Index),
+    /// An index whose definition differs: dropped and re-created.
+    ReplaceIndex {
+        from: Index,
+        to: Index,
+    },
+    /// A primary key that differs: dropped and created with its columns.
+    ReplacePrimaryKey {
+        table: String,
+        from: Vec<String>,
+        to: Vec<String>,
+    },
+    CreateTrigger {
+        name: String,
+        table: String,
+    },
+    DropTrigger {
+        name: String,
+        table: String,
+    },
+}
+
+impl Fix {
+    /// Creating an object the second track lacks.
+    pub fn create(object: &Object) -> Option<Fix> {
+        Some(match object {
+            Object::Table(t) => Fix::CreateTable(t.clone()),
+            Object::Column { table, column } => Fix::AddColumn {
+                table: table.clone(),
+                column: column.clone(),
+            },
+            Object::Index(i) => Fix::CreateIndex(i.clone()),
+            Object::Trigger(t) => Fix::CreateTrigger {
+                name: t.name.clone(),
+                table: t.table.clone(),
+            },
         })
-    };
-    let mut ops: Vec<SchemaOp> = Vec::new();
-    for c in &uncovered {
-        let op = match (&c.fact.kind, &c.fact.action, &c.op) {
-            (ObjectKind::Column, Action::Created, _)
-                if c.fact.table.as_ref().is_some_and(new_table) =>
-            {
-                continue
-            }
-            (ObjectKind::Column, Action::Created, SchemaOp::CreateTable { table, columns }) => {
-                let Some(column) = columns.iter().find(|col| col.name == c.fact.name) else {
-                    continue;
-                };
-                SchemaOp::AddColumn {
+    }
+
+    /// Dropping an object the second track still has.
+    pub fn drop(object: &Object) -> Option<Fix> {
+        Some(match object {
+            Object::Table(t) => Fix::DropTable(t.clone()),
+            Object::Column { table, column } => Fix::DropColumn {
+                table: table.clone(),
+                column: column.clone(),
+            },
+            Object::Index(i) => Fix::DropIndex(i.clone()),
+            Object::Trigger(t) => Fix::DropTrigger {
+                name: t.name.clone(),
+                table: t.table.clone(),
+            },
+        })
+    }
+
+    /// Making the second track's object (`from`) like the first's (`to`).
+    pub fn alter(from: &Object, to: &Object) -> Option<Fix> {
+        match (from, to) {
+            (Object::Column { table, column: a }, Object::Column { column: b, .. }) => {
+                Some(Fix::AlterColumn {
                     table: table.clone(),
-                    column: column.clone(),
-                }
+                    from: Box::new(a.clone()),
+                    to: Box::new(b.clone()),
+                })
             }
-            (ObjectKind::Table, Action::Created, SchemaOp::AddColumn { table, column }) => {
-                SchemaOp::CreateTable {
-                    table: table.clone(),
-                    columns: vec![column.clone()],
-                }
-            }
-            (_, _, op) => op.clone(),
-        };
-        if !ops.contains(&op) {
-            ops.push(op);
+            (Object::Index(a), Object::Index(b)) => Some(Fix::ReplaceIndex {
+                from: a.clone(),
+                to: b.clone(),
+            }),
+            _ => None,
         }
     }
-    ops
+
+    /// `add column tasks.due_date` and the like, for the docstring.
+    pub fn describe(&self) -> String {
+        match self {
+            Fix::CreateTable(t) => format!("create table {}", t.name),
+            Fix::DropTable(t) => format!("drop table {}", t.name),
+            Fix::RenameTable { from, to } => format!("rename table {from} to {to}"),
+            Fix::AddColumn { table, column } => format!("add column {table}.{}", column.name),
+            Fix::DropColumn { table, column } => format!("drop column {table}.{}", column.name),
+            Fix::RenameColumn { table, from, to } => {
+                format!("rename column {table}.{from} to {to}")
+            }
+            Fix::AlterColumn { table, from, to } => {
+                let what: Vec<&str> = column_differences(to, from)
+                    .iter()
+                    .map(|(a, _, _)| a.name())
+                    .collect();
+                format!("alter column {table}.{} ({})", to.name, what.join(", "))
+            }
+            Fix::CreateIndex(i) => format!("create index {}", i.name),
+            Fix::DropIndex(i) => format!("drop index {}", i.name),
+            Fix::ReplaceIndex { to, from } => {
+                let what: Vec<&str> = index_differences(to, from)
+                    .iter()
+                    .map(|(a, _, _)| a.name())
+                    .collect();
+                format!("re-create index {} ({})", to.name, what.join(", "))
+            }
+            Fix::ReplacePrimaryKey { table, to, .. } => {
+                format!("primary key of {table} ({})", to.join(", "))
+            }
+            Fix::CreateTrigger { name, .. } => format!("create trigger {name}"),
+            Fix::DropTrigger { name, .. } => format!("drop trigger {name}"),
+        }
+    }
+}
+
+/// The fixes for every uncovered or mismatched object, in the coverage's
+/// order, each once. Unresolved objects are never suggested.
+pub fn ops_for(coverage: &[Coverage]) -> Vec<Fix> {
+    let mut fixes: Vec<Fix> = Vec::new();
+    for c in coverage {
+        if !matches!(
+            c.status,
+            CoverageStatus::Uncovered | CoverageStatus::Mismatched
+        ) {
+            continue;
+        }
+        for fix in &c.fix {
+            if !fixes.contains(fix) {
+                fixes.push(fix.clone());
+            }
+        }
+    }
+    // A new table is created whole: its columns are not added again.
+    let created: Vec<String> = fixes
+        .iter()
+        .filter_map(|f| match f {
+            Fix::CreateTable(t) => Some(t.name.clone()),
+            _ => None,
+        })
+        .collect();
+    fixes.retain(|f| !matches!(f, Fix::AddColumn { table, .. } if created.contains(table)));
+    fixes
 }
 
 /// A revision file already in the project: its id and what it revises.
@@ -119,8 +252,8 @@ pub struct Suggestion {
     pub source: String,
 }
 
-/// Builds the revision for `ops` on top of the project's `revisions`.
-pub fn suggest(ops: &[SchemaOp], revisions: &[KnownRevision]) -> Suggestion {
+/// Builds the revision for `fixes` on top of the project's `revisions`.
+pub fn suggest(fixes: &[Fix], revisions: &[KnownRevision]) -> Suggestion {
     let heads = heads(revisions);
     let mut warnings = Vec::new();
     if heads.len() > 1 {
@@ -132,23 +265,29 @@ pub fn suggest(ops: &[SchemaOp], revisions: &[KnownRevision]) -> Suggestion {
         ));
     }
     let down_revision = heads.last().map(|h| h.revision.clone());
-    let revision = next_revision_id(revisions, ops);
-    let slug = slug(ops);
+    let revision = next_revision_id(revisions, fixes);
+    let slug = slug(fixes);
     let file_name = format!("{}_{slug}.py", next_file_number(revisions));
 
     let mut upgrade = Vec::new();
     let mut downgrade = Vec::new();
-    for op in ops {
-        let (up, down) = python_for(op);
+    for fix in fixes {
+        let (up, down) = python_for(fix);
         if up.iter().chain(&down).any(|l| l.contains("TODO")) {
-            warnings.push(format!("finish by hand: {}", describe(op)));
+            warnings.push(format!("finish by hand: {}", fix.describe()));
         }
         upgrade.extend(up);
         downgrade.splice(0..0, down);
     }
-    let message = slug.replace('_', " ");
     let mut source = String::new();
-    let _ = writeln!(source, "\"\"\"{message}\n\nSuggested by parity from the SQLite track's changes; review before committing.\n\"\"\"");
+    let _ = writeln!(source, "\"\"\"{}\n", slug.replace('_', " "));
+    for fix in fixes {
+        let _ = writeln!(source, "- {}", fix.describe());
+    }
+    let _ = writeln!(
+        source,
+        "\nSuggested by parity from the SQLite track's changes; review before committing.\n\"\"\""
+    );
     source.push_str("from alembic import op\nimport sqlalchemy as sa\n\n");
     let _ = writeln!(source, "revision = {}", py_str(&revision));
     let _ = writeln!(
@@ -185,149 +324,327 @@ fn py_str(text: &str) -> String {
     serde_json::to_string(text).expect("a string always serializes")
 }
 
-/// The name as a Python literal. Callers pass resolved names only; an
-/// unresolved one would show as its `{placeholder}`.
-fn name(ident: &Ident) -> String {
-    py_str(&ident.to_string())
+fn strs(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| py_str(n))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-/// SQLite's declared type to SQLAlchemy's, by SQLite's affinity rules.
-pub fn sqlalchemy_type(sql_type: &str) -> &'static str {
-    let t = sql_type.to_ascii_uppercase();
-    let first = t.split_whitespace().next().unwrap_or("");
-    match first {
-        "BOOLEAN" | "BOOL" => "sa.Boolean()",
-        "DATE" => "sa.Date()",
-        "DATETIME" | "TIMESTAMP" => "sa.DateTime()",
-        "JSON" => "sa.JSON()",
-        "BIGINT" => "sa.BigInteger()",
-        "SMALLINT" | "TINYINT" => "sa.SmallInteger()",
-        "VARCHAR" | "CHARACTER" | "CHAR" | "NVARCHAR" | "NCHAR" => "sa.String()",
-        _ if t.contains("INT") => "sa.Integer()",
-        _ if t.contains("CHAR") || t.contains("CLOB") || t.contains("TEXT") => "sa.Text()",
-        _ if t.contains("BLOB") => "sa.LargeBinary()",
-        _ if t.contains("REAL") || t.contains("FLOA") || t.contains("DOUB") => "sa.Float()",
-        _ if t.contains("NUMERIC") || t.contains("DECIMAL") => "sa.Numeric()",
-        // No declared type: SQLite stores anything; text is the safe guess.
-        _ => "sa.Text()",
+fn fk_name(table: &str, column: &str, fk: &ForeignKey) -> String {
+    format!("fk_{table}_{column}_{}", fk.table)
+}
+
+fn fk_keywords(fk: &ForeignKey) -> String {
+    let mut out = String::new();
+    for (key, action) in [("ondelete", &fk.on_delete), ("onupdate", &fk.on_update)] {
+        if let Some(action) = action.as_deref().filter(|a| *a != "NO ACTION") {
+            let _ = write!(out, ", {key}={}", py_str(action));
+        }
     }
+    out
 }
 
-fn column(c: &ColumnDef) -> String {
+/// `sa.Column("c", sa.Integer(), sa.ForeignKey(...), primary_key=True,
+/// nullable=False, unique=True, server_default=...)`.
+fn column(c: &Column) -> String {
+    let mut out = format!(
+        "sa.Column({}, {}",
+        py_str(&c.name),
+        c.type_class.sqlalchemy()
+    );
+    if let Some(fk) = &c.foreign_key {
+        let target = format!("{}.{}", fk.table, fk.columns.first().map_or("id", |s| s));
+        let _ = write!(
+            out,
+            ", sa.ForeignKey({}{})",
+            py_str(&target),
+            fk_keywords(fk)
+        );
+    }
+    if c.primary_key {
+        out.push_str(", primary_key=True");
+    } else if c.not_null {
+        out.push_str(", nullable=False");
+    }
+    if c.unique && !c.primary_key {
+        out.push_str(", unique=True");
+    }
+    if let Some(default) = &c.default {
+        let _ = write!(out, ", server_default={}", default.server_default());
+    }
+    out.push(')');
+    out
+}
+
+fn is_identifier(text: &str) -> bool {
+    !text.is_empty() && text.chars().all(|c| c.is_alphanumeric() || c == '_')
+}
+
+fn create_index(i: &Index) -> String {
+    let columns: Vec<String> = i
+        .columns
+        .iter()
+        .map(|c| {
+            if is_identifier(c) {
+                py_str(c)
+            } else {
+                format!("sa.text({})", py_str(c))
+            }
+        })
+        .collect();
+    let mut out = format!(
+        "op.create_index({}, {}, [{}]",
+        py_str(&i.name),
+        py_str(&i.table),
+        columns.join(", ")
+    );
+    if i.unique {
+        out.push_str(", unique=True");
+    }
+    if let Some(condition) = &i.where_clause {
+        let _ = write!(out, ", postgresql_where=sa.text({})", py_str(condition));
+    }
+    out.push(')');
+    out
+}
+
+fn drop_index(i: &Index) -> String {
     format!(
-        "sa.Column({}, {})",
-        name(&c.name),
-        sqlalchemy_type(&c.sql_type)
+        "op.drop_index({}, table_name={})",
+        py_str(&i.name),
+        py_str(&i.table)
     )
 }
 
-/// The upgrade and downgrade lines for one operation.
-fn python_for(op: &SchemaOp) -> (Vec<String>, Vec<String>) {
-    match op {
-        SchemaOp::CreateTable { table, columns } => {
-            let mut up = vec![format!("op.create_table(\n        {},", name(table))];
-            for c in columns {
-                up.push(format!("    {},", column(c)));
+fn create_table(t: &Table) -> Vec<String> {
+    let mut up = vec![format!("op.create_table(\n        {},", py_str(&t.name))];
+    for c in &t.columns {
+        up.push(format!("    {},", column(c)));
+    }
+    for constraint in &t.constraints {
+        match constraint {
+            super::Constraint::Unique { columns, .. } => {
+                up.push(format!("    sa.UniqueConstraint({}),", strs(columns)));
             }
-            up.push(")".into());
-            (up, vec![format!("op.drop_table({})", name(table))])
+            super::Constraint::ForeignKey {
+                columns, target, ..
+            } => {
+                let targets: Vec<String> = target
+                    .columns
+                    .iter()
+                    .map(|c| format!("{}.{c}", target.table))
+                    .collect();
+                up.push(format!(
+                    "    sa.ForeignKeyConstraint([{}], [{}]{}),",
+                    strs(columns),
+                    strs(&targets),
+                    fk_keywords(target)
+                ));
+            }
+            super::Constraint::PrimaryKey { columns, .. } => {
+                up.push(format!("    sa.PrimaryKeyConstraint({}),", strs(columns)));
+            }
         }
-        SchemaOp::DropTable { table } => (
-            vec![format!("op.drop_table({})", name(table))],
-            vec![format!("# TODO: re-create table {table} as it was")],
+    }
+    up.push(")".into());
+    up
+}
+
+/// The operations that make column `from` like `to` (all attributes the
+/// model compares).
+fn alter_column(table: &str, from: &Column, to: &Column) -> Vec<String> {
+    let differences = column_differences(to, from);
+    let has = |a: Attribute| differences.iter().any(|(x, _, _)| *x == a);
+    let mut lines = Vec::new();
+    let t = py_str(table);
+    let c = py_str(&to.name);
+    // A foreign key or a unique constraint that changes is dropped first.
+    if has(Attribute::ForeignKey) {
+        if let Some(fk) = &from.foreign_key {
+            lines.push(format!(
+                "op.drop_constraint({}, {t}, type_=\"foreignkey\")",
+                py_str(&fk_name(table, &from.name, fk))
+            ));
+        }
+    }
+    if has(Attribute::Unique) && from.unique && !from.primary_key {
+        lines.push(format!(
+            "op.drop_constraint({}, {t}, type_=\"unique\")",
+            py_str(&format!("uq_{table}_{}", from.name))
+        ));
+    }
+    let mut keywords = Vec::new();
+    if has(Attribute::Type) {
+        keywords.push(format!("type_={}", to.type_class.sqlalchemy()));
+        keywords.push(format!("existing_type={}", from.type_class.sqlalchemy()));
+        keywords.push(format!(
+            "postgresql_using={}",
+            py_str(&format!("{}::{}", to.name, pg_type(to)))
+        ));
+    }
+    if has(Attribute::NotNull) {
+        let not_null = to.not_null || to.primary_key;
+        keywords.push(format!(
+            "nullable={}",
+            if not_null { "False" } else { "True" }
+        ));
+    }
+    if has(Attribute::Default) {
+        keywords.push(format!(
+            "server_default={}",
+            to.default
+                .as_ref()
+                .map_or("None".to_string(), DefaultValue::server_default)
+        ));
+    }
+    if !keywords.is_empty() {
+        lines.push(format!(
+            "op.alter_column({t}, {c}, {})",
+            keywords.join(", ")
+        ));
+    }
+    if has(Attribute::Unique) && to.unique && !to.primary_key {
+        lines.push(format!(
+            "op.create_unique_constraint({}, {t}, [{c}])",
+            py_str(&format!("uq_{table}_{}", to.name))
+        ));
+    }
+    if has(Attribute::ForeignKey) {
+        if let Some(fk) = &to.foreign_key {
+            let remote = if fk.columns.is_empty() {
+                vec!["id".to_string()]
+            } else {
+                fk.columns.clone()
+            };
+            lines.push(format!(
+                "op.create_foreign_key({}, {t}, {}, [{c}], [{}]{})",
+                py_str(&fk_name(table, &to.name, fk)),
+                py_str(&fk.table.to_string()),
+                strs(&remote),
+                fk_keywords(fk)
+            ));
+        }
+    }
+    lines
+}
+
+/// PostgreSQL's name for a type class, for `postgresql_using`.
+fn pg_type(c: &Column) -> &'static str {
+    use super::TypeClass::*;
+    match c.type_class {
+        Integer => "integer",
+        Text | Other(_) => "text",
+        Real => "double precision",
+        Numeric => "numeric",
+        Boolean => "boolean",
+        Blob => "bytea",
+        Timestamp => "timestamp",
+        Date => "date",
+        Json => "json",
+    }
+}
+
+/// The upgrade and downgrade lines for one fix.
+fn python_for(fix: &Fix) -> (Vec<String>, Vec<String>) {
+    match fix {
+        Fix::CreateTable(t) => (
+            create_table(t),
+            vec![format!("op.drop_table({})", py_str(&t.name))],
         ),
-        SchemaOp::RenameTable { from, to } => (
-            vec![format!("op.rename_table({}, {})", name(from), name(to))],
-            vec![format!("op.rename_table({}, {})", name(to), name(from))],
+        Fix::DropTable(t) => (
+            vec![format!("op.drop_table({})", py_str(&t.name))],
+            create_table(t),
         ),
-        SchemaOp::AddColumn { table, column: c } => (
-            vec![format!("op.add_column({}, {})", name(table), column(c))],
+        Fix::RenameTable { from, to } => (
+            vec![format!("op.rename_table({}, {})", py_str(from), py_str(to))],
+            vec![format!("op.rename_table({}, {})", py_str(to), py_str(from))],
+        ),
+        Fix::AddColumn { table, column: c } => (
+            vec![format!("op.add_column({}, {})", py_str(table), column(c))],
             vec![format!(
                 "op.drop_column({}, {})",
-                name(table),
-                name(&c.name)
+                py_str(table),
+                py_str(&c.name)
             )],
         ),
-        SchemaOp::DropColumn { table, column: c } => (
-            vec![format!("op.drop_column({}, {})", name(table), name(c))],
-            vec![format!("# TODO: re-add column {table}.{c} with its type")],
+        Fix::DropColumn { table, column: c } => (
+            vec![format!(
+                "op.drop_column({}, {})",
+                py_str(table),
+                py_str(&c.name)
+            )],
+            vec![format!("op.add_column({}, {})", py_str(table), column(c))],
         ),
-        SchemaOp::RenameColumn { table, from, to } => (
+        Fix::RenameColumn { table, from, to } => (
             vec![format!(
                 "op.alter_column({}, {}, new_column_name={})",
-                name(table),
-                name(from),
-                name(to)
+                py_str(table),
+                py_str(from),
+                py_str(to)
             )],
             vec![format!(
                 "op.alter_column({}, {}, new_column_name={})",
-                name(table),
-                name(to),
-                name(from)
+                py_str(table),
+                py_str(to),
+                py_str(from)
             )],
         ),
-        SchemaOp::AlterColumn { table, column: c } => (
-            vec![format!("# TODO: alter column {table}.{c}")],
-            vec![format!("# TODO: undo the change to column {table}.{c}")],
-        ),
-        SchemaOp::CreateIndex {
-            index,
-            table,
-            columns,
-            unique,
-        } => {
-            let cols = columns
-                .iter()
-                .map(|c| py_str(c))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let unique = if *unique { ", unique=True" } else { "" };
-            (
-                vec![format!(
-                    "op.create_index({}, {}, [{cols}]{unique})",
-                    name(index),
-                    name(table)
-                )],
-                vec![format!(
-                    "op.drop_index({}, table_name={})",
-                    name(index),
-                    name(table)
-                )],
-            )
+        Fix::AlterColumn { table, from, to } => {
+            (alter_column(table, from, to), alter_column(table, to, from))
         }
-        SchemaOp::DropIndex { index } => (
-            vec![format!("op.drop_index({})", name(index))],
-            vec![format!("# TODO: re-create index {index}")],
+        Fix::CreateIndex(i) => (vec![create_index(i)], vec![drop_index(i)]),
+        Fix::DropIndex(i) => (vec![drop_index(i)], vec![create_index(i)]),
+        Fix::ReplaceIndex { from, to } => (
+            vec![drop_index(from), create_index(to)],
+            vec![drop_index(to), create_index(from)],
         ),
-        SchemaOp::CreateTrigger { trigger, table } => (
+        Fix::ReplacePrimaryKey { table, from, to } => {
+            let name = py_str(&format!("pk_{table}"));
+            let t = py_str(table);
+            let replace = |a: &[String], b: &[String]| {
+                let mut lines = Vec::new();
+                if !a.is_empty() {
+                    lines.push(format!(
+                        "op.drop_constraint({name}, {t}, type_=\"primary\")"
+                    ));
+                }
+                if !b.is_empty() {
+                    lines.push(format!("op.create_primary_key({name}, {t}, [{}])", strs(b)));
+                }
+                lines
+            };
+            (replace(from, to), replace(to, from))
+        }
+        Fix::CreateTrigger { name, table } => (
             vec![format!(
-                "# TODO: port trigger {trigger} on {table} to PostgreSQL with op.execute(...)"
+                "# TODO: port trigger {name} on {table} to PostgreSQL with op.execute(...)"
             )],
             vec![format!(
                 "op.execute({})",
-                py_str(&format!("DROP TRIGGER IF EXISTS {trigger} ON {table}"))
+                py_str(&format!("DROP TRIGGER IF EXISTS {name} ON {table}"))
             )],
         ),
-        SchemaOp::DropTrigger { trigger } => (
+        Fix::DropTrigger { name, table } => (
             vec![format!(
-                "# TODO: drop trigger {trigger} with op.execute(\"DROP TRIGGER ... ON ...\")"
+                "op.execute({})",
+                py_str(&format!("DROP TRIGGER IF EXISTS {name} ON {table}"))
             )],
-            vec![format!("# TODO: re-create trigger {trigger}")],
+            vec![format!("# TODO: re-create trigger {name} on {table}")],
         ),
     }
 }
 
-fn describe(op: &SchemaOp) -> String {
-    op.facts().first().map(|f| f.describe()).unwrap_or_default()
-}
-
-/// A file-name slug from the first operation: `add_agents_notes`.
-fn slug(ops: &[SchemaOp]) -> String {
-    let raw = match ops.first() {
-        Some(SchemaOp::CreateTable { table, .. }) => format!("create {table}"),
-        Some(SchemaOp::AddColumn { table, column }) => format!("add {table} {}", column.name),
-        Some(SchemaOp::CreateIndex { index, .. }) => format!("create index {index}"),
-        Some(op) => describe(op),
+/// A file-name slug from the first fix: `add_tasks_notes`.
+fn slug(fixes: &[Fix]) -> String {
+    let raw = match fixes.first() {
+        Some(Fix::CreateTable(t)) => format!("create {}", t.name),
+        Some(Fix::AddColumn { table, column }) => format!("add {table} {}", column.name),
+        Some(Fix::AlterColumn { table, to, .. }) => format!("alter {table} {}", to.name),
+        Some(Fix::CreateIndex(i)) => format!("create index {}", i.name),
+        Some(Fix::ReplaceIndex { to, .. }) => format!("recreate index {}", to.name),
+        Some(fix) => fix.describe(),
         None => "empty".into(),
     };
     let mut slug = String::new();
@@ -339,7 +656,7 @@ fn slug(ops: &[SchemaOp]) -> String {
         }
     }
     let slug = slug.trim_end_matches('_');
-    let slug = if ops.len() > 1 {
+    let slug = if fixes.len() > 1 {
         format!("{slug}_and_more")
     } else {
         slug.to_string()
@@ -368,7 +685,7 @@ fn next_file_number(revisions: &[KnownRevision]) -> String {
 
 /// The next id: numeric ids continue their sequence; other ids get a
 /// deterministic 12-hex-digit id derived from the operations.
-fn next_revision_id(revisions: &[KnownRevision], ops: &[SchemaOp]) -> String {
+fn next_revision_id(revisions: &[KnownRevision], ops: &[Fix]) -> String {
     let numeric: Vec<(u64, usize)> = revisions
         .iter()
         .filter_map(|r| {
@@ -395,7 +712,9 @@ fn next_revision_id(revisions: &[KnownRevision], ops: &[SchemaOp]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::sql::extract_sql;
+    use crate::schema::equiv::coverage;
+    use crate::schema::model::{diff, FileModels, Model, Origin};
+    use crate::schema::sql::extract_sql_lines;
     use pretty_assertions::assert_eq;
 
     fn known(file: &str, rev: &str, down: &[&str]) -> KnownRevision {
@@ -405,6 +724,40 @@ mod tests {
             down_revisions: down.iter().map(|s| s.to_string()).collect(),
         }
     }
+
+    /// The fixes for a first-track change `base` → `head` that revisions
+    /// running `revision` leave open.
+    fn fixes(base: &str, head: &str, revision: &str) -> Vec<Fix> {
+        let base_model = Model::build("m.py", &extract_sql_lines(base));
+        let change = diff(&[FileModels {
+            path: "m.py".into(),
+            base: base_model.clone(),
+            head: Model::build("m.py", &extract_sql_lines(head)),
+        }]);
+        let mut second = base_model;
+        second.touched.clear();
+        for (line, op) in extract_sql_lines(revision) {
+            second.apply(&op, &Origin::new("versions/0004_x.py", line + 1));
+        }
+        ops_for(&coverage(&change, &second))
+    }
+
+    fn body(source: &str, function: &str) -> String {
+        let start = source
+            .find(&format!("def {function}() -> None:\n"))
+            .expect("the function");
+        source[start..]
+            .lines()
+            .skip(1)
+            .take_while(|l| l.starts_with("    ") || l.is_empty())
+            .filter(|l| !l.is_empty())
+            .map(|l| l.trim_start().to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    const BASE: &str = "CREATE TABLE projects (id INTEGER PRIMARY KEY);
+        CREATE TABLE tasks (id INTEGER PRIMARY KEY, title TEXT, status TEXT, project_id INTEGER, code TEXT)";
 
     #[test]
     fn revision_ids_are_read_in_every_form() {
@@ -433,25 +786,154 @@ mod tests {
     }
 
     #[test]
-    fn the_suggestion_chains_onto_the_head_and_inverts_in_downgrade() {
-        let revisions = vec![
-            known("0001_baseline.py", "0001", &[]),
-            known("0002_notes.py", "0002", &["0001"]),
-        ];
-        let ops = extract_sql(
-            "ALTER TABLE agents ADD COLUMN notes TEXT; CREATE UNIQUE INDEX ux_notes ON agents(notes)",
+    fn a_new_table_is_written_with_every_attribute() {
+        let head = format!(
+            "{BASE}; CREATE TABLE comments (
+                id INTEGER PRIMARY KEY,
+                task_id INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+                body TEXT NOT NULL DEFAULT '',
+                slug VARCHAR(20) UNIQUE,
+                a INT, b INT, UNIQUE (a, b));
+             CREATE UNIQUE INDEX ux_open ON comments (task_id, lower(slug)) WHERE body <> ''"
         );
-        let s = suggest(&ops, &revisions);
-        assert_eq!(s.file_name, "0003_add_agents_notes_and_more.py");
-        assert_eq!(s.revision, "0003");
-        assert_eq!(s.down_revision.as_deref(), Some("0002"));
-        assert_eq!(s.warnings, Vec::<String>::new());
-        assert!(s.source.contains(
-            "def upgrade() -> None:\n    op.add_column(\"agents\", sa.Column(\"notes\", sa.Text()))\n    op.create_index(\"ux_notes\", \"agents\", [\"notes\"], unique=True)\n"
-        ), "{}", s.source);
-        assert!(s.source.contains(
-            "def downgrade() -> None:\n    op.drop_index(\"ux_notes\", table_name=\"agents\")\n    op.drop_column(\"agents\", \"notes\")\n"
-        ), "{}", s.source);
+        let fixes = fixes(BASE, &head, "SELECT 1");
+        let s = suggest(&fixes, &[known("0001_a.py", "0001", &[])]);
+        assert_eq!(
+            body(&s.source, "upgrade"),
+            [
+                "op.create_table(",
+                "\"comments\",",
+                "sa.Column(\"id\", sa.Integer(), primary_key=True),",
+                "sa.Column(\"task_id\", sa.Integer(), sa.ForeignKey(\"tasks.id\", ondelete=\"CASCADE\"), nullable=False),",
+                "sa.Column(\"body\", sa.Text(), nullable=False, server_default=sa.text(\"''\")),",
+                "sa.Column(\"slug\", sa.Text(), unique=True),",
+                "sa.Column(\"a\", sa.Integer()),",
+                "sa.Column(\"b\", sa.Integer()),",
+                "sa.UniqueConstraint(\"a\", \"b\"),",
+                ")",
+                "op.create_index(\"ux_open\", \"comments\", [\"task_id\", sa.text(\"lower(slug)\")], unique=True, postgresql_where=sa.text(\"body<>''\"))",
+            ]
+            .join("\n")
+        );
+        assert_eq!(
+            body(&s.source, "downgrade"),
+            "op.drop_index(\"ux_open\", table_name=\"comments\")\nop.drop_table(\"comments\")"
+        );
+        assert_eq!(s.file_name, "0002_create_comments_and_more.py");
+        assert!(s.source.starts_with(
+            "\"\"\"create comments and more\n\n- create table comments\n- create index ux_open\n"
+        ));
+    }
+
+    #[test]
+    fn an_altered_column_is_altered_attribute_by_attribute_and_back() {
+        let head = "CREATE TABLE projects (id INTEGER PRIMARY KEY);
+            CREATE TABLE tasks (id INTEGER PRIMARY KEY, title TEXT NOT NULL, status TEXT DEFAULT 'open',
+                project_id INTEGER REFERENCES projects(id) ON DELETE SET NULL, code INTEGER UNIQUE)";
+        let fixes = fixes(BASE, head, "SELECT 1");
+        let s = suggest(&fixes, &[known("0001_a.py", "0001", &[])]);
+        assert_eq!(
+            body(&s.source, "upgrade"),
+            [
+                "op.alter_column(\"tasks\", \"title\", nullable=False)",
+                "op.alter_column(\"tasks\", \"status\", server_default=sa.text(\"'open'\"))",
+                "op.create_foreign_key(\"fk_tasks_project_id_projects\", \"tasks\", \"projects\", [\"project_id\"], [\"id\"], ondelete=\"SET NULL\")",
+                "op.alter_column(\"tasks\", \"code\", type_=sa.Integer(), existing_type=sa.Text(), postgresql_using=\"code::integer\")",
+                "op.create_unique_constraint(\"uq_tasks_code\", \"tasks\", [\"code\"])",
+            ]
+            .join("\n")
+        );
+        assert_eq!(
+            body(&s.source, "downgrade"),
+            [
+                "op.drop_constraint(\"uq_tasks_code\", \"tasks\", type_=\"unique\")",
+                "op.alter_column(\"tasks\", \"code\", type_=sa.Text(), existing_type=sa.Integer(), postgresql_using=\"code::text\")",
+                "op.drop_constraint(\"fk_tasks_project_id_projects\", \"tasks\", type_=\"foreignkey\")",
+                "op.alter_column(\"tasks\", \"status\", server_default=None)",
+                "op.alter_column(\"tasks\", \"title\", nullable=True)",
+            ]
+            .join("\n")
+        );
+    }
+
+    #[test]
+    fn a_mismatched_object_is_made_equal_from_what_the_revisions_left() {
+        let head = format!("{BASE}; ALTER TABLE tasks ADD COLUMN due TEXT NOT NULL DEFAULT 'x'; CREATE INDEX ix ON tasks (status) WHERE status <> 'done'");
+        // The revisions add the column nullable and the index without WHERE.
+        let fixes = fixes(
+            BASE,
+            &head,
+            "ALTER TABLE tasks ADD COLUMN due TEXT DEFAULT 'x'; CREATE INDEX ix ON tasks (status)",
+        );
+        let s = suggest(&fixes, &[known("0004_x.py", "0004", &[])]);
+        assert_eq!(
+            body(&s.source, "upgrade"),
+            [
+                "op.alter_column(\"tasks\", \"due\", nullable=False)",
+                "op.drop_index(\"ix\", table_name=\"tasks\")",
+                "op.create_index(\"ix\", \"tasks\", [\"status\"], postgresql_where=sa.text(\"status<>'done'\"))",
+            ]
+            .join("\n")
+        );
+        assert_eq!(
+            body(&s.source, "downgrade"),
+            [
+                "op.drop_index(\"ix\", table_name=\"tasks\")",
+                "op.create_index(\"ix\", \"tasks\", [\"status\"])",
+                "op.alter_column(\"tasks\", \"due\", nullable=True)",
+            ]
+            .join("\n")
+        );
+        assert_eq!(s.down_revision.as_deref(), Some("0004"));
+        assert_eq!(s.revision, "0005");
+    }
+
+    #[test]
+    fn a_primary_key_that_differs_is_replaced_with_all_its_columns() {
+        let base = "CREATE TABLE votes (task_id INTEGER NOT NULL, voter TEXT NOT NULL)";
+        let head = "CREATE TABLE votes (task_id INTEGER NOT NULL, voter TEXT NOT NULL, PRIMARY KEY (task_id, voter))";
+        let fixes = fixes(base, head, "SELECT 1");
+        let s = suggest(&fixes, &[]);
+        assert_eq!(
+            body(&s.source, "upgrade"),
+            "op.create_primary_key(\"pk_votes\", \"votes\", [\"task_id\", \"voter\"])"
+        );
+        assert_eq!(
+            body(&s.source, "downgrade"),
+            "op.drop_constraint(\"pk_votes\", \"votes\", type_=\"primary\")"
+        );
+    }
+
+    #[test]
+    fn drops_are_undone_with_the_whole_definition() {
+        let head = format!("{BASE}; ALTER TABLE tasks DROP COLUMN status; DROP TABLE projects");
+        let s = suggest(&fixes(BASE, &head, "SELECT 1"), &[]);
+        assert_eq!(
+            body(&s.source, "upgrade"),
+            "op.drop_table(\"projects\")\nop.drop_column(\"tasks\", \"status\")"
+        );
+        assert_eq!(
+            body(&s.source, "downgrade"),
+            [
+                "op.add_column(\"tasks\", sa.Column(\"status\", sa.Text()))",
+                "op.create_table(",
+                "\"projects\",",
+                "sa.Column(\"id\", sa.Integer(), primary_key=True),",
+                ")",
+            ]
+            .join("\n")
+        );
+        assert_eq!(s.down_revision, None);
+    }
+
+    #[test]
+    fn doubled_quote_names_are_written_as_their_real_name() {
+        let head = format!(r#"{BASE}; ALTER TABLE tasks ADD COLUMN "say ""hi""" TEXT"#);
+        let s = suggest(&fixes(BASE, &head, "SELECT 1"), &[]);
+        assert_eq!(
+            body(&s.source, "upgrade"),
+            r#"op.add_column("tasks", sa.Column("say \"hi\"", sa.Text()))"#
+        );
     }
 
     #[test]
@@ -461,26 +943,8 @@ mod tests {
             known("0002_b.py", "0002", &["0001"]),
             known("0003_c.py", "0003", &["0001"]),
         ];
-        let s = suggest(&extract_sql("DROP TABLE x"), &revisions);
+        let s = suggest(&[], &revisions);
         assert_eq!(s.down_revision.as_deref(), Some("0003"));
         assert!(s.warnings[0].contains("2 heads"), "{:?}", s.warnings);
-    }
-
-    #[test]
-    fn types_map_by_affinity() {
-        for (sqlite, sa) in [
-            ("INTEGER", "sa.Integer()"),
-            ("BIGINT", "sa.BigInteger()"),
-            ("TEXT", "sa.Text()"),
-            ("VARCHAR", "sa.String()"),
-            ("REAL", "sa.Float()"),
-            ("BLOB", "sa.LargeBinary()"),
-            ("BOOLEAN", "sa.Boolean()"),
-            ("TIMESTAMP", "sa.DateTime()"),
-            ("NUMERIC", "sa.Numeric()"),
-            ("", "sa.Text()"),
-        ] {
-            assert_eq!(sqlalchemy_type(sqlite), sa, "{sqlite}");
-        }
     }
 }

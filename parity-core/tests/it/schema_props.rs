@@ -177,6 +177,7 @@ fn statement() -> impl Strategy<Value = (String, SchemaOp)> {
                         table: ident(&t),
                         columns: vec![c.clone()],
                         unique,
+                        where_clause: None,
                     },
                 )
             })
@@ -280,14 +281,55 @@ proptest! {
             Just(")"), Just("("), Just("def upgrade():\n"), Just("    "), Just("\n"), Just("with op.batch_alter_table(\"t\") as b:\n"),
             Just("b.add_column("), Just("sa.Column(\"c\", sa.Text())"), Just("Index("), Just("t.c.x"), Just("="),
             Just("op.execute("), Just("f\"{x}\""), Just("unique=True"),
+            Just("def h(t):\n    x(f\"DROP TABLE {t}\")\n"), Just("h(\"t\")"), Just("ForeignKey(\"t.c\")"),
+            Just("op.drop_constraint(\"fk_t_c\", \"t\")"), Just("op.alter_column(\"t\", \"c\", nullable=False)"),
+            Just("MIGRATIONS = [(\"a\", h)]\n"), Just("server_default=sa.text(\"0\")"),
         ],
         0..40,
     )) {
+        use parity_core::schema::model::{diff, FileModels, Model};
         let source = parts.concat();
         if let Ok(file) = PythonFile::lex(source.as_bytes()) {
-            let _ = metadata_ops(&file);
-            let _ = alembic_ops(&file);
-            let _ = sql_ops(&file);
+            let mut models = Vec::new();
+            for ops in [metadata_ops(&file), alembic_ops(&file), sql_ops(&file)] {
+                models.push(Model::build("x.py", &ops));
+            }
+            // Every model diffs against every other without a panic.
+            for (i, base) in models.iter().enumerate() {
+                for head in &models[i..] {
+                    let _ = diff(&[FileModels { path: "x.py".into(), base: base.clone(), head: head.clone() }]);
+                }
+            }
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// The schema model of any generated DDL, diffed against itself, has no
+    /// change; against an empty base, every object it holds is created (and
+    /// a drop of what it never held stays a drop).
+    #[test]
+    fn a_model_diffed_against_itself_has_no_change(
+        items in proptest::collection::vec(statement(), 1..8),
+    ) {
+        use parity_core::schema::model::{diff, FileModels, Model};
+        use parity_core::schema::sql::extract_sql_lines;
+        let sql: Vec<String> = items.iter().map(|(text, _)| text.clone()).collect();
+        let ops = extract_sql_lines(&sql.join(";\n"));
+        let model = Model::build("m.py", &ops);
+        let same = diff(&[FileModels { path: "m.py".into(), base: model.clone(), head: model.clone() }]);
+        prop_assert!(same.changes.is_empty(), "{:?}", same.changes);
+        let fresh = diff(&[FileModels { path: "m.py".into(), base: Model::default(), head: model.clone() }]);
+        use parity_core::schema::Action;
+        let created = fresh.changes.iter().filter(|c| c.fact.action == Action::Created).count();
+        prop_assert_eq!(created, model.keys().len());
+        // Anything else is a drop of an object the model never saw.
+        prop_assert!(fresh
+            .changes
+            .iter()
+            .all(|c| c.fact.action == Action::Created
+                || (c.fact.action == Action::Dropped && c.base.is_none())));
     }
 }

@@ -274,3 +274,46 @@ fn uncovered_objects_are_sarif_results_of_their_own_rule() {
         assert_eq!(rule["id"], "parity/schema-object-missing-from-revisions");
     }
 }
+
+#[test]
+fn the_fix_it_for_mismatched_attributes_makes_the_tracks_equal() {
+    let (tmp, mut repo) = build("pairing-attributes-mismatched");
+    let out = parity(repo.dir(), &["--suggest", "main", "pr"]);
+    let source = stdout(&out);
+    for expected in [
+        "op.drop_constraint(\"fk_task_labels_task_id_tasks\", \"task_labels\", type_=\"foreignkey\")",
+        "op.create_foreign_key(\"fk_task_labels_task_id_tasks\", \"task_labels\", \"tasks\", [\"task_id\"], [\"id\"], ondelete=\"CASCADE\")",
+        "op.create_unique_constraint(\"uq_task_labels_code\", \"task_labels\", [\"code\"])",
+        "op.alter_column(\"task_labels\", \"weight\", nullable=False, server_default=sa.text(\"1\"))",
+        "op.alter_column(\"task_labels\", \"added_at\", type_=sa.DateTime(), existing_type=sa.Text(), postgresql_using=\"added_at::timestamp\")",
+        "op.drop_constraint(\"pk_task_votes\", \"task_votes\", type_=\"primary\")",
+        "op.create_primary_key(\"pk_task_votes\", \"task_votes\", [\"task_id\", \"voter\"])",
+    ] {
+        assert!(source.contains(expected), "{expected}\n{source}");
+    }
+    let file = tmp.path().join("suggested.py");
+    std::fs::write(&file, &source).unwrap();
+    let compiled = Command::new(python())
+        .args(["-m", "py_compile"])
+        .arg(&file)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        compiled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&compiled.stderr)
+    );
+
+    let out = parity(repo.dir(), &["--write-revision", "main", "pr"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    repo.commit("Add the suggested revision").unwrap();
+    let out = parity(repo.dir(), &["--format", "json", "main", "pr"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let statuses: Vec<&str> = doc["coverage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, vec!["covered"; 10]);
+}

@@ -142,8 +142,11 @@ pub fn observed(report: &Report) -> Result<Expected, String> {
         Reason::MissingRevision => ExpectedReason::MissingRevision,
         Reason::Skipped(why) => return Err(format!("a judged range was skipped: {why}")),
         // Only `--strict` rules pair objects into a verdict; the fuzz runs without.
-        Reason::UncoveredObjects => {
-            return Err("the default rules gave a --strict verdict (uncovered objects)".into())
+        Reason::UncoveredObjects | Reason::SchemaChangeWithoutEntry | Reason::SchemaUnchanged => {
+            return Err(format!(
+                "the default rules gave a --strict verdict ({:?})",
+                report.reason
+            ))
         }
     };
     let mut out = Expected {

@@ -1,0 +1,330 @@
+//! Equivalence: whether the added revisions make the first track's change.
+//!
+//! The revisions' operations, in chain order, are applied to the first
+//! track's model at the merge-base (both tracks are taken to agree there),
+//! giving the second track's schema at HEAD. Each object of the first
+//! track's change is then
+//!
+//! - **covered** when the second track's object is equivalent to the first
+//!   track's at HEAD (created, altered or renamed: same attributes by the
+//!   mapping table of `types.rs`; dropped: gone on the second track too),
+//! - **mismatched** when the revisions touch the object but an attribute
+//!   differs (each such attribute named with both values),
+//! - **uncovered** when the revisions leave it as it was.
+
+use std::collections::BTreeMap;
+
+use super::model::{differences, resolved_object, Change, Key, Model, Object, Table, TrackChange};
+use super::suggest::Fix;
+use super::{Action, Coverage, CoverageStatus, Mismatch, ObjectKind};
+
+/// The coverage of each change; `second` is the second track's model at
+/// HEAD (whose `touched` names the revision of each touched object).
+pub fn coverage(change: &TrackChange, second: &Model) -> Vec<Coverage> {
+    // The primary key each table should have on the second track: its own,
+    // with every changed column of the first track in or out.
+    let mut primary_keys: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for c in &change.changes {
+        if let Some(Object::Column { table, column }) = &c.head {
+            let key = primary_keys.entry(table.clone()).or_insert_with(|| {
+                second
+                    .tables
+                    .get(table)
+                    .map(Table::primary_key)
+                    .unwrap_or_default()
+            });
+            let has = key.contains(&column.name);
+            if column.primary_key && !has {
+                key.push(column.name.clone());
+            } else if !column.primary_key && has {
+                key.retain(|k| k != &column.name);
+            }
+        }
+    }
+    let mut out: Vec<Coverage> = change
+        .changes
+        .iter()
+        .map(|c| judge(c, second, &primary_keys))
+        .collect();
+    for (fact, origin) in &change.unresolved {
+        out.push(Coverage {
+            description: fact.describe(),
+            fact: fact.clone(),
+            path: origin.path.clone(),
+            line: origin.line,
+            status: CoverageStatus::Unresolved,
+            mismatches: Vec::new(),
+            fix: Vec::new(),
+        });
+    }
+    out
+}
+
+/// Whether the revisions touched the object (or, for a column, created
+/// its table).
+fn touched<'m>(second: &'m Model, key: &Key) -> Option<&'m str> {
+    let own = second.touched.get(key);
+    let table = match key {
+        Key::Column(t, _) => second.touched.get(&Key::Table(t.clone())),
+        _ => None,
+    };
+    own.or(table).map(|o| o.path.as_str())
+}
+
+fn judge(
+    change: &Change,
+    second: &Model,
+    primary_keys: &BTreeMap<String, Vec<String>>,
+) -> Coverage {
+    let there = resolved_object(second, &change.key);
+    let (status, mismatches, fix) = match change.fact.action {
+        Action::Created | Action::Altered => match (&change.head, &there) {
+            (Some(head), Some(there)) => {
+                let diffs = differences(head, there);
+                if diffs.is_empty() {
+                    (CoverageStatus::Covered, Vec::new(), None)
+                } else {
+                    let fix = Fix::alter(there, head);
+                    match touched(second, &change.key) {
+                        Some(revision) => (
+                            CoverageStatus::Mismatched,
+                            diffs
+                                .into_iter()
+                                .map(|(attribute, sqlite, alembic)| Mismatch {
+                                    attribute,
+                                    sqlite,
+                                    alembic,
+                                    revision: revision.to_string(),
+                                })
+                                .collect(),
+                            fix,
+                        ),
+                        None => (CoverageStatus::Uncovered, Vec::new(), fix),
+                    }
+                }
+            }
+            (Some(head), None) => (CoverageStatus::Uncovered, Vec::new(), Fix::create(head)),
+            _ => (CoverageStatus::Uncovered, Vec::new(), None),
+        },
+        Action::Dropped => match &there {
+            // An object the model never saw is dropped when the revisions
+            // drop it too.
+            None if change.base.is_none() && touched(second, &change.key).is_none() => (
+                CoverageStatus::Uncovered,
+                Vec::new(),
+                match &change.key {
+                    Key::Table(t) => Some(Fix::DropTable(super::model::Table {
+                        name: t.clone(),
+                        columns: Vec::new(),
+                        constraints: Vec::new(),
+                        origin: change.origin.clone(),
+                    })),
+                    _ => None,
+                },
+            ),
+            None => (CoverageStatus::Covered, Vec::new(), None),
+            Some(there) => (CoverageStatus::Uncovered, Vec::new(), Fix::drop(there)),
+        },
+        Action::Renamed => {
+            let gone = change
+                .from
+                .as_ref()
+                .is_none_or(|from| second.object(from).is_none());
+            if there.is_some() && gone {
+                (CoverageStatus::Covered, Vec::new(), None)
+            } else {
+                let fix = match (&change.from, &change.key) {
+                    (Some(Key::Table(a)), Key::Table(b)) => Some(Fix::RenameTable {
+                        from: a.clone(),
+                        to: b.clone(),
+                    }),
+                    (Some(Key::Column(t, a)), Key::Column(_, b)) => Some(Fix::RenameColumn {
+                        table: t.clone(),
+                        from: a.clone(),
+                        to: b.clone(),
+                    }),
+                    _ => None,
+                };
+                (CoverageStatus::Uncovered, Vec::new(), fix)
+            }
+        }
+    };
+    // The columns of a new table are created with it.
+    let fix = match (&fix, change.fact.kind) {
+        (Some(Fix::AddColumn { table, .. }), ObjectKind::Column)
+            if !second.tables.contains_key(table) =>
+        {
+            None
+        }
+        _ => fix,
+    };
+    let mut fix: Vec<Fix> = fix.into_iter().collect();
+    // A primary key that differs is replaced whole, with every column.
+    let pk_differs = matches!(
+        fix.first(),
+        Some(Fix::AlterColumn { from, to, .. }) if from.primary_key != to.primary_key
+    );
+    if pk_differs {
+        if let Key::Column(table, _) = &change.key {
+            let from = second
+                .tables
+                .get(table)
+                .map(Table::primary_key)
+                .unwrap_or_default();
+            let to = primary_keys.get(table).cloned().unwrap_or_default();
+            if from != to {
+                fix.push(Fix::ReplacePrimaryKey {
+                    table: table.clone(),
+                    from,
+                    to,
+                });
+            }
+        }
+    }
+    Coverage {
+        description: change.fact.describe(),
+        fact: change.fact.clone(),
+        path: change.origin.path.clone(),
+        line: change.origin.line,
+        status,
+        mismatches,
+        fix,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::model::{diff, FileModels, Origin};
+    use crate::schema::sql::extract_sql_lines;
+    use crate::schema::Attribute;
+    use pretty_assertions::assert_eq;
+
+    /// The coverage of a first-track change (`base` → `head` SQL) by
+    /// revisions that run `revision` SQL.
+    fn judged(base: &str, head: &str, revision: &str) -> Vec<(String, CoverageStatus)> {
+        judged_full(base, head, revision)
+            .into_iter()
+            .map(|c| (c.description, c.status))
+            .collect()
+    }
+
+    fn judged_full(base: &str, head: &str, revision: &str) -> Vec<Coverage> {
+        let base_model = Model::build("m.py", &extract_sql_lines(base));
+        let head_model = Model::build("m.py", &extract_sql_lines(head));
+        let change = diff(&[FileModels {
+            path: "m.py".into(),
+            base: base_model.clone(),
+            head: head_model,
+        }]);
+        let mut second = base_model;
+        second.touched.clear();
+        for (line, op) in extract_sql_lines(revision) {
+            second.apply(&op, &Origin::new("versions/0004_x.py", line + 1));
+        }
+        coverage(&change, &second)
+    }
+
+    const BASE: &str =
+        "CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT)";
+
+    #[test]
+    fn an_equivalent_column_is_covered_through_the_mapping_table() {
+        let head = format!("{BASE}; ALTER TABLE t ADD COLUMN b VARCHAR(20) NOT NULL DEFAULT 'x' REFERENCES p(id) ON DELETE CASCADE");
+        let revision = "ALTER TABLE t ADD COLUMN b character varying(20) NOT NULL DEFAULT 'x'::text REFERENCES p ON DELETE cascade";
+        assert_eq!(
+            judged(BASE, &head, revision),
+            vec![("column t.b (added)".to_string(), CoverageStatus::Covered)]
+        );
+    }
+
+    #[test]
+    fn each_attribute_that_differs_is_a_mismatch_naming_both_values() {
+        let head = format!("{BASE}; ALTER TABLE t ADD COLUMN b INTEGER NOT NULL DEFAULT 0 REFERENCES p(id) ON DELETE CASCADE");
+        let revision = "ALTER TABLE t ADD COLUMN b TEXT DEFAULT 1 REFERENCES p(id)";
+        let got = judged_full(BASE, &head, revision);
+        assert_eq!(got[0].status, CoverageStatus::Mismatched);
+        let mismatches: Vec<(Attribute, String, String)> = got[0]
+            .mismatches
+            .iter()
+            .map(|m| (m.attribute, m.sqlite.clone(), m.alembic.clone()))
+            .collect();
+        assert_eq!(
+            mismatches,
+            vec![
+                (Attribute::Type, "integer".into(), "text".into()),
+                (Attribute::NotNull, "NOT NULL".into(), "nullable".into()),
+                (Attribute::Default, "DEFAULT 0".into(), "DEFAULT 1".into()),
+                (
+                    Attribute::ForeignKey,
+                    "REFERENCES p(id) ON DELETE CASCADE".into(),
+                    "REFERENCES p(id)".into()
+                ),
+            ]
+        );
+        assert_eq!(got[0].mismatches[0].revision, "versions/0004_x.py");
+        assert_eq!(
+            got[0].mismatches[1].describe("SQLite"),
+            "not-null: NOT NULL in SQLite, nullable in 0004_x.py"
+        );
+    }
+
+    #[test]
+    fn an_untouched_alteration_is_uncovered_and_a_missing_object_too() {
+        let head = format!("{BASE}; CREATE TABLE t_new (id INTEGER PRIMARY KEY, a TEXT NOT NULL); DROP TABLE t; ALTER TABLE t_new RENAME TO t; CREATE UNIQUE INDEX ux ON t (a)");
+        assert_eq!(
+            judged(BASE, &head, "SELECT 1"),
+            vec![
+                (
+                    "column t.a (altered)".to_string(),
+                    CoverageStatus::Uncovered
+                ),
+                ("index ux (added)".to_string(), CoverageStatus::Uncovered),
+            ]
+        );
+        assert_eq!(
+            judged(
+                BASE,
+                &head,
+                "ALTER TABLE t ALTER COLUMN a SET NOT NULL; CREATE UNIQUE INDEX ux ON t (a)"
+            ),
+            vec![
+                ("column t.a (altered)".to_string(), CoverageStatus::Covered),
+                ("index ux (added)".to_string(), CoverageStatus::Covered),
+            ]
+        );
+    }
+
+    #[test]
+    fn index_definitions_compare() {
+        let base = format!("{BASE}; CREATE INDEX ix ON t (a) WHERE a IS NOT NULL");
+        let head =
+            format!("{base}; DROP INDEX ix; CREATE UNIQUE INDEX ix ON t (a, id) WHERE a <> ''");
+        let got = judged_full(
+            &base,
+            &head,
+            "DROP INDEX ix; CREATE INDEX ix ON t (a) WHERE a <> ''",
+        );
+        assert_eq!(got[0].status, CoverageStatus::Mismatched);
+        let attributes: Vec<Attribute> = got[0].mismatches.iter().map(|m| m.attribute).collect();
+        assert_eq!(
+            attributes,
+            vec![Attribute::IndexColumns, Attribute::IndexUnique]
+        );
+    }
+
+    #[test]
+    fn drops_and_renames_are_covered_by_the_same_drop_or_rename() {
+        let head = format!("{BASE}; ALTER TABLE t DROP COLUMN a; ALTER TABLE p RENAME TO projects");
+        assert_eq!(
+            judged(BASE, &head, "ALTER TABLE t DROP COLUMN a"),
+            vec![
+                (
+                    "table projects (renamed from p)".to_string(),
+                    CoverageStatus::Uncovered
+                ),
+                ("column t.a (dropped)".to_string(), CoverageStatus::Covered),
+            ]
+        );
+    }
+}

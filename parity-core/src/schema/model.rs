@@ -1,0 +1,1632 @@
+//! The schema model: tables, their columns and constraints, indexes and
+//! triggers, as a sequence of `SchemaOp`s leaves them.
+//!
+//! A model is built by applying operations in the order they run, the way
+//! SQLite would: `CREATE TABLE` of a table that exists changes nothing (it is
+//! `IF NOT EXISTS` in practice); `DROP TABLE` drops its indexes and
+//! triggers; `ALTER TABLE a RENAME TO b` moves the table, its indexes and
+//! the foreign keys that point at it. So a rebuild (`CREATE TABLE t_new`,
+//! copy, `DROP TABLE t`, `ALTER TABLE t_new RENAME TO t`) leaves `t` with
+//! the new definition, and changes `t` only where that definition differs.
+//!
+//! The first track's change is `diff` of one model per watched file at the
+//! merge-base and at HEAD, taken together: an object is created when no
+//! file stated it at the base and one does at HEAD, dropped when a file
+//! stated it at the base and none does at HEAD, renamed when a file's
+//! operations renamed it, and altered when a file that states it on both
+//! sides changed one of its attributes. Files that disagree on an object
+//! at HEAD (where they did not at the base) give a note, never a verdict.
+//! A name built at run time is kept aside as unresolved.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::types::{fk_action, DefaultValue, TypeClass};
+use super::{
+    Action, Attribute, ColumnChanges, ColumnDef, Constraint, Fact, ForeignKey, Ident, ObjectKind,
+    SchemaOp,
+};
+
+/// Where an object or an operation is stated: a file and a 1-based line.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Origin {
+    pub path: String,
+    pub line: u32,
+}
+
+impl Origin {
+    pub fn new(path: &str, line: u32) -> Origin {
+        Origin {
+            path: path.to_string(),
+            line,
+        }
+    }
+}
+
+/// A column of a table in the model.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Column {
+    pub name: String,
+    /// The type as declared (`VARCHAR`), for a person.
+    pub declared: String,
+    pub type_class: TypeClass,
+    pub not_null: bool,
+    pub primary_key: bool,
+    pub unique: bool,
+    pub default: Option<DefaultValue>,
+    pub foreign_key: Option<ForeignKey>,
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+impl Column {
+    fn from_def(def: &ColumnDef, name: String, origin: &Origin) -> Column {
+        Column {
+            name,
+            declared: def.sql_type.clone(),
+            type_class: def.type_class.clone(),
+            not_null: def.not_null,
+            primary_key: def.primary_key,
+            unique: def.unique,
+            default: def.default.clone(),
+            foreign_key: def.foreign_key.clone(),
+            origin: origin.clone(),
+        }
+    }
+}
+
+/// A table: its columns in order and the constraints on several columns
+/// (one-column constraints are attributes of their column).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Table {
+    pub name: String,
+    pub columns: Vec<Column>,
+    pub constraints: Vec<Constraint>,
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+impl Table {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    fn column_mut(&mut self, name: &str) -> Option<&mut Column> {
+        self.columns.iter_mut().find(|c| c.name == name)
+    }
+
+    /// The primary key's columns.
+    pub fn primary_key(&self) -> Vec<String> {
+        self.columns
+            .iter()
+            .filter(|c| c.primary_key)
+            .map(|c| c.name.clone())
+            .collect()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Index {
+    pub name: String,
+    pub table: String,
+    pub columns: Vec<String>,
+    pub unique: bool,
+    pub where_clause: Option<String>,
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Trigger {
+    pub name: String,
+    pub table: String,
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+/// An object's identity in a model.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Key {
+    Table(String),
+    Column(String, String),
+    Index(String),
+    Trigger(String),
+}
+
+/// One object of a model, with its definition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Object {
+    Table(Table),
+    Column { table: String, column: Column },
+    Index(Index),
+    Trigger(Trigger),
+}
+
+impl Object {
+    pub fn origin(&self) -> &Origin {
+        match self {
+            Object::Table(t) => &t.origin,
+            Object::Column { column, .. } => &column.origin,
+            Object::Index(i) => &i.origin,
+            Object::Trigger(t) => &t.origin,
+        }
+    }
+}
+
+/// The schema that a sequence of operations leaves.
+#[derive(Clone, Debug, Default)]
+pub struct Model {
+    pub tables: BTreeMap<String, Table>,
+    pub indexes: BTreeMap<String, Index>,
+    pub triggers: BTreeMap<String, Trigger>,
+    /// Renames applied, in order: the key before, the key after, where.
+    pub renames: Vec<(Key, Key, Origin)>,
+    /// Where each object was last dropped.
+    pub drops: BTreeMap<Key, Origin>,
+    /// Operations that name something built at run time, as facts.
+    pub unresolved: Vec<(Fact, Origin)>,
+    /// Every object an operation touched, with the last such operation.
+    pub touched: BTreeMap<Key, Origin>,
+    /// Every object an operation created, even if it was dropped since.
+    pub created: BTreeSet<Key>,
+    /// Named constraints: name -> (table, constraint).
+    named: BTreeMap<String, (String, Constraint)>,
+}
+
+fn known(ident: &Ident) -> Option<String> {
+    match ident {
+        Ident::Known(name) => Some(name.clone()),
+        Ident::Unresolved(_) => None,
+    }
+}
+
+/// Whether every name an operation states is known.
+fn resolved(op: &SchemaOp) -> bool {
+    let fk_known = |fk: &Option<ForeignKey>| fk.as_ref().is_none_or(|f| f.table.is_known());
+    let column_known = |c: &ColumnDef| c.name.is_known() && fk_known(&c.foreign_key);
+    match op {
+        SchemaOp::CreateTable { table, columns } => {
+            table.is_known() && columns.iter().all(column_known)
+        }
+        SchemaOp::AddColumn { table, column } => table.is_known() && column_known(column),
+        SchemaOp::AddConstraint { table, constraint } => {
+            table.is_known()
+                && match constraint {
+                    Constraint::ForeignKey { target, .. } => target.table.is_known(),
+                    _ => true,
+                }
+        }
+        other => other.facts().iter().all(Fact::is_resolved),
+    }
+}
+
+impl Model {
+    /// The model that `ops`, stated in `path`, leave.
+    pub fn build(path: &str, ops: &[(u32, SchemaOp)]) -> Model {
+        let mut model = Model::default();
+        for (line, op) in ops {
+            model.apply(op, &Origin::new(path, *line));
+        }
+        model
+    }
+
+    pub fn object(&self, key: &Key) -> Option<Object> {
+        match key {
+            Key::Table(t) => self.tables.get(t).cloned().map(Object::Table),
+            Key::Column(t, c) => {
+                self.tables
+                    .get(t)
+                    .and_then(|table| table.column(c))
+                    .map(|column| Object::Column {
+                        table: t.clone(),
+                        column: column.clone(),
+                    })
+            }
+            Key::Index(i) => self.indexes.get(i).cloned().map(Object::Index),
+            Key::Trigger(t) => self.triggers.get(t).cloned().map(Object::Trigger),
+        }
+    }
+
+    /// Every object's key, tables first.
+    pub fn keys(&self) -> Vec<Key> {
+        let mut keys = Vec::new();
+        for (name, table) in &self.tables {
+            keys.push(Key::Table(name.clone()));
+            for column in &table.columns {
+                keys.push(Key::Column(name.clone(), column.name.clone()));
+            }
+        }
+        keys.extend(self.indexes.keys().map(|i| Key::Index(i.clone())));
+        keys.extend(self.triggers.keys().map(|t| Key::Trigger(t.clone())));
+        keys
+    }
+
+    /// A foreign key with its target columns filled in: no columns means
+    /// the target's primary key.
+    pub fn resolve_fk(&self, fk: &ForeignKey) -> ForeignKey {
+        let mut fk = fk.clone();
+        if fk.columns.is_empty() {
+            if let Some(target) = known(&fk.table).and_then(|t| self.tables.get(&t)) {
+                fk.columns = target.primary_key();
+            }
+        }
+        fk
+    }
+
+    /// A column as the other track sees it: its foreign key's target
+    /// columns filled in, and a column typed only by its foreign key
+    /// (SQLAlchemy's `Column("a_id", ForeignKey("a.id"))`) typed as its target.
+    pub fn resolve_column(&self, column: &Column) -> Column {
+        let mut column = column.clone();
+        if let Some(fk) = &column.foreign_key {
+            let fk = self.resolve_fk(fk);
+            if column.type_class == TypeClass::Other(String::new()) {
+                let target = known(&fk.table)
+                    .and_then(|t| self.tables.get(&t))
+                    .and_then(|t| t.column(fk.columns.first()?));
+                if let Some(target) = target {
+                    column.type_class = target.type_class.clone();
+                    column.declared = target.declared.clone();
+                }
+            }
+            column.foreign_key = Some(fk);
+        }
+        column
+    }
+
+    fn touch(&mut self, key: Key, origin: &Origin) {
+        self.touched.insert(key, origin.clone());
+    }
+
+    /// Applies one operation stated at `origin`.
+    pub fn apply(&mut self, op: &SchemaOp, origin: &Origin) {
+        if !resolved(op) {
+            for fact in op.facts() {
+                self.unresolved.push((fact, origin.clone()));
+            }
+            return;
+        }
+        let name = |ident: &Ident| known(ident).unwrap_or_default();
+        match op {
+            SchemaOp::CreateTable { table, columns } => {
+                let table = name(table);
+                self.touch(Key::Table(table.clone()), origin);
+                self.created.insert(Key::Table(table.clone()));
+                if self.tables.contains_key(&table) {
+                    return;
+                }
+                self.tables.insert(
+                    table.clone(),
+                    Table {
+                        name: table.clone(),
+                        columns: Vec::new(),
+                        constraints: Vec::new(),
+                        origin: origin.clone(),
+                    },
+                );
+                for column in columns {
+                    self.add_column(&table, column, origin);
+                }
+            }
+            SchemaOp::DropTable { table } => {
+                let table = name(table);
+                self.touch(Key::Table(table.clone()), origin);
+                if let Some(dropped) = self.tables.remove(&table) {
+                    for column in &dropped.columns {
+                        self.drops.insert(
+                            Key::Column(table.clone(), column.name.clone()),
+                            origin.clone(),
+                        );
+                    }
+                }
+                self.drops.insert(Key::Table(table.clone()), origin.clone());
+                self.indexes.retain(|_, i| i.table != table);
+                self.triggers.retain(|_, t| t.table != table);
+            }
+            SchemaOp::RenameTable { from, to } => {
+                let (from, to) = (name(from), name(to));
+                self.touch(Key::Table(from.clone()), origin);
+                self.touch(Key::Table(to.clone()), origin);
+                let Some(mut table) = self.tables.remove(&from) else {
+                    return;
+                };
+                table.name = to.clone();
+                self.created.insert(Key::Table(to.clone()));
+                for column in &table.columns {
+                    self.touch(Key::Column(to.clone(), column.name.clone()), origin);
+                }
+                self.tables.insert(to.clone(), table);
+                for index in self.indexes.values_mut() {
+                    if index.table == from {
+                        index.table = to.clone();
+                    }
+                }
+                for trigger in self.triggers.values_mut() {
+                    if trigger.table == from {
+                        trigger.table = to.clone();
+                    }
+                }
+                let from_ident = Ident::Known(from.clone());
+                for table in self.tables.values_mut() {
+                    for column in &mut table.columns {
+                        if let Some(fk) = &mut column.foreign_key {
+                            if fk.table == from_ident {
+                                fk.table = Ident::Known(to.clone());
+                            }
+                        }
+                    }
+                }
+                self.renames
+                    .push((Key::Table(from), Key::Table(to), origin.clone()));
+            }
+            SchemaOp::AddColumn { table, column } => {
+                let table = name(table);
+                if !self.tables.contains_key(&table) {
+                    // Metadata states its columns one by one; a column of a
+                    // table not yet seen makes the table.
+                    self.tables.insert(
+                        table.clone(),
+                        Table {
+                            name: table.clone(),
+                            columns: Vec::new(),
+                            constraints: Vec::new(),
+                            origin: origin.clone(),
+                        },
+                    );
+                }
+                self.add_column(&table, column, origin);
+            }
+            SchemaOp::DropColumn { table, column } => {
+                let (table, column) = (name(table), name(column));
+                let key = Key::Column(table.clone(), column.clone());
+                self.touch(key.clone(), origin);
+                if let Some(t) = self.tables.get_mut(&table) {
+                    t.columns.retain(|c| c.name != column);
+                }
+                self.drops.insert(key, origin.clone());
+            }
+            SchemaOp::RenameColumn { table, from, to } => {
+                let (table, from, to) = (name(table), name(from), name(to));
+                self.touch(Key::Column(table.clone(), from.clone()), origin);
+                self.touch(Key::Column(table.clone(), to.clone()), origin);
+                let Some(t) = self.tables.get_mut(&table) else {
+                    return;
+                };
+                let Some(column) = t.column_mut(&from) else {
+                    return;
+                };
+                column.name = to.clone();
+                for constraint in &mut t.constraints {
+                    rename_in(constraint_columns_mut(constraint), &from, &to);
+                }
+                for index in self.indexes.values_mut() {
+                    if index.table == table {
+                        rename_in(&mut index.columns, &from, &to);
+                    }
+                }
+                let table_ident = Ident::Known(table.clone());
+                for other in self.tables.values_mut() {
+                    for column in &mut other.columns {
+                        if let Some(fk) = &mut column.foreign_key {
+                            if fk.table == table_ident {
+                                rename_in(&mut fk.columns, &from, &to);
+                            }
+                        }
+                    }
+                }
+                self.renames.push((
+                    Key::Column(table.clone(), from),
+                    Key::Column(table, to),
+                    origin.clone(),
+                ));
+            }
+            SchemaOp::AlterColumn {
+                table,
+                column,
+                changes,
+            } => {
+                let (table, column) = (name(table), name(column));
+                self.touch(Key::Column(table.clone(), column.clone()), origin);
+                if let Some(c) = self
+                    .tables
+                    .get_mut(&table)
+                    .and_then(|t| t.column_mut(&column))
+                {
+                    apply_changes(c, changes);
+                }
+            }
+            SchemaOp::CreateIndex {
+                index,
+                table,
+                columns,
+                unique,
+                where_clause,
+            } => {
+                let index = name(index);
+                self.touch(Key::Index(index.clone()), origin);
+                self.created.insert(Key::Index(index.clone()));
+                self.indexes.insert(
+                    index.clone(),
+                    Index {
+                        name: index,
+                        table: name(table),
+                        columns: columns.clone(),
+                        unique: *unique,
+                        where_clause: where_clause.clone(),
+                        origin: origin.clone(),
+                    },
+                );
+            }
+            SchemaOp::DropIndex { index } => {
+                let index = name(index);
+                self.touch(Key::Index(index.clone()), origin);
+                self.indexes.remove(&index);
+                self.drops.insert(Key::Index(index), origin.clone());
+            }
+            SchemaOp::CreateTrigger { trigger, table } => {
+                let trigger = name(trigger);
+                self.touch(Key::Trigger(trigger.clone()), origin);
+                self.created.insert(Key::Trigger(trigger.clone()));
+                self.triggers.insert(
+                    trigger.clone(),
+                    Trigger {
+                        name: trigger,
+                        table: name(table),
+                        origin: origin.clone(),
+                    },
+                );
+            }
+            SchemaOp::DropTrigger { trigger } => {
+                let trigger = name(trigger);
+                self.touch(Key::Trigger(trigger.clone()), origin);
+                self.triggers.remove(&trigger);
+                self.drops.insert(Key::Trigger(trigger), origin.clone());
+            }
+            SchemaOp::AddConstraint { table, constraint } => {
+                self.add_constraint(&name(table), constraint, origin);
+            }
+            SchemaOp::DropConstraint {
+                table,
+                name: constraint,
+                kind,
+            } => {
+                self.drop_constraint(&name(table), &name(constraint), kind.as_deref(), origin);
+            }
+        }
+    }
+
+    fn add_column(&mut self, table: &str, def: &ColumnDef, origin: &Origin) {
+        let Some(column_name) = known(&def.name) else {
+            return;
+        };
+        self.touch(Key::Column(table.to_string(), column_name.clone()), origin);
+        let column = Column::from_def(def, column_name.clone(), origin);
+        let Some(t) = self.tables.get_mut(table) else {
+            return;
+        };
+        match t.column_mut(&column_name) {
+            Some(existing) => *existing = column,
+            None => t.columns.push(column),
+        }
+        if def.index {
+            // SQLAlchemy's `index=True` and its default index name.
+            let index = format!("ix_{table}_{column_name}");
+            self.touch(Key::Index(index.clone()), origin);
+            self.indexes.insert(
+                index.clone(),
+                Index {
+                    name: index,
+                    table: table.to_string(),
+                    columns: vec![column_name],
+                    unique: false,
+                    where_clause: None,
+                    origin: origin.clone(),
+                },
+            );
+        }
+    }
+
+    fn add_constraint(&mut self, table: &str, constraint: &Constraint, origin: &Origin) {
+        if let Some(name) = constraint.name().and_then(known) {
+            self.named
+                .insert(name, (table.to_string(), constraint.clone()));
+        }
+        let Some(t) = self.tables.get_mut(table) else {
+            self.touched
+                .insert(Key::Table(table.to_string()), origin.clone());
+            return;
+        };
+        let columns = constraint.columns();
+        let single = columns.len() == 1;
+        match constraint {
+            Constraint::PrimaryKey { columns, .. } => {
+                for name in columns {
+                    if let Some(c) = t.column_mut(name) {
+                        c.primary_key = true;
+                    }
+                }
+            }
+            Constraint::Unique { columns, .. } if single => {
+                if let Some(c) = t.column_mut(&columns[0]) {
+                    c.unique = true;
+                }
+            }
+            Constraint::ForeignKey {
+                columns, target, ..
+            } if single => {
+                if let Some(c) = t.column_mut(&columns[0]) {
+                    c.foreign_key = Some(target.clone());
+                }
+            }
+            other => {
+                let plain = unnamed(other);
+                if !t.constraints.iter().any(|c| unnamed(c) == plain) {
+                    t.constraints.push(other.clone());
+                }
+            }
+        }
+        let keys: Vec<Key> = match (constraint, single) {
+            (Constraint::PrimaryKey { .. }, _) | (_, true) => columns
+                .iter()
+                .map(|c| Key::Column(table.to_string(), c.clone()))
+                .collect(),
+            _ => vec![Key::Table(table.to_string())],
+        };
+        for key in keys {
+            self.touch(key, origin);
+        }
+    }
+
+    /// Undoes a named constraint. A name the model does not know (one the
+    /// other track gave) is matched by its kind and the column it names:
+    /// `fk_tasks_project_id_projects` on the one foreign-key column of
+    /// `tasks` whose name it contains.
+    fn drop_constraint(&mut self, table: &str, name: &str, kind: Option<&str>, origin: &Origin) {
+        self.touch(Key::Table(table.to_string()), origin);
+        let known_constraint = self.named.remove(name);
+        let Some(t) = self.tables.get_mut(table) else {
+            return;
+        };
+        let constraint = match known_constraint {
+            Some((_, constraint)) => constraint,
+            None if matches!(kind, Some("primary")) || name.starts_with("pk") => {
+                Constraint::PrimaryKey {
+                    name: None,
+                    columns: t.primary_key(),
+                }
+            }
+            None => {
+                let fk = matches!(kind, Some("foreignkey")) || name.starts_with("fk");
+                let unique = matches!(kind, Some("unique")) || name.starts_with("uq");
+                let candidates: Vec<&Column> = t
+                    .columns
+                    .iter()
+                    .filter(|c| name.contains(&c.name))
+                    .filter(|c| (fk && c.foreign_key.is_some()) || (unique && c.unique))
+                    .collect();
+                match candidates.as_slice() {
+                    [c] if fk && c.foreign_key.is_some() => Constraint::ForeignKey {
+                        name: None,
+                        columns: vec![c.name.clone()],
+                        target: c.foreign_key.clone().expect("checked"),
+                    },
+                    [c] => Constraint::Unique {
+                        name: None,
+                        columns: vec![c.name.clone()],
+                    },
+                    _ => return,
+                }
+            }
+        };
+        let columns = constraint.columns().to_vec();
+        match (&constraint, columns.as_slice()) {
+            (Constraint::PrimaryKey { .. }, _) => {
+                for c in &mut t.columns {
+                    if columns.contains(&c.name) {
+                        c.primary_key = false;
+                    }
+                }
+            }
+            (Constraint::Unique { .. }, [one]) => {
+                if let Some(c) = t.column_mut(one) {
+                    c.unique = false;
+                }
+            }
+            (Constraint::ForeignKey { .. }, [one]) => {
+                if let Some(c) = t.column_mut(one) {
+                    c.foreign_key = None;
+                }
+            }
+            _ => {
+                let plain = unnamed(&constraint);
+                t.constraints.retain(|c| unnamed(c) != plain);
+            }
+        }
+        for column in columns {
+            self.touch(Key::Column(table.to_string(), column), origin);
+        }
+    }
+}
+
+fn apply_changes(column: &mut Column, changes: &ColumnChanges) {
+    if let Some(not_null) = changes.not_null {
+        column.not_null = not_null;
+    }
+    if let Some((declared, class)) = &changes.sql_type {
+        column.declared = declared.clone();
+        column.type_class = class.clone();
+    }
+    if let Some(default) = &changes.default {
+        column.default = default.clone();
+    }
+}
+
+fn constraint_columns_mut(constraint: &mut Constraint) -> &mut Vec<String> {
+    match constraint {
+        Constraint::PrimaryKey { columns, .. }
+        | Constraint::Unique { columns, .. }
+        | Constraint::ForeignKey { columns, .. } => columns,
+    }
+}
+
+fn rename_in(names: &mut [String], from: &str, to: &str) {
+    for name in names {
+        if name == from {
+            *name = to.to_string();
+        }
+    }
+}
+
+/// A constraint without its name, its target normalised: what compares.
+pub fn unnamed(constraint: &Constraint) -> Constraint {
+    match constraint.clone() {
+        Constraint::PrimaryKey { columns, .. } => Constraint::PrimaryKey {
+            name: None,
+            columns,
+        },
+        Constraint::Unique { columns, .. } => Constraint::Unique {
+            name: None,
+            columns,
+        },
+        Constraint::ForeignKey {
+            columns, target, ..
+        } => Constraint::ForeignKey {
+            name: None,
+            columns,
+            target: ForeignKey {
+                on_delete: Some(fk_action(target.on_delete.as_deref())),
+                on_update: Some(fk_action(target.on_update.as_deref())),
+                ..target
+            },
+        },
+    }
+}
+
+/// How a report shows a foreign key: `REFERENCES projects(id) ON DELETE
+/// CASCADE`.
+pub fn describe_fk(fk: Option<&ForeignKey>) -> String {
+    let Some(fk) = fk else {
+        return "no foreign key".into();
+    };
+    let mut text = format!("REFERENCES {}({})", fk.table, fk.columns.join(", "));
+    for (what, action) in [("DELETE", &fk.on_delete), ("UPDATE", &fk.on_update)] {
+        let action = fk_action(action.as_deref());
+        if action != "NO ACTION" {
+            text.push_str(&format!(" ON {what} {action}"));
+        }
+    }
+    text
+}
+
+fn fk_equivalent(a: Option<&ForeignKey>, b: Option<&ForeignKey>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => {
+            a.table == b.table
+                && (a.columns == b.columns || a.columns.is_empty() || b.columns.is_empty())
+                && fk_action(a.on_delete.as_deref()) == fk_action(b.on_delete.as_deref())
+                && fk_action(a.on_update.as_deref()) == fk_action(b.on_update.as_deref())
+        }
+        _ => false,
+    }
+}
+
+/// The attributes on which two definitions of a column differ, with how
+/// each side shows it: the mapping table of `types.rs` for types and
+/// defaults; a primary key is NOT NULL; target columns, ON DELETE and ON
+/// UPDATE for foreign keys (`a_fk`, `b_fk` resolved by their models).
+pub fn column_differences(a: &Column, b: &Column) -> Vec<(Attribute, String, String)> {
+    let mut out = Vec::new();
+    if a.type_class != b.type_class {
+        out.push((
+            Attribute::Type,
+            a.type_class.to_string(),
+            b.type_class.to_string(),
+        ));
+    }
+    let null = |c: &Column| {
+        if c.not_null || c.primary_key {
+            "NOT NULL"
+        } else {
+            "nullable"
+        }
+    };
+    if null(a) != null(b) {
+        out.push((Attribute::NotNull, null(a).into(), null(b).into()));
+    }
+    let pk = |c: &Column| {
+        if c.primary_key {
+            "primary key"
+        } else {
+            "not primary key"
+        }
+    };
+    if a.primary_key != b.primary_key {
+        out.push((Attribute::PrimaryKey, pk(a).into(), pk(b).into()));
+    }
+    let unique = |c: &Column| {
+        if c.unique && !c.primary_key {
+            "unique"
+        } else {
+            "not unique"
+        }
+    };
+    if unique(a) != unique(b) {
+        out.push((Attribute::Unique, unique(a).into(), unique(b).into()));
+    }
+    if !DefaultValue::equivalent(a.default.as_ref(), b.default.as_ref()) {
+        out.push((
+            Attribute::Default,
+            DefaultValue::describe(a.default.as_ref()),
+            DefaultValue::describe(b.default.as_ref()),
+        ));
+    }
+    if !fk_equivalent(a.foreign_key.as_ref(), b.foreign_key.as_ref()) {
+        out.push((
+            Attribute::ForeignKey,
+            describe_fk(a.foreign_key.as_ref()),
+            describe_fk(b.foreign_key.as_ref()),
+        ));
+    }
+    out
+}
+
+/// The attributes on which two definitions of an index differ (an index is
+/// known by its name; its table follows renames).
+pub fn index_differences(a: &Index, b: &Index) -> Vec<(Attribute, String, String)> {
+    let mut out = Vec::new();
+    if a.columns != b.columns {
+        out.push((
+            Attribute::IndexColumns,
+            format!("({})", a.columns.join(", ")),
+            format!("({})", b.columns.join(", ")),
+        ));
+    }
+    let unique = |i: &Index| if i.unique { "unique" } else { "not unique" };
+    if a.unique != b.unique {
+        out.push((Attribute::IndexUnique, unique(a).into(), unique(b).into()));
+    }
+    let condition = |i: &Index| {
+        i.where_clause
+            .as_ref()
+            .map_or("no WHERE".to_string(), |w| format!("WHERE {w}"))
+    };
+    if a.where_clause != b.where_clause {
+        out.push((Attribute::IndexWhere, condition(a), condition(b)));
+    }
+    out
+}
+
+/// The attributes on which two definitions of a table differ: its
+/// constraints on several columns, by kind.
+pub fn table_differences(a: &Table, b: &Table) -> Vec<(Attribute, String, String)> {
+    let mut out = Vec::new();
+    let of_kind = |t: &Table, unique: bool| -> BTreeSet<String> {
+        t.constraints
+            .iter()
+            .map(unnamed)
+            .filter_map(|c| match (c, unique) {
+                (Constraint::Unique { columns, .. }, true) => {
+                    Some(format!("UNIQUE ({})", columns.join(", ")))
+                }
+                (
+                    Constraint::ForeignKey {
+                        columns, target, ..
+                    },
+                    false,
+                ) => Some(format!(
+                    "FOREIGN KEY ({}) {}",
+                    columns.join(", "),
+                    describe_fk(Some(&target))
+                )),
+                _ => None,
+            })
+            .collect()
+    };
+    for (unique, attribute) in [(true, Attribute::Unique), (false, Attribute::ForeignKey)] {
+        let (x, y) = (of_kind(a, unique), of_kind(b, unique));
+        if x != y {
+            let show = |s: BTreeSet<String>| {
+                if s.is_empty() {
+                    "none".to_string()
+                } else {
+                    s.into_iter().collect::<Vec<_>>().join(", ")
+                }
+            };
+            out.push((attribute, show(x), show(y)));
+        }
+    }
+    out
+}
+
+/// The differences between two definitions of the same object.
+pub fn differences(a: &Object, b: &Object) -> Vec<(Attribute, String, String)> {
+    match (a, b) {
+        (Object::Table(a), Object::Table(b)) => table_differences(a, b),
+        (Object::Column { column: a, .. }, Object::Column { column: b, .. }) => {
+            column_differences(a, b)
+        }
+        (Object::Index(a), Object::Index(b)) => index_differences(a, b),
+        _ => Vec::new(),
+    }
+}
+
+/// One watched file's models at the merge-base and at HEAD.
+#[derive(Clone, Debug)]
+pub struct FileModels {
+    pub path: String,
+    pub base: Model,
+    pub head: Model,
+}
+
+/// One object of the first track's change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    pub fact: Fact,
+    pub key: Key,
+    /// For a rename, the key before.
+    pub from: Option<Key>,
+    pub origin: Origin,
+    /// The definition at HEAD (none for a drop).
+    pub head: Option<Object>,
+    /// The definition at the base (none for a creation).
+    pub base: Option<Object>,
+    /// The attributes that changed, for an alteration.
+    pub changed: Vec<Attribute>,
+}
+
+/// What the first track's files, together, changed.
+#[derive(Clone, Debug, Default)]
+pub struct TrackChange {
+    pub changes: Vec<Change>,
+    /// Facts of operations whose names are built at run time, new at HEAD.
+    pub unresolved: Vec<(Fact, Origin)>,
+    /// Where the files disagree, at HEAD and not already at the base.
+    pub notes: Vec<String>,
+}
+
+fn fact_for(key: &Key, action: Action) -> Fact {
+    let k = |s: &String| Ident::Known(s.clone());
+    match key {
+        Key::Table(t) => Fact::new(ObjectKind::Table, action, None, &k(t)),
+        Key::Column(t, c) => Fact::new(ObjectKind::Column, action, Some(&k(t)), &k(c)),
+        Key::Index(i) => Fact::new(ObjectKind::Index, action, None, &k(i)),
+        Key::Trigger(t) => Fact::new(ObjectKind::Trigger, action, None, &k(t)),
+    }
+}
+
+fn key_name(key: &Key) -> String {
+    match key {
+        Key::Table(t) => format!("table {t}"),
+        Key::Column(t, c) => format!("column {t}.{c}"),
+        Key::Index(i) => format!("index {i}"),
+        Key::Trigger(t) => format!("trigger {t}"),
+    }
+}
+
+/// An object's definition with its foreign keys resolved by its model.
+pub fn resolved_object(model: &Model, key: &Key) -> Option<Object> {
+    let mut object = model.object(key)?;
+    if let Object::Column { column, .. } = &mut object {
+        *column = model.resolve_column(column);
+    }
+    Some(object)
+}
+
+/// Where the files disagree on `key` in the models `pick` selects.
+fn disagreements(files: &[FileModels], key: &Key, pick: fn(&FileModels) -> &Model) -> Vec<String> {
+    let defs: Vec<(&str, Object)> = files
+        .iter()
+        .filter_map(|f| Some((f.path.as_str(), resolved_object(pick(f), key)?)))
+        .collect();
+    let mut out = Vec::new();
+    if let Some((first_path, first)) = defs.first() {
+        // attribute -> (first's value, [(other value, path)])
+        let mut by_attribute: BTreeMap<Attribute, (String, Vec<String>)> = BTreeMap::new();
+        for (path, other) in &defs[1..] {
+            for (attribute, a, b) in differences(first, other) {
+                by_attribute
+                    .entry(attribute)
+                    .or_insert_with(|| (a, Vec::new()))
+                    .1
+                    .push(format!("{b} in {path}"));
+            }
+        }
+        for (attribute, (value, others)) in by_attribute {
+            out.push(format!(
+                "the watched files disagree on {} ({}): {value} in {first_path}, {}",
+                key_name(key),
+                attribute.name(),
+                others.join(", ")
+            ));
+        }
+    }
+    out
+}
+
+/// One file's own change, before the files are taken together.
+fn file_changes(f: &FileModels) -> Vec<Change> {
+    let mut keys: BTreeSet<Key> = f.base.keys().into_iter().collect();
+    keys.extend(f.head.keys());
+    let mut created = Vec::new();
+    let mut dropped = Vec::new();
+    let mut altered = Vec::new();
+    for key in &keys {
+        let base = resolved_object(&f.base, key);
+        let head = resolved_object(&f.head, key);
+        match (base, head) {
+            (None, Some(head)) => created.push(Change {
+                fact: fact_for(key, Action::Created),
+                key: key.clone(),
+                from: None,
+                origin: head.origin().clone(),
+                head: Some(head),
+                base: None,
+                changed: Vec::new(),
+            }),
+            (Some(base), None) => {
+                let origin = f
+                    .head
+                    .drops
+                    .get(key)
+                    .cloned()
+                    .or_else(|| match key {
+                        Key::Column(t, _) => f.head.tables.get(t).map(|t| t.origin.clone()),
+                        _ => None,
+                    })
+                    .unwrap_or_else(|| Origin::new(&f.path, 0));
+                dropped.push(Change {
+                    fact: fact_for(key, Action::Dropped),
+                    key: key.clone(),
+                    from: None,
+                    origin,
+                    head: None,
+                    base: Some(base),
+                    changed: Vec::new(),
+                });
+            }
+            (Some(base), Some(head)) => {
+                let diffs = differences(&base, &head);
+                if !diffs.is_empty() {
+                    altered.push(Change {
+                        fact: fact_for(key, Action::Altered),
+                        key: key.clone(),
+                        from: None,
+                        origin: head.origin().clone(),
+                        changed: diffs.iter().map(|(a, _, _)| *a).collect(),
+                        head: Some(head),
+                        base: Some(base),
+                    });
+                }
+            }
+            (None, None) => {}
+        }
+    }
+    // A drop, new in the range, of an object the model never saw (made by
+    // something the files do not show): still a drop to make.
+    for (key, origin) in &f.head.drops {
+        let new = !f.base.drops.contains_key(key);
+        let known = f.base.object(key).is_some() || f.head.object(key).is_some();
+        let scratch = f.head.created.contains(key) || f.base.created.contains(key);
+        if new && !known && !scratch && !matches!(key, Key::Column(..)) {
+            dropped.push(Change {
+                fact: fact_for(key, Action::Dropped),
+                key: key.clone(),
+                from: None,
+                origin: origin.clone(),
+                head: None,
+                base: None,
+                changed: Vec::new(),
+            });
+        }
+    }
+    // Renames: a drop and a creation that the file's operations link.
+    let mut renamed_tables: Vec<(String, String)> = Vec::new();
+    for (from, to, origin) in &f.head.renames {
+        if f.base.renames.iter().any(|(a, b, _)| a == from && b == to) {
+            continue;
+        }
+        // A column renamed in a table renamed before: the drop is under the
+        // table's old name.
+        let old_key = match from {
+            Key::Column(t, c) => renamed_tables
+                .iter()
+                .find(|(_, new)| new == t)
+                .map(|(old, _)| Key::Column(old.clone(), c.clone())),
+            _ => None,
+        };
+        let (Some(d), Some(c)) = (
+            dropped
+                .iter()
+                .position(|d| &d.key == from || Some(&d.key) == old_key.as_ref()),
+            created.iter().position(|c| &c.key == to),
+        ) else {
+            continue;
+        };
+        let mut change = created.remove(c);
+        let gone = dropped.remove(d);
+        change.fact.action = Action::Renamed;
+        change.fact.from = Some(gone.fact.name.clone());
+        change.from = Some(gone.key.clone());
+        change.base = gone.base;
+        change.origin = origin.clone();
+        if let (Key::Table(a), Key::Table(b)) = (from, to) {
+            renamed_tables.push((a.clone(), b.clone()));
+        }
+        created.push(change);
+    }
+    // The columns of a renamed table moved with it.
+    for (from, to) in &renamed_tables {
+        let moved: Vec<String> = created
+            .iter()
+            .filter_map(|c| match &c.key {
+                Key::Column(t, col)
+                    if t == to
+                        && dropped
+                            .iter()
+                            .any(|d| d.key == Key::Column(from.clone(), col.clone())) =>
+                {
+                    Some(col.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        created
+            .retain(|c| !matches!(&c.key, Key::Column(t, col) if t == to && moved.contains(col)));
+        dropped
+            .retain(|d| !matches!(&d.key, Key::Column(t, col) if t == from && moved.contains(col)));
+    }
+    // A dropped table takes its columns, indexes and triggers with it.
+    let dropped_tables: Vec<String> = dropped
+        .iter()
+        .filter_map(|d| match &d.key {
+            Key::Table(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    dropped.retain(|d| {
+        let table = match (&d.key, &d.base) {
+            (Key::Column(t, _), _) => Some(t),
+            (_, Some(Object::Index(i))) => Some(&i.table),
+            (_, Some(Object::Trigger(t))) => Some(&t.table),
+            _ => None,
+        };
+        table.is_none_or(|t| !dropped_tables.contains(t))
+    });
+    created.extend(dropped);
+    created.extend(altered);
+    created
+}
+
+/// The first track's change: what each file's HEAD model changed from its
+/// base model, taken together (`files` in the order of the rules' watched
+/// files):
+///
+/// - a creation counts when no file stated the object at the base (a file
+///   added to the track that restates the schema creates nothing);
+/// - a drop counts unless another file newly states the object (it moved);
+///   files that still state it are named in a note;
+/// - a rename counts, and replaces the drop and creation other files show;
+/// - an alteration counts in the first file that makes it; another file
+///   altering it otherwise is a note.
+pub fn diff(files: &[FileModels]) -> TrackChange {
+    let mut out = TrackChange::default();
+    let in_base = |key: &Key| files.iter().any(|f| f.base.object(key).is_some());
+    let mut renames: Vec<(Key, Key)> = Vec::new();
+    let mut all: Vec<Change> = Vec::new();
+    for f in files {
+        for change in file_changes(f) {
+            match change.fact.action {
+                Action::Created if in_base(&change.key) => continue,
+                Action::Dropped => {
+                    let moved = files.iter().any(|g| {
+                        g.path != f.path
+                            && g.head.object(&change.key).is_some()
+                            && g.base.object(&change.key).is_none()
+                    });
+                    if moved {
+                        continue;
+                    }
+                    let stale: Vec<&str> = files
+                        .iter()
+                        .filter(|g| {
+                            g.path != f.path
+                                && g.head.object(&change.key).is_some()
+                                && g.base.object(&change.key).is_some()
+                        })
+                        .map(|g| g.path.as_str())
+                        .collect();
+                    if !stale.is_empty() {
+                        out.notes.push(format!(
+                            "{} drops {}, but {} still state{} it",
+                            f.path,
+                            key_name(&change.key),
+                            stale.join(" and "),
+                            if stale.len() == 1 { "s" } else { "" }
+                        ));
+                    }
+                }
+                Action::Renamed => {
+                    if let Some(from) = &change.from {
+                        renames.push((from.clone(), change.key.clone()));
+                    }
+                }
+                _ => {}
+            }
+            match all
+                .iter()
+                .find(|c| c.key == change.key && c.fact.action == change.fact.action)
+            {
+                Some(first) => {
+                    let differ = match (&first.head, &change.head) {
+                        (Some(a), Some(b)) => !differences(a, b).is_empty(),
+                        _ => false,
+                    };
+                    if differ {
+                        let note = format!(
+                            "{} changes {} otherwise than {}",
+                            change.origin.path,
+                            key_name(&change.key),
+                            first.origin.path
+                        );
+                        if !out.notes.contains(&note) {
+                            out.notes.push(note);
+                        }
+                    }
+                }
+                None => all.push(change),
+            }
+        }
+    }
+    // A rename in one file stands for the drop and creation another shows,
+    // a table's columns included.
+    let had_column = |table: &str, column: &str| {
+        let key = Key::Column(table.to_string(), column.to_string());
+        files.iter().any(|f| f.base.object(&key).is_some())
+    };
+    all.retain(|c| {
+        !renames.iter().any(|(from, to)| {
+            let moved_column = match (from, to, &c.key) {
+                (Key::Table(a), Key::Table(b), Key::Column(t, col)) => {
+                    (c.fact.action == Action::Created && t == b && had_column(a, col))
+                        || (c.fact.action == Action::Dropped && t == a)
+                }
+                _ => false,
+            };
+            moved_column
+                || (c.fact.action == Action::Dropped && &c.key == from)
+                || (c.fact.action == Action::Created && &c.key == to)
+        })
+    });
+    out.changes = all;
+    // Disagreements that the range brought.
+    let mut keys: BTreeSet<Key> = BTreeSet::new();
+    for f in files {
+        keys.extend(f.head.keys());
+    }
+    for key in &keys {
+        let before: BTreeSet<String> = disagreements(files, key, |f| &f.base).into_iter().collect();
+        for note in disagreements(files, key, |f| &f.head) {
+            if !before.contains(&note) && !out.notes.contains(&note) {
+                out.notes.push(note);
+            }
+        }
+    }
+    let file_index = |path: &str| {
+        files
+            .iter()
+            .position(|f| f.path == path)
+            .unwrap_or(usize::MAX)
+    };
+    // In file order, then line, then a table's columns in their order.
+    let position = |c: &Change| -> (u8, usize) {
+        let in_table = |object: &Option<Object>, model: Option<&Model>| match (object, model) {
+            (Some(Object::Column { table, column }), Some(m)) => m
+                .tables
+                .get(table)
+                .and_then(|t| t.columns.iter().position(|x| x.name == column.name)),
+            _ => None,
+        };
+        let file = files.iter().find(|f| f.path == c.origin.path);
+        let column = in_table(&c.head, file.map(|f| &f.head))
+            .or_else(|| in_table(&c.base, file.map(|f| &f.base)))
+            .unwrap_or(0);
+        let kind = match c.key {
+            Key::Table(_) => 0,
+            Key::Column(..) => 1,
+            Key::Index(_) => 2,
+            Key::Trigger(_) => 3,
+        };
+        (kind, column)
+    };
+    out.changes.sort_by(|a, b| {
+        (
+            file_index(&a.origin.path),
+            a.origin.line,
+            position(a),
+            &a.key,
+        )
+            .cmp(&(
+                file_index(&b.origin.path),
+                b.origin.line,
+                position(b),
+                &b.key,
+            ))
+    });
+    // Unresolved parts new at HEAD.
+    for f in files {
+        for (fact, origin) in &f.head.unresolved {
+            let before = f.base.unresolved.iter().any(|(b, _)| b == fact);
+            let seen = out.unresolved.iter().any(|(u, _)| u == fact);
+            if !before && !seen {
+                out.unresolved.push((fact.clone(), origin.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// One model of several files' models: every object any file states; an
+/// object in several files takes the definition of the first (the rules'
+/// order, metadata files last).
+pub fn merged(models: &[&Model]) -> Model {
+    let mut out = Model::default();
+    for model in models {
+        for (name, table) in &model.tables {
+            match out.tables.get_mut(name) {
+                None => {
+                    out.tables.insert(name.clone(), table.clone());
+                }
+                Some(existing) => {
+                    for column in &table.columns {
+                        if existing.column(&column.name).is_none() {
+                            existing.columns.push(column.clone());
+                        }
+                    }
+                }
+            }
+        }
+        for (name, index) in &model.indexes {
+            out.indexes
+                .entry(name.clone())
+                .or_insert_with(|| index.clone());
+        }
+        for (name, trigger) in &model.triggers {
+            out.triggers
+                .entry(name.clone())
+                .or_insert_with(|| trigger.clone());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::sql::extract_sql_lines;
+    use pretty_assertions::assert_eq;
+
+    fn model(sql: &str) -> Model {
+        Model::build("m.py", &extract_sql_lines(sql))
+    }
+
+    fn files(base: &str, head: &str) -> Vec<FileModels> {
+        vec![FileModels {
+            path: "m.py".into(),
+            base: model(base),
+            head: model(head),
+        }]
+    }
+
+    fn described(change: &TrackChange) -> Vec<String> {
+        change
+            .changes
+            .iter()
+            .map(|c| {
+                let attrs: Vec<&str> = c.changed.iter().map(|a| a.name()).collect();
+                if attrs.is_empty() {
+                    c.fact.describe()
+                } else {
+                    format!("{} [{}]", c.fact.describe(), attrs.join(", "))
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_model_holds_every_attribute() {
+        let m = model(
+            "CREATE TABLE projects (id INTEGER PRIMARY KEY);
+             CREATE TABLE tasks (
+                 id INTEGER PRIMARY KEY,
+                 project_id INTEGER NOT NULL REFERENCES projects ON DELETE CASCADE,
+                 code VARCHAR(20) UNIQUE,
+                 status TEXT NOT NULL DEFAULT 'open',
+                 a INT, b INT,
+                 UNIQUE (a, b)
+             );
+             CREATE UNIQUE INDEX ux_open ON tasks (lower(code)) WHERE status = 'open';
+             CREATE TRIGGER trg AFTER INSERT ON tasks BEGIN SELECT 1; END;",
+        );
+        let tasks = &m.tables["tasks"];
+        let project = tasks.column("project_id").unwrap();
+        assert!(project.not_null);
+        assert_eq!(
+            describe_fk(Some(&m.resolve_fk(project.foreign_key.as_ref().unwrap()))),
+            "REFERENCES projects(id) ON DELETE CASCADE"
+        );
+        let code = tasks.column("code").unwrap();
+        assert!(code.unique);
+        assert_eq!(code.type_class, TypeClass::Text);
+        assert_eq!(
+            tasks.column("status").unwrap().default,
+            Some(DefaultValue::literal("open"))
+        );
+        assert_eq!(
+            tasks.constraints,
+            vec![Constraint::Unique {
+                name: None,
+                columns: vec!["a".into(), "b".into()]
+            }]
+        );
+        let index = &m.indexes["ux_open"];
+        assert_eq!(index.columns, vec!["lower(code)".to_string()]);
+        assert!(index.unique);
+        assert_eq!(index.where_clause.as_deref(), Some("status='open'"));
+        assert_eq!(m.triggers["trg"].table, "tasks");
+    }
+
+    #[test]
+    fn a_rebuild_with_the_same_definition_changes_nothing() {
+        let base = "CREATE TABLE tasks (id INTEGER PRIMARY KEY, title TEXT NOT NULL);
+                    CREATE INDEX ix_title ON tasks (title);";
+        let head = format!(
+            "{base}
+             CREATE TABLE tasks_new (id INTEGER PRIMARY KEY, title TEXT NOT NULL);
+             INSERT INTO tasks_new SELECT * FROM tasks;
+             DROP TABLE tasks;
+             ALTER TABLE tasks_new RENAME TO tasks;
+             CREATE INDEX ix_title ON tasks (title);"
+        );
+        assert_eq!(described(&diff(&files(base, &head))), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_rebuild_that_changes_the_definition_alters_only_what_changed() {
+        let base = "CREATE TABLE tasks (id INTEGER PRIMARY KEY, title TEXT NOT NULL)";
+        let head = format!(
+            "{base};
+             CREATE TABLE tasks_new (id INTEGER PRIMARY KEY, title TEXT, tags TEXT);
+             DROP TABLE tasks;
+             ALTER TABLE tasks_new RENAME TO tasks;"
+        );
+        assert_eq!(
+            described(&diff(&files(base, &head))),
+            vec![
+                "column tasks.title (altered) [not-null]".to_string(),
+                "column tasks.tags (added)".to_string(),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_rebuild_through_an_old_copy_is_read_the_same_way() {
+        let base = "CREATE TABLE tasks (id INTEGER PRIMARY KEY, title TEXT NOT NULL);
+                    CREATE INDEX ix_title ON tasks (title);";
+        let head = format!(
+            "{base}
+             ALTER TABLE tasks RENAME TO tasks_old;
+             CREATE TABLE tasks (id INTEGER PRIMARY KEY, title TEXT NOT NULL, done BOOLEAN NOT NULL DEFAULT FALSE);
+             INSERT INTO tasks (id, title) SELECT id, title FROM tasks_old;
+             DROP TABLE tasks_old;
+             CREATE INDEX ix_title ON tasks (title);"
+        );
+        let change = diff(&files(base, &head));
+        assert_eq!(
+            described(&change),
+            vec!["column tasks.done (added)".to_string()]
+        );
+        let done = match &change.changes[0].head {
+            Some(Object::Column { column, .. }) => column.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(done.type_class, TypeClass::Boolean);
+        assert_eq!(done.default, Some(DefaultValue::literal("0")));
+    }
+
+    #[test]
+    fn an_index_recreated_with_a_new_where_is_altered_not_dropped() {
+        let base = "CREATE INDEX ix_open ON tasks (status) WHERE done = 0";
+        let head = format!("{base}; DROP INDEX ix_open; CREATE INDEX ix_open ON tasks (status) WHERE done = 0 AND archived = 0");
+        assert_eq!(
+            described(&diff(&files(base, &head))),
+            vec!["index ix_open (altered) [index-where]".to_string()]
+        );
+    }
+
+    #[test]
+    fn every_column_attribute_is_diffed() {
+        let base = "CREATE TABLE p (id INTEGER PRIMARY KEY);
+                    CREATE TABLE t (a INTEGER, b TEXT, c TEXT, d INTEGER DEFAULT 0, e INTEGER, f INTEGER)";
+        let head = "CREATE TABLE p (id INTEGER PRIMARY KEY);
+                    CREATE TABLE t (a TEXT, b TEXT NOT NULL, c TEXT UNIQUE, d INTEGER DEFAULT 1,
+                                    e INTEGER REFERENCES p(id), f INTEGER PRIMARY KEY)";
+        assert_eq!(
+            described(&diff(&files(base, head))),
+            vec![
+                "column t.a (altered) [type]".to_string(),
+                "column t.b (altered) [not-null]".to_string(),
+                "column t.c (altered) [unique]".to_string(),
+                "column t.d (altered) [default]".to_string(),
+                "column t.e (altered) [foreign-key]".to_string(),
+                "column t.f (altered) [not-null, primary-key]".to_string(),
+            ]
+        );
+    }
+
+    #[test]
+    fn renames_are_renames() {
+        let base = "CREATE TABLE events (id INTEGER, kind TEXT)";
+        let head = format!(
+            "{base}; ALTER TABLE events RENAME TO history; ALTER TABLE history RENAME COLUMN kind TO type"
+        );
+        assert_eq!(
+            described(&diff(&files(base, &head))),
+            vec![
+                "table history (renamed from events)".to_string(),
+                "column history.type (renamed from kind)".to_string(),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_file_added_to_an_existing_schema_adds_nothing_but_notes_disagreements() {
+        let schema = model("CREATE TABLE tasks (id INTEGER PRIMARY KEY, title TEXT NOT NULL)");
+        let tables = Model::build(
+            "tables.py",
+            &[
+                (
+                    3,
+                    SchemaOp::AddColumn {
+                        table: Ident::known("tasks"),
+                        column: ColumnDef {
+                            primary_key: true,
+                            ..ColumnDef::new(Ident::known("id"), "INTEGER")
+                        },
+                    },
+                ),
+                (
+                    4,
+                    SchemaOp::AddColumn {
+                        table: Ident::known("tasks"),
+                        column: ColumnDef::new(Ident::known("title"), "TEXT"),
+                    },
+                ),
+            ],
+        );
+        let change = diff(&[
+            FileModels {
+                path: "schema.py".into(),
+                base: schema.clone(),
+                head: schema,
+            },
+            FileModels {
+                path: "tables.py".into(),
+                base: Model::default(),
+                head: tables,
+            },
+        ]);
+        assert_eq!(described(&change), Vec::<String>::new());
+        assert_eq!(
+            change.notes,
+            vec!["the watched files disagree on column tasks.title (not-null): NOT NULL in schema.py, nullable in tables.py".to_string()]
+        );
+    }
+
+    #[test]
+    fn a_column_typed_by_its_foreign_key_takes_the_target_type() {
+        let m = Model::build(
+            "tables.py",
+            &[
+                (
+                    1,
+                    SchemaOp::AddColumn {
+                        table: Ident::known("projects"),
+                        column: ColumnDef {
+                            primary_key: true,
+                            ..ColumnDef::new(Ident::known("id"), "INTEGER")
+                        },
+                    },
+                ),
+                (
+                    2,
+                    SchemaOp::AddColumn {
+                        table: Ident::known("tasks"),
+                        column: ColumnDef {
+                            foreign_key: Some(ForeignKey {
+                                table: Ident::known("projects"),
+                                columns: Vec::new(),
+                                on_delete: None,
+                                on_update: None,
+                            }),
+                            ..ColumnDef::new(Ident::known("project_id"), "")
+                        },
+                    },
+                ),
+            ],
+        );
+        let column = m.resolve_column(m.tables["tasks"].column("project_id").unwrap());
+        assert_eq!(column.type_class, TypeClass::Integer);
+        assert_eq!(column.foreign_key.unwrap().columns, vec!["id".to_string()]);
+    }
+
+    #[test]
+    fn a_rename_in_one_file_stands_for_the_rewrite_in_another() {
+        let schema_base = "CREATE TABLE events (id INTEGER, kind TEXT)";
+        let change = diff(&[
+            FileModels {
+                path: "migrations.py".into(),
+                base: model(schema_base),
+                head: model(&format!(
+                    "{schema_base}; ALTER TABLE events RENAME TO history; ALTER TABLE history ADD COLUMN at TEXT"
+                )),
+            },
+            FileModels {
+                path: "schema.py".into(),
+                base: model(schema_base),
+                head: model("CREATE TABLE history (id INTEGER, kind TEXT, at TEXT)"),
+            },
+        ]);
+        assert_eq!(
+            described(&change),
+            vec![
+                "table history (renamed from events)".to_string(),
+                "column history.at (added)".to_string(),
+            ]
+        );
+    }
+
+    #[test]
+    fn run_time_names_are_unresolved_and_new_only_once() {
+        let change = diff(&files(
+            "ALTER TABLE {t} ADD COLUMN a TEXT",
+            "ALTER TABLE {t} ADD COLUMN a TEXT; ALTER TABLE {t} ADD COLUMN b TEXT",
+        ));
+        let facts: Vec<String> = change
+            .unresolved
+            .iter()
+            .map(|(f, _)| f.describe())
+            .collect();
+        assert_eq!(facts, vec!["column {t}.b (added)".to_string()]);
+    }
+
+    #[test]
+    fn dropping_a_table_drops_its_indexes_and_a_drop_is_reported_where_it_is_stated() {
+        let base = "CREATE TABLE old (a INT); CREATE INDEX ix_old ON old (a)";
+        let head = format!("{base};\nDROP TABLE old");
+        let change = diff(&files(base, &head));
+        assert_eq!(described(&change), vec!["table old (dropped)".to_string()]);
+        assert_eq!(change.changes[0].origin.line, 1);
+    }
+}
