@@ -8,6 +8,7 @@ pub mod error;
 pub mod fixtures;
 pub mod fuzz;
 pub mod git;
+pub mod harness;
 pub mod history;
 pub mod hook;
 pub mod parity;
@@ -49,6 +50,8 @@ pub enum Command {
     InstallHook(hook::InstallHookArgs),
     /// Fuzz the guard against an independent model of the rules.
     Fuzz(fuzz::FuzzArgs),
+    /// Check the guard's coverage against real SQLite, Alembic and PostgreSQL.
+    Engines(harness::engines::EnginesArgs),
 }
 
 /// The exit code of an error (bad input, git failure), as in SPEC.md's table.
@@ -71,6 +74,7 @@ pub fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::InstallHook(args) => hook::run(args).map(|()| 0),
         Command::Fuzz(args) => fuzz::run(args).map(|()| 0),
+        Command::Engines(args) => harness::engines::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(ERROR_EXIT_CODE)),

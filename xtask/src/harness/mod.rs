@@ -1,0 +1,3 @@
+//! Harnesses that check the guard against something independent of it.
+
+pub mod engines;
