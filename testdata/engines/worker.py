@@ -26,7 +26,10 @@ import os
 import re
 import sqlite3
 import sys
+import time
 import traceback
+
+PROFILE = bool(os.environ.get("PARITY_ENGINES_PROFILE"))
 
 # ---------------------------------------------------------------------------
 # SQLite.
@@ -403,7 +406,10 @@ def main():
             continue
         try:
             req = json.loads(line)
+            started = time.perf_counter()
             value = OPS[req["op"]](req)
+            if PROFILE:
+                print(f"op {req['op']}: {time.perf_counter() - started:.3f}s", file=sys.stderr)
             answer = {"ok": True, "value": value}
         except BaseException as e:  # noqa: BLE001 - reported to the Rust side
             detail = traceback.format_exception_only(type(e), e)[-1].strip()

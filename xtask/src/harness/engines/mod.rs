@@ -157,7 +157,7 @@ pub fn run_suite(guard: &Path, cases: usize, seed: u64) -> Result<SuiteReport> {
                 head: "pr".into(),
             },
         )?;
-        let expected: Vec<String> = case
+        let mut expected: Vec<String> = case
             .expected()
             .into_iter()
             .map(|(key, status, attrs)| {
@@ -169,6 +169,7 @@ pub fn run_suite(guard: &Path, cases: usize, seed: u64) -> Result<SuiteReport> {
                 .to_string()
             })
             .collect();
+        expected.sort();
         let mut seen = truth_lines(&result);
         seen.sort();
         if seen != expected {

@@ -54,7 +54,7 @@ impl Engines {
     pub fn start() -> Result<Engines> {
         let work = tempfile::Builder::new()
             .prefix("parity-engines")
-            .tempdir()?;
+            .tempdir_in(super::cluster::scratch_root())?;
         let worker = Worker::start(&work.path().join("worker.log"))?;
         let cluster = Cluster::start()?;
         Ok(Engines {
@@ -248,6 +248,20 @@ impl GuardItem {
 
 /// Runs the guard binary and reads its `coverage`.
 pub fn guard_coverage(guard: &Path, repo: &Path, base: &str, head: &str) -> Result<Vec<GuardItem>> {
+    let t0 = std::time::Instant::now();
+    let r = guard_coverage_inner(guard, repo, base, head);
+    if std::env::var_os("PARITY_ENGINES_PROFILE").is_some() {
+        eprintln!("guard: {:.3}s", t0.elapsed().as_secs_f64());
+    }
+    r
+}
+
+fn guard_coverage_inner(
+    guard: &Path,
+    repo: &Path,
+    base: &str,
+    head: &str,
+) -> Result<Vec<GuardItem>> {
     let output = Command::new(guard)
         .args(["parity", "--strict", "--format", "json", "--color", "never"])
         .args([base, head])

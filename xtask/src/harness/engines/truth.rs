@@ -7,8 +7,9 @@
 //! column attnum survive `ALTER ... RENAME`; SQLite keeps a renamed table's
 //! rootpage (a rootpage is also reused after a drop, so a rename there also
 //! needs half of the column names in common) but numbers columns by position,
-//! so a SQLite column counts as renamed when a column of the same type class
-//! disappeared from the same place between two unchanged columns.
+//! so a SQLite column counts as renamed when, in a table that kept its
+//! rootpage (not rebuilt), a column of the same type class disappeared from
+//! the same place between two unchanged columns.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -153,6 +154,8 @@ fn pair_columns(engine: Engine, base: &Table, head: &Table) -> BTreeMap<String, 
                 }
             }
         }
+        // A rebuilt table (another rootpage) keeps no column's place.
+        Engine::Sqlite if base.ident != head.ident => {}
         Engine::Sqlite => {
             // The nearest unchanged column before each one: its place.
             let anchor = |columns: &[Column], name: &str| -> Option<String> {
