@@ -23,14 +23,22 @@ pub const INSTALL_PYTHON_PACKAGES: &str =
 
 /// The directory of `initdb` and `pg_ctl`: on PATH, else Debian's place.
 pub fn postgres_bin_dir() -> Result<PathBuf> {
-    if let Some(path) = std::env::var_os("PATH") {
-        for dir in std::env::split_paths(&path) {
+    find_postgres_bin_dir(
+        std::env::var_os("PATH").as_deref(),
+        Path::new("/usr/lib/postgresql"),
+    )
+}
+
+/// `postgres_bin_dir` with the search path and Debian's directory given.
+pub fn find_postgres_bin_dir(path: Option<&std::ffi::OsStr>, debian: &Path) -> Result<PathBuf> {
+    if let Some(path) = path {
+        for dir in std::env::split_paths(path) {
             if dir.join("initdb").is_file() && dir.join("pg_ctl").is_file() {
                 return Ok(dir);
             }
         }
     }
-    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+    let mut versions: Vec<PathBuf> = std::fs::read_dir(debian)
         .map(|dir| dir.flatten().map(|e| e.path().join("bin")).collect())
         .unwrap_or_default();
     versions.sort();
@@ -254,8 +262,13 @@ pub struct Worker {
 impl Worker {
     /// Starts the worker and checks that python3 has the pinned packages.
     pub fn start(stderr_log: &Path) -> Result<Worker> {
+        Worker::start_with(Path::new("python3"), stderr_log)
+    }
+
+    /// `start` with another Python interpreter.
+    pub fn start_with(python: &Path, stderr_log: &Path) -> Result<Worker> {
         let log = std::fs::File::create(stderr_log)?;
-        let mut child = Command::new("python3")
+        let mut child = Command::new(python)
             .arg(worker_script())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -307,3 +307,6 @@ pub fn run(args: EnginesArgs) -> Result<i32> {
         1
     })
 }
+
+#[cfg(test)]
+mod tests;
