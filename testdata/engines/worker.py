@@ -279,94 +279,82 @@ FK_ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL"
 
 
 def pg_catalog(req):
+    """The catalog of schema `public`, in five queries."""
     import psycopg
 
     with psycopg.connect(req["dsn"]) as conn:
-        q = lambda sql, *args: conn.execute(sql, args).fetchall()  # noqa: E731
-        tables = []
-        for oid, name in q(
+        q = lambda sql: conn.execute(sql).fetchall()  # noqa: E731
+        relations = q(
             "SELECT c.oid, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
             " WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') ORDER BY c.relname"
+        )
+        names = {oid: name for oid, name in relations}
+        columns, attnames = {oid: [] for oid, _ in relations}, {}
+        for relid, attnum, attname, typ, notnull, default, identity in q(
+            "SELECT a.attrelid, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod),"
+            " a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity"
+            " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+            " JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+            " WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')"
+            "   AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attrelid, a.attnum"
         ):
-            names = {}
-            columns = []
-            for attnum, attname, typ, notnull, default, identity in q(
-                "SELECT a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,"
-                " pg_get_expr(d.adbin, d.adrelid), a.attidentity"
-                " FROM pg_attribute a LEFT JOIN pg_attrdef d"
-                "   ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
-                " WHERE a.attrelid = %s AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
-                oid,
-            ):
-                names[attnum] = attname
-                columns.append(
-                    {
-                        "name": attname,
-                        "type": typ,
-                        "notnull": notnull,
-                        "default": default,
-                        "identity": identity != "",
-                        "pk": 0,
-                        "ident": attnum,
-                    }
-                )
-            primary_key, uniques, fks = [], [], []
-            for contype, conkey, target, confkey, deltype, updtype in q(
-                "SELECT contype, conkey, confrelid, confkey, confdeltype, confupdtype"
-                " FROM pg_constraint WHERE conrelid = %s AND contype IN ('p', 'u', 'f')"
-                " ORDER BY contype, conname",
-                oid,
-            ):
-                cols = [names[k] for k in conkey]
-                if contype == "p":
-                    primary_key = cols
-                elif contype == "u":
-                    uniques.append(cols)
-                else:
-                    (ref_table,) = q("SELECT relname FROM pg_class WHERE oid = %s", target)[0]
-                    ref_names = dict(
-                        q("SELECT attnum, attname FROM pg_attribute WHERE attrelid = %s", target)
-                    )
-                    fks.append(
-                        {
-                            "columns": cols,
-                            "ref_table": ref_table,
-                            "ref_columns": [ref_names[k] for k in confkey],
-                            "on_delete": FK_ACTIONS[deltype],
-                            "on_update": FK_ACTIONS[updtype],
-                        }
-                    )
-            for column in columns:
-                if column["name"] in primary_key:
-                    column["pk"] = primary_key.index(column["name"]) + 1
-            tables.append(
+            attnames[(relid, attnum)] = attname
+            columns[relid].append(
                 {
-                    "name": name,
-                    "ident": int(oid),
-                    "columns": columns,
-                    "primary_key": primary_key,
-                    "uniques": uniques,
-                    "fks": fks,
+                    "name": attname,
+                    "type": typ,
+                    "notnull": notnull,
+                    "default": default,
+                    "identity": identity != "",
+                    "pk": 0,
+                    "ident": attnum,
                 }
             )
-        indexes = []
-        for iname, tname, indexrelid, nkeys, unique, pred in q(
-            "SELECT i.relname, t.relname, x.indexrelid, x.indnkeyatts, x.indisunique,"
-            " pg_get_expr(x.indpred, x.indrelid)"
-            " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
-            " JOIN pg_class t ON t.oid = x.indrelid"
-            " JOIN pg_namespace n ON n.oid = t.relnamespace"
-            " WHERE n.nspname = 'public'"
-            "   AND x.indexrelid NOT IN (SELECT conindid FROM pg_constraint WHERE contype IN ('p', 'u', 'x'))"
-            " ORDER BY i.relname"
+        keys = {oid: {"primary_key": [], "uniques": [], "fks": []} for oid, _ in relations}
+        for relid, contype, conkey, target, confkey, deltype, updtype in q(
+            "SELECT conrelid, contype, conkey, confrelid, confkey, confdeltype, confupdtype"
+            " FROM pg_constraint WHERE contype IN ('p', 'u', 'f') ORDER BY conrelid, contype, conname"
         ):
-            cols = [
-                q("SELECT pg_get_indexdef(%s, %s, true)", indexrelid, k)[0][0]
-                for k in range(1, nkeys + 1)
-            ]
-            indexes.append(
-                {"name": iname, "table": tname, "columns": cols, "unique": unique, "where": pred}
+            if relid not in keys:
+                continue
+            cols = [attnames[(relid, k)] for k in conkey]
+            if contype == "p":
+                keys[relid]["primary_key"] = cols
+            elif contype == "u":
+                keys[relid]["uniques"].append(cols)
+            else:
+                keys[relid]["fks"].append(
+                    {
+                        "columns": cols,
+                        "ref_table": names.get(target, str(target)),
+                        "ref_columns": [attnames.get((target, k)) for k in confkey],
+                        "on_delete": FK_ACTIONS[deltype],
+                        "on_update": FK_ACTIONS[updtype],
+                    }
+                )
+        tables = []
+        for oid, name in relations:
+            primary_key = keys[oid]["primary_key"]
+            for column in columns[oid]:
+                if column["name"] in primary_key:
+                    column["pk"] = primary_key.index(column["name"]) + 1
+            tables.append({"name": name, "ident": int(oid), "columns": columns[oid], **keys[oid]})
+        indexes = [
+            {"name": iname, "table": tname, "columns": list(cols), "unique": unique, "where": pred}
+            for iname, tname, cols, unique, pred in q(
+                "SELECT i.relname, t.relname,"
+                " ARRAY(SELECT pg_get_indexdef(x.indexrelid, k, true)"
+                "       FROM generate_series(1, x.indnkeyatts) AS k ORDER BY k),"
+                " x.indisunique, pg_get_expr(x.indpred, x.indrelid)"
+                " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
+                " JOIN pg_class t ON t.oid = x.indrelid"
+                " JOIN pg_namespace n ON n.oid = t.relnamespace"
+                " WHERE n.nspname = 'public' AND x.indexrelid NOT IN"
+                "   (SELECT conindid FROM pg_constraint WHERE contype IN ('p', 'u', 'x'))"
+                " ORDER BY i.relname"
             )
+        ]
         triggers = [
             {"name": name, "table": table}
             for name, table in q(

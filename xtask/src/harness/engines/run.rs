@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 use serde::Deserialize;
 use serde_json::json;
@@ -246,41 +246,48 @@ impl GuardItem {
     }
 }
 
-/// Runs the guard binary and reads its `coverage`.
-pub fn guard_coverage(guard: &Path, repo: &Path, base: &str, head: &str) -> Result<Vec<GuardItem>> {
-    let t0 = std::time::Instant::now();
-    let r = guard_coverage_inner(guard, repo, base, head);
-    if std::env::var_os("PARITY_ENGINES_PROFILE").is_some() {
-        eprintln!("guard: {:.3}s", t0.elapsed().as_secs_f64());
-    }
-    r
-}
-
-fn guard_coverage_inner(
-    guard: &Path,
-    repo: &Path,
-    base: &str,
-    head: &str,
-) -> Result<Vec<GuardItem>> {
-    let output = Command::new(guard)
-        .args(["parity", "--strict", "--format", "json", "--color", "never"])
-        .args([base, head])
+/// Starts the guard binary on a case with `args` before the range; its
+/// output goes to `out` (a file, so that a long report never blocks it).
+fn start_guard(guard: &Path, args: &[&str], case: &CaseInput, out: &Path) -> Result<Child> {
+    let stdout = std::fs::File::create(out)?;
+    let stderr = std::fs::File::create(out.with_extension("stderr"))?;
+    Command::new(guard)
+        .arg("parity")
+        .args(args)
+        .args(["--color", "never", &case.base, &case.head])
         .arg("--repo")
-        .arg(repo)
+        .arg(&case.repo)
         .env_remove("PR_BASE_SHA")
         .env_remove("PR_HEAD_SHA")
         .stdin(Stdio::null())
-        .output()
-        .map_err(|e| Error::new(format!("cannot run the guard {}: {e}", guard.display())))?;
-    if !matches!(output.status.code(), Some(0 | 1)) {
-        return Err(Error::new(format!(
-            "the guard failed: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        )));
+        .stdout(stdout)
+        .stderr(stderr)
+        .spawn()
+        .map_err(|e| Error::new(format!("cannot run the guard {}: {e}", guard.display())))
+}
+
+/// Waits for a guard started by `start_guard`: its standard output, or its
+/// error when it exited with neither a pass (0) nor a fail (1).
+fn finish_guard(mut child: Child, out: &Path) -> Result<Vec<u8>> {
+    let status = child.wait()?;
+    let stdout = std::fs::read(out)?;
+    if !matches!(status.code(), Some(0 | 1)) {
+        let stderr = std::fs::read_to_string(out.with_extension("stderr")).unwrap_or_default();
+        return Err(Error::new(format!("the guard failed: {}", stderr.trim())));
     }
-    let document: GuardDocument = serde_json::from_slice(&output.stdout)
-        .map_err(|e| Error::new(format!("the guard's JSON: {e}")))?;
+    Ok(stdout)
+}
+
+fn parse_coverage(json: &[u8]) -> Result<Vec<GuardItem>> {
+    let document: GuardDocument =
+        serde_json::from_slice(json).map_err(|e| Error::new(format!("the guard's JSON: {e}")))?;
     Ok(document.coverage)
+}
+
+/// Runs `parity --strict --format json` on a case and reads its `coverage`.
+pub fn guard_coverage(guard: &Path, case: &CaseInput, out: &Path) -> Result<Vec<GuardItem>> {
+    let child = start_guard(guard, &["--strict", "--format", "json"], case, out)?;
+    parse_coverage(&finish_guard(child, out)?)
 }
 
 fn show_status(status: &Status) -> String {
@@ -521,6 +528,17 @@ pub fn run_case(engines: &mut Engines, guard: &Path, case: &CaseInput) -> Result
     export_tree(&case.repo, &case.head, &head_dir).map_err(context)?;
     let mut notes = Vec::new();
 
+    // The guard runs while the engines work: its report, and the revision
+    // `--write-revision` writes into the repository's working tree.
+    git(&case.repo, &["checkout", "--quiet", &case.head]).map_err(context)?;
+    let in_repo = case.repo.join(VERSIONS_DIR);
+    let before = list_dir(&in_repo);
+    let (report_out, write_out) = (scratch.join("guard.json"), scratch.join("write.txt"));
+    let report = start_guard(guard, &["--strict", "--format", "json"], case, &report_out)
+        .map_err(context)?;
+    let writer =
+        start_guard(guard, &["--strict", "--write-revision"], case, &write_out).map_err(context)?;
+
     // The SQLite track.
     let sqlite = engines
         .sqlite_track(&base_dir, &head_dir, &scratch.join("sqlite.db"))
@@ -565,9 +583,15 @@ pub fn run_case(engines: &mut Engines, guard: &Path, case: &CaseInput) -> Result
         let pg_changes = changes(Engine::Postgres, &pg_base, &pg_head);
         let truth = truth(&sqlite_changes, &pg_changes);
 
-        let guard_items = guard_coverage(guard, &case.repo, &case.base, &case.head)?;
+        let guard_items = parse_coverage(&finish_guard(report, &report_out)?)?;
         let comparison = compare(&truth, &guard_items);
-        let write = write_check(engines, guard, case, &db, &head_versions, &upgraded);
+        let written = finish_guard(writer, &write_out).map(|_| {
+            list_dir(&in_repo)
+                .difference(&before)
+                .cloned()
+                .collect::<Vec<_>>()
+        });
+        let write = write_check(engines, &in_repo, written, &db, &head_versions, &upgraded);
         Ok(CaseResult {
             name: case.name.clone(),
             truth,
@@ -582,13 +606,13 @@ pub fn run_case(engines: &mut Engines, guard: &Path, case: &CaseInput) -> Result
     result.map_err(context)
 }
 
-/// `--write-revision` on HEAD, the written files applied with `alembic
+/// The files `--write-revision` wrote (or its error) applied with `alembic
 /// upgrade head` on top of HEAD's revisions, and the PostgreSQL catalog
 /// compared with the migrated SQLite catalog.
 fn write_check(
     engines: &mut Engines,
-    guard: &Path,
-    case: &CaseInput,
+    in_repo: &Path,
+    written: Result<Vec<String>>,
     db: &str,
     head_versions: &Path,
     sqlite: &Catalog,
@@ -598,24 +622,8 @@ fn write_check(
         differences: Vec::new(),
         error: None,
     };
-    let mut run = || -> Result<(Vec<String>, Vec<String>)> {
-        git(&case.repo, &["checkout", "--quiet", &case.head])?;
-        let in_repo = case.repo.join(VERSIONS_DIR);
-        let before = list_dir(&in_repo);
-        let output = Command::new(guard)
-            .args(["parity", "--strict", "--write-revision", "--color", "never"])
-            .args([&case.base, &case.head])
-            .arg("--repo")
-            .arg(&case.repo)
-            .stdin(Stdio::null())
-            .output()?;
-        if !matches!(output.status.code(), Some(0 | 1)) {
-            return Err(Error::new(format!(
-                "--write-revision failed: {}",
-                String::from_utf8_lossy(&output.stderr).trim()
-            )));
-        }
-        let written: Vec<String> = list_dir(&in_repo).difference(&before).cloned().collect();
+    let run = || -> Result<(Vec<String>, Vec<String>)> {
+        let written = written.map_err(|e| Error::new(format!("--write-revision: {e}")))?;
         for name in &written {
             std::fs::copy(in_repo.join(name), head_versions.join(name))?;
         }
