@@ -305,6 +305,18 @@ fn real_alembic_fails_on_two_heads_a_long_id_and_a_missing_down_revision() {
     );
 }
 
+/// How many `pairing-*` scenarios there are.
+fn pairing_scenarios() -> usize {
+    std::fs::read_dir(root().join("testdata/scenarios"))
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.starts_with("pairing-") && name.ends_with(".toml")
+        })
+        .count()
+}
+
 /// Runs every case, checks what the harness itself must get right (the
 /// generated cases' truth is what the generator wrote; real Alembic fails
 /// where it must), and prints the table with every disagreement with the
@@ -314,15 +326,7 @@ fn every_case_runs_through_the_real_engines() {
     let report = run_suite(&guard(), 200, 20_260_101).unwrap_or_else(|e| panic!("{e}"));
     let table = render(&report, false);
     println!("{table}");
-    let pairing = std::fs::read_dir(root().join("testdata/scenarios"))
-        .unwrap()
-        .flatten()
-        .filter(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            name.starts_with("pairing-") && name.ends_with(".toml")
-        })
-        .count();
-    assert_eq!(report.scenarios.len(), pairing);
+    assert_eq!(report.scenarios.len(), pairing_scenarios());
     assert_eq!(report.generated.len(), 200);
     assert!(report.harness_ok(), "{table}");
 

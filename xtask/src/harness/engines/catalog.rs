@@ -685,16 +685,25 @@ pub fn index_differences(a: &Index, b: &Index) -> Vec<Difference> {
 /// order, constraint and index-backing names, and serial sequences are not
 /// compared.
 pub fn catalog_differences(sqlite: &Catalog, postgres: &Catalog) -> Vec<String> {
+    labelled_differences(sqlite, postgres, ("SQLite", "PostgreSQL"))
+}
+
+/// `catalog_differences` between any two catalogs, each side named by its label.
+pub fn labelled_differences(
+    sqlite: &Catalog,
+    postgres: &Catalog,
+    (left, right): (&str, &str),
+) -> Vec<String> {
     let mut out = Vec::new();
     let names = |m: &BTreeMap<String, Table>| m.keys().cloned().collect::<BTreeSet<_>>();
     for name in names(&sqlite.tables).union(&names(&postgres.tables)) {
         let (Some(a), Some(b)) = (sqlite.tables.get(name), postgres.tables.get(name)) else {
             let side = if sqlite.tables.contains_key(name) {
-                "only in SQLite"
+                left
             } else {
-                "only in PostgreSQL"
+                right
             };
-            out.push(format!("table {name}: {side}"));
+            out.push(format!("table {name}: only in {side}"));
             continue;
         };
         let cols = |t: &Table| {
@@ -708,20 +717,20 @@ pub fn catalog_differences(sqlite: &Catalog, postgres: &Catalog) -> Vec<String> 
                 (Some(x), Some(y)) => {
                     for d in column_differences(x, y) {
                         out.push(format!(
-                            "column {name}.{column}: {}: SQLite {}, PostgreSQL {}",
+                            "column {name}.{column}: {}: {left} {}, {right} {}",
                             d.attribute.as_str(),
                             d.sqlite,
                             d.postgres
                         ));
                     }
                 }
-                (Some(_), None) => out.push(format!("column {name}.{column}: only in SQLite")),
-                _ => out.push(format!("column {name}.{column}: only in PostgreSQL")),
+                (Some(_), None) => out.push(format!("column {name}.{column}: only in {left}")),
+                _ => out.push(format!("column {name}.{column}: only in {right}")),
             }
         }
         if a.primary_key != b.primary_key {
             out.push(format!(
-                "table {name}: primary key: SQLite ({}), PostgreSQL ({})",
+                "table {name}: primary key: {left} ({}), {right} ({})",
                 a.primary_key.join(", "),
                 b.primary_key.join(", ")
             ));
@@ -734,7 +743,7 @@ pub fn catalog_differences(sqlite: &Catalog, postgres: &Catalog) -> Vec<String> 
                     .join(" ")
             };
             out.push(format!(
-                "table {name}: unique constraints: SQLite [{}], PostgreSQL [{}]",
+                "table {name}: unique constraints: {left} [{}], {right} [{}]",
                 show(&a.uniques),
                 show(&b.uniques)
             ));
@@ -751,15 +760,15 @@ pub fn catalog_differences(sqlite: &Catalog, postgres: &Catalog) -> Vec<String> 
             (Some(a), Some(b)) => {
                 for d in index_differences(a, b) {
                     out.push(format!(
-                        "index {name}: {}: SQLite {}, PostgreSQL {}",
+                        "index {name}: {}: {left} {}, {right} {}",
                         d.attribute.as_str(),
                         d.sqlite,
                         d.postgres
                     ));
                 }
             }
-            (Some(_), None) => out.push(format!("index {name}: only in SQLite")),
-            _ => out.push(format!("index {name}: only in PostgreSQL")),
+            (Some(_), None) => out.push(format!("index {name}: only in {left}")),
+            _ => out.push(format!("index {name}: only in {right}")),
         }
     }
     let tnames = sqlite
@@ -771,11 +780,11 @@ pub fn catalog_differences(sqlite: &Catalog, postgres: &Catalog) -> Vec<String> 
     for name in tnames {
         match (sqlite.triggers.get(&name), postgres.triggers.get(&name)) {
             (Some(a), Some(b)) if a != b => out.push(format!(
-                "trigger {name}: on {a} in SQLite, on {b} in PostgreSQL"
+                "trigger {name}: on {a} in {left}, on {b} in {right}"
             )),
             (Some(_), Some(_)) => {}
-            (Some(_), None) => out.push(format!("trigger {name}: only in SQLite")),
-            _ => out.push(format!("trigger {name}: only in PostgreSQL")),
+            (Some(_), None) => out.push(format!("trigger {name}: only in {left}")),
+            _ => out.push(format!("trigger {name}: only in {right}")),
         }
     }
     out

@@ -10,7 +10,9 @@ use std::process::{Child, Command, Stdio};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::catalog::{catalog_differences, Attribute, Catalog, Engine, RawCatalog};
+use super::catalog::{
+    catalog_differences, labelled_differences, Attribute, Catalog, Engine, RawCatalog,
+};
 use super::cluster::{Cluster, Worker};
 use super::truth::{changes, merge_changes, truth, Action, Kind, ObjectKey, Status, TruthItem};
 use crate::error::{Error, Result};
@@ -551,11 +553,11 @@ pub fn run_case(engines: &mut Engines, guard: &Path, case: &CaseInput) -> Result
     let mut sqlite_changes = changes(Engine::Sqlite, &sqlite_base, &upgraded);
     if sqlite.fresh.is_some() {
         let fresh = catalog_of(Engine::Sqlite, &sqlite.fresh);
-        let drift = catalog_differences(&upgraded, &fresh);
+        let drift = labelled_differences(&upgraded, &fresh, ("the migrated database", "schema.py"));
         if !drift.is_empty() {
             notes.push(format!(
                 "schema.py at HEAD and the migrated database differ: {}",
-                drift.join("; ").replace("PostgreSQL", "schema.py")
+                drift.join("; ")
             ));
         }
         sqlite_changes = merge_changes(
