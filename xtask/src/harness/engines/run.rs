@@ -250,7 +250,7 @@ impl GuardItem {
 
 /// Starts the guard binary on a case with `args` before the range; its
 /// output goes to `out` (a file, so that a long report never blocks it).
-fn start_guard(guard: &Path, args: &[&str], case: &CaseInput, out: &Path) -> Result<Child> {
+fn start_guard(guard: &Path, args: &[&str], case: &CaseInput, out: &Path) -> Result<GuardProcess> {
     let stdout = std::fs::File::create(out)?;
     let stderr = std::fs::File::create(out.with_extension("stderr"))?;
     Command::new(guard)
@@ -265,12 +265,26 @@ fn start_guard(guard: &Path, args: &[&str], case: &CaseInput, out: &Path) -> Res
         .stdout(stdout)
         .stderr(stderr)
         .spawn()
+        .map(|child| GuardProcess(Some(child)))
         .map_err(|e| Error::new(format!("cannot run the guard {}: {e}", guard.display())))
+}
+
+/// A running guard; killed and reaped if the case ends before it is read.
+struct GuardProcess(Option<Child>);
+
+impl Drop for GuardProcess {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }
 
 /// Waits for a guard started by `start_guard`: its standard output, or its
 /// error when it exited with neither a pass (0) nor a fail (1).
-fn finish_guard(mut child: Child, out: &Path) -> Result<Vec<u8>> {
+fn finish_guard(mut process: GuardProcess, out: &Path) -> Result<Vec<u8>> {
+    let mut child = process.0.take().expect("a guard is finished once");
     let status = child.wait()?;
     let stdout = std::fs::read(out)?;
     if !matches!(status.code(), Some(0 | 1)) {
