@@ -53,6 +53,9 @@ pub enum Command {
     /// Fuzz the guard against an independent model of the rules.
     #[cfg(feature = "harness")]
     Fuzz(fuzz::FuzzArgs),
+    /// Check the guard's coverage against real SQLite, Alembic and PostgreSQL.
+    #[cfg(feature = "harness")]
+    Engines(harness::engines::EnginesArgs),
 }
 
 /// The exit code of an error (bad input, git failure), as in README's verdict table.
@@ -80,6 +83,8 @@ pub fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         #[cfg(feature = "harness")]
         Command::Fuzz(args) => fuzz::run(args).map(|()| 0),
+        #[cfg(feature = "harness")]
+        Command::Engines(args) => harness::engines::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(ERROR_EXIT_CODE)),

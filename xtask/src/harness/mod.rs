@@ -5,6 +5,7 @@
 pub mod bench;
 pub mod ci;
 pub mod demo;
+pub mod engines;
 pub mod fixtures;
 pub mod fuzz;
 pub mod history;

@@ -3,6 +3,7 @@
 //! helpers in `common` are built once and shared.
 
 mod common;
+mod engines;
 mod fixtures;
 mod formats;
 mod fuzz;

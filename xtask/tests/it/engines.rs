@@ -1,0 +1,401 @@
+//! The engines harness on the real engines: PostgreSQL's lifecycle, both
+//! catalogs read, Alembic's integrity failures, and every case of
+//! `cargo xtask engines` (the pairing scenarios and 200 generated changes).
+//! Without PostgreSQL or the pinned Python packages these tests fail with the
+//! install command; they never skip.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use pretty_assertions::assert_eq;
+use xtask::harness::engines::catalog::{catalog_differences, Catalog, Engine};
+use xtask::harness::engines::cluster::{find_postgres_bin_dir, Cluster, Worker};
+use xtask::harness::engines::integrity::LONG_REVISION;
+use xtask::harness::engines::{check_integrity, render, run_suite, Engines, UpgradeOutcome};
+
+const TEMPLATE: &str = "testdata/scenarios/project";
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn guard() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_xtask"))
+}
+
+fn engines() -> Engines {
+    Engines::start().unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The postmaster's pid, from its pid file.
+fn postmaster_pid(cluster: &Cluster) -> u32 {
+    let text = std::fs::read_to_string(cluster.data_path().join("postmaster.pid")).unwrap();
+    text.lines().next().unwrap().trim().parse().unwrap()
+}
+
+/// Whether the process runs (a zombie that no parent reaped does not).
+fn process_exists(pid: u32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    // The state follows the parenthesised command name.
+    let state = stat.rsplit(')').next().unwrap_or("").trim_start();
+    !state.starts_with('Z') && !state.starts_with('X')
+}
+
+#[test]
+fn the_cluster_runs_on_a_socket_and_stops_when_dropped_or_on_a_panic() {
+    let cluster = Cluster::start().unwrap_or_else(|e| panic!("{e}"));
+    assert!(cluster.is_running());
+    let conf = std::fs::read_to_string(cluster.data_path().join("postmaster.opts")).unwrap();
+    assert!(conf.contains("listen_addresses="), "{conf}");
+    assert!(cluster.socket_dir().join(".s.PGSQL.5432").exists());
+    let pid = postmaster_pid(&cluster);
+    assert!(process_exists(pid));
+    drop(cluster);
+    assert!(!process_exists(pid), "the server outlived its Cluster");
+
+    // A panic while the cluster runs: the unwinding drop stops it.
+    let (send, receive) = std::sync::mpsc::channel();
+    let outcome = std::thread::spawn(move || {
+        let cluster = Cluster::start().unwrap_or_else(|e| panic!("{e}"));
+        send.send(postmaster_pid(&cluster)).unwrap();
+        panic!("a failing case");
+    })
+    .join();
+    assert!(outcome.is_err());
+    let pid = receive.recv().unwrap();
+    assert!(!process_exists(pid), "the server outlived a panic");
+}
+
+#[test]
+fn a_missing_component_is_an_error_naming_its_install_command() {
+    let nowhere = tempfile::tempdir().unwrap();
+    let error = find_postgres_bin_dir(Some(nowhere.path().as_os_str()), nowhere.path())
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("apt-get install -y postgresql"), "{error}");
+
+    // A python3 without its site-packages has none of the pinned packages.
+    let wrapper = nowhere.path().join("python-without-site");
+    std::fs::write(&wrapper, "#!/bin/sh\nexec python3 -S \"$@\"\n").unwrap();
+    Command::new("chmod")
+        .arg("+x")
+        .arg(&wrapper)
+        .status()
+        .unwrap();
+    let error = Worker::start_with(&wrapper, &nowhere.path().join("log"))
+        .err()
+        .expect("the worker must refuse to start")
+        .to_string();
+    assert!(
+        error.contains("python3 -m pip install -r testdata/engines/requirements.txt"),
+        "{error}"
+    );
+}
+
+#[test]
+fn the_template_projects_two_tracks_give_equivalent_catalogs() {
+    let mut engines = engines();
+    let template = root().join(TEMPLATE);
+    let db_file = engines.work_dir().join("template.db");
+    let sqlite = engines
+        .sqlite_track(&template, &template, &db_file)
+        .unwrap();
+    assert_eq!(sqlite.error, None);
+    let sqlite = Catalog::from_raw(Engine::Sqlite, sqlite.base.as_ref().unwrap());
+    let db = engines.create_db().unwrap();
+    let versions = template.join("src/backend/migrations/versions");
+    assert_eq!(
+        engines.alembic_upgrade(&db, &versions).unwrap(),
+        UpgradeOutcome::Upgraded
+    );
+    let raw = engines.pg_catalog(&db).unwrap();
+    // alembic_version is there, and left out of the schema.
+    assert!(raw.tables.iter().any(|t| t.name == "alembic_version"));
+    let postgres = Catalog::from_raw(Engine::Postgres, &raw);
+    assert_eq!(
+        catalog_differences(&sqlite, &postgres),
+        Vec::<String>::new()
+    );
+
+    // What was read, on both sides.
+    for catalog in [&sqlite, &postgres] {
+        let tasks = &catalog.tables["tasks"];
+        let status = tasks.column("status").unwrap();
+        assert_eq!(status.class.to_string(), "text");
+        assert!(status.not_null);
+        assert_eq!(status.default.as_ref().unwrap().to_string(), "DEFAULT open");
+        let fk = &tasks.column("project_id").unwrap().foreign_keys[0];
+        assert_eq!(
+            fk.to_string(),
+            "(project_id) REFERENCES projects(id) ON DELETE NO ACTION ON UPDATE NO ACTION"
+        );
+        assert!(tasks.column("id").unwrap().primary_key);
+        assert!(catalog.tables["projects"].column("name").unwrap().unique);
+        assert_eq!(
+            catalog.indexes["idx_tasks_project"].columns,
+            vec!["project_id"]
+        );
+        let events = &catalog.tables["task_events"];
+        assert_eq!(
+            events.column("task_id").unwrap().foreign_keys[0].on_delete,
+            "CASCADE"
+        );
+    }
+    engines.drop_db(&db).unwrap();
+}
+
+const SCHEMA_PY: &str =
+    "ALL = [\"CREATE TABLE projects (id INTEGER PRIMARY KEY, name TEXT NOT NULL)\"]\n";
+
+fn project(dir: &Path, migration: &str) {
+    let db = dir.join("src/backend/db");
+    std::fs::create_dir_all(&db).unwrap();
+    std::fs::write(db.join("schema.py"), SCHEMA_PY).unwrap();
+    let migrations = if migration.is_empty() {
+        "MIGRATIONS = []\n".to_string()
+    } else {
+        format!(
+            "def _migrate_x(cursor, conn):\n    cursor.executescript(\"\"\"{migration}\"\"\")\n\n\nMIGRATIONS = [(\"x\", _migrate_x)]\n"
+        )
+    };
+    std::fs::write(db.join("migrations.py"), migrations).unwrap();
+}
+
+const SQLITE_DDL: &str = "
+CREATE TABLE items (
+    id INTEGER PRIMARY KEY,
+    project_id INTEGER REFERENCES projects(id) ON DELETE SET NULL ON UPDATE CASCADE,
+    code VARCHAR(12) NOT NULL UNIQUE,
+    weight REAL DEFAULT 1.5,
+    done BOOLEAN NOT NULL DEFAULT 0,
+    seen_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
+);
+CREATE UNIQUE INDEX ux_items_open ON items (project_id, code) WHERE code <> '';
+CREATE TRIGGER trg_items AFTER UPDATE ON items BEGIN SELECT 1; END;
+";
+
+fn pg_revision(where_clause: &str) -> String {
+    format!(
+        "revision = \"0001\"\ndown_revision = None\nfrom alembic import op\n\n\ndef upgrade():\n    op.execute(\"\"\"
+CREATE TABLE projects (id SERIAL PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE items (
+    id INTEGER GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    project_id INTEGER REFERENCES projects(id) ON DELETE SET NULL ON UPDATE CASCADE,
+    code CHARACTER VARYING(12) NOT NULL UNIQUE,
+    weight DOUBLE PRECISION DEFAULT 1.5,
+    done BOOLEAN NOT NULL DEFAULT false,
+    seen_at TIMESTAMP WITH TIME ZONE DEFAULT now()
+);
+CREATE UNIQUE INDEX ux_items_open ON items (project_id, code){where_clause};
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER trg_items AFTER UPDATE ON items FOR EACH ROW EXECUTE FUNCTION touch();
+\"\"\")\n"
+    )
+}
+
+#[test]
+fn both_catalogs_read_keys_references_partial_indexes_and_triggers_alike() {
+    let mut engines = engines();
+    let (base, head) = (
+        engines.work_dir().join("p-base"),
+        engines.work_dir().join("p-head"),
+    );
+    project(&base, "");
+    project(&head, SQLITE_DDL);
+    let run = engines
+        .sqlite_track(&base, &head, &engines.work_dir().join("p.db"))
+        .unwrap();
+    assert_eq!(run.error, None);
+    let raw = run.upgraded.unwrap();
+    let index = raw
+        .indexes
+        .iter()
+        .find(|i| i.name == "ux_items_open")
+        .unwrap();
+    assert_eq!(index.predicate.as_deref(), Some("code <> ''"));
+    assert!(index.unique);
+    assert_eq!(raw.triggers[0].name, "trg_items");
+    let sqlite = Catalog::from_raw(Engine::Sqlite, &raw);
+    let fk = &sqlite.tables["items"]
+        .column("project_id")
+        .unwrap()
+        .foreign_keys[0];
+    assert_eq!(
+        (fk.on_delete.as_str(), fk.on_update.as_str()),
+        ("SET NULL", "CASCADE")
+    );
+
+    for (where_clause, expected) in [
+        (" WHERE code <> ''", vec![]),
+        (
+            "",
+            vec![
+                "index ux_items_open: index-where: SQLite WHERE code<>'', PostgreSQL no WHERE"
+                    .to_string(),
+            ],
+        ),
+    ] {
+        let db = engines.create_db().unwrap();
+        let versions = engines.work_dir().join(format!("v-{db}"));
+        std::fs::create_dir_all(&versions).unwrap();
+        std::fs::write(versions.join("0001_items.py"), pg_revision(where_clause)).unwrap();
+        assert_eq!(
+            engines.alembic_upgrade(&db, &versions).unwrap(),
+            UpgradeOutcome::Upgraded
+        );
+        let postgres = Catalog::from_raw(Engine::Postgres, &engines.pg_catalog(&db).unwrap());
+        assert_eq!(catalog_differences(&sqlite, &postgres), expected);
+        engines.drop_db(&db).unwrap();
+    }
+}
+
+#[test]
+fn real_alembic_fails_on_two_heads_a_long_id_and_a_missing_down_revision() {
+    let mut engines = engines();
+    let results = check_integrity(&mut engines).unwrap();
+    let shown: Vec<(&str, bool)> = results.iter().map(|r| (r.name, r.passed)).collect();
+    assert_eq!(
+        shown,
+        vec![
+            ("linear", true),
+            ("two-heads", true),
+            ("revision-id-too-long", true),
+            ("missing-down-revision", true),
+            ("widened-version-table", true),
+        ],
+        "{results:#?}"
+    );
+    let outcome = |name: &str| {
+        results
+            .iter()
+            .find(|r| r.name == name)
+            .unwrap()
+            .outcome
+            .clone()
+    };
+    let UpgradeOutcome::Failed(error) = outcome("two-heads") else {
+        panic!("two heads upgraded")
+    };
+    assert!(
+        error.contains("Multiple head revisions are present"),
+        "{error}"
+    );
+    let UpgradeOutcome::Failed(error) = outcome("missing-down-revision") else {
+        panic!("a missing down_revision upgraded")
+    };
+    assert!(error.starts_with("KeyError"), "{error}");
+    assert_eq!(outcome("widened-version-table"), UpgradeOutcome::Upgraded);
+    assert!(LONG_REVISION.len() > 32);
+
+    // The function the lead checks the guard's integrity findings with.
+    let single = "revision = \"only\"\ndown_revision = None\n\n\ndef upgrade():\n    pass\n";
+    assert_eq!(
+        engines.run_revisions(&[("0001_only.py", single)]).unwrap(),
+        UpgradeOutcome::Upgraded
+    );
+    let broken = "revision = \"x\"\ndown_revision = None\n\n\ndef upgrade():\n    raise RuntimeError(\"boom\")\n";
+    assert_eq!(
+        engines.run_revisions(&[("0001_x.py", broken)]).unwrap(),
+        UpgradeOutcome::Failed("RuntimeError: boom".into())
+    );
+}
+
+/// How many `pairing-*` scenarios there are.
+fn pairing_scenarios() -> usize {
+    std::fs::read_dir(root().join("testdata/scenarios"))
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.starts_with("pairing-") && name.ends_with(".toml")
+        })
+        .count()
+}
+
+/// Runs every case, checks what the harness itself must get right (the
+/// generated cases' truth is what the generator wrote; real Alembic fails
+/// where it must), and prints the table with every disagreement with the
+/// guard. The guard's agreement is asserted by the ignored test below.
+#[test]
+fn every_case_runs_through_the_real_engines() {
+    let report = run_suite(&guard(), 200, 20_260_101).unwrap_or_else(|e| panic!("{e}"));
+    let table = render(&report, false);
+    println!("{table}");
+    assert_eq!(report.scenarios.len(), pairing_scenarios());
+    assert_eq!(report.generated.len(), 200);
+    assert!(report.harness_ok(), "{table}");
+
+    // Two scenarios' truth, pinned: what the engines say whatever the guard does.
+    let truth = |name: &str| -> Vec<String> {
+        report
+            .scenarios
+            .iter()
+            .find(|r| r.name == name)
+            .unwrap()
+            .truth
+            .iter()
+            .map(|t| format!("{} {}", t.key, t.status.name()))
+            .collect()
+    };
+    assert_eq!(
+        truth("pairing-partial-revision"),
+        vec![
+            "column tasks.due_date (created) covered",
+            "column tasks.estimate (created) covered",
+            "column tasks.reminder_at (created) uncovered",
+            "column tasks.start_date (created) covered",
+        ]
+    );
+    let comments = truth("pairing-table-and-indexes");
+    assert!(
+        comments.contains(&"column task_comments.created_at (created) mismatched".to_string()),
+        "{comments:#?}"
+    );
+}
+
+// Fails today: the guard's model has no `mismatched` status yet (it reports
+// covered where PostgreSQL's attributes differ), `--write-revision` leaves out
+// NOT NULL, defaults, primary keys, foreign keys, unique constraints and
+// partial-index predicates and writes a revision with an empty `upgrade()`
+// for a trigger, and three pairing scenarios do not run on the engines as
+// written (see the README section "Real engines as the oracle").
+#[test]
+#[ignore]
+fn the_guard_agrees_with_the_engines_on_every_case() {
+    let report = run_suite(&guard(), 200, 20_260_101).unwrap_or_else(|e| panic!("{e}"));
+    let table = render(&report, false);
+    assert!(report.guard_agrees(), "{table}");
+}
+
+#[test]
+fn the_command_prints_the_table() {
+    let output = Command::new(guard())
+        .args(["engines", "--cases", "3", "--seed", "5"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("case "), "{stdout}");
+    assert!(stdout.contains("generated-002"), "{stdout}");
+    assert!(stdout.contains("Alembic integrity:"), "{stdout}");
+    assert!(
+        stdout.contains("8 cases (5 scenarios, 3 generated)"),
+        "{stdout}"
+    );
+    // The exit code is the table's verdict.
+    let agrees = stdout.contains(", 0 disagree; harness checks: ok");
+    assert_eq!(
+        output.status.code(),
+        Some(if agrees { 0 } else { 1 }),
+        "{stdout}"
+    );
+}
