@@ -46,11 +46,14 @@ pub struct Needs {
     pub head: Vec<PathBytes>,
     /// Paths to read at the merge-base.
     pub merge_base: Vec<PathBytes>,
+    /// Directories whose files to list at HEAD (counterparts by name; an
+    /// empty string is the whole tree).
+    pub head_listing: Vec<String>,
 }
 
 impl Needs {
     pub fn is_empty(&self) -> bool {
-        self.head.is_empty() && self.merge_base.is_empty()
+        self.head.is_empty() && self.merge_base.is_empty() && self.head_listing.is_empty()
     }
 }
 
@@ -59,6 +62,8 @@ impl Needs {
 pub struct Contents {
     pub head: Sources,
     pub merge_base: Sources,
+    /// The files under `Needs::head_listing` at HEAD.
+    pub head_files: Vec<PathBytes>,
 }
 
 fn pairs(rules: &Rules, mode: PairingMode) -> bool {
@@ -71,10 +76,12 @@ fn pairs(rules: &Rules, mode: PairingMode) -> bool {
 /// ever read.
 pub fn needs(change: &Change, rules: &Rules, mode: PairingMode) -> Needs {
     let watched = change.sources_wanted(rules);
+    let head_listing = crate::counterpart::listing_wanted(change, rules);
     if !pairs(rules, mode) {
         return Needs {
             head: watched,
             merge_base: Vec::new(),
+            head_listing,
         };
     }
     let mut head = watched.clone();
@@ -86,6 +93,7 @@ pub fn needs(change: &Change, rules: &Rules, mode: PairingMode) -> Needs {
     Needs {
         head,
         merge_base: watched,
+        head_listing,
     }
 }
 
@@ -106,6 +114,7 @@ pub fn decide(
 ) -> Report {
     let rules = in_force.rules;
     let (mut report, head_lexed) = check_keeping_lexed(change, rules, &contents.head);
+    crate::counterpart::resolve(&mut report, rules, &change.statuses, &contents.head_files);
     let pairing_can_matter = matches!(report.reason, Reason::BothTracks | Reason::MissingRevision);
     if pairs(rules, mode) && pairing_can_matter {
         let revisions: Vec<PathBytes> = report.revisions.iter().map(|r| r.path.clone()).collect();

@@ -18,6 +18,7 @@ pub mod check;
 pub mod classify;
 pub mod comments;
 pub mod config;
+pub mod counterpart;
 pub mod decide;
 pub mod diff;
 pub mod log;
@@ -28,6 +29,7 @@ pub mod report;
 pub mod rules;
 pub mod schema;
 pub mod sources;
+pub mod waiver;
 
 pub use check::{check, check_with_sources, Change, Checker};
 pub use classify::{LexError, LineClass, PythonFile, Token, TokenKind};

@@ -46,14 +46,28 @@ pub enum Reason {
     /// Both tracks updated, but with `--strict` a resolvable schema object of
     /// the first track is missing from every added revision.
     UncoveredObjects,
+    /// No net-new revision, but every DDL line lies in a file whose waiver
+    /// says the change is for the first track alone (`-- parity: sqlite-only <reason>`).
+    Waived,
+    /// A waiver marker without a reason: no waiver, and a failure.
+    InvalidWaiver,
+    /// No net-new revision, but the counterpart of every new migration, by
+    /// name, is already at HEAD (the other track merged it first).
+    CounterpartsAtHead,
 }
 
 impl Reason {
     pub fn verdict(&self) -> Verdict {
         match self {
             Reason::Skipped(_) => Verdict::Skipped,
-            Reason::MissingRevision | Reason::UncoveredObjects => Verdict::Fail,
-            Reason::NoEntry | Reason::DataOnly | Reason::BothTracks => Verdict::Pass,
+            Reason::MissingRevision | Reason::UncoveredObjects | Reason::InvalidWaiver => {
+                Verdict::Fail
+            }
+            Reason::NoEntry
+            | Reason::DataOnly
+            | Reason::BothTracks
+            | Reason::Waived
+            | Reason::CounterpartsAtHead => Verdict::Pass,
         }
     }
 
@@ -80,6 +94,18 @@ impl Reason {
                 "a net-new {second} revision, but it does not cover every schema object \
                  the {first} change touches (--strict)"
             ),
+            Reason::Waived => format!(
+                "a {first} schema change without a net-new {second} revision, waived: \
+                 every DDL line is in a file marked {first}-only, with a reason"
+            ),
+            Reason::InvalidWaiver => format!(
+                "a {first}-only waiver without a reason: a waiver must say why the {second} \
+                 track needs no change"
+            ),
+            Reason::CounterpartsAtHead => format!(
+                "a {first} schema change whose {second} counterpart, by name, is already at \
+                 HEAD: a catch-up of the other track"
+            ),
         }
     }
 }
@@ -103,6 +129,67 @@ pub struct Evidence {
     /// The set it belongs to (`sql`, `metadata`).
     pub set: String,
     pub text: String,
+}
+
+/// A waiver marker on an added line of a first-track file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Waiver {
+    pub path: PathBytes,
+    pub line: u32,
+    /// The marker word (`sqlite-only`).
+    pub marker: String,
+    /// Why; `None` is a marker without a reason, which waives nothing.
+    pub reason: Option<String>,
+}
+
+/// The counterpart, by name, of a new migration entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Counterpart {
+    /// The entry's name.
+    pub name: String,
+    pub entry: PathBytes,
+    /// The second-track file of the same name, if there is one.
+    pub path: Option<PathBytes>,
+    /// `added` (in the range), `at-head` (already there), `missing`.
+    pub found: CounterpartFound,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CounterpartFound {
+    Added,
+    AtHead,
+    Missing,
+}
+
+/// What a failing report advises, from the rules.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Advice {
+    /// The path shape of a counterpart (`a file under migrations/postgres/
+    /// ending in .sql`).
+    pub shape: String,
+    /// The project's command that makes one (`diesel migration generate`).
+    pub hint: Option<String>,
+    /// The second track is Alembic revisions that pairing reads: the advice
+    /// may name `alembic revision` and `--suggest`.
+    pub alembic: bool,
+    /// The exact paths counterparts would have, where the rules say them.
+    pub expected: Vec<String>,
+    /// The waiver's marker word, for a deliberate one-track change.
+    pub waiver: Option<String>,
+}
+
+impl Advice {
+    /// The spec's advice: an Alembic revision under `revision_dir`.
+    pub fn alembic(revision_dir: &str) -> Advice {
+        Advice {
+            shape: format!("a revision file under {revision_dir}"),
+            hint: None,
+            alembic: true,
+            expected: Vec::new(),
+            waiver: None,
+        }
+    }
 }
 
 /// A net-new revision file.
@@ -138,6 +225,15 @@ pub struct Report {
     /// whether an added revision covers it (empty unless the range has a new
     /// entry with DDL evidence).
     pub coverage: Vec<Coverage>,
+    /// Waiver markers on the added lines of first-track files.
+    pub waivers: Vec<Waiver>,
+    /// Counterparts by name (only when the rules match names).
+    pub counterparts: Vec<Counterpart>,
+    /// Problems with the rules themselves (a watched path that exists
+    /// nowhere at HEAD): never a verdict, always shown.
+    pub warnings: Vec<String>,
+    /// What to do on a failure.
+    pub advice: Advice,
 }
 
 /// The report as serialized: the derived verdict and message in their places.
@@ -154,6 +250,12 @@ struct ReportView<'a> {
     revision_dir: &'a str,
     notes: &'a [String],
     coverage: &'a [Coverage],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    waivers: &'a [Waiver],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    counterparts: &'a [Counterpart],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    warnings: &'a [String],
 }
 
 impl Serialize for Report {
@@ -169,6 +271,9 @@ impl Serialize for Report {
             revision_dir: &self.revision_dir,
             notes: &self.notes,
             coverage: &self.coverage,
+            waivers: &self.waivers,
+            counterparts: &self.counterparts,
+            warnings: &self.warnings,
         }
         .serialize(serializer)
     }
@@ -189,11 +294,69 @@ impl Report {
             entries,
             evidence,
             revisions,
+            advice: Advice::alembic(&revision_dir),
             revision_dir,
             tracks: tracks.clone(),
             notes: Vec::new(),
             coverage: Vec::new(),
+            waivers: Vec::new(),
+            counterparts: Vec::new(),
+            warnings: Vec::new(),
         }
+    }
+
+    /// What a failing pull request needs, in one sentence, from the rules:
+    /// the counterpart's path shape and the project's command; the Alembic
+    /// advice only where the second track is Alembic.
+    pub fn what_to_do(&self) -> String {
+        let advice = &self.advice;
+        if self.reason == Reason::InvalidWaiver {
+            let marker = self.waivers.iter().find(|w| w.reason.is_none());
+            let marker = marker.map_or("<marker>", |w| w.marker.as_str());
+            return format!(
+                "give the waiver its reason on the same line (`-- parity: {marker} <why the \
+                 {} track needs no change>`), or add the {} counterpart: {}",
+                self.tracks.second,
+                self.tracks.second,
+                self.counterpart_advice()
+            );
+        }
+        if advice.alembic && advice.hint.is_none() {
+            return what_to_do(&self.revision_dir);
+        }
+        self.counterpart_advice()
+    }
+
+    fn counterpart_advice(&self) -> String {
+        let advice = &self.advice;
+        if advice.alembic && advice.hint.is_none() {
+            return what_to_do(&self.revision_dir);
+        }
+        let mut out = format!(
+            "add {} on the {} track that makes the same schema change",
+            advice.shape, self.tracks.second
+        );
+        if !advice.expected.is_empty() {
+            let paths: Vec<String> = advice.expected.iter().map(|p| format!("`{p}`")).collect();
+            out.push_str(&format!(" ({})", paths.join(", ")));
+        }
+        match (&advice.hint, advice.alembic) {
+            (Some(hint), false) => out.push_str(&format!(" (`{hint}` makes one)")),
+            (Some(hint), true) => out.push_str(&format!(
+                " (`{hint}` makes one, `cargo xtask parity --suggest` prints one)"
+            )),
+            (None, _) => {}
+        }
+        out.push_str(", commit it on this branch and push");
+        if let Some(marker) = &advice.waiver {
+            out.push_str(&format!(
+                "; or, for a deliberate {}-only change, say why in a comment of the file: \
+                 `parity: {marker} <reason>`",
+                self.tracks.first
+            ));
+        }
+        out.push('.');
+        out
     }
 
     pub fn verdict(&self) -> Verdict {
@@ -364,6 +527,34 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
             );
         }
     }
+    if !report.waivers.is_empty() {
+        let _ = writeln!(out, "\nwaivers: {}", report.waivers.len());
+        for waiver in &report.waivers {
+            let why = match &waiver.reason {
+                Some(reason) => reason.clone(),
+                None => paint.paint("1;31", "NO REASON: not a waiver"),
+            };
+            let _ = writeln!(
+                out,
+                "  {}:{}  {}  {why}",
+                waiver.path, waiver.line, waiver.marker
+            );
+        }
+    }
+    if !report.counterparts.is_empty() {
+        let _ = writeln!(out, "\ncounterparts by name: {}", report.counterparts.len());
+        for c in &report.counterparts {
+            let found = match (&c.found, &c.path) {
+                (CounterpartFound::Added, Some(path)) => format!("added in the range: {path}"),
+                (CounterpartFound::AtHead, Some(path)) => format!("already at HEAD: {path}"),
+                _ => paint.paint("1;31", "MISSING"),
+            };
+            let _ = writeln!(out, "  {}  {}  {found}", c.entry, c.name);
+        }
+    }
+    for warning in &report.warnings {
+        let _ = writeln!(out, "\n{} {warning}", paint.paint("1;33", "warning:"));
+    }
     for note in &report.notes {
         let _ = writeln!(out, "\nnote: {note}");
     }
@@ -380,7 +571,7 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
             out,
             "\n{} {}",
             paint.paint("1", "what to do:"),
-            what_to_do(&report.revision_dir)
+            report.what_to_do()
         );
     }
     out

@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use super::{what_to_do, Reason, Report, Verdict};
+use super::{CounterpartFound, Reason, Report, Verdict};
 use crate::schema::{Coverage, CoverageStatus};
 
 /// The title of every annotation on a DDL line.
@@ -51,6 +51,18 @@ fn uncovered_command(out: &mut String, kind: &str, coverage: &Coverage, strict: 
 /// `::notice`, and a `::warning` on every uncovered object.
 pub fn render_commands(report: &Report) -> String {
     let mut out = String::new();
+    for warning in &report.warnings {
+        let _ = writeln!(
+            out,
+            "::warning title={}::{}",
+            escape_property("parity: configuration"),
+            escape_data(warning)
+        );
+    }
+    waiver_commands(&mut out, report);
+    if report.reason == Reason::InvalidWaiver {
+        return out;
+    }
     let uncovered = report
         .coverage
         .iter()
@@ -79,12 +91,14 @@ pub fn render_commands(report: &Report) -> String {
     }
     for evidence in &report.evidence {
         let message = format!(
-            "`{}` ({} set) changes the schema on the first track, and the range adds no \
-             revision under {}: {}",
+            "`{}` ({} set) changes the {} schema, and the range adds no {} revision \
+             ({}): {}",
             evidence.pattern,
             evidence.set,
-            report.revision_dir,
-            what_to_do(&report.revision_dir)
+            report.tracks.first,
+            report.tracks.second,
+            report.advice.shape,
+            report.what_to_do()
         );
         let _ = writeln!(
             out,
@@ -96,6 +110,40 @@ pub fn render_commands(report: &Report) -> String {
         );
     }
     out
+}
+
+/// The title of the annotation on a waiver.
+pub const WAIVER_TITLE: &str = "parity: waiver";
+
+/// A `::notice` on every waiver, an `::error` on every marker without a reason.
+fn waiver_commands(out: &mut String, report: &Report) {
+    for waiver in &report.waivers {
+        let (kind, message) = match &waiver.reason {
+            Some(reason) => (
+                "notice",
+                format!(
+                    "waived ({}): {reason}; the {} track gets no change from this file",
+                    waiver.marker, report.tracks.second
+                ),
+            ),
+            None => (
+                "error",
+                format!(
+                    "`parity: {}` without a reason waives nothing: {}",
+                    waiver.marker,
+                    report.what_to_do()
+                ),
+            ),
+        };
+        let _ = writeln!(
+            out,
+            "::{kind} file={},line={},title={}::{}",
+            escape_property(&waiver.path.display()),
+            waiver.line,
+            escape_property(WAIVER_TITLE),
+            escape_data(&message)
+        );
+    }
 }
 
 /// Text as a Markdown code span that shows it literally, in a table cell or
@@ -189,6 +237,47 @@ pub fn render_summary(report: &Report) -> String {
             );
         }
     }
+    if !report.waivers.is_empty() {
+        let _ = writeln!(out, "\n### Waivers: {}\n", report.waivers.len());
+        for waiver in &report.waivers {
+            let why = match &waiver.reason {
+                Some(reason) => code(reason),
+                None => "**no reason: not a waiver**".to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "- {} at {} line {}: {why}",
+                code(&waiver.marker),
+                code(&waiver.path.display()),
+                waiver.line
+            );
+        }
+    }
+    if !report.counterparts.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n### Counterparts by name: {}\n",
+            report.counterparts.len()
+        );
+        for c in &report.counterparts {
+            let found = match (&c.found, &c.path) {
+                (CounterpartFound::Added, Some(path)) => {
+                    format!("added in the range: {}", code(&path.display()))
+                }
+                (CounterpartFound::AtHead, Some(path)) => {
+                    format!("already at HEAD: {}", code(&path.display()))
+                }
+                _ => "**missing**".to_string(),
+            };
+            let _ = writeln!(out, "- {} ({}): {found}", code(&c.name), code(&c.entry.display()));
+        }
+    }
+    if !report.warnings.is_empty() {
+        let _ = writeln!(out, "\n### Warnings\n");
+        for warning in &report.warnings {
+            let _ = writeln!(out, "- ⚠️ {warning}");
+        }
+    }
     if !report.notes.is_empty() {
         let _ = writeln!(out, "\n### Notes\n");
         for note in &report.notes {
@@ -196,7 +285,7 @@ pub fn render_summary(report: &Report) -> String {
         }
     }
     if report.verdict() == Verdict::Fail {
-        let advice = what_to_do(&report.revision_dir);
+        let advice = report.what_to_do();
         let (first, rest) = advice.split_at(1);
         let _ = writeln!(out, "\n### What to do\n\n{}{rest}", first.to_uppercase());
     }

@@ -6,7 +6,7 @@
 use percent_encoding::{percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Serialize;
 
-use super::{what_to_do, Reason, Report};
+use super::{Reason, Report};
 use crate::path::PathBytes;
 use crate::schema::CoverageStatus;
 
@@ -16,6 +16,8 @@ pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 pub const RULE_ID: &str = "parity/schema-change-without-revision";
 /// Object-level pairing's rule: a schema object no added revision covers.
 pub const UNCOVERED_RULE_ID: &str = "parity/schema-object-missing-from-revisions";
+/// A waiver: a note with its reason, an error without one.
+pub const WAIVER_RULE_ID: &str = "parity/one-track-waiver";
 
 #[derive(Serialize)]
 struct Log {
@@ -130,9 +132,13 @@ pub fn render_sarif(report: &Report) -> String {
                 rule_index: 0,
                 level: "error",
                 message: text(format!(
-                    "`{}` ({} set) changes the schema on the first track, and the range adds \
-                     no revision under {}.",
-                    evidence.pattern, evidence.set, report.revision_dir
+                    "`{}` ({} set) changes the {} schema, and the range adds no {} revision \
+                     ({}).",
+                    evidence.pattern,
+                    evidence.set,
+                    report.tracks.first,
+                    report.tracks.second,
+                    report.advice.shape
                 )),
                 locations: vec![Location {
                     physical_location: PhysicalLocation {
@@ -187,6 +193,30 @@ pub fn render_sarif(report: &Report) -> String {
                 }),
         );
     }
+    // Every waiver: a note when it has a reason, an error when it has none.
+    results.extend(report.waivers.iter().map(|waiver| SarifResult {
+        rule_id: WAIVER_RULE_ID,
+        rule_index: 2,
+        level: if waiver.reason.is_some() { "note" } else { "error" },
+        message: text(match &waiver.reason {
+            Some(reason) => format!("Waived ({}): {reason}", waiver.marker),
+            None => format!(
+                "`parity: {}` without a reason waives nothing.",
+                waiver.marker
+            ),
+        }),
+        locations: vec![Location {
+            physical_location: PhysicalLocation {
+                artifact_location: ArtifactLocation {
+                    uri: path_uri(&waiver.path),
+                    uri_base_id: "%SRCROOT%",
+                },
+                region: Region {
+                    start_line: waiver.line,
+                },
+            },
+        }],
+    }));
     let log = Log {
         schema: SARIF_SCHEMA,
         version: SARIF_VERSION,
@@ -206,7 +236,7 @@ pub fn render_sarif(report: &Report) -> String {
                              but no net-new revision file on the second, so the second \
                              database never gets the change.",
                         ),
-                        help: text(what_to_do(&report.revision_dir)),
+                        help: text(report.what_to_do()),
                         default_configuration: Configuration { level: "error" },
                     }, Rule {
                         id: UNCOVERED_RULE_ID,
@@ -224,6 +254,21 @@ pub fn render_sarif(report: &Report) -> String {
                              prints a revision that covers every missing object.",
                         ),
                         default_configuration: Configuration { level: "warning" },
+                    }, Rule {
+                        id: WAIVER_RULE_ID,
+                        name: "OneTrackWaiver",
+                        short_description: text(
+                            "A change marked for the first track alone, with its reason",
+                        ),
+                        full_description: text(
+                            "A comment `parity: <track>-only <reason>` in a first-track file \
+                             waives the second track's revision for that file's DDL; without \
+                             a reason it waives nothing and fails the check.",
+                        ),
+                        help: text(
+                            "Check that the reason holds; a marker needs its reason on the same line.",
+                        ),
+                        default_configuration: Configuration { level: "note" },
                     }],
                 },
             },

@@ -77,6 +77,9 @@ const DIFF_OPTIONS: &[&str] = &[
     "--dst-prefix=b/",
     "--no-relative",
     "--find-renames",
+    // Copies too: a migration copied from one track to another (and moved
+    // into its own) must show as a copy, never as a new file.
+    "--find-copies",
     "--diff-algorithm=myers",
     "--submodule=short",
     "--ignore-submodules=none",

@@ -156,6 +156,7 @@ pub fn judge_range(
         PairingMode::Always,
         (&range.head, &range.merge_base),
         |requests| git.contents_in(requests),
+        |dirs| list_files(git, &range.head, dirs),
     )?;
     report.range = Some(RangeInfo {
         base: range.base.clone(),
@@ -165,17 +166,33 @@ pub fn judge_range(
     Ok((report, change.statuses))
 }
 
+/// The files under `dirs` at `commit`, one `git ls-tree` each (counterparts
+/// by name; no directory, no process).
+pub fn list_files(git: &Git, commit: &str, dirs: &[String]) -> Result<Vec<PathBytes>> {
+    let mut files = Vec::new();
+    for dir in dirs {
+        files.extend(git.files_under(commit, dir)?);
+    }
+    Ok(files)
+}
+
 /// Reads what the core's decision needs (`parity_core::needs`) at `head`
-/// and `merge_base` with `read`, and decides. `parity` and `scan` both
-/// decide through here.
+/// and `merge_base` with `read` (and the listing with `list`), and decides.
+/// `parity` and `scan` both decide through here.
 pub fn fetch_and_decide(
     change: &Change,
     in_force: InForce<'_>,
     mode: PairingMode,
     (head, merge_base): (&str, &str),
     read: impl FnOnce(&[(&str, &[PathBytes])]) -> Result<Vec<Sources>>,
+    list: impl FnOnce(&[String]) -> Result<Vec<PathBytes>>,
 ) -> Result<Report> {
     let needs = needs(change, in_force.rules, mode);
+    let head_files = if needs.head_listing.is_empty() {
+        Vec::new()
+    } else {
+        list(&needs.head_listing)?
+    };
     let [head_sources, base_sources]: [Sources; 2] =
         read(&[(head, &needs.head), (merge_base, &needs.merge_base)])?
             .try_into()
@@ -183,6 +200,7 @@ pub fn fetch_and_decide(
     let contents = Contents {
         head: head_sources,
         merge_base: base_sources,
+        head_files,
     };
     Ok(decide(change, in_force, mode, &contents))
 }

@@ -636,6 +636,7 @@ fn per_commit_loop(git: &Git, commits: &[(String, String)], rules: &Rules) -> Re
             parity_core::PairingMode::WhenDecisive,
             (sha, parent),
             |requests| git.contents_in(requests),
+            |dirs| crate::guard::parity::list_files(git, sha, dirs),
         )?;
         failing += u64::from(report.verdict() == Verdict::Fail);
     }

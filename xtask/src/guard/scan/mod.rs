@@ -523,7 +523,7 @@ impl CommitInProgress {
             // does the audit, for such a commit.
             let sources: Vec<PathBytes> = statuses
                 .iter()
-                .filter(|entry| entry.status == Status::Renamed)
+                .filter(|entry| matches!(entry.status, Status::Renamed | Status::Copied))
                 .filter(|entry| {
                     let path = entry.path.as_bytes();
                     rules.watched_file(path).is_some() || rules.line_entry_for(path).is_some()
@@ -560,6 +560,7 @@ impl CommitInProgress {
                     .collect();
                 contents.read(requests)
             },
+            |dirs| crate::guard::parity::list_files(git, sha, dirs),
         )?;
         report.range = Some(RangeInfo {
             base: parent.to_string(),
