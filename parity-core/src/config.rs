@@ -345,8 +345,9 @@ fn compile_pattern(key: &str, source: &Spanned<String>) -> Result<Pattern, KeyEr
     compile_regex(key, source.get_ref(), source.span())
 }
 
-fn compile_regex(key: &str, source: &String, span: Range<usize>) -> Result<Pattern, KeyError> {
-    let source = &Spanned::new(0..0, source.clone());
+/// `compile_pattern` of a regular expression placed at `span`.
+fn compile_regex(key: &str, source: &str, span: Range<usize>) -> Result<Pattern, KeyError> {
+    let source = &Spanned::new(0..0, source.to_string());
     let fail = |problem: String| KeyError::new(key, problem).at(span.clone());
     let parsed = regex_syntax::ParserBuilder::new()
         .utf8(false)
@@ -438,7 +439,10 @@ impl FileRuleKeys<'_> {
             if !dir.is_empty() && !dirs_meet(pattern.literal_prefix(), &dir) {
                 return Err(KeyError::new(
                     &key,
-                    format!("{:?} can never match: it lies outside `dir` {dir:?}", glob.get_ref()),
+                    format!(
+                        "{:?} can never match: it lies outside `dir` {dir:?}",
+                        glob.get_ref()
+                    ),
                 )
                 .at(glob.span()));
             }

@@ -309,45 +309,21 @@ impl Report {
     /// the counterpart's path shape and the project's command; the Alembic
     /// advice only where the second track is Alembic.
     pub fn what_to_do(&self) -> String {
-        let advice = &self.advice;
         if self.reason == Reason::InvalidWaiver {
             let marker = self.waivers.iter().find(|w| w.reason.is_none());
             let marker = marker.map_or("<marker>", |w| w.marker.as_str());
             return format!(
-                "give the waiver its reason on the same line (`-- parity: {marker} <why the \
-                 {} track needs no change>`), or add the {} counterpart: {}",
-                self.tracks.second,
+                "give the waiver its reason on the same line (`parity: {marker} <why the {} \
+                 track needs no change>`), or {}.",
                 self.tracks.second,
                 self.counterpart_advice()
             );
         }
-        if advice.alembic && advice.hint.is_none() {
-            return what_to_do(&self.revision_dir);
-        }
-        self.counterpart_advice()
-    }
-
-    fn counterpart_advice(&self) -> String {
         let advice = &self.advice;
         if advice.alembic && advice.hint.is_none() {
             return what_to_do(&self.revision_dir);
         }
-        let mut out = format!(
-            "add {} on the {} track that makes the same schema change",
-            advice.shape, self.tracks.second
-        );
-        if !advice.expected.is_empty() {
-            let paths: Vec<String> = advice.expected.iter().map(|p| format!("`{p}`")).collect();
-            out.push_str(&format!(" ({})", paths.join(", ")));
-        }
-        match (&advice.hint, advice.alembic) {
-            (Some(hint), false) => out.push_str(&format!(" (`{hint}` makes one)")),
-            (Some(hint), true) => out.push_str(&format!(
-                " (`{hint}` makes one, `cargo xtask parity --suggest` prints one)"
-            )),
-            (None, _) => {}
-        }
-        out.push_str(", commit it on this branch and push");
+        let mut out = self.counterpart_advice();
         if let Some(marker) = &advice.waiver {
             out.push_str(&format!(
                 "; or, for a deliberate {}-only change, say why in a comment of the file: \
@@ -356,6 +332,36 @@ impl Report {
             ));
         }
         out.push('.');
+        out
+    }
+
+    /// `add <shape> on the <second> track ..., commit it on this branch and push`.
+    fn counterpart_advice(&self) -> String {
+        let advice = &self.advice;
+        if advice.alembic && advice.hint.is_none() {
+            let spec = what_to_do(&self.revision_dir);
+            return spec.trim_end_matches('.').to_string();
+        }
+        let mut out = format!(
+            "add {} on the {} track that makes the same schema change",
+            advice.shape, self.tracks.second
+        );
+        let mut aside = Vec::new();
+        if !advice.expected.is_empty() {
+            let paths: Vec<String> = advice.expected.iter().map(|p| format!("`{p}`")).collect();
+            aside.push(format!("here: {}", paths.join(" or ")));
+        }
+        match (&advice.hint, advice.alembic) {
+            (Some(hint), false) => aside.push(format!("`{hint}` makes one")),
+            (Some(hint), true) => aside.push(format!(
+                "`{hint}` makes one, `cargo xtask parity --suggest` prints one"
+            )),
+            (None, _) => {}
+        }
+        if !aside.is_empty() {
+            out.push_str(&format!(" ({})", aside.join("; ")));
+        }
+        out.push_str(", commit it on this branch and push");
         out
     }
 

@@ -383,21 +383,24 @@ impl NewFileRule {
         shape
     }
 
-    /// The path a counterpart of a migration named `raw` would have, when the
-    /// rule says it exactly: a directory and ending, or one glob with a
-    /// single `*` and no other wildcard.
-    pub fn expected_path(&self, raw: &str, name_from: NameFrom) -> Option<String> {
-        match self.globs.as_slice() {
-            [] if self.name_from == NameFrom::File && name_from == NameFrom::File => {
-                Some(format!("{}{raw}{}", self.dir, self.suffix))
-            }
-            [glob] => {
-                let source = glob.as_str();
-                let plain = !source.contains(['?', '[', '{', '\\']) && !source.contains("**");
-                (plain && source.matches('*').count() == 1).then(|| source.replace('*', raw))
-            }
-            _ => None,
+    /// The paths a counterpart of a migration named `raw` would have, where
+    /// the rule says them exactly: a directory and ending, or globs with a
+    /// single `*` and no other wildcard (`migrations/*.postgres.up.sql`).
+    pub fn expected_paths(&self, raw: &str, name_from: NameFrom) -> Vec<String> {
+        if self.globs.is_empty() {
+            let same = self.name_from == NameFrom::File && name_from == NameFrom::File;
+            return match same && !self.dir.is_empty() {
+                true => vec![format!("{}{raw}{}", self.dir, self.suffix)],
+                false => Vec::new(),
+            };
         }
+        self.globs
+            .iter()
+            .map(PathPattern::as_str)
+            .filter(|g| !g.contains(['?', '[', '{', '\\']) && !g.contains("**"))
+            .filter(|g| g.matches('*').count() == 1)
+            .map(|g| g.replace('*', raw))
+            .collect()
     }
 }
 
@@ -520,7 +523,7 @@ impl Rules {
         if let EntryRule::NewFile(rule) = &self.entry {
             for entry in entries {
                 let raw = rule.raw_name(&entry.path);
-                if let Some(path) = self.revisions.expected_path(&raw, rule.name_from) {
+                for path in self.revisions.expected_paths(&raw, rule.name_from) {
                     if !expected.contains(&path) {
                         expected.push(path);
                     }
@@ -534,6 +537,50 @@ impl Rules {
             expected,
             waiver: Some(self.waiver.marker.clone()),
         }
+    }
+
+    /// Warnings about rules that can see nothing in a tree (`files`, every
+    /// path at HEAD): no watched file exists, or no file of the entry or the
+    /// revision rule does. A check by such rules passes every change without
+    /// a word, so the reports say it.
+    pub fn unmatched_in(&self, files: &[PathBytes]) -> Vec<String> {
+        let any = |test: &dyn Fn(&PathBytes) -> bool| files.iter().any(test);
+        let mut warnings = Vec::new();
+        if !any(&|p| self.watched_file(p.as_bytes()).is_some()) {
+            let watched: Vec<String> = self
+                .watched
+                .iter()
+                .map(|w| format!("`{}`", w.path))
+                .collect();
+            warnings.push(format!(
+                "no file at HEAD is watched ({}): the rules can never see a {} schema change; \
+                 check the paths of parity.toml",
+                watched.join(", "),
+                self.tracks.first
+            ));
+        }
+        let entries_exist = match &self.entry {
+            EntryRule::Line(line) => any(&|p| line.file.matches(p.as_bytes())),
+            EntryRule::NewFile(rule) => any(&|p| rule.matches_path(p)),
+        };
+        if !entries_exist {
+            let shape = match &self.entry {
+                EntryRule::Line(line) => format!("`{}`", line.file),
+                EntryRule::NewFile(rule) => rule.shape(),
+            };
+            warnings.push(format!(
+                "no {} migration at HEAD is of the entry rule's shape ({shape})",
+                self.tracks.first
+            ));
+        }
+        if !any(&|p| self.revisions.matches_path(p)) {
+            warnings.push(format!(
+                "no {} migration at HEAD is of the revision rule's shape ({})",
+                self.tracks.second,
+                self.revisions.shape()
+            ));
+        }
+        warnings
     }
 
     /// The watched file at `path`, if it is one (the first that matches).

@@ -110,7 +110,10 @@ mod tests {
             find("-- parity: sqlite-only no column drop in place"),
             reason("no column drop in place")
         );
-        assert_eq!(find("# parity: SQLite-only: fts5 only"), reason("fts5 only"));
+        assert_eq!(
+            find("# parity: SQLite-only: fts5 only"),
+            reason("fts5 only")
+        );
         assert_eq!(find("  /* parity: sqlite-only why */"), reason("why"));
         assert_eq!(find("-- parity: sqlite-only"), Some(None));
         assert_eq!(find("-- parity: sqlite-only   ...  "), Some(None));

@@ -269,7 +269,12 @@ pub fn render_summary(report: &Report) -> String {
                 }
                 _ => "**missing**".to_string(),
             };
-            let _ = writeln!(out, "- {} ({}): {found}", code(&c.name), code(&c.entry.display()));
+            let _ = writeln!(
+                out,
+                "- {} ({}): {found}",
+                code(&c.name),
+                code(&c.entry.display())
+            );
         }
     }
     if !report.warnings.is_empty() {

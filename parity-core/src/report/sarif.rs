@@ -197,7 +197,11 @@ pub fn render_sarif(report: &Report) -> String {
     results.extend(report.waivers.iter().map(|waiver| SarifResult {
         rule_id: WAIVER_RULE_ID,
         rule_index: 2,
-        level: if waiver.reason.is_some() { "note" } else { "error" },
+        level: if waiver.reason.is_some() {
+            "note"
+        } else {
+            "error"
+        },
         message: text(match &waiver.reason {
             Some(reason) => format!("Waived ({}): {reason}", waiver.marker),
             None => format!(
@@ -231,11 +235,12 @@ pub fn render_sarif(report: &Report) -> String {
                         short_description: text(
                             "A schema change on one migration track without a revision on the other",
                         ),
-                        full_description: text(
-                            "A pull request adds a migration entry and DDL on the first track \
-                             but no net-new revision file on the second, so the second \
-                             database never gets the change.",
-                        ),
+                        full_description: text(format!(
+                            "A pull request adds a {first} migration with DDL but no net-new \
+                             {second} revision, so the {second} database never gets the change.",
+                            first = report.tracks.first,
+                            second = report.tracks.second
+                        )),
                         help: text(report.what_to_do()),
                         default_configuration: Configuration { level: "error" },
                     }, Rule {
@@ -244,24 +249,28 @@ pub fn render_sarif(report: &Report) -> String {
                         short_description: text(
                             "A schema object changed on one track and missing from the revisions",
                         ),
-                        full_description: text(
-                            "The pull request adds a revision, but no added revision changes this \
-                             table, column, index or trigger as the first track does \
+                        full_description: text(format!(
+                            "The pull request adds a {} revision, but no added revision changes \
+                             this table, column, index or trigger as the {} track does \
                              (object-level pairing; an error under --strict).",
-                        ),
-                        help: text(
+                            report.tracks.second, report.tracks.first
+                        )),
+                        help: text(if report.advice.alembic {
                             "Add the operation to the revision; `cargo xtask parity --suggest` \
-                             prints a revision that covers every missing object.",
-                        ),
+                             prints a revision that covers every missing object."
+                        } else {
+                            "Add the operation to the revision."
+                        }),
                         default_configuration: Configuration { level: "warning" },
                     }, Rule {
                         id: WAIVER_RULE_ID,
                         name: "OneTrackWaiver",
-                        short_description: text(
-                            "A change marked for the first track alone, with its reason",
-                        ),
+                        short_description: text(format!(
+                            "A change marked for the {} track alone, with its reason",
+                            report.tracks.first
+                        )),
                         full_description: text(
-                            "A comment `parity: <track>-only <reason>` in a first-track file \
+                            "A comment `parity: <track>-only <reason>` in a migration file \
                              waives the second track's revision for that file's DDL; without \
                              a reason it waives nothing and fails the check.",
                         ),

@@ -163,6 +163,11 @@ pub fn judge_range(
         head: range.head.clone(),
         merge_base: range.merge_base.clone(),
     });
+    // A range in which the rules saw nothing: do they see anything at all?
+    if report.entries.is_empty() && report.evidence.is_empty() {
+        let files = git.files_under(&range.head, "")?;
+        report.warnings = rules.unmatched_in(&files);
+    }
     Ok((report, change.statuses))
 }
 

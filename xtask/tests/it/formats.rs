@@ -148,7 +148,10 @@ fn github_format_appends_a_markdown_summary() {
         "{text}"
     );
     // The SQL layout's second track is not Alembic: no Alembic advice.
-    assert!(!text.contains("alembic") && !text.contains("--suggest"), "{text}");
+    assert!(
+        !text.contains("alembic") && !text.contains("--suggest"),
+        "{text}"
+    );
 
     // Without the variable, nothing is written anywhere but stdout.
     let out = range.run(&["--format", "github"], &[]);

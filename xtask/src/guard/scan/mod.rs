@@ -108,6 +108,9 @@ pub struct ScanSummary {
     /// Commits without a parent (a root, or the boundary of a shallow clone).
     pub skipped: u64,
     pub notes: Vec<String>,
+    /// Rules that see nothing at the tip (one line each).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Splits `A..B` into the tip and the excluded revision.
@@ -373,6 +376,20 @@ pub fn scan(
     }
     if let Some(session) = contents.session {
         session.finish()?;
+    }
+    // An audit that found nothing: do the tip's rules see anything at all?
+    if summary.fail == 0 {
+        let rules = match &audit.rules {
+            RulesSource::File { rules, .. } => Some(rules.clone()),
+            RulesSource::PerParent { defaults, .. } => tip_rules.clone().or(Some(defaults.clone())),
+        };
+        if let Some(rules) = rules {
+            let files = git.files_under(&walk.tip, "")?;
+            let warnings = rules.unmatched_in(&files);
+            if !warnings.is_empty() {
+                summary.warnings.push(warnings.join("; "));
+            }
+        }
     }
     if audit.not_yet > 0 {
         summary.notes.push(match summary.commits {
