@@ -34,7 +34,7 @@ impl Change {
             .filter_map(|file| file.header.new_path.as_ref())
             .filter(|path| {
                 rules
-                    .watched_file(path.as_bytes())
+                    .watched_file_in_any(path.as_bytes())
                     .is_some_and(|w| w.classifier != Classifier::Plain)
             })
             .cloned()

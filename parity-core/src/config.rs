@@ -38,6 +38,9 @@ pub struct Config {
     pub entry: Entry,
     /// What counts as a net-new revision on the second track.
     pub revisions: Revisions,
+    /// Further tracks a change on the first needs as well (`[[counterparts]]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub counterparts: Vec<CounterpartTrack>,
     /// Fail, rather than warn, when an added revision leaves a schema object
     /// of the first track uncovered (as `--strict` does).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -188,6 +191,35 @@ pub struct TrackNames {
     /// The waiver's marker word; `<first>-only` in lower case when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiver: Option<Spanned<String>>,
+    /// Every pair holds both ways: a new migration on the second track (or
+    /// on a counterpart track) needs one on the first. Needs an entry of
+    /// kind `new-file`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub both_directions: bool,
+}
+
+/// A `[[counterparts]]` table: another track, with the keys of `[revisions]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CounterpartTrack {
+    /// The track's name (`MySQL`).
+    pub track: String,
+    #[serde(default)]
+    pub dir: String,
+    #[serde(default)]
+    pub suffix: String,
+    #[serde(default)]
+    pub exclude: Vec<Spanned<String>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub globs: Vec<Spanned<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_from: Option<NameFrom>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_pattern: Option<Spanned<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub by_name: bool,
 }
 
 /// The `[revisions]` table.
@@ -398,8 +430,8 @@ fn comments_for(path: &str) -> Option<CommentSyntax> {
 /// The keys of a new-file rule (`[entry]` of kind `new-file`, or
 /// `[revisions]`), before they are checked.
 struct FileRuleKeys<'k> {
-    /// `entry` or `revisions`.
-    table: &'static str,
+    /// `entry`, `revisions` or `counterparts[i]`.
+    table: &'k str,
     dir: &'k str,
     suffix: &'k str,
     exclude: &'k [Spanned<String>],
@@ -529,6 +561,85 @@ impl FileRuleKeys<'_> {
             rule.name_pattern = Some(pattern);
         }
         Ok(rule)
+    }
+}
+
+/// The keys of a second-track table (`[revisions]`, `[[counterparts]]`).
+struct TrackKeys<'k> {
+    dir: &'k str,
+    suffix: &'k str,
+    exclude: &'k [Spanned<String>],
+    globs: &'k [Spanned<String>],
+    name_from: Option<NameFrom>,
+    name_pattern: Option<&'k Spanned<String>>,
+    by_name: bool,
+}
+
+/// A second-track rule, checked: it has a directory or globs, and names are
+/// matched only against new-file entries.
+fn second_track_rule(
+    table: &str,
+    keys: TrackKeys<'_>,
+    entry: &EntryRule,
+) -> Result<NewFileRule, KeyError> {
+    if keys.dir.is_empty() && keys.globs.is_empty() {
+        return Err(KeyError::new(
+            format!("{table}.dir"),
+            "missing field `dir` (or `globs`): where do revisions go?",
+        ));
+    }
+    if keys.by_name && !matches!(entry, EntryRule::NewFile(_)) {
+        return Err(KeyError::new(
+            format!("{table}.by_name"),
+            "counterparts by name need an entry of kind \"new-file\"",
+        ));
+    }
+    FileRuleKeys {
+        table,
+        dir: keys.dir,
+        suffix: keys.suffix,
+        exclude: keys.exclude,
+        globs: keys.globs,
+        name_from: keys.name_from,
+        name_pattern: keys.name_pattern,
+    }
+    .rule()
+}
+
+/// The pair `rules` the other way round: new files of its second track are
+/// entries, their DDL (SQL set, comments by the ending) the evidence, and the
+/// first track's new files the counterparts.
+fn reversed(rules: &Rules, first_entry: &NewFileRule, match_names: bool) -> Rules {
+    let second = &rules.revisions;
+    let globs: Vec<PathPattern> = if second.globs.is_empty() {
+        let glob = format!("{}**/*{}", second.dir, second.suffix);
+        vec![PathPattern::glob(&glob).expect("a directory and an ending make a glob")]
+    } else {
+        second.globs.clone()
+    };
+    let watched = globs
+        .iter()
+        .map(|glob| WatchedFile {
+            path: glob.clone(),
+            patterns: PatternSet::sql(),
+            comments: comments_for(glob.as_str()).unwrap_or(CommentSyntax::Sql),
+            classifier: Classifier::Plain,
+        })
+        .collect();
+    let tracks = Tracks {
+        first: rules.tracks.second.clone(),
+        second: rules.tracks.first.clone(),
+    };
+    Rules {
+        waiver: WaiverRule::for_track(&tracks.first),
+        tracks,
+        watched,
+        entry: EntryRule::NewFile(second.clone()),
+        revisions: first_entry.clone(),
+        strict: false,
+        hint: None,
+        match_names,
+        pairings: Vec::new(),
     }
 }
 
@@ -696,6 +807,7 @@ impl Config {
                 first: spec.first,
                 second: spec.second,
                 waiver: None,
+                both_directions: false,
             }),
             watch: vec![
                 python(MIGRATIONS, BuiltinSet::Sql),
@@ -723,6 +835,7 @@ impl Config {
                 hint: None,
                 by_name: false,
             },
+            counterparts: Vec::new(),
             strict: false,
         }
     }
@@ -761,32 +874,21 @@ impl Config {
             })?,
         };
         let revisions = &self.revisions;
-        if revisions.dir.is_empty() && revisions.globs.is_empty() {
-            return Err(ConfigError {
-                key: "revisions.dir".into(),
-                position: None,
-                problem: "missing field `dir` (or `globs`): where do revisions go?".into(),
-            });
-        }
-        let revision_rule = FileRuleKeys {
-            table: "revisions",
-            dir: &revisions.dir,
-            suffix: &revisions.suffix,
-            exclude: &revisions.exclude,
-            globs: &revisions.globs,
-            name_from: revisions.name_from,
-            name_pattern: revisions.name_pattern.as_ref(),
-        }
-        .rule()
+        let revision_rule = second_track_rule(
+            "revisions",
+            TrackKeys {
+                dir: &revisions.dir,
+                suffix: &revisions.suffix,
+                exclude: &revisions.exclude,
+                globs: &revisions.globs,
+                name_from: revisions.name_from,
+                name_pattern: revisions.name_pattern.as_ref(),
+                by_name: revisions.by_name,
+            },
+            &entry,
+        )
         .map_err(|e| e.in_text(text))?;
-        if revisions.by_name && !matches!(entry, EntryRule::NewFile(_)) {
-            return Err(ConfigError {
-                key: "revisions.by_name".into(),
-                position: None,
-                problem: "counterparts by name need an entry of kind \"new-file\"".into(),
-            });
-        }
-        Ok(Rules {
+        let main = Rules {
             tracks,
             watched,
             entry,
@@ -795,7 +897,53 @@ impl Config {
             waiver,
             hint: revisions.hint.clone(),
             match_names: revisions.by_name,
-        })
+            pairings: Vec::new(),
+        };
+        let mut pairings = Vec::new();
+        for (i, extra) in self.counterparts.iter().enumerate() {
+            let rule = second_track_rule(
+                &format!("counterparts[{i}]"),
+                TrackKeys {
+                    dir: &extra.dir,
+                    suffix: &extra.suffix,
+                    exclude: &extra.exclude,
+                    globs: &extra.globs,
+                    name_from: extra.name_from,
+                    name_pattern: extra.name_pattern.as_ref(),
+                    by_name: extra.by_name,
+                },
+                &main.entry,
+            )
+            .map_err(|e| e.in_text(text))?;
+            pairings.push(Rules {
+                tracks: Tracks {
+                    first: main.tracks.first.clone(),
+                    second: extra.track.clone(),
+                },
+                revisions: rule,
+                hint: extra.hint.clone(),
+                match_names: extra.by_name,
+                ..main.clone()
+            });
+        }
+        if self.tracks.as_ref().is_some_and(|t| t.both_directions) {
+            let EntryRule::NewFile(first_entry) = &main.entry else {
+                return Err(ConfigError {
+                    key: "tracks.both_directions".into(),
+                    position: None,
+                    problem: "both directions need an entry of kind \"new-file\": the first \
+                              track's new files are the other direction's counterparts"
+                        .into(),
+                });
+            };
+            let forward: Vec<Rules> = std::iter::once(main.clone())
+                .chain(pairings.iter().cloned())
+                .collect();
+            for pair in forward {
+                pairings.push(reversed(&pair, first_entry, main.match_names));
+            }
+        }
+        Ok(Rules { pairings, ..main })
     }
 
     /// The configuration as `parity.toml` text.

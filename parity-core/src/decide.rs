@@ -76,7 +76,14 @@ fn pairs(rules: &Rules, mode: PairingMode) -> bool {
 /// ever read.
 pub fn needs(change: &Change, rules: &Rules, mode: PairingMode) -> Needs {
     let watched = change.sources_wanted(rules);
-    let head_listing = crate::counterpart::listing_wanted(change, rules);
+    let mut head_listing: Vec<String> = Vec::new();
+    for rules in rules.with_pairings() {
+        for dir in crate::counterpart::listing_wanted(change, rules) {
+            if !head_listing.contains(&dir) {
+                head_listing.push(dir);
+            }
+        }
+    }
     if !pairs(rules, mode) {
         return Needs {
             head: watched,
@@ -115,8 +122,11 @@ pub fn decide(
     let rules = in_force.rules;
     let (mut report, head_lexed) = check_keeping_lexed(change, rules, &contents.head);
     crate::counterpart::resolve(&mut report, rules, &change.statuses, &contents.head_files);
+    // Further pairs of tracks: the first failing one gives the report.
+    let first_pair = report.tracks.clone();
+    report = crate::pairings::combine(report, change, rules, &contents.head, &contents.head_files);
     let pairing_can_matter = matches!(report.reason, Reason::BothTracks | Reason::MissingRevision);
-    if pairs(rules, mode) && pairing_can_matter {
+    if pairs(rules, mode) && pairing_can_matter && report.tracks == first_pair {
         let revisions: Vec<PathBytes> = report.revisions.iter().map(|r| r.path.clone()).collect();
         let pairing = pair(
             rules,

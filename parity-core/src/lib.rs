@@ -23,6 +23,7 @@ pub mod decide;
 pub mod diff;
 pub mod log;
 pub mod name_status;
+pub mod pairings;
 pub mod path;
 pub mod path_pattern;
 pub mod report;

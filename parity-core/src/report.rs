@@ -234,6 +234,9 @@ pub struct Report {
     pub warnings: Vec<String>,
     /// What to do on a failure.
     pub advice: Advice,
+    /// The other pairs of tracks the rules judge (`[[counterparts]]`,
+    /// `both_directions`), when there are any.
+    pub other_pairs: Vec<crate::pairings::PairOutcome>,
 }
 
 /// The report as serialized: the derived verdict and message in their places.
@@ -256,6 +259,8 @@ struct ReportView<'a> {
     counterparts: &'a [Counterpart],
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     warnings: &'a [String],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    other_pairs: &'a [crate::pairings::PairOutcome],
 }
 
 impl Serialize for Report {
@@ -274,6 +279,7 @@ impl Serialize for Report {
             waivers: &self.waivers,
             counterparts: &self.counterparts,
             warnings: &self.warnings,
+            other_pairs: &self.other_pairs,
         }
         .serialize(serializer)
     }
@@ -302,6 +308,7 @@ impl Report {
             waivers: Vec::new(),
             counterparts: Vec::new(),
             warnings: Vec::new(),
+            other_pairs: Vec::new(),
         }
     }
 
@@ -556,6 +563,27 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
                 _ => paint.paint("1;31", "MISSING"),
             };
             let _ = writeln!(out, "  {}  {}  {found}", c.entry, c.name);
+        }
+    }
+    if !report.other_pairs.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nthis report: {} -> {}; the other pairs of tracks:",
+            report.tracks.first, report.tracks.second
+        );
+        for pair in &report.other_pairs {
+            let verdict = match pair.verdict {
+                Verdict::Fail => paint.paint("1;31", "FAIL"),
+                _ => paint.paint("32", "pass"),
+            };
+            let _ = writeln!(
+                out,
+                "  {} -> {}: {verdict} — {}",
+                pair.first, pair.second, pair.message
+            );
+            for line in &pair.evidence {
+                let _ = writeln!(out, "    {line}");
+            }
         }
     }
     for warning in &report.warnings {

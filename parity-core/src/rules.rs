@@ -439,6 +439,10 @@ pub struct Rules {
     /// transforms) already exists at HEAD counts as paired: the catch-up of
     /// a migration the other track merged first.
     pub match_names: bool,
+    /// Further pairs of tracks, each judged as these rules are (`[[counterparts]]`:
+    /// SQLite needs MySQL too; `both_directions`: PostgreSQL needs SQLite).
+    /// The first failing pair gives the report; the others are listed in it.
+    pub pairings: Vec<Rules>,
 }
 
 /// The names the reports give the two tracks: `a SQLite schema change without
@@ -495,6 +499,7 @@ impl Default for Rules {
             waiver: WaiverRule::for_track("SQLite"),
             hint: None,
             match_names: false,
+            pairings: Vec::new(),
         }
     }
 }
@@ -602,19 +607,31 @@ impl Rules {
     /// directory it matches under (the core still matches the glob itself).
     /// An empty path stands for the whole tree.
     pub fn history_pathspecs(&self) -> Vec<&str> {
-        let watched = self.watched.iter().map(|w| &w.path);
-        let entry = match &self.entry {
-            EntryRule::Line(line) => Some(&line.file),
-            EntryRule::NewFile(_) => None,
-        };
         let mut paths: Vec<&str> = Vec::new();
-        for pattern in watched.chain(entry) {
-            let path = pattern.literal_prefix();
-            if !paths.contains(&path) {
-                paths.push(path);
+        for rules in self.with_pairings() {
+            let watched = rules.watched.iter().map(|w| &w.path);
+            let entry = match &rules.entry {
+                EntryRule::Line(line) => Some(&line.file),
+                EntryRule::NewFile(_) => None,
+            };
+            for pattern in watched.chain(entry) {
+                let path = pattern.literal_prefix();
+                if !paths.contains(&path) {
+                    paths.push(path);
+                }
             }
         }
         paths
+    }
+
+    /// These rules, then every further pair of tracks.
+    pub fn with_pairings(&self) -> impl Iterator<Item = &Rules> {
+        std::iter::once(self).chain(self.pairings.iter())
+    }
+
+    /// The watched file at `path` in these rules or any further pair's.
+    pub fn watched_file_in_any(&self, path: &[u8]) -> Option<&WatchedFile> {
+        self.with_pairings().find_map(|r| r.watched_file(path))
     }
 
     /// Paths whose diff the check needs: every file of the range that is
@@ -623,8 +640,10 @@ impl Rules {
     /// Chosen from the name-status list, so that git gets exact paths.
     pub fn diff_paths(&self, statuses: &[NameStatus]) -> Vec<PathBytes> {
         let needed = |path: &PathBytes| {
-            self.watched_file(path.as_bytes()).is_some()
-                || self.line_entry_for(path.as_bytes()).is_some()
+            self.with_pairings().any(|rules| {
+                rules.watched_file(path.as_bytes()).is_some()
+                    || rules.line_entry_for(path.as_bytes()).is_some()
+            })
         };
         let mut paths = Vec::new();
         for entry in statuses {

@@ -60,6 +60,19 @@ pub fn render_commands(report: &Report) -> String {
         );
     }
     waiver_commands(&mut out, report);
+    for pair in &report.other_pairs {
+        let kind = match pair.verdict {
+            Verdict::Fail => "error",
+            _ => "notice",
+        };
+        let title = format!("parity: {} -> {}", pair.first, pair.second);
+        let _ = writeln!(
+            out,
+            "::{kind} title={}::{}",
+            escape_property(&title),
+            escape_data(&pair.message)
+        );
+    }
     if report.reason == Reason::InvalidWaiver {
         return out;
     }
@@ -274,6 +287,24 @@ pub fn render_summary(report: &Report) -> String {
                 "- {} ({}): {found}",
                 code(&c.name),
                 code(&c.entry.display())
+            );
+        }
+    }
+    if !report.other_pairs.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n### Other pairs of tracks (this report: {} → {})\n",
+            report.tracks.first, report.tracks.second
+        );
+        for pair in &report.other_pairs {
+            let verdict = match pair.verdict {
+                Verdict::Fail => "❌",
+                _ => "✅",
+            };
+            let _ = writeln!(
+                out,
+                "- {verdict} {} → {}: {}",
+                pair.first, pair.second, pair.message
             );
         }
     }

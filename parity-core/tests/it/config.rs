@@ -149,7 +149,7 @@ fn an_unknown_key_is_named_with_its_table_and_line() {
     );
     assert_error(
         &format!("watch = []\nentries = 1\n{ENTRY}{REVISIONS}"),
-        "line 2, column 1: key `entries`: unknown field `entries`, expected one of `tracks`, `watch`, `entry`, `revisions`, `strict`",
+        "line 2, column 1: key `entries`: unknown field `entries`, expected one of `tracks`, `watch`, `entry`, `revisions`, `counterparts`, `strict`",
     );
 }
 

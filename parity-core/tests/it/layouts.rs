@@ -591,3 +591,115 @@ fn rules_that_see_no_file_at_head_say_so() {
     .collect();
     assert_eq!(rules.unmatched_in(&present), Vec::<String>::new());
 }
+
+const ENGINE_NAME: &str = r#"
+[tracks]
+first = "SQLite"
+second = "PostgreSQL"
+both_directions = true
+
+[[watch]]
+glob = "migrations/*.sqlite.up.sql"
+set = "sql"
+
+[entry]
+kind = "new-file"
+globs = ["migrations/*.sqlite.up.sql", "migrations/*.all.up.sql"]
+
+[revisions]
+globs = ["migrations/*.postgres.up.sql", "migrations/*.all.up.sql"]
+by_name = true
+
+[[counterparts]]
+track = "MySQL"
+globs = ["migrations/*.mysql.up.sql", "migrations/*.all.up.sql"]
+"#;
+
+#[test]
+fn three_tracks_both_ways_the_first_failing_pair_gives_the_report_and_names_its_tracks() {
+    let rules = rules(ENGINE_NAME);
+    // SQLite -> PostgreSQL, SQLite -> MySQL, and each reversed.
+    let pairs: Vec<(String, String)> = rules
+        .with_pairings()
+        .map(|r| (r.tracks.first.clone(), r.tracks.second.clone()))
+        .collect();
+    let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+    assert_eq!(
+        pairs,
+        vec![
+            pair("SQLite", "PostgreSQL"),
+            pair("SQLite", "MySQL"),
+            pair("PostgreSQL", "SQLite"),
+            pair("MySQL", "SQLite"),
+        ]
+    );
+    let sqlite = ("migrations/20240301_tags.sqlite.up.sql", ADD_TAGS);
+    let postgres = ("migrations/20240301_tags.postgres.up.sql", ADD_TAGS);
+    let mysql = ("migrations/20240301_tags.mysql.up.sql", ADD_TAGS);
+
+    let report = decided(&change(&[sqlite, postgres], ""), &rules, &[]);
+    assert_eq!(report.reason, Reason::MissingRevision);
+    assert_eq!(
+        (report.tracks.first.as_str(), report.tracks.second.as_str()),
+        ("SQLite", "MySQL")
+    );
+    assert_eq!(report.other_pairs.len(), 3);
+    let text = render_text(&report, Colour::Never);
+    assert!(
+        text.starts_with("parity: FAIL — a SQLite schema change without a net-new MySQL revision"),
+        "{text}"
+    );
+    assert!(text.contains("  SQLite -> PostgreSQL: pass — "), "{text}");
+    assert!(text.contains("  PostgreSQL -> SQLite: pass — "), "{text}");
+    let commands = github::render_commands(&report);
+    assert!(
+        commands.contains("::notice title=parity%3A SQLite -> PostgreSQL::"),
+        "{commands}"
+    );
+    assert!(
+        commands.contains("changes the SQLite schema, and the range adds no MySQL revision"),
+        "{commands}"
+    );
+    assert!(render_json(&report).contains("\"other_pairs\""));
+
+    assert_eq!(
+        decided(&change(&[sqlite, postgres, mysql], ""), &rules, &[]).reason,
+        Reason::BothTracks
+    );
+
+    // A change that starts on the PostgreSQL side needs SQLite.
+    let report = decided(&change(&[postgres], ""), &rules, &[]);
+    assert_eq!(report.reason, Reason::MissingRevision);
+    assert_eq!(
+        (report.tracks.first.as_str(), report.tracks.second.as_str()),
+        ("PostgreSQL", "SQLite")
+    );
+    assert!(
+        report
+            .what_to_do()
+            .contains("`parity: postgresql-only <reason>`"),
+        "{}",
+        report.what_to_do()
+    );
+    // A file for every engine is its own counterpart everywhere.
+    let all = ("migrations/20240301_tags.all.up.sql", ADD_TAGS);
+    let report = decided(&change(&[all], ""), &rules, &[]);
+    assert_eq!(
+        report.verdict().exit_code(),
+        0,
+        "{}",
+        render_text(&report, Colour::Never)
+    );
+    // Only the pairs the file asks for: without both_directions, PostgreSQL alone passes.
+    let one_way = self::rules(&ENGINE_NAME.replace("both_directions = true\n", ""));
+    assert_eq!(one_way.pairings.len(), 1);
+    assert_eq!(
+        decided(&change(&[postgres], ""), &one_way, &[]).reason,
+        Reason::NoEntry
+    );
+    // The other direction's DDL is in the diff the binary asks git for.
+    let statuses = parse_name_status(b"A\0migrations/20240301_tags.postgres.up.sql\0").unwrap();
+    assert_eq!(rules.diff_paths(&statuses).len(), 1);
+    assert_eq!(one_way.diff_paths(&statuses).len(), 0);
+    assert!(error(&ENGINE_NAME.replace("[entry]\nkind = \"new-file\"\nglobs = [\"migrations/*.sqlite.up.sql\", \"migrations/*.all.up.sql\"]", "[entry]\nkind = \"line\"\nfile = \"m.py\"\npattern = \"x\"").replace("by_name = true\n", "")).contains("key `tracks.both_directions`"));
+}

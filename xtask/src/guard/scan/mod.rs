@@ -374,22 +374,37 @@ pub fn scan(
     if let Some(added) = added {
         added.finish()?;
     }
-    if let Some(session) = contents.session {
-        session.finish()?;
-    }
     // An audit that found nothing: do the tip's rules see anything at all?
+    // Asked of the open `cat-file` session: an exact path, or the directory
+    // before a glob's first wildcard.
     if summary.fail == 0 {
         let rules = match &audit.rules {
-            RulesSource::File { rules, .. } => Some(rules.clone()),
-            RulesSource::PerParent { defaults, .. } => tip_rules.clone().or(Some(defaults.clone())),
+            RulesSource::File { rules, .. } => rules.clone(),
+            RulesSource::PerParent { defaults, .. } => {
+                tip_rules.clone().unwrap_or_else(|| defaults.clone())
+            }
         };
-        if let Some(rules) = rules {
-            let files = git.files_under(&walk.tip, "")?;
-            let warnings = rules.unmatched_in(&files);
-            if !warnings.is_empty() {
-                summary.warnings.push(warnings.join("; "));
+        let mut seen = false;
+        for watched in &rules.watched {
+            let path = watched.path.literal_prefix();
+            if path.is_empty() || contents.path_exists(&walk.tip, path)? {
+                seen = true;
+                break;
             }
         }
+        if !seen {
+            let paths: Vec<String> = (rules.watched.iter())
+                .map(|w| format!("`{}`", w.path))
+                .collect();
+            summary.warnings.push(format!(
+                "no watched path exists at the tip ({}): the rules can never see a {} schema change",
+                paths.join(", "),
+                rules.tracks.first
+            ));
+        }
+    }
+    if let Some(session) = contents.session {
+        session.finish()?;
     }
     if audit.not_yet > 0 {
         summary.notes.push(match summary.commits {
@@ -621,6 +636,12 @@ impl<'g> Contents<'g> {
 
     /// Whether `dir` is a directory at `commit` (an empty `dir`, the whole
     /// tree, always is).
+    /// Whether `path` (a file or a directory) exists in `commit`.
+    fn path_exists(&mut self, commit: &str, path: &str) -> Result<bool> {
+        let path = path.trim_end_matches('/');
+        Ok(self.session()?.object_at(commit, path)?.is_some())
+    }
+
     fn dir_exists(&mut self, commit: &str, dir: &str) -> Result<bool> {
         let dir = dir.trim_end_matches('/');
         if dir.is_empty() {
