@@ -21,6 +21,7 @@ pub mod config;
 pub mod counterpart;
 pub mod decide;
 pub mod diff;
+pub mod init;
 pub mod log;
 pub mod name_status;
 pub mod pairings;

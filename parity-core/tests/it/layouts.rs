@@ -703,3 +703,92 @@ fn three_tracks_both_ways_the_first_failing_pair_gives_the_report_and_names_its_
     assert_eq!(one_way.diff_paths(&statuses).len(), 0);
     assert!(error(&ENGINE_NAME.replace("[entry]\nkind = \"new-file\"\nglobs = [\"migrations/*.sqlite.up.sql\", \"migrations/*.all.up.sql\"]", "[entry]\nkind = \"line\"\nfile = \"m.py\"\npattern = \"x\"").replace("by_name = true\n", "")).contains("key `tracks.both_directions`"));
 }
+
+/// Every file under a template directory of `testdata/scenarios`, as paths.
+fn template_paths(name: &str) -> Vec<String> {
+    fn walk(root: &std::path::Path, dir: &std::path::Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                let relative = path.strip_prefix(root).unwrap();
+                out.push(relative.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/scenarios")
+        .join(name);
+    let mut out = Vec::new();
+    walk(&root, &root, &mut out);
+    out.sort();
+    out
+}
+
+#[test]
+fn init_detects_each_template_layout_and_writes_rules_that_parse() {
+    use parity_core::init::detect;
+    let cases = [
+        ("project", "alembic"),
+        ("delta-project", "delta"),
+        ("diesel-project", "diesel"),
+        ("engine-name-project", "engine-in-name"),
+        ("sql-project", "sql-dirs"),
+    ];
+    for (template, kind) in cases {
+        let paths = template_paths(template);
+        let paths: Vec<&str> = paths
+            .iter()
+            .map(String::as_str)
+            .filter(|p| *p != "parity.toml")
+            .collect();
+        let detected = detect(&paths).unwrap_or_else(|| panic!("{template}: no layout"));
+        assert_eq!(detected.kind, kind, "{template}");
+        assert!(detected
+            .toml
+            .starts_with("# parity.toml, written by `cargo xtask parity init`"));
+        let config =
+            parse(&detected.toml).unwrap_or_else(|e| panic!("{template}: {e}\n{}", detected.toml));
+        config.rules().unwrap();
+    }
+    // The spec's project gets exactly the defaults.
+    let paths = template_paths("project");
+    let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+    assert_eq!(
+        parse(&detect(&paths).unwrap().toml),
+        Ok(Config::spec_layout())
+    );
+    // diesel with three engines: MySQL is a counterpart track.
+    let paths = template_paths("diesel-project");
+    let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+    let rules = parse(&detect(&paths).unwrap().toml)
+        .unwrap()
+        .rules()
+        .unwrap();
+    assert_eq!(rules.tracks.first, "SQLite");
+    assert_eq!(rules.tracks.second, "PostgreSQL");
+    assert_eq!(rules.pairings.len(), 1);
+    assert_eq!(rules.pairings[0].tracks.second, "MySQL");
+    assert!(rules.match_names);
+    // The template's own rules and the detected ones judge alike.
+    let sqlite_only = change(
+        &[(
+            "migrations/sqlite/2024-03-05-120000_pin_notes/up.sql",
+            ADD_TAGS,
+        )],
+        "",
+    );
+    assert_eq!(check(&sqlite_only, &rules).reason, Reason::MissingRevision);
+    // Engine in the name: both directions and the `.all.` alternative.
+    let paths = template_paths("engine-name-project");
+    let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+    let text = detect(&paths).unwrap().toml;
+    assert!(text.contains("both_directions = true"), "{text}");
+    assert!(
+        text.contains("globs = [\"migrations/*.postgres.up.sql\", \"migrations/*.all.up.sql\"]"),
+        "{text}"
+    );
+    // Nothing known: no layout.
+    assert_eq!(detect(&["README.md", "src/main.rs", "db/one.sql"]), None);
+}

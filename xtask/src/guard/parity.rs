@@ -62,6 +62,14 @@ pub struct ParityArgs {
     /// Write the suggested revision under the revision directory.
     #[arg(long)]
     write_revision: bool,
+    #[command(subcommand)]
+    command: Option<ParityCommand>,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum ParityCommand {
+    /// Detect the repository's layout and write a commented parity.toml.
+    Init(crate::guard::init::InitArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -422,6 +430,9 @@ fn env(name: &str) -> Option<String> {
 
 /// Runs the command; the exit code is the verdict's.
 pub fn run(args: ParityArgs) -> Result<i32> {
+    if let Some(ParityCommand::Init(init)) = args.command {
+        return crate::guard::init::run(init);
+    }
     let request = range_request(
         args.base_positional.clone().or(args.base.clone()),
         args.head_positional.clone().or(args.head.clone()),

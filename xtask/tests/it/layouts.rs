@@ -437,3 +437,43 @@ fn rules_that_see_nothing_warn_in_parity_and_in_one_line_of_scan() {
         vec!["warning: no watched path exists at the tip (`migrations/sqlite/*/up.sql`): the rules can never see a SQLite schema change".to_string()]
     );
 }
+
+#[test]
+fn parity_init_writes_the_detected_layout_and_never_replaces_a_file_unasked() {
+    let (_tmp, repo, _base) = diesel_project();
+    let init = |args: &[&str]| {
+        crate::common::xtask()
+            .args(["parity", "init", "--repo", repo.dir().to_str().unwrap()])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // The committed parity.toml is there: refused, and --stdout shows the proposal.
+    assert_error(&init(&[]), "parity.toml exists: pass --force");
+    let shown = init(&["--stdout"]);
+    assert_eq!(shown.status.code(), Some(0), "{}", stderr(&shown));
+    assert!(stdout(&shown).contains("globs = [\"migrations/postgresql/*/up.sql\"]"));
+    let written = init(&["--force"]);
+    assert_eq!(written.status.code(), Some(0), "{}", stderr(&written));
+    assert!(
+        stdout(&written).contains("(diesel layout: "),
+        "{}",
+        stdout(&written)
+    );
+    let text = std::fs::read_to_string(repo.dir().join("parity.toml")).unwrap();
+    assert_eq!(text, stdout(&shown));
+    parse(&text).unwrap().rules().unwrap();
+    // `init` is a subcommand only in first place: a range still works.
+    let out = parity_in(repo.dir(), &["HEAD", "HEAD"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let tmp = tempfile::tempdir().unwrap();
+    let mut bare = FixtureRepo::init(&tmp.path().join("plain")).unwrap();
+    bare.write("README.md", "nothing here\n").unwrap();
+    bare.commit("init").unwrap();
+    let out = crate::common::xtask()
+        .args(["parity", "init", "--repo", bare.dir().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_error(&out, "no known layout at HEAD");
+}
