@@ -532,10 +532,14 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
         }
         let uncovered = count(CoverageStatus::Uncovered);
         if uncovered > 0 && report.verdict() == Verdict::Pass {
+            let suggest = match report.advice.alembic {
+                true => ", `--suggest` writes the missing revision",
+                false => "",
+            };
             let _ = writeln!(
                 out,
                 "\n{} {uncovered} schema object(s) above are in no added revision; \
-                 `--strict` makes this a failure, `--suggest` writes the missing revision.",
+                 `--strict` makes this a failure{suggest}.",
                 paint.paint("1;33", "warning:")
             );
         }
@@ -593,10 +597,14 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
         let _ = writeln!(out, "\nnote: {note}");
     }
     if report.reason == Reason::UncoveredObjects {
+        let suggest = match report.advice.alembic {
+            true => " (`cargo xtask parity --suggest` prints a revision that does)",
+            false => "",
+        };
         let _ = writeln!(
             out,
-            "\n{} add the UNCOVERED objects above to the revision under {} \
-             (`cargo xtask parity --suggest` prints a revision that does), commit it and push.",
+            "\n{} add the UNCOVERED objects above to the revision under {}{suggest}, \
+             commit it and push.",
             paint.paint("1", "what to do:"),
             report.revision_dir
         );

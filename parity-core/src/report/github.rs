@@ -30,11 +30,21 @@ pub fn escape_property(text: &str) -> String {
 pub const UNCOVERED_TITLE: &str = "parity: schema object missing from the revisions";
 
 /// One annotation on the line of an uncovered schema object.
-fn uncovered_command(out: &mut String, kind: &str, coverage: &Coverage, strict: bool) {
+fn uncovered_command(
+    out: &mut String,
+    kind: &str,
+    coverage: &Coverage,
+    strict: bool,
+    alembic: bool,
+) {
     let message = format!(
-        "{} is in no added revision{}; `cargo xtask parity --suggest` prints a revision that adds it.",
+        "{} is in no added revision{}{}",
         coverage.description,
-        if strict { " (--strict)" } else { "" }
+        if strict { " (--strict)" } else { "" },
+        match alembic {
+            true => "; `cargo xtask parity --suggest` prints a revision that adds it.",
+            false => ".",
+        }
     );
     let _ = writeln!(
         out,
@@ -82,7 +92,7 @@ pub fn render_commands(report: &Report) -> String {
         .filter(|c| c.status == CoverageStatus::Uncovered);
     if report.reason == Reason::UncoveredObjects {
         for coverage in uncovered {
-            uncovered_command(&mut out, "error", coverage, true);
+            uncovered_command(&mut out, "error", coverage, true, report.advice.alembic);
         }
         return out;
     }
@@ -98,7 +108,7 @@ pub fn render_commands(report: &Report) -> String {
             escape_data(&report.message())
         );
         for coverage in uncovered {
-            uncovered_command(&mut out, "warning", coverage, false);
+            uncovered_command(&mut out, "warning", coverage, false, report.advice.alembic);
         }
         return out;
     }

@@ -792,3 +792,36 @@ fn init_detects_each_template_layout_and_writes_rules_that_parse() {
     // Nothing known: no layout.
     assert_eq!(detect(&["README.md", "src/main.rs", "db/one.sql"]), None);
 }
+
+#[test]
+fn the_spec_layout_takes_a_waiver_as_a_hash_comment_in_migrations_py() {
+    let rules = Rules::default();
+    let text = "    # parity: sqlite-only SQLite keeps a shadow table the Alembic track never had\n    cursor.execute(\"CREATE TABLE shadow (id INTEGER)\")\n    (\"shadow\", _migrate_shadow),\n";
+    let patch = format!(
+        "diff --git a/src/backend/db/migrations.py b/src/backend/db/migrations.py\nindex 1111111..2222222 100644\n--- a/src/backend/db/migrations.py\n+++ b/src/backend/db/migrations.py\n@@ -10,0 +11,3 @@\n{}",
+        text.lines().map(|l| format!("+{l}\n")).collect::<String>()
+    );
+    let change = Change {
+        files: parse_patch(patch.as_bytes()).unwrap(),
+        statuses: parse_name_status(b"M\0src/backend/db/migrations.py\0").unwrap(),
+    };
+    let report = check(&change, &rules);
+    assert_eq!(
+        report.reason,
+        Reason::Waived,
+        "{}",
+        render_text(&report, Colour::Never)
+    );
+    assert_eq!(report.waivers[0].line, 11);
+    // Without the marker, the defaults fail as ever, with the Alembic advice word for word.
+    let plain = Change {
+        files: parse_patch(patch.replace("# parity: sqlite-only", "# note:").as_bytes()).unwrap(),
+        statuses: change.statuses.clone(),
+    };
+    let report = check(&plain, &rules);
+    assert_eq!(report.reason, Reason::MissingRevision);
+    assert_eq!(
+        report.what_to_do(),
+        parity_core::report::what_to_do(parity_core::rules::REVISIONS)
+    );
+}
