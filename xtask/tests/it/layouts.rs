@@ -477,3 +477,33 @@ fn parity_init_writes_the_detected_layout_and_never_replaces_a_file_unasked() {
         .unwrap();
     assert_error(&out, "no known layout at HEAD");
 }
+
+/// The first ```toml block after `heading` in README.md.
+fn readme_block(readme: &str, heading: &str) -> String {
+    let at = readme.find(heading).unwrap_or_else(|| panic!("{heading}"));
+    let rest = &readme[at..];
+    let start = rest.find("```toml\n").unwrap() + "```toml\n".len();
+    let end = rest[start..].find("```").unwrap();
+    rest[start..start + end].to_string()
+}
+
+#[test]
+fn the_readme_shows_each_templates_parity_toml() {
+    let readme = std::fs::read_to_string(testdata().join("../README.md")).unwrap();
+    for (heading, template) in [
+        (
+            "### diesel: a folder per migration and engine",
+            "diesel-project",
+        ),
+        ("### Delta folders", "delta-project"),
+        (
+            "### The engine in the file name, both directions",
+            "engine-name-project",
+        ),
+    ] {
+        let shown = readme_block(&readme, heading);
+        let file = testdata_text(&format!("scenarios/{template}/parity.toml"));
+        assert_eq!(parse(&shown), parse(&file), "{heading}");
+        assert!(parse(&file).is_ok(), "{template}");
+    }
+}
