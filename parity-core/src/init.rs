@@ -167,8 +167,11 @@ fn delta(paths: &[&str]) -> Option<Detected> {
             continue;
         };
         engines.add(word);
-        let schema = path[..at].split('/').next().unwrap_or_default().to_string();
-        root.get_or_insert(schema);
+        // The schema directory: above `main/` (or whichever database) when
+        // there is a level above it.
+        let before = &path[..at];
+        let schema = before.rsplit_once('/').map_or(before, |(up, _)| up);
+        root.get_or_insert(schema.to_string());
     }
     let tracks = engines.tracks()?;
     let root = root
@@ -232,34 +235,41 @@ fn diesel(paths: &[&str]) -> Option<Detected> {
         root.get_or_insert(prefix);
     }
     let tracks = engines.tracks()?;
-    let root = root?;
+    // With a trailing `/`, or empty for migrations at the root.
+    let root = root.map_or(String::new(), |r| {
+        if r.is_empty() {
+            r
+        } else {
+            format!("{r}/")
+        }
+    });
     let (first, first_word) = &tracks[0];
     let (second, second_word) = &tracks[1];
     let mut toml = header(
         "diesel (a folder per migration and engine)",
         &format!(
-            "#   {root}/{first_word}/<date>_<name>/up.sql  needs  {root}/{second_word}/<date>_<name>/up.sql\n"
+            "#   {root}{first_word}/<date>_<name>/up.sql  needs  {root}{second_word}/<date>_<name>/up.sql\n"
         ),
     );
     toml.push_str(&tracks_table(first, second, ""));
     toml.push_str(&format!(
-        "[[watch]]\nglob = \"{root}/{first_word}/*/up.sql\"\nset = \"sql\"\n\n\
+        "[[watch]]\nglob = \"{root}{first_word}/*/up.sql\"\nset = \"sql\"\n\n\
          # Named by the folder without its timestamp (`add_tags`).\n\
-         [entry]\nkind = \"new-file\"\nglobs = [\"{root}/{first_word}/*/up.sql\"]\n\n\
+         [entry]\nkind = \"new-file\"\nglobs = [\"{root}{first_word}/*/up.sql\"]\n\n\
          # The counterpart of the same name, added here or already merged.\n\
-         [revisions]\nglobs = [\"{root}/{second_word}/*/up.sql\"]\nby_name = true\n\
-         hint = \"diesel migration generate --migration-dir {root}/{second_word} <name>\"\n"
+         [revisions]\nglobs = [\"{root}{second_word}/*/up.sql\"]\nby_name = true\n\
+         hint = \"diesel migration generate --migration-dir {root}{second_word} <name>\"\n"
     ));
     for (name, word) in &tracks[2..] {
         toml.push_str(&format!(
-            "\n[[counterparts]]\ntrack = {}\nglobs = [\"{root}/{word}/*/up.sql\"]\nby_name = true\n",
+            "\n[[counterparts]]\ntrack = {}\nglobs = [\"{root}{word}/*/up.sql\"]\nby_name = true\n",
             quoted(name)
         ));
     }
     Some(Detected {
         kind: "diesel",
         summary: format!(
-            "a folder per migration under {root}/, tracks {}",
+            "a folder per migration under {root}, tracks {}",
             names(&tracks)
         ),
         toml,

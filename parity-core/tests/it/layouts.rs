@@ -825,3 +825,59 @@ fn the_spec_layout_takes_a_waiver_as_a_hash_comment_in_migrations_py() {
         parity_core::report::what_to_do(parity_core::rules::REVISIONS)
     );
 }
+
+#[test]
+fn init_finds_the_schema_directory_and_migrations_at_the_root() {
+    use parity_core::init::detect;
+    let synapse = detect(&[
+        "synapse/storage/schema/main/delta/80/01_a.sql.sqlite",
+        "synapse/storage/schema/main/delta/80/01_a.sql.postgres",
+        "synapse/storage/schema/main/full_schemas/72/full.sql.postgres",
+    ])
+    .unwrap();
+    assert_eq!(synapse.kind, "delta");
+    assert!(
+        synapse
+            .toml
+            .contains("glob = \"synapse/storage/schema/**/*.sql.sqlite\""),
+        "{}",
+        synapse.toml
+    );
+    let rules = parse(&synapse.toml).unwrap().rules().unwrap();
+    let report = check(
+        &change(
+            &[(
+                "synapse/storage/schema/main/delta/81/01_b.sql.sqlite",
+                ADD_TAGS,
+            )],
+            "",
+        ),
+        &rules,
+    );
+    assert_eq!(report.reason, Reason::MissingRevision);
+    let root = detect(&[
+        "sqlite/2024-01-01-000000_a/up.sql",
+        "postgres/2024-01-01-000000_a/up.sql",
+    ])
+    .unwrap();
+    assert_eq!(root.kind, "diesel");
+    assert!(
+        root.toml.contains("globs = [\"sqlite/*/up.sql\"]"),
+        "{}",
+        root.toml
+    );
+    // Every template's rules survive `--print-config` (to_toml and back).
+    for template in [
+        "delta-project",
+        "diesel-project",
+        "engine-name-project",
+        "sql-project",
+    ] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../testdata/scenarios")
+            .join(template)
+            .join("parity.toml");
+        let config = parse(&std::fs::read_to_string(path).unwrap()).unwrap();
+        assert_eq!(parse(&config.to_toml()), Ok(config.clone()), "{template}");
+    }
+}
