@@ -12,7 +12,7 @@ use crate::comments::CommentTracker;
 use crate::diff::{FileHeader, FilePatch, PatchVisitor};
 use crate::name_status::NameStatus;
 use crate::path::PathBytes;
-use crate::report::{Entry, Evidence, Reason, Report, Revision};
+use crate::report::{Entry, Evidence, Reason, Report, Revision, Waiver};
 use crate::rules::{Classifier, CommentSyntax, EntryRule, Rules};
 use crate::sources::{LexedFiles, Sources};
 
@@ -34,7 +34,7 @@ impl Change {
             .filter_map(|file| file.header.new_path.as_ref())
             .filter(|path| {
                 rules
-                    .watched_file(path.as_bytes())
+                    .watched_file_in_any(path.as_bytes())
                     .is_some_and(|w| w.classifier != Classifier::Plain)
             })
             .cloned()
@@ -90,6 +90,7 @@ pub struct Checker<'r> {
     sources: Option<&'r Sources>,
     entries: Vec<Entry>,
     evidence: Vec<Evidence>,
+    waivers: Vec<Waiver>,
     notes: Vec<String>,
     /// The files lexed so far, kept for whoever decides after the check.
     lexed: LexedFiles<'r>,
@@ -118,6 +119,7 @@ impl<'r> Checker<'r> {
             sources: None,
             entries: Vec::new(),
             evidence: Vec::new(),
+            waivers: Vec::new(),
             notes: Vec::new(),
             lexed: LexedFiles::default(),
         }
@@ -176,6 +178,8 @@ impl<'r> Checker<'r> {
         } else {
             Reason::MissingRevision
         };
+        let reason = crate::waiver::apply(reason, &self.evidence, &self.waivers);
+        let advice = self.rules.advice(&self.entries);
         let mut report = Report::new(
             reason,
             self.entries,
@@ -185,6 +189,8 @@ impl<'r> Checker<'r> {
             &self.rules.tracks,
         );
         report.notes = self.notes;
+        report.waivers = self.waivers;
+        report.advice = advice;
         (report, self.lexed)
     }
 
@@ -266,6 +272,17 @@ impl PatchVisitor for Checker<'_> {
     }
 
     fn added(&mut self, number: u32, text: &[u8]) {
+        // A waiver is a comment, so it is read before comments are blanked.
+        if let Some((_, path)) = &self.current {
+            if let Some(reason) = self.rules.waiver.find(text) {
+                self.waivers.push(Waiver {
+                    path: path.clone(),
+                    line: number,
+                    marker: self.rules.waiver.marker.clone(),
+                    reason,
+                });
+            }
+        }
         let Some(readable) = self.readable(number, text) else {
             return;
         };

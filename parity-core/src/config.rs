@@ -13,14 +13,14 @@ use serde::{Deserialize, Serialize};
 use serde_path_to_error::Segment;
 use toml::Spanned;
 
-use crate::name_status::Status;
 use crate::path::PathBytes;
 use crate::path_pattern::PathPattern;
 use crate::rules::{
-    AlembicRules, Classifier, CommentSyntax, EntryRule, LineEntry, NewFileRule, Pattern,
-    PatternSet, Rules, Tracks, WatchedFile, MIGRATIONS, REVISIONS, SCHEMA, SPEC_ENTRY_PATTERN,
-    TABLES,
+    AlembicRules, Classifier, CommentSyntax, EntryRule, ExcludeGlob, LineEntry, NameFrom,
+    NewFileRule, Pattern, PatternSet, Rules, Tracks, WatchedFile, MIGRATIONS, REVISIONS, SCHEMA,
+    SPEC_ENTRY_PATTERN, TABLES,
 };
+use crate::waiver::WaiverRule;
 
 /// The file the guard looks for at the root of the checked repository.
 pub const CONFIG_FILE: &str = "parity.toml";
@@ -39,6 +39,9 @@ pub struct Config {
     pub entry: Entry,
     /// What counts as a net-new revision on the second track.
     pub revisions: Revisions,
+    /// Further tracks a change on the first needs as well (`[[counterparts]]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub counterparts: Vec<CounterpartTrack>,
     /// Fail, rather than warn, when an added revision leaves a schema object
     /// of the first track uncovered (as `--strict` does).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -56,14 +59,78 @@ pub struct Watch {
     /// One of the spec's pattern sets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub set: Option<BuiltinSet>,
-    /// Regular expressions of the user's own, beside or instead of `set`.
+    /// Regular expressions of the user's own, beside or instead of `set`:
+    /// `'regex'`, or `{ name = "...", regex = '...' }` for a name the reports
+    /// show instead of the expression.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub patterns: Vec<Spanned<String>>,
-    pub comments: CommentSyntax,
+    pub patterns: Vec<Spanned<UserPattern>>,
+    /// Defaulted from the file ending when absent: `.sql` (and
+    /// `.sql.<engine>`) SQL comments, `.py` `#` comments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comments: Option<CommentSyntax>,
     /// `python` reads the file at HEAD by Python's lexical structure
     /// (docstrings and trailing comments never count); `plain` by lines.
     #[serde(default)]
     pub classifier: Classifier,
+}
+
+/// A pattern of the user's: a regular expression, with or without a name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserPattern {
+    /// What the reports call it; the expression itself when `None`.
+    pub name: Option<String>,
+    pub regex: String,
+}
+
+impl Serialize for UserPattern {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match &self.name {
+            None => serializer.serialize_str(&self.regex),
+            Some(name) => {
+                let mut map = serializer.serialize_map(Some(2))?;
+                map.serialize_entry("name", name)?;
+                map.serialize_entry("regex", &self.regex)?;
+                map.end()
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for UserPattern {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = UserPattern;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a regular expression, or a table { name = \"...\", regex = '...' }")
+            }
+            fn visit_str<E: serde::de::Error>(self, regex: &str) -> Result<UserPattern, E> {
+                Ok(UserPattern {
+                    name: None,
+                    regex: regex.to_string(),
+                })
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<UserPattern, A::Error> {
+                let (mut name, mut regex) = (None, None);
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "name" => name = Some(map.next_value::<String>()?),
+                        "regex" => regex = Some(map.next_value::<String>()?),
+                        other => {
+                            return Err(serde::de::Error::unknown_field(other, &["name", "regex"]))
+                        }
+                    }
+                }
+                let regex = regex.ok_or_else(|| serde::de::Error::missing_field("regex"))?;
+                Ok(UserPattern { name, regex })
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,8 +165,22 @@ pub struct Entry {
     pub dir: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suffix: Option<String>,
+    /// File names (`__init__.py`) or globs (`**/full_schemas/**`) that
+    /// never count.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exclude: Option<Vec<String>>,
+    pub exclude: Option<Vec<Spanned<String>>>,
+    /// Globs over the whole path, alternatives (`new-file` only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub globs: Vec<Spanned<String>>,
+    /// `file` (the file name without its ending) or `folder` (the folder's
+    /// name without a leading timestamp); by default `folder` when every
+    /// glob names a fixed file (`*/up.sql`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_from: Option<NameFrom>,
+    /// A regular expression whose first capture group is the migration's
+    /// name (`^\d+_(.+)$`), so that names match across tracks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_pattern: Option<Spanned<String>>,
 }
 
 /// The `[tracks]` table: `first = "SQLite"`, `second = "Alembic"`.
@@ -108,17 +189,64 @@ pub struct Entry {
 pub struct TrackNames {
     pub first: String,
     pub second: String,
+    /// The waiver's marker word; `<first>-only` in lower case when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<Spanned<String>>,
+    /// Every pair holds both ways: a new migration on the second track (or
+    /// on a counterpart track) needs one on the first. Needs an entry of
+    /// kind `new-file`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub both_directions: bool,
+}
+
+/// A `[[counterparts]]` table: another track, with the keys of `[revisions]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CounterpartTrack {
+    /// The track's name (`MySQL`).
+    pub track: String,
+    #[serde(default)]
+    pub dir: String,
+    #[serde(default)]
+    pub suffix: String,
+    #[serde(default)]
+    pub exclude: Vec<Spanned<String>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub globs: Vec<Spanned<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_from: Option<NameFrom>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_pattern: Option<Spanned<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub by_name: bool,
 }
 
 /// The `[revisions]` table.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Revisions {
+    /// The directory (required unless `globs` is given).
+    #[serde(default)]
     pub dir: String,
     #[serde(default)]
     pub suffix: String,
     #[serde(default)]
-    pub exclude: Vec<String>,
+    pub exclude: Vec<Spanned<String>>,
+    /// Globs over the whole path, alternatives.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub globs: Vec<Spanned<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_from: Option<NameFrom>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_pattern: Option<Spanned<String>>,
+    /// The project's command that makes a revision (`sqlx migrate add`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    /// A counterpart of the same name already at HEAD counts (the catch-up).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub by_name: bool,
     /// Present when the revisions are Alembic's (`[revisions.alembic]`, or
     /// `alembic = {}`): the revision graph is then checked after the merge.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -264,7 +392,13 @@ impl KeyError {
 /// Compiles a user's regular expression; the error gives the position in the
 /// pattern that regex-syntax reports (the regex crate's own is several lines).
 fn compile_pattern(key: &str, source: &Spanned<String>) -> Result<Pattern, KeyError> {
-    let fail = |problem: String| KeyError::new(key, problem).at(source.span());
+    compile_regex(key, source.get_ref(), source.span())
+}
+
+/// `compile_pattern` of a regular expression placed at `span`.
+fn compile_regex(key: &str, source: &str, span: Range<usize>) -> Result<Pattern, KeyError> {
+    let source = &Spanned::new(0..0, source.to_string());
+    let fail = |problem: String| KeyError::new(key, problem).at(span.clone());
     let parsed = regex_syntax::ParserBuilder::new()
         .utf8(false)
         .build()
@@ -298,6 +432,236 @@ fn directory(dir: &str) -> String {
     }
 }
 
+/// The comment syntax a file ending implies: `.sql` and `.sql.<engine>`
+/// (`.sql.postgres`, `.sql.sqlite`) SQL, `.py` `#`.
+fn comments_for(path: &str) -> Option<CommentSyntax> {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    if name.ends_with(".py") {
+        Some(CommentSyntax::Hash)
+    } else if name.ends_with(".sql") || name.contains(".sql.") {
+        Some(CommentSyntax::Sql)
+    } else {
+        None
+    }
+}
+
+/// The keys of a new-file rule (`[entry]` of kind `new-file`, or
+/// `[revisions]`), before they are checked.
+struct FileRuleKeys<'k> {
+    /// `entry`, `revisions` or `counterparts[i]`.
+    table: &'k str,
+    dir: &'k str,
+    suffix: &'k str,
+    exclude: &'k [Spanned<String>],
+    globs: &'k [Spanned<String>],
+    name_from: Option<NameFrom>,
+    name_pattern: Option<&'k Spanned<String>>,
+}
+
+/// Whether a glob's directory part (`literal_prefix`) and a directory can
+/// hold the same path: one lies under the other.
+fn dirs_meet(prefix: &str, dir: &str) -> bool {
+    let prefix = if prefix.is_empty() {
+        String::new()
+    } else {
+        format!("{prefix}/")
+    };
+    prefix.starts_with(dir) || dir.starts_with(&prefix)
+}
+
+/// Whether a glob's literal ending and a required suffix can both end one
+/// path.
+fn endings_meet(tail: &str, suffix: &str) -> bool {
+    tail.ends_with(suffix) || suffix.ends_with(tail)
+}
+
+impl FileRuleKeys<'_> {
+    fn rule(&self) -> Result<NewFileRule, KeyError> {
+        let table = self.table;
+        let dir = directory(self.dir);
+        let mut rule = NewFileRule::new(dir.clone(), self.suffix, Vec::new());
+        for (i, glob) in self.globs.iter().enumerate() {
+            let key = format!("{table}.globs[{i}]");
+            let pattern = PathPattern::glob(glob.get_ref()).map_err(|why| {
+                KeyError::new(&key, format!("invalid glob {:?}: {why}", glob.get_ref()))
+                    .at(glob.span())
+            })?;
+            if !dir.is_empty() && !dirs_meet(pattern.literal_prefix(), &dir) {
+                return Err(KeyError::new(
+                    &key,
+                    format!(
+                        "{:?} can never match: it lies outside `dir` {dir:?}",
+                        glob.get_ref()
+                    ),
+                )
+                .at(glob.span()));
+            }
+            if !endings_meet(pattern.literal_suffix(), self.suffix) {
+                return Err(KeyError::new(
+                    &key,
+                    format!(
+                        "{:?} can never match: its paths end in {:?}, not in `suffix` {:?}",
+                        glob.get_ref(),
+                        pattern.literal_suffix(),
+                        self.suffix
+                    ),
+                )
+                .at(glob.span()));
+            }
+            rule.globs.push(pattern);
+        }
+        for (i, exclude) in self.exclude.iter().enumerate() {
+            let key = format!("{table}.exclude[{i}]");
+            let text = exclude.get_ref();
+            let never = |why: String| {
+                KeyError::new(&key, format!("{text:?} can never match: {why}")).at(exclude.span())
+            };
+            if !text.contains(['/', '*', '?', '[', '{']) {
+                // A file name.
+                if !text.ends_with(self.suffix) {
+                    return Err(never(format!(
+                        "a file of `{table}` ends in {:?}",
+                        self.suffix
+                    )));
+                }
+                rule.exclude.push(text.clone());
+                continue;
+            }
+            let pattern = PathPattern::glob(text).map_err(|why| {
+                KeyError::new(&key, format!("invalid glob {text:?}: {why}")).at(exclude.span())
+            })?;
+            let whole_path = text.contains('/');
+            let tail = pattern.literal_suffix();
+            let tail = if whole_path {
+                tail
+            } else {
+                tail.rsplit('/').next().unwrap_or(tail)
+            };
+            if !endings_meet(tail, self.suffix) {
+                return Err(never(format!(
+                    "a file of `{table}` ends in {:?}",
+                    self.suffix
+                )));
+            }
+            if whole_path {
+                let prefix = pattern.literal_prefix();
+                if !dir.is_empty() && !dirs_meet(prefix, &dir) {
+                    return Err(never(format!("it lies outside `dir` {dir:?}")));
+                }
+                let under_a_glob = rule
+                    .globs
+                    .iter()
+                    .any(|g| dirs_meet(prefix, &directory(g.literal_prefix())));
+                if !rule.globs.is_empty() && !under_a_glob {
+                    return Err(never("it lies outside every glob of the table".into()));
+                }
+            }
+            rule.exclude_globs.push(ExcludeGlob {
+                pattern,
+                whole_path,
+            });
+        }
+        // A folder per migration when every glob names a fixed file (`*/up.sql`).
+        let fixed_file = |g: &PathPattern| {
+            let last = g.as_str().rsplit('/').next().unwrap_or_default();
+            !last.contains(['*', '?', '[', '{'])
+        };
+        rule.name_from = self.name_from.unwrap_or(
+            if !rule.globs.is_empty() && rule.globs.iter().all(fixed_file) {
+                NameFrom::Folder
+            } else {
+                NameFrom::File
+            },
+        );
+        if let Some(pattern) = self.name_pattern {
+            let mut pattern = compile_pattern(&format!("{table}.name_pattern"), pattern)?;
+            pattern.name = "name".into();
+            rule.name_pattern = Some(pattern);
+        }
+        Ok(rule)
+    }
+}
+
+/// The keys of a second-track table (`[revisions]`, `[[counterparts]]`).
+struct TrackKeys<'k> {
+    dir: &'k str,
+    suffix: &'k str,
+    exclude: &'k [Spanned<String>],
+    globs: &'k [Spanned<String>],
+    name_from: Option<NameFrom>,
+    name_pattern: Option<&'k Spanned<String>>,
+    by_name: bool,
+}
+
+/// A second-track rule, checked: it has a directory or globs, and names are
+/// matched only against new-file entries.
+fn second_track_rule(
+    table: &str,
+    keys: TrackKeys<'_>,
+    entry: &EntryRule,
+) -> Result<NewFileRule, KeyError> {
+    if keys.dir.is_empty() && keys.globs.is_empty() {
+        return Err(KeyError::new(
+            format!("{table}.dir"),
+            "missing field `dir` (or `globs`): where do revisions go?",
+        ));
+    }
+    if keys.by_name && !matches!(entry, EntryRule::NewFile(_)) {
+        return Err(KeyError::new(
+            format!("{table}.by_name"),
+            "counterparts by name need an entry of kind \"new-file\"",
+        ));
+    }
+    FileRuleKeys {
+        table,
+        dir: keys.dir,
+        suffix: keys.suffix,
+        exclude: keys.exclude,
+        globs: keys.globs,
+        name_from: keys.name_from,
+        name_pattern: keys.name_pattern,
+    }
+    .rule()
+}
+
+/// The pair `rules` the other way round: new files of its second track are
+/// entries, their DDL (SQL set, comments by the ending) the evidence, and the
+/// first track's new files the counterparts.
+fn reversed(rules: &Rules, first_entry: &NewFileRule, match_names: bool) -> Rules {
+    let second = &rules.revisions;
+    let globs: Vec<PathPattern> = if second.globs.is_empty() {
+        let glob = format!("{}**/*{}", second.dir, second.suffix);
+        vec![PathPattern::glob(&glob).expect("a directory and an ending make a glob")]
+    } else {
+        second.globs.clone()
+    };
+    let watched = globs
+        .iter()
+        .map(|glob| WatchedFile {
+            path: glob.clone(),
+            patterns: PatternSet::sql(),
+            comments: comments_for(glob.as_str()).unwrap_or(CommentSyntax::Sql),
+            classifier: Classifier::Plain,
+        })
+        .collect();
+    let tracks = Tracks {
+        first: rules.tracks.second.clone(),
+        second: rules.tracks.first.clone(),
+    };
+    Rules {
+        waiver: WaiverRule::for_track(&tracks.first),
+        tracks,
+        watched,
+        entry: EntryRule::NewFile(second.clone()),
+        revisions: first_entry.clone(),
+        alembic: None,
+        strict: false,
+        hint: None,
+        match_names,
+        pairings: Vec::new(),
+    }
+}
+
 impl Watch {
     fn rule(&self, key: &str) -> Result<WatchedFile, KeyError> {
         let path = match (&self.path, &self.glob) {
@@ -325,7 +689,13 @@ impl Watch {
             None => Vec::new(),
         };
         for (i, source) in self.patterns.iter().enumerate() {
-            patterns.push(compile_pattern(&format!("{key}.patterns[{i}]"), source)?);
+            let user = source.get_ref();
+            let mut pattern =
+                compile_regex(&format!("{key}.patterns[{i}]"), &user.regex, source.span())?;
+            if let Some(name) = &user.name {
+                pattern.name = name.clone();
+            }
+            patterns.push(pattern);
         }
         if patterns.is_empty() {
             return Err(KeyError::new(
@@ -342,10 +712,23 @@ impl Watch {
         };
         let patterns = PatternSet::new(name, patterns)
             .map_err(|e| KeyError::new(key, format!("the patterns do not combine: {e}")))?;
+        let comments = match self.comments {
+            Some(comments) => comments,
+            None => comments_for(path.as_str()).ok_or_else(|| {
+                KeyError::new(
+                    format!("{key}.comments"),
+                    format!(
+                        "missing field `comments`: the ending of {:?} does not say \
+                         (`.sql` would be \"sql\", `.py` \"hash\"); give \"sql\", \"hash\" or \"none\"",
+                        path.as_str()
+                    ),
+                )
+            })?,
+        };
         Ok(WatchedFile {
             path,
             patterns,
-            comments: self.comments,
+            comments,
             classifier: self.classifier,
         })
     }
@@ -365,10 +748,13 @@ impl Entry {
                     ("dir", self.dir.is_some()),
                     ("suffix", self.suffix.is_some()),
                     ("exclude", self.exclude.is_some()),
+                    ("globs", !self.globs.is_empty()),
+                    ("name_from", self.name_from.is_some()),
+                    ("name_pattern", self.name_pattern.is_some()),
                 ],
             ),
             EntryKind::NewFile => (
-                &[("dir", self.dir.is_some())],
+                &[("dir", self.dir.is_some() || !self.globs.is_empty())],
                 &[
                     ("file", self.file.is_some()),
                     ("pattern", self.pattern.is_some()),
@@ -404,12 +790,18 @@ impl Entry {
                         pattern,
                     })
                 }
-                (_, _, _, Some(dir)) => EntryRule::NewFile(NewFileRule {
-                    dir: directory(dir),
-                    suffix: self.suffix.clone().unwrap_or_default(),
-                    exclude: self.exclude.clone().unwrap_or_default(),
-                    statuses: vec![Status::Added],
-                }),
+                (EntryKind::NewFile, _, _, dir) => EntryRule::NewFile(
+                    FileRuleKeys {
+                        table: "entry",
+                        dir: dir.as_deref().unwrap_or_default(),
+                        suffix: self.suffix.as_deref().unwrap_or_default(),
+                        exclude: self.exclude.as_deref().unwrap_or_default(),
+                        globs: &self.globs,
+                        name_from: self.name_from,
+                        name_pattern: self.name_pattern.as_ref(),
+                    }
+                    .rule()?,
+                ),
                 _ => unreachable!("the keys of each kind were checked above"),
             },
         )
@@ -425,7 +817,7 @@ impl Config {
             glob: None,
             set: Some(set),
             patterns: Vec::new(),
-            comments: CommentSyntax::Hash,
+            comments: Some(CommentSyntax::Hash),
             classifier: Classifier::Python,
         };
         let spec = Tracks::spec();
@@ -433,6 +825,8 @@ impl Config {
             tracks: Some(TrackNames {
                 first: spec.first,
                 second: spec.second,
+                waiver: None,
+                both_directions: false,
             }),
             watch: vec![
                 python(MIGRATIONS, BuiltinSet::Sql),
@@ -446,13 +840,22 @@ impl Config {
                 dir: None,
                 suffix: None,
                 exclude: None,
+                globs: Vec::new(),
+                name_from: None,
+                name_pattern: None,
             },
             revisions: Revisions {
                 dir: REVISIONS.into(),
                 suffix: ".py".into(),
-                exclude: vec!["__init__.py".into()],
+                exclude: vec![Spanned::new(0..0, "__init__.py".into())],
+                globs: Vec::new(),
+                name_from: None,
+                name_pattern: None,
+                hint: None,
+                by_name: false,
                 alembic: Some(AlembicTable::default()),
             },
+            counterparts: Vec::new(),
             strict: false,
         }
     }
@@ -476,16 +879,40 @@ impl Config {
             },
             None => Tracks::generic(),
         };
-        Ok(Rules {
+        let waiver = match self.tracks.as_ref().and_then(|t| t.waiver.as_ref()) {
+            None => WaiverRule::for_track(&tracks.first),
+            Some(word) => WaiverRule::new(word.get_ref()).ok_or_else(|| {
+                KeyError::new(
+                    "tracks.waiver",
+                    format!(
+                        "{:?} is not a marker word (letters, digits, `-`, `_`, `.`)",
+                        word.get_ref()
+                    ),
+                )
+                .at(word.span())
+                .in_text(text)
+            })?,
+        };
+        let revisions = &self.revisions;
+        let revision_rule = second_track_rule(
+            "revisions",
+            TrackKeys {
+                dir: &revisions.dir,
+                suffix: &revisions.suffix,
+                exclude: &revisions.exclude,
+                globs: &revisions.globs,
+                name_from: revisions.name_from,
+                name_pattern: revisions.name_pattern.as_ref(),
+                by_name: revisions.by_name,
+            },
+            &entry,
+        )
+        .map_err(|e| e.in_text(text))?;
+        let main = Rules {
             tracks,
             watched,
             entry,
-            revisions: NewFileRule {
-                dir: directory(&self.revisions.dir),
-                suffix: self.revisions.suffix.clone(),
-                exclude: self.revisions.exclude.clone(),
-                statuses: vec![Status::Added],
-            },
+            revisions: revision_rule,
             alembic: self.revisions.alembic.as_ref().map(|table| {
                 let mut rules = AlembicRules::for_dir(&self.revisions.dir);
                 if let Some(env) = &table.env {
@@ -495,7 +922,58 @@ impl Config {
                 rules
             }),
             strict: self.strict,
-        })
+            waiver,
+            hint: revisions.hint.clone(),
+            match_names: revisions.by_name,
+            pairings: Vec::new(),
+        };
+        let mut pairings = Vec::new();
+        for (i, extra) in self.counterparts.iter().enumerate() {
+            let rule = second_track_rule(
+                &format!("counterparts[{i}]"),
+                TrackKeys {
+                    dir: &extra.dir,
+                    suffix: &extra.suffix,
+                    exclude: &extra.exclude,
+                    globs: &extra.globs,
+                    name_from: extra.name_from,
+                    name_pattern: extra.name_pattern.as_ref(),
+                    by_name: extra.by_name,
+                },
+                &main.entry,
+            )
+            .map_err(|e| e.in_text(text))?;
+            pairings.push(Rules {
+                tracks: Tracks {
+                    first: main.tracks.first.clone(),
+                    second: extra.track.clone(),
+                },
+                revisions: rule,
+                // A further track is not an Alembic track.
+                alembic: None,
+                hint: extra.hint.clone(),
+                match_names: extra.by_name,
+                ..main.clone()
+            });
+        }
+        if self.tracks.as_ref().is_some_and(|t| t.both_directions) {
+            let EntryRule::NewFile(first_entry) = &main.entry else {
+                return Err(ConfigError {
+                    key: "tracks.both_directions".into(),
+                    position: None,
+                    problem: "both directions need an entry of kind \"new-file\": the first \
+                              track's new files are the other direction's counterparts"
+                        .into(),
+                });
+            };
+            let forward: Vec<Rules> = std::iter::once(main.clone())
+                .chain(pairings.iter().cloned())
+                .collect();
+            for pair in forward {
+                pairings.push(reversed(&pair, first_entry, main.match_names));
+            }
+        }
+        Ok(Rules { pairings, ..main })
     }
 
     /// The configuration as `parity.toml` text.

@@ -52,11 +52,17 @@ pub struct Needs {
     /// revisions of an Alembic track, when the range touches them, for its
     /// graph after the merge.
     pub base_tip_dir: Option<String>,
+    /// Directories whose files to list at HEAD (counterparts by name; an
+    /// empty string is the whole tree).
+    pub head_listing: Vec<String>,
 }
 
 impl Needs {
     pub fn is_empty(&self) -> bool {
-        self.head.is_empty() && self.merge_base.is_empty() && self.base_tip_dir.is_none()
+        self.head.is_empty()
+            && self.merge_base.is_empty()
+            && self.base_tip_dir.is_none()
+            && self.head_listing.is_empty()
     }
 }
 
@@ -67,6 +73,8 @@ pub struct Contents {
     pub merge_base: Sources,
     /// The files of `Needs::base_tip_dir` at BASE's tip.
     pub base_tip: Sources,
+    /// The files under `Needs::head_listing` at HEAD.
+    pub head_files: Vec<PathBytes>,
 }
 
 fn pairs(rules: &Rules, mode: PairingMode) -> bool {
@@ -83,6 +91,13 @@ pub fn needs(change: &Change, rules: &Rules, mode: PairingMode) -> Needs {
         head: watched.clone(),
         ..Needs::default()
     };
+    for rules in rules.with_pairings() {
+        for dir in crate::counterpart::listing_wanted(change, rules) {
+            if !needs.head_listing.contains(&dir) {
+                needs.head_listing.push(dir);
+            }
+        }
+    }
     let mut want_at_head = |path: PathBytes| {
         if !needs.head.contains(&path) {
             needs.head.push(path);
@@ -181,13 +196,17 @@ pub fn decide(
 ) -> Report {
     let rules = in_force.rules;
     let (mut report, head_lexed) = check_keeping_lexed(change, rules, &contents.head);
+    crate::counterpart::resolve(&mut report, rules, &change.statuses, &contents.head_files);
+    // Further pairs of tracks: the first failing one gives the report.
+    let first_pair = report.tracks.clone();
+    report = crate::pairings::combine(report, change, rules, &contents.head, &contents.head_files);
     // Pairing can change the verdict only under --strict, where the schema
     // decides; otherwise it is a warning beside a change with an entry.
     let worth_pairing = match rules.strict {
         true => touches_watched(change, rules),
         false => matches!(report.reason, Reason::BothTracks | Reason::MissingRevision),
     };
-    if pairs(rules, mode) && worth_pairing {
+    if pairs(rules, mode) && worth_pairing && report.tracks == first_pair {
         let revisions: Vec<PathBytes> = report.revisions.iter().map(|r| r.path.clone()).collect();
         let pairing = pair(
             rules,

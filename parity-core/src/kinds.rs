@@ -50,9 +50,10 @@ pub const SCHEMA_CHANGE_WITHOUT_REVISION: Kind = Kind {
     id: "parity/schema-change-without-revision",
     name: "SchemaChangeWithoutRevision",
     title: "parity: schema change without a revision",
-    help: "A pull request adds a migration entry and DDL on the first track but no net-new \
-           revision file on the second, so the second database never gets the change. Add a \
-           revision file that makes the same schema change, commit it on this branch and push.",
+    help: "A pull request adds a migration entry and DDL on one migration track but no \
+           net-new migration on its counterpart track, so that database never gets the change. \
+           Add the counterpart migration that makes the same schema change, commit it on this \
+           branch and push.",
     level: Level::Error,
 };
 
@@ -60,10 +61,11 @@ pub const SCHEMA_OBJECT_UNCOVERED: Kind = Kind {
     id: "parity/schema-object-missing-from-revisions",
     name: "SchemaObjectMissingFromRevisions",
     title: "parity: schema object missing from the revisions",
-    help: "The pull request adds a revision, but no added revision changes this table, column, \
-           index or trigger as the first track does (object-level pairing; an error under \
-           --strict). Add the operation to the revision; `cargo xtask parity --suggest` prints \
-           a revision that covers every missing object.",
+    help: "The pull request adds a counterpart migration, but none of them changes this table, \
+           column, index or trigger as the watched track does (object-level pairing; an error \
+           under --strict). Add the operation to the counterpart migration; where that is an \
+           Alembic revision, `cargo xtask parity --suggest` prints one that covers every \
+           missing object.",
     level: Level::Warning,
 };
 
@@ -71,12 +73,33 @@ pub const SCHEMA_OBJECT_MISMATCHED: Kind = Kind {
     id: "parity/schema-object-differs-in-revisions",
     name: "SchemaObjectDiffersInRevisions",
     title: "parity: schema object differs in the revisions",
-    help: "The added revisions make this table, column, index or trigger, but an attribute \
-           differs from the first track's (type class, NOT NULL, primary key, unique, default, \
-           foreign key, index columns, uniqueness or WHERE), so the two databases end up \
-           different (an error under --strict). `cargo xtask parity --suggest` prints the next \
-           revision, which makes them equal.",
+    help: "The added counterpart migrations make this table, column, index or trigger, but an \
+           attribute differs from the watched track's (type class, NOT NULL, primary key, \
+           unique, default, foreign key, index columns, uniqueness or WHERE), so the two \
+           databases end up different (an error under --strict). Where the counterpart is an \
+           Alembic revision, `cargo xtask parity --suggest` prints the next one, which makes \
+           them equal.",
     level: Level::Warning,
+};
+
+pub const ONE_TRACK_WAIVER: Kind = Kind {
+    id: "parity/one-track-waiver",
+    name: "OneTrackWaiver",
+    title: "parity: waiver",
+    help: "A watched track's file carries a waiver (`parity: <track>-only <reason>`): its schema \
+           change is deliberately for that track alone, and the range passes without a \
+           counterpart. A reviewer reads the reason here.",
+    level: Level::Note,
+};
+
+pub const INVALID_WAIVER: Kind = Kind {
+    id: "parity/waiver-without-reason",
+    name: "WaiverWithoutReason",
+    title: "parity: waiver without a reason",
+    help: "A waiver marker waives nothing without its reason on the same line \
+           (`parity: <track>-only <why the other track needs no change>`): give the reason, \
+           or add the counterpart.",
+    level: Level::Error,
 };
 
 /// The Alembic track's integrity, in the order of `alembic::FindingKind`.
@@ -188,6 +211,8 @@ pub fn all() -> impl Iterator<Item = &'static Kind> {
         &SCHEMA_CHANGE_WITHOUT_REVISION,
         &SCHEMA_OBJECT_UNCOVERED,
         &SCHEMA_OBJECT_MISMATCHED,
+        &ONE_TRACK_WAIVER,
+        &INVALID_WAIVER,
     ]
     .into_iter()
     .chain(ALEMBIC.iter())

@@ -59,6 +59,19 @@ impl PathPattern {
         }
     }
 
+    /// The literal text every match ends with: the path itself, or what a
+    /// glob has after its last wildcard (`.sql.postgres` of `*.sql.postgres`;
+    /// empty for `**`).
+    pub fn literal_suffix(&self) -> &str {
+        match self {
+            PathPattern::Exact(exact) => exact,
+            PathPattern::Glob { source, .. } => match source.rfind(['*', '?', ']', '}']) {
+                Some(at) => &source[at + 1..],
+                None => source,
+            },
+        }
+    }
+
     /// The path or the glob as written.
     pub fn as_str(&self) -> &str {
         match self {

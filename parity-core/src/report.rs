@@ -54,6 +54,14 @@ pub enum Reason {
     /// `--strict`: a new entry with DDL, but the schema is what it was (a
     /// rebuild that changes no definition): no revision is needed.
     SchemaUnchanged,
+    /// No net-new revision, but every DDL line lies in a file whose waiver
+    /// says the change is for the first track alone (`-- parity: sqlite-only <reason>`).
+    Waived,
+    /// A waiver marker without a reason: no waiver, and a failure.
+    InvalidWaiver,
+    /// No net-new revision, but the counterpart of every new migration, by
+    /// name, is already at HEAD (the other track merged it first).
+    CounterpartsAtHead,
 }
 
 impl Reason {
@@ -62,10 +70,14 @@ impl Reason {
             Reason::Skipped(_) => Verdict::Skipped,
             Reason::MissingRevision
             | Reason::UncoveredObjects
-            | Reason::SchemaChangeWithoutEntry => Verdict::Fail,
-            Reason::NoEntry | Reason::DataOnly | Reason::BothTracks | Reason::SchemaUnchanged => {
-                Verdict::Pass
-            }
+            | Reason::SchemaChangeWithoutEntry
+            | Reason::InvalidWaiver => Verdict::Fail,
+            Reason::NoEntry
+            | Reason::DataOnly
+            | Reason::BothTracks
+            | Reason::SchemaUnchanged
+            | Reason::Waived
+            | Reason::CounterpartsAtHead => Verdict::Pass,
         }
     }
 
@@ -100,6 +112,18 @@ impl Reason {
                 "a new migration entry with DDL that leaves the {first} schema as it was \
                  (--strict): no {second} revision is needed"
             ),
+            Reason::Waived => format!(
+                "a {first} schema change without a net-new {second} revision, waived: \
+                 every DDL line is in a file marked {first}-only, with a reason"
+            ),
+            Reason::InvalidWaiver => format!(
+                "a {first}-only waiver without a reason: a waiver must say why the {second} \
+                 track needs no change"
+            ),
+            Reason::CounterpartsAtHead => format!(
+                "a {first} schema change whose {second} counterpart, by name, is already at \
+                 HEAD: a catch-up of the other track"
+            ),
         }
     }
 }
@@ -123,6 +147,67 @@ pub struct Evidence {
     /// The set it belongs to (`sql`, `metadata`).
     pub set: String,
     pub text: String,
+}
+
+/// A waiver marker on an added line of a first-track file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Waiver {
+    pub path: PathBytes,
+    pub line: u32,
+    /// The marker word (`sqlite-only`).
+    pub marker: String,
+    /// Why; `None` is a marker without a reason, which waives nothing.
+    pub reason: Option<String>,
+}
+
+/// The counterpart, by name, of a new migration entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Counterpart {
+    /// The entry's name.
+    pub name: String,
+    pub entry: PathBytes,
+    /// The second-track file of the same name, if there is one.
+    pub path: Option<PathBytes>,
+    /// `added` (in the range), `at-head` (already there), `missing`.
+    pub found: CounterpartFound,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CounterpartFound {
+    Added,
+    AtHead,
+    Missing,
+}
+
+/// What a failing report advises, from the rules.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Advice {
+    /// The path shape of a counterpart (`a file under migrations/postgres/
+    /// ending in .sql`).
+    pub shape: String,
+    /// The project's command that makes one (`diesel migration generate`).
+    pub hint: Option<String>,
+    /// The second track is Alembic revisions that pairing reads: the advice
+    /// may name `alembic revision` and `--suggest`.
+    pub alembic: bool,
+    /// The exact paths counterparts would have, where the rules say them.
+    pub expected: Vec<String>,
+    /// The waiver's marker word, for a deliberate one-track change.
+    pub waiver: Option<String>,
+}
+
+impl Advice {
+    /// The spec's advice: an Alembic revision under `revision_dir`.
+    pub fn alembic(revision_dir: &str) -> Advice {
+        Advice {
+            shape: format!("a revision file under {revision_dir}"),
+            hint: None,
+            alembic: true,
+            expected: Vec::new(),
+            waiver: None,
+        }
+    }
 }
 
 /// A net-new revision file.
@@ -161,6 +246,18 @@ pub struct Report {
     /// The Alembic track's integrity after the merge (empty unless the range
     /// touches the revisions of an Alembic track).
     pub integrity: Vec<IntegrityFinding>,
+    /// Waiver markers on the added lines of first-track files.
+    pub waivers: Vec<Waiver>,
+    /// Counterparts by name (only when the rules match names).
+    pub counterparts: Vec<Counterpart>,
+    /// Problems with the rules themselves (a watched path that exists
+    /// nowhere at HEAD): never a verdict, always shown.
+    pub warnings: Vec<String>,
+    /// What to do on a failure.
+    pub advice: Advice,
+    /// The other pairs of tracks the rules judge (`[[counterparts]]`,
+    /// `both_directions`), when there are any.
+    pub other_pairs: Vec<crate::pairings::PairOutcome>,
 }
 
 /// The report as serialized: the derived verdict and message in their places.
@@ -178,6 +275,14 @@ struct ReportView<'a> {
     notes: &'a [String],
     coverage: &'a [Coverage],
     integrity: &'a [IntegrityFinding],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    waivers: &'a [Waiver],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    counterparts: &'a [Counterpart],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    warnings: &'a [String],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    other_pairs: &'a [crate::pairings::PairOutcome],
 }
 
 impl Serialize for Report {
@@ -194,6 +299,10 @@ impl Serialize for Report {
             notes: &self.notes,
             coverage: &self.coverage,
             integrity: &self.integrity,
+            waivers: &self.waivers,
+            counterparts: &self.counterparts,
+            warnings: &self.warnings,
+            other_pairs: &self.other_pairs,
         }
         .serialize(serializer)
     }
@@ -214,11 +323,16 @@ impl Report {
             entries,
             evidence,
             revisions,
+            advice: Advice::alembic(&revision_dir),
             revision_dir,
             tracks: tracks.clone(),
             notes: Vec::new(),
             coverage: Vec::new(),
             integrity: Vec::new(),
+            waivers: Vec::new(),
+            counterparts: Vec::new(),
+            warnings: Vec::new(),
+            other_pairs: Vec::new(),
         }
     }
 
@@ -228,6 +342,66 @@ impl Report {
             .iter()
             .filter(|f| f.severity == Severity::Fail)
             .count()
+    }
+
+    /// What a failing pull request needs, in one sentence, from the rules:
+    /// the counterpart's path shape and the project's command; the Alembic
+    /// advice only where the second track is Alembic.
+    pub fn what_to_do(&self) -> String {
+        if self.reason == Reason::InvalidWaiver {
+            let marker = self.waivers.iter().find(|w| w.reason.is_none());
+            let marker = marker.map_or("<marker>", |w| w.marker.as_str());
+            return format!(
+                "give the waiver its reason on the same line (`parity: {marker} <why the {} \
+                 track needs no change>`), or {}.",
+                self.tracks.second,
+                self.counterpart_advice()
+            );
+        }
+        let advice = &self.advice;
+        if advice.alembic && advice.hint.is_none() {
+            return what_to_do(&self.revision_dir);
+        }
+        let mut out = self.counterpart_advice();
+        if let Some(marker) = &advice.waiver {
+            out.push_str(&format!(
+                "; or, for a deliberate {}-only change, say why in a comment of the file: \
+                 `parity: {marker} <reason>`",
+                self.tracks.first
+            ));
+        }
+        out.push('.');
+        out
+    }
+
+    /// `add <shape> on the <second> track ..., commit it on this branch and push`.
+    fn counterpart_advice(&self) -> String {
+        let advice = &self.advice;
+        if advice.alembic && advice.hint.is_none() {
+            let spec = what_to_do(&self.revision_dir);
+            return spec.trim_end_matches('.').to_string();
+        }
+        let mut out = format!(
+            "add {} on the {} track that makes the same schema change",
+            advice.shape, self.tracks.second
+        );
+        let mut aside = Vec::new();
+        if !advice.expected.is_empty() {
+            let paths: Vec<String> = advice.expected.iter().map(|p| format!("`{p}`")).collect();
+            aside.push(format!("here: {}", paths.join(" or ")));
+        }
+        match (&advice.hint, advice.alembic) {
+            (Some(hint), false) => aside.push(format!("`{hint}` makes one")),
+            (Some(hint), true) => aside.push(format!(
+                "`{hint}` makes one, `cargo xtask parity --suggest` prints one"
+            )),
+            (None, _) => {}
+        }
+        if !aside.is_empty() {
+            out.push_str(&format!(" ({})", aside.join("; ")));
+        }
+        out.push_str(", commit it on this branch and push");
+        out
     }
 
     /// The reason's verdict, and a fail whenever the Alembic track's
@@ -418,6 +592,10 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
         let uncovered = count(CoverageStatus::Uncovered);
         let mismatched = count(CoverageStatus::Mismatched);
         if uncovered + mismatched > 0 && report.verdict() == Verdict::Pass {
+            let suggest = match report.advice.alembic {
+                true => ", `--suggest` writes the missing revision",
+                false => "",
+            };
             let what = match mismatched {
                 0 => "are in no added revision".to_string(),
                 _ => "are in no added revision or differ from it".to_string(),
@@ -425,7 +603,7 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
             let _ = writeln!(
                 out,
                 "\n{} {} schema object(s) above {what}; \
-                 `--strict` makes this a failure, `--suggest` writes the missing revision.",
+                 `--strict` makes this a failure{suggest}.",
                 paint.paint("1;33", "warning:"),
                 uncovered + mismatched
             );
@@ -453,14 +631,67 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
             );
         }
     }
+    if !report.waivers.is_empty() {
+        let _ = writeln!(out, "\nwaivers: {}", report.waivers.len());
+        for waiver in &report.waivers {
+            let why = match &waiver.reason {
+                Some(reason) => reason.clone(),
+                None => paint.paint("1;31", "NO REASON: not a waiver"),
+            };
+            let _ = writeln!(
+                out,
+                "  {}:{}  {}  {why}",
+                waiver.path, waiver.line, waiver.marker
+            );
+        }
+    }
+    if !report.counterparts.is_empty() {
+        let _ = writeln!(out, "\ncounterparts by name: {}", report.counterparts.len());
+        for c in &report.counterparts {
+            let found = match (&c.found, &c.path) {
+                (CounterpartFound::Added, Some(path)) => format!("added in the range: {path}"),
+                (CounterpartFound::AtHead, Some(path)) => format!("already at HEAD: {path}"),
+                _ => paint.paint("1;31", "MISSING"),
+            };
+            let _ = writeln!(out, "  {}  {}  {found}", c.entry, c.name);
+        }
+    }
+    if !report.other_pairs.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nthis report: {} -> {}; the other pairs of tracks:",
+            report.tracks.first, report.tracks.second
+        );
+        for pair in &report.other_pairs {
+            let verdict = match pair.verdict {
+                Verdict::Fail => paint.paint("1;31", "FAIL"),
+                _ => paint.paint("32", "pass"),
+            };
+            let _ = writeln!(
+                out,
+                "  {} -> {}: {verdict} — {}",
+                pair.first, pair.second, pair.message
+            );
+            for line in &pair.evidence {
+                let _ = writeln!(out, "    {line}");
+            }
+        }
+    }
+    for warning in &report.warnings {
+        let _ = writeln!(out, "\n{} {warning}", paint.paint("1;33", "warning:"));
+    }
     for note in &report.notes {
         let _ = writeln!(out, "\nnote: {note}");
     }
     if report.reason == Reason::UncoveredObjects {
+        let suggest = match report.advice.alembic {
+            true => " (`cargo xtask parity --suggest` prints a revision that does)",
+            false => "",
+        };
         let _ = writeln!(
             out,
-            "\n{} add the UNCOVERED objects above to the revision under {} \
-             (`cargo xtask parity --suggest` prints a revision that does), commit it and push.",
+            "\n{} add the UNCOVERED objects above to the revision under {}{suggest}, \
+             commit it and push.",
             paint.paint("1", "what to do:"),
             report.revision_dir
         );
@@ -469,7 +700,7 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
             out,
             "\n{} {}",
             paint.paint("1", "what to do:"),
-            what_to_do(&report.revision_dir)
+            report.what_to_do()
         );
     }
     out

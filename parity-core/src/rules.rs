@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::name_status::{NameStatus, Status};
 use crate::path::PathBytes;
 use crate::path_pattern::PathPattern;
+use crate::report::{Advice, Entry};
+use crate::waiver::WaiverRule;
 
 /// A regular expression with the name the report gives it.
 #[derive(Clone, Debug)]
@@ -217,42 +219,203 @@ impl LineEntry {
     }
 }
 
+/// How a migration's name is read from its path.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NameFrom {
+    /// The file name without its ending: `0042_add_notes.sql` -> `0042_add_notes`.
+    #[default]
+    File,
+    /// The folder the file is in, without a leading timestamp:
+    /// `2024-01-01-000000_add_users/up.sql` -> `add_users`.
+    Folder,
+}
+
+/// An exclude given as a glob: over the whole path when it has a `/`
+/// (`**/full_schemas/**`), else over the file name (`*_test.sql`).
+#[derive(Clone, Debug)]
+pub struct ExcludeGlob {
+    pub pattern: PathPattern,
+    pub whole_path: bool,
+}
+
+impl ExcludeGlob {
+    pub fn matches(&self, path: &PathBytes) -> bool {
+        if self.whole_path {
+            self.pattern.matches(path.as_bytes())
+        } else {
+            self.pattern.matches(path.file_name())
+        }
+    }
+}
+
 /// What counts as a net-new file in a directory: a revision on the second
 /// track, or a migration on the first when each is its own file.
 #[derive(Clone, Debug)]
 pub struct NewFileRule {
-    /// Directory prefix, with its trailing `/`.
+    /// Directory prefix, with its trailing `/` (empty: anywhere).
     pub dir: String,
     /// Required file ending (`.py`).
     pub suffix: String,
     /// File names that never count (`__init__.py`).
     pub exclude: Vec<String>,
-    /// The statuses that make a file net-new: `A` only, by the spec.
+    /// The statuses that make a file net-new: `A` only, by the spec. A file
+    /// git pairs as a rename or copy (`R`, `C`) of one at the merge-base is
+    /// a move, never a new migration.
     pub statuses: Vec<Status>,
+    /// Alternatives over the whole path (`schema/**/delta/*/*.sql.postgres`,
+    /// `migrations/*.all.up.sql`): when any is given, a path must match one.
+    pub globs: Vec<PathPattern>,
+    /// Excludes given as globs.
+    pub exclude_globs: Vec<ExcludeGlob>,
+    /// Where a migration's name comes from.
+    pub name_from: NameFrom,
+    /// A transform of the name: its first capture group (the whole match
+    /// without one) is the name, so that `20240101_add_users` can read
+    /// `add_users` on every track.
+    pub name_pattern: Option<Pattern>,
 }
 
 impl NewFileRule {
+    /// A rule by directory, ending and excluded names, as the spec has it.
+    pub fn new(dir: impl Into<String>, suffix: impl Into<String>, exclude: Vec<String>) -> Self {
+        NewFileRule {
+            dir: dir.into(),
+            suffix: suffix.into(),
+            exclude,
+            statuses: vec![Status::Added],
+            globs: Vec::new(),
+            exclude_globs: Vec::new(),
+            name_from: NameFrom::File,
+            name_pattern: None,
+        }
+    }
+
     /// Whether one entry of the name-status list is a net-new revision.
     pub fn counts(&self, entry: &NameStatus) -> bool {
         self.statuses.contains(&entry.status) && self.matches_path(&entry.path)
     }
 
-    /// A new file's name without its ending: the entry's name.
-    pub fn entry_name(&self, path: &PathBytes) -> String {
-        let name = path.file_name();
-        let stem = name.strip_suffix(self.suffix.as_bytes()).unwrap_or(name);
-        String::from_utf8_lossy(stem).into_owned()
+    /// The migration's name as the path gives it, before any transform: the
+    /// file name without its ending, or the folder's name.
+    pub fn raw_name(&self, path: &PathBytes) -> String {
+        match self.name_from {
+            NameFrom::Folder => {
+                let bytes = path.as_bytes();
+                let parent = &bytes[..bytes.len() - path.file_name().len()];
+                let parent = parent.strip_suffix(b"/").unwrap_or(parent);
+                let folder = parent.rsplit(|b| *b == b'/').next().unwrap_or(parent);
+                String::from_utf8_lossy(folder).into_owned()
+            }
+            NameFrom::File => {
+                let name = path.file_name();
+                let ending = self.ending_of(path);
+                let stem = name.strip_suffix(ending.as_bytes()).unwrap_or(name);
+                String::from_utf8_lossy(stem).into_owned()
+            }
+        }
     }
 
-    fn matches_path(&self, path: &PathBytes) -> bool {
+    /// The ending stripped from a file name: `suffix`, else the literal tail
+    /// of the glob that matches (`.sql.postgres` of `*.sql.postgres`).
+    fn ending_of(&self, path: &PathBytes) -> String {
+        if !self.suffix.is_empty() {
+            return self.suffix.clone();
+        }
+        let glob = self.globs.iter().find(|g| g.matches(path.as_bytes()));
+        let tail = glob.map_or("", |g| g.literal_suffix());
+        // Only the part of the tail inside the file name.
+        tail.rsplit('/').next().unwrap_or(tail).to_string()
+    }
+
+    /// A new file's name: the entry's name, and what counterparts are
+    /// matched by.
+    pub fn entry_name(&self, path: &PathBytes) -> String {
+        let raw = self.raw_name(path);
+        let name = match self.name_from {
+            NameFrom::Folder => strip_timestamp(&raw).to_string(),
+            NameFrom::File => raw,
+        };
+        match &self.name_pattern {
+            None => name,
+            Some(pattern) => match pattern.regex.captures(name.as_bytes()) {
+                None => name,
+                Some(captures) => {
+                    let found = captures.iter().skip(1).flatten().next();
+                    let found = found.or_else(|| captures.get(0));
+                    found.map_or(name.clone(), |m| {
+                        String::from_utf8_lossy(m.as_bytes()).into_owned()
+                    })
+                }
+            },
+        }
+    }
+
+    /// Whether `path` is of this rule's kind, whatever its status.
+    pub fn matches_path(&self, path: &PathBytes) -> bool {
         let bytes = path.as_bytes();
         bytes.starts_with(self.dir.as_bytes())
             && bytes.len() > self.dir.len()
             && bytes.ends_with(self.suffix.as_bytes())
+            && (self.globs.is_empty() || self.globs.iter().any(|g| g.matches(bytes)))
             && !self
                 .exclude
                 .iter()
                 .any(|name| path.file_name() == name.as_bytes())
+            && !self.exclude_globs.iter().any(|g| g.matches(path))
+    }
+
+    /// The path shape a file of this rule has, for a person: `a file under
+    /// migrations/postgres/ ending in .sql`, `a file matching
+    /// migrations/*.postgres.up.sql`.
+    pub fn shape(&self) -> String {
+        let mut shape = String::from("a file");
+        if !self.globs.is_empty() {
+            let globs: Vec<String> = self.globs.iter().map(|g| format!("`{g}`")).collect();
+            shape.push_str(&format!(" matching {}", globs.join(" or ")));
+        }
+        if !self.dir.is_empty() && self.globs.is_empty() {
+            shape.push_str(&format!(" under {}", self.dir));
+        }
+        if !self.suffix.is_empty() {
+            shape.push_str(&format!(" ending in {}", self.suffix));
+        }
+        shape
+    }
+
+    /// The paths a counterpart of a migration named `raw` would have, where
+    /// the rule says them exactly: a directory and ending, or globs with a
+    /// single `*` and no other wildcard (`migrations/*.postgres.up.sql`).
+    pub fn expected_paths(&self, raw: &str, name_from: NameFrom) -> Vec<String> {
+        if self.globs.is_empty() {
+            let same = self.name_from == NameFrom::File && name_from == NameFrom::File;
+            return match same && !self.dir.is_empty() {
+                true => vec![format!("{}{raw}{}", self.dir, self.suffix)],
+                false => Vec::new(),
+            };
+        }
+        self.globs
+            .iter()
+            .map(PathPattern::as_str)
+            .filter(|g| !g.contains(['?', '[', '{', '\\']) && !g.contains("**"))
+            .filter(|g| g.matches('*').count() == 1)
+            .map(|g| g.replace('*', raw))
+            .collect()
+    }
+}
+
+/// A folder name without a leading timestamp or sequence number:
+/// `2024-01-01-000000_add_users` -> `add_users`, `0042_x` -> `x`.
+pub fn strip_timestamp(name: &str) -> &str {
+    let digits = name
+        .find(|c: char| !(c.is_ascii_digit() || c == '-' || c == '_' || c == '.'))
+        .unwrap_or(name.len());
+    let head = &name[..digits];
+    match head.rfind('_') {
+        Some(at) if name[..at].chars().any(|c| c.is_ascii_digit()) && at + 1 < name.len() => {
+            &name[at + 1..]
+        }
+        _ => name,
     }
 }
 
@@ -296,6 +459,19 @@ pub struct Rules {
     /// Fail when an added revision leaves a resolvable first-track schema
     /// object uncovered (object-level pairing); otherwise that is a warning.
     pub strict: bool,
+    /// The marker of a one-track change (`-- parity: sqlite-only <reason>`).
+    pub waiver: WaiverRule,
+    /// The project's command that makes a second-track migration
+    /// (`diesel migration generate`), for the advice of a failing report.
+    pub hint: Option<String>,
+    /// A new-file entry whose counterpart (same name, after the rules'
+    /// transforms) already exists at HEAD counts as paired: the catch-up of
+    /// a migration the other track merged first.
+    pub match_names: bool,
+    /// Further pairs of tracks, each judged as these rules are (`[[counterparts]]`:
+    /// SQLite needs MySQL too; `both_directions`: PostgreSQL needs SQLite).
+    /// The first failing pair gives the report; the others are listed in it.
+    pub pairings: Vec<Rules>,
 }
 
 /// The names the reports give the two tracks: `a SQLite schema change without
@@ -347,14 +523,13 @@ impl Default for Rules {
                 python(TABLES, PatternSet::metadata()),
             ],
             entry: EntryRule::spec(),
-            revisions: NewFileRule {
-                dir: REVISIONS.into(),
-                suffix: ".py".into(),
-                exclude: vec!["__init__.py".into()],
-                statuses: vec![Status::Added],
-            },
+            revisions: NewFileRule::new(REVISIONS, ".py", vec!["__init__.py".into()]),
             alembic: Some(AlembicRules::for_dir(REVISIONS)),
             strict: false,
+            waiver: WaiverRule::for_track("SQLite"),
+            hint: None,
+            match_names: false,
+            pairings: Vec::new(),
         }
     }
 }
@@ -369,6 +544,90 @@ impl Rules {
         self.alembic.is_some()
             && !rest.contains(&b'/')
             && crate::alembic::is_revision_file_name(rest)
+    }
+
+    /// Whether the second track is Alembic revisions that object-level
+    /// pairing reads (a `.py` directory rule, watched files by exact path):
+    /// only then do the reports mention `alembic revision` and `--suggest`.
+    pub fn alembic_advice(&self) -> bool {
+        let alembic_like = self.revisions.globs.is_empty()
+            && self.revisions.suffix == ".py"
+            && self
+                .watched
+                .iter()
+                .any(|w| matches!(w.path, PathPattern::Exact(_)));
+        self.alembic.is_some() || alembic_like
+    }
+
+    /// What a failing report advises: the counterpart's shape, the
+    /// project's command, and the paths the new entries' counterparts would
+    /// have where the rules say them.
+    pub fn advice(&self, entries: &[Entry]) -> Advice {
+        if self.alembic_advice() && self.hint.is_none() {
+            return Advice::alembic(&self.revisions.dir);
+        }
+        let mut expected = Vec::new();
+        if let EntryRule::NewFile(rule) = &self.entry {
+            for entry in entries {
+                let raw = rule.raw_name(&entry.path);
+                for path in self.revisions.expected_paths(&raw, rule.name_from) {
+                    if !expected.contains(&path) {
+                        expected.push(path);
+                    }
+                }
+            }
+        }
+        Advice {
+            shape: self.revisions.shape(),
+            hint: self.hint.clone(),
+            alembic: self.alembic_advice(),
+            expected,
+            waiver: Some(self.waiver.marker.clone()),
+        }
+    }
+
+    /// Warnings about rules that can see nothing in a tree (`files`, every
+    /// path at HEAD): no watched file exists, or no file of the entry or the
+    /// revision rule does. A check by such rules passes every change without
+    /// a word, so the reports say it.
+    pub fn unmatched_in(&self, files: &[PathBytes]) -> Vec<String> {
+        let any = |test: &dyn Fn(&PathBytes) -> bool| files.iter().any(test);
+        let mut warnings = Vec::new();
+        if !any(&|p| self.watched_file(p.as_bytes()).is_some()) {
+            let watched: Vec<String> = self
+                .watched
+                .iter()
+                .map(|w| format!("`{}`", w.path))
+                .collect();
+            warnings.push(format!(
+                "no file at HEAD is watched ({}): the rules can never see a {} schema change; \
+                 check the paths of parity.toml",
+                watched.join(", "),
+                self.tracks.first
+            ));
+        }
+        let entries_exist = match &self.entry {
+            EntryRule::Line(line) => any(&|p| line.file.matches(p.as_bytes())),
+            EntryRule::NewFile(rule) => any(&|p| rule.matches_path(p)),
+        };
+        if !entries_exist {
+            let shape = match &self.entry {
+                EntryRule::Line(line) => format!("`{}`", line.file),
+                EntryRule::NewFile(rule) => rule.shape(),
+            };
+            warnings.push(format!(
+                "no {} migration at HEAD is of the entry rule's shape ({shape})",
+                self.tracks.first
+            ));
+        }
+        if !any(&|p| self.revisions.matches_path(p)) {
+            warnings.push(format!(
+                "no {} migration at HEAD is of the revision rule's shape ({})",
+                self.tracks.second,
+                self.revisions.shape()
+            ));
+        }
+        warnings
     }
 
     /// The watched file at `path`, if it is one (the first that matches).
@@ -390,20 +649,22 @@ impl Rules {
     /// paths of the watched files and the entry file, and for a glob the
     /// directory it matches under (the core still matches the glob itself).
     /// An empty path stands for the whole tree.
-    pub fn history_pathspecs<'a>(&'a self) -> Vec<&'a str> {
-        let watched = self.watched.iter().map(|w| &w.path);
-        let entry = match &self.entry {
-            EntryRule::Line(line) => Some(&line.file),
-            EntryRule::NewFile(_) => None,
-        };
+    pub fn history_pathspecs(&self) -> Vec<&str> {
         let mut paths: Vec<&str> = Vec::new();
-        let mut add = |path: &'a str| {
+        let mut add = |path| {
             if !paths.contains(&path) {
                 paths.push(path);
             }
         };
-        for pattern in watched.chain(entry) {
-            add(pattern.literal_prefix());
+        for rules in self.with_pairings() {
+            let watched = rules.watched.iter().map(|w| &w.path);
+            let entry = match &rules.entry {
+                EntryRule::Line(line) => Some(&line.file),
+                EntryRule::NewFile(_) => None,
+            };
+            for pattern in watched.chain(entry) {
+                add(pattern.literal_prefix());
+            }
         }
         // An Alembic track's revisions and env.py: any change to them puts
         // the track's integrity in question.
@@ -416,14 +677,26 @@ impl Rules {
         paths
     }
 
+    /// These rules, then every further pair of tracks.
+    pub fn with_pairings(&self) -> impl Iterator<Item = &Rules> {
+        std::iter::once(self).chain(self.pairings.iter())
+    }
+
+    /// The watched file at `path` in these rules or any further pair's.
+    pub fn watched_file_in_any(&self, path: &[u8]) -> Option<&WatchedFile> {
+        self.with_pairings().find_map(|r| r.watched_file(path))
+    }
+
     /// Paths whose diff the check needs: every file of the range that is
     /// watched or read for entries, with the source of a rename or copy so
     /// that git pairs the two and only the lines it added show as added.
     /// Chosen from the name-status list, so that git gets exact paths.
     pub fn diff_paths(&self, statuses: &[NameStatus]) -> Vec<PathBytes> {
         let needed = |path: &PathBytes| {
-            self.watched_file(path.as_bytes()).is_some()
-                || self.line_entry_for(path.as_bytes()).is_some()
+            self.with_pairings().any(|rules| {
+                rules.watched_file(path.as_bytes()).is_some()
+                    || rules.line_entry_for(path.as_bytes()).is_some()
+            })
         };
         let mut paths = Vec::new();
         for entry in statuses {

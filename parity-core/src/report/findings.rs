@@ -3,10 +3,11 @@
 //! specifics. The github and SARIF printers lay these out; none words a
 //! finding itself.
 
-use super::{what_to_do, Reason, Report};
+use super::{Reason, Report};
 use crate::alembic::Severity;
 use crate::kinds::{
-    Kind, Level, SCHEMA_CHANGE_WITHOUT_REVISION, SCHEMA_OBJECT_MISMATCHED, SCHEMA_OBJECT_UNCOVERED,
+    Kind, Level, INVALID_WAIVER, ONE_TRACK_WAIVER, SCHEMA_CHANGE_WITHOUT_REVISION,
+    SCHEMA_OBJECT_MISMATCHED, SCHEMA_OBJECT_UNCOVERED,
 };
 use crate::path::PathBytes;
 use crate::schema::CoverageStatus;
@@ -29,6 +30,35 @@ pub struct Finding {
 /// finding on the Alembic track's integrity.
 pub fn findings(report: &Report) -> Vec<Finding> {
     let mut out = Vec::new();
+    // Every waiver: a note with its reason, an error without one.
+    for waiver in &report.waivers {
+        let (kind, level, message) = match &waiver.reason {
+            Some(reason) => (
+                &ONE_TRACK_WAIVER,
+                Level::Note,
+                format!(
+                    "waived ({}): {reason}; the {} track gets no change from this file",
+                    waiver.marker, report.tracks.second
+                ),
+            ),
+            None => (
+                &INVALID_WAIVER,
+                Level::Error,
+                format!(
+                    "`parity: {}` without a reason waives nothing: {}",
+                    waiver.marker,
+                    report.what_to_do()
+                ),
+            ),
+        };
+        out.push(Finding {
+            kind,
+            level,
+            path: waiver.path.clone(),
+            line: waiver.line,
+            message,
+        });
+    }
     if report.reason == Reason::MissingRevision {
         for evidence in &report.evidence {
             out.push(Finding {
@@ -37,13 +67,14 @@ pub fn findings(report: &Report) -> Vec<Finding> {
                 path: evidence.path.clone(),
                 line: evidence.line,
                 message: format!(
-                    "`{}` ({} set) changes the schema on the {} track, and the range adds no \
-                     revision under {}: {}",
+                    "`{}` ({} set) changes the {} schema, and the range adds no {} revision \
+                     ({}): {}",
                     evidence.pattern,
                     evidence.set,
                     report.tracks.first,
-                    report.revision_dir,
-                    what_to_do(&report.revision_dir)
+                    report.tracks.second,
+                    report.advice.shape,
+                    report.what_to_do()
                 ),
             });
         }
@@ -58,23 +89,35 @@ pub fn findings(report: &Report) -> Vec<Finding> {
     if !report.revisions.is_empty() || strict {
         let level = if strict { Level::Error } else { Level::Warning };
         let marker = if strict { " (--strict)" } else { "" };
+        let suggest = match report.advice.alembic {
+            true => "; `cargo xtask parity --suggest` prints a revision that",
+            false => "",
+        };
         for coverage in &report.coverage {
             let (kind, message) = match coverage.status {
                 CoverageStatus::Uncovered => (
                     &SCHEMA_OBJECT_UNCOVERED,
                     format!(
-                        "{} is in no added revision{marker}; `cargo xtask parity --suggest` \
-                         prints a revision that adds it.",
-                        coverage.description
+                        "{} is in no added revision{marker}{}.",
+                        coverage.description,
+                        if suggest.is_empty() {
+                            String::new()
+                        } else {
+                            format!("{suggest} adds it")
+                        }
                     ),
                 ),
                 CoverageStatus::Mismatched => (
                     &SCHEMA_OBJECT_MISMATCHED,
                     format!(
-                        "{} differs in the added revisions{marker}: {}; `cargo xtask parity \
-                         --suggest` prints a revision that makes them equal.",
+                        "{} differs in the added revisions{marker}: {}{}.",
                         coverage.description,
-                        coverage.mismatch_summary()
+                        coverage.mismatch_summary(),
+                        if suggest.is_empty() {
+                            String::new()
+                        } else {
+                            format!("{suggest} makes them equal")
+                        }
                     ),
                 ),
                 CoverageStatus::Covered | CoverageStatus::Unresolved => continue,

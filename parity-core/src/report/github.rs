@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 
 use super::findings::findings;
-use super::{what_to_do, Report, Verdict};
+use super::{CounterpartFound, Report, Verdict};
 use crate::schema::CoverageStatus;
 
 /// A command's message, escaped as the runner unescapes it.
@@ -29,6 +29,27 @@ pub fn escape_property(text: &str) -> String {
 pub fn render_commands(report: &Report) -> String {
     let mut out = String::new();
     let findings = findings(report);
+    for warning in &report.warnings {
+        let _ = writeln!(
+            out,
+            "::warning title={}::{}",
+            escape_property("parity: configuration"),
+            escape_data(warning)
+        );
+    }
+    for pair in &report.other_pairs {
+        let kind = match pair.verdict {
+            Verdict::Fail => "error",
+            _ => "notice",
+        };
+        let title = format!("parity: {} -> {}", pair.first, pair.second);
+        let _ = writeln!(
+            out,
+            "::{kind} title={}::{}",
+            escape_property(&title),
+            escape_data(&pair.message)
+        );
+    }
     if report.verdict() != Verdict::Fail {
         let title = match report.verdict() {
             Verdict::Skipped => "parity: skipped",
@@ -147,6 +168,70 @@ pub fn render_summary(report: &Report) -> String {
             );
         }
     }
+    if !report.waivers.is_empty() {
+        let _ = writeln!(out, "\n### Waivers: {}\n", report.waivers.len());
+        for waiver in &report.waivers {
+            let why = match &waiver.reason {
+                Some(reason) => code(reason),
+                None => "**no reason: not a waiver**".to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "- {} at {} line {}: {why}",
+                code(&waiver.marker),
+                code(&waiver.path.display()),
+                waiver.line
+            );
+        }
+    }
+    if !report.counterparts.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n### Counterparts by name: {}\n",
+            report.counterparts.len()
+        );
+        for c in &report.counterparts {
+            let found = match (&c.found, &c.path) {
+                (CounterpartFound::Added, Some(path)) => {
+                    format!("added in the range: {}", code(&path.display()))
+                }
+                (CounterpartFound::AtHead, Some(path)) => {
+                    format!("already at HEAD: {}", code(&path.display()))
+                }
+                _ => "**missing**".to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "- {} ({}): {found}",
+                code(&c.name),
+                code(&c.entry.display())
+            );
+        }
+    }
+    if !report.other_pairs.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n### Other pairs of tracks (this report: {} → {})\n",
+            report.tracks.first, report.tracks.second
+        );
+        for pair in &report.other_pairs {
+            let verdict = match pair.verdict {
+                Verdict::Fail => "❌",
+                _ => "✅",
+            };
+            let _ = writeln!(
+                out,
+                "- {verdict} {} → {}: {}",
+                pair.first, pair.second, pair.message
+            );
+        }
+    }
+    if !report.warnings.is_empty() {
+        let _ = writeln!(out, "\n### Warnings\n");
+        for warning in &report.warnings {
+            let _ = writeln!(out, "- ⚠️ {warning}");
+        }
+    }
     if !report.notes.is_empty() {
         let _ = writeln!(out, "\n### Notes\n");
         for note in &report.notes {
@@ -154,7 +239,7 @@ pub fn render_summary(report: &Report) -> String {
         }
     }
     if report.verdict() == Verdict::Fail {
-        let advice = what_to_do(&report.revision_dir);
+        let advice = report.what_to_do();
         let (first, rest) = advice.split_at(1);
         let _ = writeln!(out, "\n### What to do\n\n{}{rest}", first.to_uppercase());
     }

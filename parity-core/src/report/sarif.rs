@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::findings::findings;
 use super::Report;
-use crate::kinds;
+use crate::kinds::{self, Kind};
 use crate::path::PathBytes;
 
 pub const SARIF_VERSION: &str = "2.1.0";
@@ -114,14 +114,22 @@ pub fn path_uri(path: &PathBytes) -> String {
     percent_encode(path.as_bytes(), URI_PATH).to_string()
 }
 
-/// The log, pretty-printed, with a final newline: every kind of
-/// kind of `crate::kinds` as a rule, every finding as a result.
+/// The log, pretty-printed, with a final newline: every finding as a
+/// result, and the kind of each (from `crate::kinds`) as a rule.
 pub fn render_sarif(report: &Report) -> String {
-    let results = findings(report)
+    let findings = findings(report);
+    // The rules of the kinds it reports, in the table's order.
+    let used: Vec<&'static Kind> = kinds::all()
+        .filter(|kind| findings.iter().any(|f| f.kind.id == kind.id))
+        .collect();
+    let results = findings
         .into_iter()
         .map(|finding| SarifResult {
             rule_id: finding.kind.id,
-            rule_index: kinds::index(finding.kind),
+            rule_index: used
+                .iter()
+                .position(|kind| kind.id == finding.kind.id)
+                .expect("every finding's kind is among the rules"),
             level: finding.level.sarif(),
             message: text(finding.message),
             locations: vec![Location {
@@ -137,7 +145,8 @@ pub fn render_sarif(report: &Report) -> String {
             }],
         })
         .collect();
-    let rules = kinds::all()
+    let rules = used
+        .iter()
         .map(|kind| Rule {
             id: kind.id,
             name: kind.name,

@@ -143,7 +143,7 @@ const REVISIONS: &str = "[revisions]\ndir = \"v/\"\n";
 fn an_unknown_key_is_named_with_its_table_and_line() {
     assert_error(
         &format!("watch = []\n{ENTRY}{REVISIONS}sufix = \".py\"\n"),
-        "line 8, column 1: key `revisions.sufix`: unknown field `sufix`, expected one of `dir`, `suffix`, `exclude`, `alembic`",
+        "line 8, column 1: key `revisions.sufix`: unknown field `sufix`, expected one of `dir`, `suffix`, `exclude`, `globs`, `name_from`, `name_pattern`, `hint`, `by_name`, `alembic`",
     );
     assert_error(
         &format!("[[watch]]\npath = \"a.py\"\nset = \"sql\"\ncomments = \"hash\"\npatern = \"x\"\n{ENTRY}{REVISIONS}"),
@@ -151,7 +151,7 @@ fn an_unknown_key_is_named_with_its_table_and_line() {
     );
     assert_error(
         &format!("watch = []\nentries = 1\n{ENTRY}{REVISIONS}"),
-        "line 2, column 1: key `entries`: unknown field `entries`, expected one of `tracks`, `watch`, `entry`, `revisions`, `strict`",
+        "line 2, column 1: key `entries`: unknown field `entries`, expected one of `tracks`, `watch`, `entry`, `revisions`, `counterparts`, `strict`",
     );
 }
 
@@ -161,9 +161,10 @@ fn a_missing_field_is_named() {
         &format!("watch = []\n{ENTRY}"),
         "line 1, column 1: key `revisions`: missing field `revisions`",
     );
+    // `comments` defaults from the ending; an ending that says nothing needs it.
     assert_error(
-        &format!("[[watch]]\npath = \"a.py\"\nset = \"sql\"\n{ENTRY}{REVISIONS}"),
-        "line 1, column 1: key `watch[0].comments`: missing field `comments`",
+        &format!("[[watch]]\npath = \"a.txt\"\nset = \"sql\"\n{ENTRY}{REVISIONS}"),
+        "key `watch[0].comments`: missing field `comments`: the ending of \"a.txt\" does not say (`.sql` would be \"sql\", `.py` \"hash\"); give \"sql\", \"hash\" or \"none\"",
     );
     assert_error(
         &format!("[[watch]]\nset = \"sql\"\ncomments = \"hash\"\n{ENTRY}{REVISIONS}"),

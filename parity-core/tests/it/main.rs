@@ -7,4 +7,5 @@ mod classify;
 mod config;
 mod diff;
 mod divergences;
+mod layouts;
 mod schema_props;

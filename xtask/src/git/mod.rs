@@ -77,6 +77,9 @@ const DIFF_OPTIONS: &[&str] = &[
     "--dst-prefix=b/",
     "--no-relative",
     "--find-renames",
+    // Copies too: a migration copied from one track to another (and moved
+    // into its own) must show as a copy, never as a new file.
+    "--find-copies",
     "--diff-algorithm=myers",
     "--submodule=short",
     "--ignore-submodules=none",
@@ -458,7 +461,16 @@ fn os_string(bytes: Vec<u8>) -> std::ffi::OsString {
 /// The names of the regular files (modes 100644 and 100755) of a tree
 /// object: entries `<mode> <name>\0<object name, raw>`.
 fn regular_files(tree: &[u8], oid_bytes: usize) -> Result<Vec<&[u8]>> {
-    let mut names = Vec::new();
+    Ok(tree_entries(tree, oid_bytes)?
+        .into_iter()
+        .filter(|(mode, _)| *mode == b"100644" || *mode == b"100755")
+        .map(|(_, name)| name)
+        .collect())
+}
+
+/// The `(mode, name)` of every entry of a tree object.
+fn tree_entries(tree: &[u8], oid_bytes: usize) -> Result<Vec<(&[u8], &[u8])>> {
+    let mut entries = Vec::new();
     let mut rest = tree;
     while !rest.is_empty() {
         let space = memchr::memchr(b' ', rest).ok_or_else(malformed_batch)?;
@@ -466,13 +478,10 @@ fn regular_files(tree: &[u8], oid_bytes: usize) -> Result<Vec<&[u8]>> {
         if nul < space || rest.len() < nul + 1 + oid_bytes {
             return Err(malformed_batch());
         }
-        let (mode, name) = (&rest[..space], &rest[space + 1..nul]);
-        if mode == b"100644" || mode == b"100755" {
-            names.push(name);
-        }
+        entries.push((&rest[..space], &rest[space + 1..nul]));
         rest = &rest[nul + 1 + oid_bytes..];
     }
-    Ok(names)
+    Ok(entries)
 }
 
 /// An object read by name: its full object name, whether it is a blob, and its bytes.
@@ -489,6 +498,8 @@ pub trait ReadContents {
     fn contents_in(&mut self, requests: &[(&str, &[PathBytes])]) -> Result<Vec<Sources>>;
     /// The regular files directly in `dir` at `commit`.
     fn files_in_dir(&mut self, commit: &str, dir: &str) -> Result<Sources>;
+    /// The paths of every file under `dir` at `commit` (empty: the whole tree).
+    fn files_under(&mut self, commit: &str, dir: &str) -> Result<Vec<PathBytes>>;
 }
 
 impl ReadContents for CatFileSession<'_> {
@@ -498,6 +509,10 @@ impl ReadContents for CatFileSession<'_> {
 
     fn files_in_dir(&mut self, commit: &str, dir: &str) -> Result<Sources> {
         CatFileSession::files_in_dir(self, commit, dir)
+    }
+
+    fn files_under(&mut self, commit: &str, dir: &str) -> Result<Vec<PathBytes>> {
+        CatFileSession::files_under(self, commit, dir)
     }
 }
 
@@ -589,6 +604,35 @@ impl CatFileSession<'_> {
             })
             .collect();
         self.contents_at(commit, &paths)
+    }
+
+    /// The paths of every file (blob or symlink) under `dir` at `commit`,
+    /// walking its trees through the session, as `Git::files_under` lists
+    /// them; none when `dir` is not a directory there.
+    pub fn files_under(&mut self, commit: &str, dir: &str) -> Result<Vec<PathBytes>> {
+        let mut files = Vec::new();
+        let mut dirs = vec![dir.trim_end_matches('/').as_bytes().to_vec()];
+        while let Some(dir) = dirs.pop() {
+            let shown = String::from_utf8_lossy(&dir).into_owned();
+            let tree = match self.object_at(commit, &shown)? {
+                Some(object) if !object.is_blob => object,
+                _ => continue,
+            };
+            for (mode, name) in tree_entries(&tree.contents, tree.name.len() / 2)? {
+                let mut path = dir.clone();
+                if !path.is_empty() {
+                    path.push(b'/');
+                }
+                path.extend_from_slice(name);
+                match mode {
+                    b"40000" => dirs.push(path),
+                    b"160000" => {}
+                    _ => files.push(PathBytes::from(path)),
+                }
+            }
+        }
+        files.sort();
+        Ok(files)
     }
 
     /// `Git::contents_in` over the open session: one `Sources` per request.

@@ -62,6 +62,14 @@ pub struct ParityArgs {
     /// Write the suggested revision under the revision directory.
     #[arg(long)]
     write_revision: bool,
+    #[command(subcommand)]
+    command: Option<ParityCommand>,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum ParityCommand {
+    /// Detect the repository's layout and write a commented parity.toml.
+    Init(crate::guard::init::InitArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -169,6 +177,11 @@ pub fn judge_range(
         head: range.head.clone(),
         merge_base: range.merge_base.clone(),
     });
+    // A range in which the rules saw nothing: do they see anything at all?
+    if report.entries.is_empty() && report.evidence.is_empty() {
+        let files = git.files_under(&range.head, "")?;
+        report.warnings = rules.unmatched_in(&files);
+    }
     Ok((report, change.statuses))
 }
 
@@ -203,10 +216,15 @@ pub fn fetch_and_decide(
         Some(dir) => reader.files_in_dir(commits.base_tip, dir)?,
         None => Sources::new(),
     };
+    let mut head_files = Vec::new();
+    for dir in &needs.head_listing {
+        head_files.extend(reader.files_under(commits.head, dir)?);
+    }
     let contents = Contents {
         head,
         merge_base,
         base_tip,
+        head_files,
     };
     Ok((decide(change, in_force, mode, &contents), needs))
 }
@@ -423,6 +441,9 @@ fn env(name: &str) -> Option<String> {
 
 /// Runs the command; the exit code is the verdict's.
 pub fn run(args: ParityArgs) -> Result<i32> {
+    if let Some(ParityCommand::Init(init)) = args.command {
+        return crate::guard::init::run(init);
+    }
     let request = range_request(
         args.base_positional.clone().or(args.base.clone()),
         args.head_positional.clone().or(args.head.clone()),

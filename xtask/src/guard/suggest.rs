@@ -13,6 +13,18 @@ use crate::git::Git;
 /// Prints the suggested revision on stdout (warnings on stderr), or writes it
 /// under the revision directory and says where.
 pub fn run(repo: &Path, report: &Report, rules: &Rules, write: bool) -> Result<()> {
+    if !rules.alembic_advice() {
+        return Err(Error::new(format!(
+            "--suggest writes Alembic revisions, and the {} track of these rules is not one \
+             ({}); write the counterpart by hand{}",
+            rules.tracks.second,
+            rules.revisions.shape(),
+            match &rules.hint {
+                Some(hint) => format!(" or with `{hint}`"),
+                None => String::new(),
+            }
+        )));
+    }
     let ops = ops_for(&report.coverage);
     if ops.is_empty() {
         eprintln!("parity: nothing to suggest: no schema object of the first track is uncovered");

@@ -411,3 +411,20 @@ fn the_command_prints_the_table() {
         "{stdout}"
     );
 }
+
+/// `--verbose` details every case, the agreeing ones too.
+#[test]
+fn verbose_details_the_cases_that_agree_too() {
+    let run = |verbose: bool| {
+        let mut args = vec!["engines", "--cases", "1", "--seed", "5"];
+        if verbose {
+            args.push("--verbose");
+        }
+        let output = Command::new(guard()).args(&args).output().unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let (plain, verbose) = (run(false), run(true));
+    let details = |text: &str| text.lines().any(|l| l == "pairing-metadata-file-added:");
+    assert!(!details(&plain), "{plain}");
+    assert!(details(&verbose), "{verbose}");
+}

@@ -143,7 +143,15 @@ fn github_format_appends_a_markdown_summary() {
         "{text}"
     );
     assert!(text.contains("### Net-new revisions: 0\n"));
-    assert!(text.contains("### What to do\n\nAdd a revision file under migrations/postgres/"));
+    assert!(
+        text.contains("### What to do\n\nAdd a file under migrations/postgres/ ending in .sql on the PostgreSQL track"),
+        "{text}"
+    );
+    // The SQL layout's second track is not Alembic: no Alembic advice.
+    assert!(
+        !text.contains("alembic") && !text.contains("--suggest"),
+        "{text}"
+    );
 
     // Without the variable, nothing is written anywhere but stdout.
     let out = range.run(&["--format", "github"], &[]);

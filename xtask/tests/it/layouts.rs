@@ -277,3 +277,233 @@ fn the_sql_scenario_template_carries_the_documented_config() {
         testdata_text("configs/sqlite-postgres.toml")
     );
 }
+
+/// A repository of the diesel layout (`testdata/scenarios/diesel-project`'s
+/// parity.toml) with one migration per engine on `main`.
+fn diesel_project() -> (tempfile::TempDir, FixtureRepo, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut repo = FixtureRepo::init(&tmp.path().join("repo")).unwrap();
+    repo.write(
+        "parity.toml",
+        testdata_text("scenarios/diesel-project/parity.toml"),
+    )
+    .unwrap();
+    for engine in ["sqlite", "postgresql"] {
+        repo.write(
+            &format!("migrations/{engine}/2024-01-01-000000_create_notes/up.sql"),
+            "CREATE TABLE notes (id INTEGER PRIMARY KEY);\n",
+        )
+        .unwrap();
+    }
+    let base = repo.commit("baseline").unwrap();
+    repo.branch("pr").unwrap();
+    (tmp, repo, base)
+}
+
+const WAIVED_UP: &str = "-- parity: sqlite-only SQLite rebuilds the index; PostgreSQL's is right\nDROP INDEX idx;\nCREATE INDEX idx ON notes(id);\n";
+
+#[test]
+fn a_waiver_is_shown_in_every_format_end_to_end() {
+    let (_tmp, mut repo, base) = diesel_project();
+    let path = "migrations/sqlite/2024-03-01-000000_fix_index/up.sql";
+    repo.write(path, WAIVED_UP).unwrap();
+    let head = repo.commit("SQLite-only index fix").unwrap();
+    let summary = repo.dir().join("summary.md");
+    let run = |format: &str| {
+        parity_in(
+            repo.dir(),
+            &["--format", format, &base, &head],
+            &[("GITHUB_STEP_SUMMARY", summary.to_str().unwrap())],
+        )
+    };
+    let text = run("text");
+    assert_eq!(text.status.code(), Some(0), "{}", stderr(&text));
+    assert!(stdout(&text).contains("waived"), "{}", stdout(&text));
+    assert!(stdout(&text).contains(&format!(
+        "waivers: 1\n  {path}:1  sqlite-only  SQLite rebuilds"
+    )));
+    let json: serde_json::Value = serde_json::from_slice(&run("json").stdout).unwrap();
+    assert_eq!(json["reason"]["kind"], "waived");
+    assert_eq!(json["waivers"][0]["line"], 1);
+    let github = stdout(&run("github"));
+    assert!(
+        github.contains("::notice file=migrations/sqlite/2024-03-01-000000_fix_index/up.sql,line=1,title=parity%3A waiver::waived (sqlite-only)"),
+        "{github}"
+    );
+    assert!(std::fs::read_to_string(&summary)
+        .unwrap()
+        .contains("### Waivers: 1"));
+    let sarif: serde_json::Value = serde_json::from_slice(&run("sarif").stdout).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0]["ruleId"], "parity/one-track-waiver");
+    assert_eq!(results[0]["level"], "note");
+}
+
+#[test]
+fn a_missing_counterpart_names_the_tracks_and_never_alembic_in_any_format() {
+    let (_tmp, mut repo, base) = diesel_project();
+    repo.write(
+        "migrations/sqlite/2024-03-05-120000_pin_notes/up.sql",
+        "ALTER TABLE notes ADD COLUMN pinned INTEGER;\n",
+    )
+    .unwrap();
+    let head = repo.commit("pin").unwrap();
+    for format in ["text", "json", "github", "sarif"] {
+        let out = parity_in(repo.dir(), &["--format", format, &base, &head], &[]);
+        assert_eq!(out.status.code(), Some(1), "{format}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(
+            !text.contains("lembic") && !text.contains("--suggest"),
+            "{format}: {text}"
+        );
+        assert!(!text.contains("first track"), "{format}: {text}");
+        if format != "json" {
+            assert!(text.contains("PostgreSQL"), "{format}: {text}");
+        }
+    }
+    let github = stdout(&parity_in(
+        repo.dir(),
+        &["--format", "github", &base, &head],
+        &[],
+    ));
+    assert!(
+        github
+            .contains("::error file=migrations/sqlite/2024-03-05-120000_pin_notes/up.sql,line=1,"),
+        "{github}"
+    );
+    assert!(github.contains("changes the SQLite schema, and the range adds no PostgreSQL revision (a file matching `migrations/postgresql/*/up.sql`)"), "{github}");
+    assert!(
+        github.contains("here: `migrations/postgresql/2024-03-05-120000_pin_notes/up.sql`"),
+        "{github}"
+    );
+    // `--suggest` writes Alembic revisions only: here it says why not.
+    let out = parity_in(repo.dir(), &["--suggest", &base, &head], &[]);
+    assert_error(
+        &out,
+        "--suggest writes Alembic revisions, and the PostgreSQL track of these rules is not one",
+    );
+}
+
+#[test]
+fn rules_that_see_nothing_warn_in_parity_and_in_one_line_of_scan() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut repo = FixtureRepo::init(&tmp.path().join("repo")).unwrap();
+    repo.write(
+        "parity.toml",
+        testdata_text("scenarios/diesel-project/parity.toml"),
+    )
+    .unwrap();
+    repo.write(
+        "db/sqlite/0001_init/up.sql",
+        "CREATE TABLE notes (id INTEGER);\n",
+    )
+    .unwrap();
+    let base = repo.commit("baseline").unwrap();
+    repo.write(
+        "db/sqlite/0002_x/up.sql",
+        "ALTER TABLE notes ADD COLUMN x TEXT;\n",
+    )
+    .unwrap();
+    let head = repo.commit("a change the rules cannot see").unwrap();
+    let out = parity_in(repo.dir(), &["--color", "never", &base, &head], &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout(&out).contains("warning: no file at HEAD is watched (`migrations/sqlite/*/up.sql`)"),
+        "{}",
+        stdout(&out)
+    );
+    let github = stdout(&parity_in(
+        repo.dir(),
+        &["--format", "github", &base, &head],
+        &[],
+    ));
+    assert!(
+        github.starts_with("::warning title=parity%3A configuration::no file at HEAD is watched"),
+        "{github}"
+    );
+    let scan = crate::common::xtask()
+        .args(["scan", "--repo", repo.dir().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(scan.status.code(), Some(0), "{}", stderr(&scan));
+    let warnings: Vec<String> = stdout(&scan)
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        warnings,
+        vec!["warning: no watched path exists at the tip (`migrations/sqlite/*/up.sql`): the rules can never see a SQLite schema change".to_string()]
+    );
+}
+
+#[test]
+fn parity_init_writes_the_detected_layout_and_never_replaces_a_file_unasked() {
+    let (_tmp, repo, _base) = diesel_project();
+    let init = |args: &[&str]| {
+        crate::common::xtask()
+            .args(["parity", "init", "--repo", repo.dir().to_str().unwrap()])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // The committed parity.toml is there: refused, and --stdout shows the proposal.
+    assert_error(&init(&[]), "parity.toml exists: pass --force");
+    let shown = init(&["--stdout"]);
+    assert_eq!(shown.status.code(), Some(0), "{}", stderr(&shown));
+    assert!(stdout(&shown).contains("globs = [\"migrations/postgresql/*/up.sql\"]"));
+    let written = init(&["--force"]);
+    assert_eq!(written.status.code(), Some(0), "{}", stderr(&written));
+    assert!(
+        stdout(&written).contains("(diesel layout: "),
+        "{}",
+        stdout(&written)
+    );
+    let text = std::fs::read_to_string(repo.dir().join("parity.toml")).unwrap();
+    assert_eq!(text, stdout(&shown));
+    parse(&text).unwrap().rules().unwrap();
+    // `init` is a subcommand only in first place: a range still works.
+    let out = parity_in(repo.dir(), &["HEAD", "HEAD"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let tmp = tempfile::tempdir().unwrap();
+    let mut bare = FixtureRepo::init(&tmp.path().join("plain")).unwrap();
+    bare.write("README.md", "nothing here\n").unwrap();
+    bare.commit("init").unwrap();
+    let out = crate::common::xtask()
+        .args(["parity", "init", "--repo", bare.dir().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_error(&out, "no known layout at HEAD");
+}
+
+/// The first ```toml block after `heading` in README.md.
+fn readme_block(readme: &str, heading: &str) -> String {
+    let at = readme.find(heading).unwrap_or_else(|| panic!("{heading}"));
+    let rest = &readme[at..];
+    let start = rest.find("```toml\n").unwrap() + "```toml\n".len();
+    let end = rest[start..].find("```").unwrap();
+    rest[start..start + end].to_string()
+}
+
+#[test]
+fn the_readme_shows_each_templates_parity_toml() {
+    let readme = std::fs::read_to_string(testdata().join("../README.md")).unwrap();
+    for (heading, template) in [
+        (
+            "### diesel: a folder per migration and engine",
+            "diesel-project",
+        ),
+        ("### Delta folders", "delta-project"),
+        (
+            "### The engine in the file name, both directions",
+            "engine-name-project",
+        ),
+    ] {
+        let shown = readme_block(&readme, heading);
+        let file = testdata_text(&format!("scenarios/{template}/parity.toml"));
+        assert_eq!(parse(&shown), parse(&file), "{heading}");
+        assert!(parse(&file).is_ok(), "{template}");
+    }
+}

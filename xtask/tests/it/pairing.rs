@@ -270,7 +270,10 @@ fn uncovered_objects_are_sarif_results_of_their_own_rule() {
                 71
             )]
         );
-        let rule = &log["runs"][0]["tool"]["driver"]["rules"][1];
+        // Each result's rule is the one its index names.
+        let run = &log["runs"][0];
+        let index = run["results"][0]["ruleIndex"].as_u64().unwrap() as usize;
+        let rule = &run["tool"]["driver"]["rules"][index];
         assert_eq!(rule["id"], "parity/schema-object-missing-from-revisions");
     }
 }

@@ -112,6 +112,9 @@ pub struct ScanSummary {
     /// Commits without a parent (a root, or the boundary of a shallow clone).
     pub skipped: u64,
     pub notes: Vec<String>,
+    /// Rules that see nothing at the tip (one line each).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Splits `A..B` into the tip and the excluded revision.
@@ -375,6 +378,35 @@ pub fn scan(
     if let Some(added) = added {
         added.finish()?;
     }
+    // An audit that found nothing: do the tip's rules see anything at all?
+    // Asked of the open `cat-file` session: an exact path, or the directory
+    // before a glob's first wildcard.
+    if summary.fail == 0 {
+        let rules = match &audit.rules {
+            RulesSource::File { rules, .. } => rules.clone(),
+            RulesSource::PerParent { defaults, .. } => {
+                tip_rules.clone().unwrap_or_else(|| defaults.clone())
+            }
+        };
+        let mut seen = false;
+        for watched in &rules.watched {
+            let path = watched.path.literal_prefix();
+            if path.is_empty() || contents.path_exists(&walk.tip, path)? {
+                seen = true;
+                break;
+            }
+        }
+        if !seen {
+            let paths: Vec<String> = (rules.watched.iter())
+                .map(|w| format!("`{}`", w.path))
+                .collect();
+            summary.warnings.push(format!(
+                "no watched path exists at the tip ({}): the rules can never see a {} schema change",
+                paths.join(", "),
+                rules.tracks.first
+            ));
+        }
+    }
     if let Some(session) = contents.session {
         session.finish()?;
     }
@@ -527,7 +559,7 @@ impl CommitInProgress {
             // does the audit, for such a commit.
             let sources: Vec<PathBytes> = statuses
                 .iter()
-                .filter(|entry| entry.status == Status::Renamed)
+                .filter(|entry| matches!(entry.status, Status::Renamed | Status::Copied))
                 .filter(|entry| {
                     let path = entry.path.as_bytes();
                     rules.watched_file(path).is_some() || rules.line_entry_for(path).is_some()
@@ -602,6 +634,12 @@ impl<'g> Contents<'g> {
 
     /// Whether `dir` is a directory at `commit` (an empty `dir`, the whole
     /// tree, always is).
+    /// Whether `path` (a file or a directory) exists in `commit`.
+    fn path_exists(&mut self, commit: &str, path: &str) -> Result<bool> {
+        let path = path.trim_end_matches('/');
+        Ok(self.session()?.object_at(commit, path)?.is_some())
+    }
+
     fn dir_exists(&mut self, commit: &str, dir: &str) -> Result<bool> {
         let dir = dir.trim_end_matches('/');
         if dir.is_empty() {

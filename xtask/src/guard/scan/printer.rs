@@ -112,6 +112,9 @@ impl Printer {
                 for note in &summary.notes {
                     out.push_str(&format!("note: {note}\n"));
                 }
+                for warning in &summary.warnings {
+                    out.push_str(&format!("warning: {warning}\n"));
+                }
                 let verdict = if summary.fail > 0 { "FAIL" } else { "pass" };
                 out.push_str(&format!(
                     "parity scan: {verdict}: {} commits judged on {}: {} fail, {} pass, {} skipped (no parent)\n",

@@ -148,6 +148,10 @@ pub fn observed(report: &Report) -> Result<Expected, String> {
                 report.reason
             ))
         }
+        // The generator writes no waiver marker and the default rules match no names.
+        Reason::Waived | Reason::InvalidWaiver | Reason::CounterpartsAtHead => {
+            return Err(format!("the default rules gave {:?}", report.reason))
+        }
     };
     let mut out = Expected {
         reason,

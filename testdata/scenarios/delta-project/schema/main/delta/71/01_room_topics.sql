@@ -1,0 +1,2 @@
+-- Every engine: a topic per room.
+ALTER TABLE rooms ADD COLUMN topic TEXT;

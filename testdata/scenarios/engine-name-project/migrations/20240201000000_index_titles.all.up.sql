@@ -1,0 +1,1 @@
+CREATE INDEX idx_notes_title ON notes(title);

@@ -1,0 +1,66 @@
+//! `cargo xtask parity init`: reads the paths of the repository at HEAD (one
+//! `git ls-tree`), asks `parity_core::init::detect` which layout they have,
+//! and writes the commented `parity.toml` (or prints it with `--stdout`). An
+//! existing file is never replaced without `--force`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use parity_core::config::CONFIG_FILE;
+use parity_core::init::detect;
+
+use crate::error::{Error, Result};
+use crate::git::Git;
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// The repository to read (at HEAD) and write parity.toml into.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    repo: PathBuf,
+    /// Print the file instead of writing it.
+    #[arg(long)]
+    stdout: bool,
+    /// Replace an existing parity.toml.
+    #[arg(long)]
+    force: bool,
+}
+
+pub fn run(args: InitArgs) -> Result<i32> {
+    let git = Git::new(&args.repo)?;
+    let head = git.resolve_commits(&["HEAD"])?.remove(0).map_err(|_| {
+        Error::new(format!(
+            "{} has no commit to read the layout from",
+            args.repo.display()
+        ))
+    })?;
+    let files = git.files_under(&head, "")?;
+    let paths: Vec<String> = files.iter().map(|p| p.display()).collect();
+    let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+    let Some(detected) = detect(&paths) else {
+        return Err(Error::new(
+            "no known layout at HEAD (Alembic + migrations.py, delta folders, diesel, \
+             the engine in the file name, SQL files per engine): write parity.toml by hand \
+             (README, \"Other layouts\")",
+        ));
+    };
+    if args.stdout {
+        print!("{}", detected.toml);
+        return Ok(0);
+    }
+    let target = args.repo.join(CONFIG_FILE);
+    if target.exists() && !args.force {
+        return Err(Error::new(format!(
+            "{} exists: pass --force to replace it, or --stdout to see the proposal",
+            target.display()
+        )));
+    }
+    std::fs::write(&target, &detected.toml)
+        .map_err(|e| Error::new(format!("cannot write {}: {e}", target.display())))?;
+    println!(
+        "wrote {} ({} layout: {})",
+        target.display(),
+        detected.kind,
+        detected.summary
+    );
+    Ok(0)
+}
