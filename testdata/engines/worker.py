@@ -230,11 +230,11 @@ def downgrade():
 '''
 
 
-def write_alembic_dir(work, versions, url):
+def write_alembic_dir(work, versions, url, env_py=None):
     script = os.path.join(work, "alembic")
     os.makedirs(script, exist_ok=True)
     with open(os.path.join(script, "env.py"), "w") as f:
-        f.write(ENV_PY)
+        f.write(env_py if env_py is not None else ENV_PY)
     with open(os.path.join(script, "script.py.mako"), "w") as f:
         f.write(SCRIPT_MAKO)
     ini = os.path.join(work, "alembic.ini")
@@ -253,10 +253,10 @@ def run_alembic(req):
     from alembic import command
     from alembic.config import Config
 
-    ini = write_alembic_dir(req["work"], req["versions"], req["dsn_url"])
+    ini = write_alembic_dir(req["work"], req["versions"], req["dsn_url"], req.get("env_py"))
     config = Config(ini)
     try:
-        command.upgrade(config, "head")
+        command.upgrade(config, req.get("target") or "head")
     except BaseException as e:  # noqa: BLE001 - every failure is the answer
         text = str(e).strip().splitlines()
         first = text[0] if text else ""

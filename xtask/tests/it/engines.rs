@@ -428,3 +428,61 @@ fn verbose_details_the_cases_that_agree_too() {
     assert!(!details(&plain), "{plain}");
     assert!(details(&verbose), "{verbose}");
 }
+
+/// One scenario of `testdata/alembic-integrity/`: the merged revision tree,
+/// the command a deploy runs, what real Alembic does, and the guard's findings.
+#[derive(serde::Deserialize)]
+struct IntegrityScenario {
+    parity: Vec<String>,
+    command: String,
+    outcome: String,
+}
+
+/// The Alembic integrity corpus on real Alembic and PostgreSQL: each
+/// scenario's command fails exactly where its recorded outcome says, and the
+/// guard fails (a finding of an error kind, as the core's corpus test pins)
+/// exactly where the engine fails.
+#[test]
+fn real_alembic_fails_exactly_where_the_guard_fails_on_the_integrity_corpus() {
+    let corpus = root().join("testdata/alembic-integrity");
+    let default_env = std::fs::read_to_string(corpus.join("env.py")).unwrap();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&corpus)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() >= 19, "{dirs:?}");
+    let mut engines = engines();
+    let mut disagreements = Vec::new();
+    for dir in &dirs {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let scenario: IntegrityScenario =
+            toml::from_str(&std::fs::read_to_string(dir.join("scenario.toml")).unwrap()).unwrap();
+        let env =
+            std::fs::read_to_string(dir.join("env.py")).unwrap_or_else(|_| default_env.clone());
+        let target = scenario.command.strip_prefix("upgrade ").unwrap();
+        let db = engines.create_db().unwrap();
+        let outcome = engines
+            .alembic_upgrade_to(&db, &dir.join("versions"), target, Some(&env))
+            .unwrap();
+        engines.drop_db(&db).unwrap();
+        let engine_fails = matches!(outcome, UpgradeOutcome::Failed(_));
+        let guard_fails = scenario.parity.iter().any(|id| {
+            parity_core::kinds::all()
+                .find(|kind| kind.id == id)
+                .unwrap_or_else(|| panic!("{name}: no kind {id}"))
+                .level
+                == parity_core::kinds::Level::Error
+        });
+        if engine_fails != (scenario.outcome == "fails") || engine_fails != guard_fails {
+            disagreements.push(format!(
+                "{name}: alembic {}: {outcome:?}; recorded {}; guard {}",
+                scenario.command,
+                scenario.outcome,
+                if guard_fails { "fails" } else { "passes" }
+            ));
+        }
+    }
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+}

@@ -100,6 +100,18 @@ impl Engines {
 
     /// `alembic upgrade head` against `db` with the revisions in `versions`.
     pub fn alembic_upgrade(&mut self, db: &str, versions: &Path) -> Result<UpgradeOutcome> {
+        self.alembic_upgrade_to(db, versions, "head", None)
+    }
+
+    /// `alembic upgrade TARGET` (`head`, `heads`, `label@head`), with the
+    /// project's own env.py when it has one (it reads `sqlalchemy.url`).
+    pub fn alembic_upgrade_to(
+        &mut self,
+        db: &str,
+        versions: &Path,
+        target: &str,
+        env_py: Option<&str>,
+    ) -> Result<UpgradeOutcome> {
         let work = self.work.path().join(format!("alembic-{db}"));
         std::fs::create_dir_all(&work)?;
         let run: AlembicRun = self.worker.call(&json!({
@@ -107,6 +119,8 @@ impl Engines {
             "dsn_url": self.cluster.url(db),
             "versions": versions,
             "work": work,
+            "target": target,
+            "env_py": env_py,
         }))?;
         Ok(match run.error {
             None => UpgradeOutcome::Upgraded,
