@@ -310,3 +310,127 @@ fn touches_config(entry: &NameStatus) -> bool {
     let is_config = |path: &PathBytes| path.as_bytes() == CONFIG_FILE.as_bytes();
     is_config(&entry.path) || entry.from.as_ref().is_some_and(is_config)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::parse_patch;
+    use crate::rules::{MIGRATIONS, SCHEMA};
+    use pretty_assertions::assert_eq;
+
+    /// A change that gives `path` the lines of `head` after those of `base`.
+    fn change(path: &str, base: &str, head: &str) -> Change {
+        let added: Vec<&str> = head.lines().skip(base.lines().count()).collect();
+        let mut patch = format!(
+            "diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n@@ -1,{n} +1,{m} @@\n",
+            n = base.lines().count(),
+            m = head.lines().count()
+        );
+        for line in base.lines() {
+            patch.push_str(&format!(" {line}\n"));
+        }
+        for line in added {
+            patch.push_str(&format!("+{line}\n"));
+        }
+        Change {
+            files: parse_patch(patch.as_bytes()).unwrap(),
+            statuses: Vec::new(),
+        }
+    }
+
+    fn judged(path: &str, base: &str, head: &str, strict: bool) -> Reason {
+        let rules = Rules {
+            strict,
+            ..Rules::default()
+        };
+        let change = change(path, base, head);
+        let needs = needs(&change, &rules, PairingMode::Always);
+        let mut contents = Contents::default();
+        for wanted in &needs.head {
+            if wanted.as_bytes() == path.as_bytes() {
+                contents.head.insert(wanted.clone(), head);
+            }
+        }
+        for wanted in &needs.merge_base {
+            if wanted.as_bytes() == path.as_bytes() {
+                contents.merge_base.insert(wanted.clone(), base);
+            }
+        }
+        let in_force = InForce {
+            rules: &rules,
+            source: None,
+        };
+        decide(&change, in_force, PairingMode::Always, &contents).reason
+    }
+
+    const SCHEMA_BASE: &str = "T = \"\"\"\nCREATE TABLE t (id INTEGER PRIMARY KEY);\n\"\"\"\n";
+
+    #[test]
+    fn strict_fails_a_schema_change_without_an_entry_that_the_plain_rules_pass() {
+        let head =
+            format!("{SCHEMA_BASE}U = \"\"\"\nCREATE TABLE u (id INTEGER PRIMARY KEY);\n\"\"\"\n");
+        assert_eq!(judged(SCHEMA, SCHEMA_BASE, &head, false), Reason::NoEntry);
+        assert_eq!(
+            judged(SCHEMA, SCHEMA_BASE, &head, true),
+            Reason::SchemaChangeWithoutEntry
+        );
+    }
+
+    #[test]
+    fn strict_passes_an_entry_whose_rebuild_changes_no_definition() {
+        let base = "def _migrate_t(cursor, conn):\n    cursor.execute(\"CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)\")\n\n\nMIGRATIONS = [\n    (\"t\", _migrate_t),\n]\n";
+        let rebuild = "def _migrate_r(cursor, conn):\n    cursor.execute(\"CREATE TABLE t_new (id INTEGER PRIMARY KEY, name TEXT)\")\n    cursor.execute(\"INSERT INTO t_new SELECT * FROM t\")\n    cursor.execute(\"DROP TABLE t\")\n    cursor.execute(\"ALTER TABLE t_new RENAME TO t\")\n\n\n";
+        // The new function before the list, the entry inside it: all added lines.
+        let head = base
+            .replace("MIGRATIONS = [\n", &format!("{rebuild}MIGRATIONS = [\n"))
+            .replace(
+                "    (\"t\", _migrate_t),\n",
+                "    (\"t\", _migrate_t),\n    (\"r\", _migrate_r),\n",
+            );
+        let change_rules = |strict| {
+            let rules = Rules {
+                strict,
+                ..Rules::default()
+            };
+            let patch = format!(
+                "diff --git a/{MIGRATIONS} b/{MIGRATIONS}\n--- a/{MIGRATIONS}\n+++ b/{MIGRATIONS}\n{}",
+                hunks(base, &head)
+            );
+            let change = Change {
+                files: parse_patch(patch.as_bytes()).unwrap(),
+                statuses: Vec::new(),
+            };
+            let mut contents = Contents::default();
+            contents
+                .head
+                .insert(PathBytes::from(MIGRATIONS), head.as_str());
+            contents
+                .merge_base
+                .insert(PathBytes::from(MIGRATIONS), base);
+            let in_force = InForce {
+                rules: &rules,
+                source: None,
+            };
+            decide(&change, in_force, PairingMode::Always, &contents).reason
+        };
+        assert_eq!(change_rules(false), Reason::MissingRevision);
+        assert_eq!(change_rules(true), Reason::SchemaUnchanged);
+    }
+
+    /// A one-hunk diff from `base` to `head`, where `head` only inserts lines.
+    fn hunks(base: &str, head: &str) -> String {
+        let (b, h): (Vec<&str>, Vec<&str>) = (base.lines().collect(), head.lines().collect());
+        let mut out = format!("@@ -1,{} +1,{} @@\n", b.len(), h.len());
+        let mut i = 0;
+        for line in &h {
+            if i < b.len() && *line == b[i] {
+                out.push_str(&format!(" {line}\n"));
+                i += 1;
+            } else {
+                out.push_str(&format!("+{line}\n"));
+            }
+        }
+        assert_eq!(i, b.len(), "head only inserts lines");
+        out
+    }
+}
