@@ -643,3 +643,62 @@ fn scan_honours_the_parity_toml_at_each_parent_and_config_overrides_it() {
     );
     assert!(stdout.contains("(first parent, --strict)"), "{stdout}");
 }
+
+/// With `--all-parents`, `--since-revisions` starts every line of the walk
+/// where the revision directory exists: a branch that forked before it did is
+/// not judged until it has it.
+#[test]
+fn since_revisions_on_every_parent_skips_a_branch_until_it_has_the_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut repo = FixtureRepo::init(&tmp.path().join("repo")).unwrap();
+    let migrations = |entries: &[&str]| {
+        let mut text = String::new();
+        for e in entries {
+            text.push_str(&format!(
+                "def _migrate_{e}(cursor, conn):\n    cursor.execute(\"ALTER TABLE t ADD COLUMN {e} TEXT\")\n\n"
+            ));
+        }
+        text.push_str("MIGRATIONS = [\n");
+        for e in entries {
+            text.push_str(&format!("    (\"{e}\", _migrate_{e}),\n"));
+        }
+        text + "]\n"
+    };
+    repo.write("src/backend/db/migrations.py", migrations(&["a"]))
+        .unwrap();
+    repo.commit("root").unwrap();
+    let main = repo.git(&["rev-parse", "--abbrev-ref", "HEAD"]).unwrap();
+    let main = main.trim().to_string();
+    repo.branch("old-topic").unwrap();
+    repo.write("src/backend/db/migrations.py", migrations(&["a", "b"]))
+        .unwrap();
+    let on_branch = repo
+        .commit("a schema change on a branch from before Alembic")
+        .unwrap();
+    repo.checkout(&main).unwrap();
+    repo.write(
+        "src/backend/migrations/versions/0001_base.py",
+        "revision = \"0001\"\ndown_revision = None\n",
+    )
+    .unwrap();
+    let alembic = repo.commit("alembic arrives").unwrap();
+    let merge = repo.merge("old-topic", "Merge old-topic").unwrap();
+
+    let judged = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["--all-parents"];
+        args.extend(extra);
+        scanned_through_the_binary(repo.dir(), &args)
+            .into_iter()
+            .map(|(sha, _, _)| sha)
+            .collect()
+    };
+    let every = judged(&[]);
+    assert!(every.contains(&on_branch), "{every:?}");
+    let since = judged(&["--since-revisions"]);
+    assert!(!since.contains(&on_branch), "{since:?}");
+    assert!(
+        since.contains(&alembic) && since.contains(&merge),
+        "{since:?}"
+    );
+    assert_eq!(since.len(), 2, "{since:?}");
+}
