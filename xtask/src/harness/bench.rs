@@ -5,7 +5,8 @@
 //!   process that does nothing else;
 //! - `scan` over a generated history, against the raw `git log` streams it
 //!   reads (the floor) and against a loop of two git calls per commit;
-//! - one `parity` check of a large pull request, against the git calls it makes.
+//! - one `parity` check of a large pull request, against the git calls it makes;
+//! - the cold release build of the guard alone beside the full build.
 //!
 //! Figures, not assertions: no test times anything. A debug build re-runs
 //! itself in release mode first.
@@ -59,6 +60,8 @@ pub fn run(args: BenchArgs) -> Result<i32> {
     bench_scan(args.steps, !args.no_loop)?;
     println!();
     bench_single_check()?;
+    println!();
+    crate::harness::build_time::bench_build_times()?;
     Ok(0)
 }
 
