@@ -83,11 +83,25 @@ const DIFF_OPTIONS: &[&str] = &[
 ];
 
 /// A repository, and the hardened way to ask git about it.
+///
+/// Where the guard is pointed (`--repo`, or the current directory) may be the
+/// top level of a work tree, any directory inside it, a linked worktree, a
+/// work tree whose `.git` is a file, or a bare repository (or the inside of
+/// a git directory). `Git::new` asks git once where the repository is, and
+/// every later command runs from there: the top level of the work tree, or
+/// the git directory when there is none. So pathspecs and reported paths are
+/// always relative to the top level; the guard reads objects only, so a bare
+/// repository needs no work tree.
 pub struct Git {
     sh: Shell,
-    repo: PathBuf,
+    /// Where every git command runs: the top level, else the git directory.
+    root: PathBuf,
+    /// The top level of the work tree, `None` for a bare repository.
+    work_tree: Option<PathBuf>,
+    /// The path the user gave, for messages.
+    given: PathBuf,
+    shallow: bool,
 }
-
 /// The two ends of a range, resolved to commits, and their merge-base.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ResolvedRange {
@@ -113,6 +127,8 @@ pub fn validate_revision(what: &str, revision: &str) -> Result<()> {
 }
 
 impl Git {
+    /// Finds the repository at or above `repo` (one `git rev-parse`; two for
+    /// a bare repository), or says why there is none.
     pub fn new(repo: &Path) -> Result<Git> {
         if !repo.is_dir() {
             return Err(Error::new(format!(
@@ -121,10 +137,60 @@ impl Git {
             )));
         }
         let sh = Shell::new().map_err(|e| Error::new(format!("cannot start a shell: {e}")))?;
-        Ok(Git {
+        let mut git = Git {
             sh,
-            repo: repo.to_path_buf(),
-        })
+            root: repo.to_path_buf(),
+            work_tree: None,
+            given: repo.to_path_buf(),
+            shallow: false,
+        };
+        let probe = |git: &Git, top: bool| {
+            let mut cmd = git.cmd().args([
+                "rev-parse",
+                "--path-format=absolute",
+                "--absolute-git-dir",
+                "--is-shallow-repository",
+            ]);
+            if top {
+                cmd = cmd.arg("--show-toplevel");
+            }
+            git.output(cmd)
+        };
+        let output = probe(&git, true)?;
+        let (output, top) = match output.status.success() {
+            true => (output, true),
+            // Outside a work tree (a bare repository, a git directory):
+            // ask again without the top level.
+            false if String::from_utf8_lossy(&output.stderr).contains("work tree") => {
+                (probe(&git, false)?, false)
+            }
+            false => return Err(git.git_failed("read the repository", &output)),
+        };
+        if !output.status.success() {
+            return Err(git.git_failed("read the repository", &output));
+        }
+        let text = std::str::from_utf8(&output.stdout)
+            .map_err(|_| Error::new(format!("the path of {} is not UTF-8", repo.display())))?;
+        let lines: Vec<&str> = text.lines().collect();
+        let (git_dir, shallow, top_level) = match (top, &lines[..]) {
+            (true, [dir, shallow, top]) => (*dir, *shallow, Some(*top)),
+            (false, [dir, shallow]) => (*dir, *shallow, None),
+            _ => return Err(Error::new("git rev-parse answered in an unexpected format")),
+        };
+        git.shallow = shallow == "true";
+        git.work_tree = top_level.map(PathBuf::from);
+        git.root = PathBuf::from(top_level.unwrap_or(git_dir));
+        Ok(git)
+    }
+
+    /// The top level of the work tree, or `None` for a bare repository.
+    pub fn work_tree(&self) -> Option<&Path> {
+        self.work_tree.as_deref()
+    }
+
+    /// The repository as the user named it, for messages.
+    pub fn given(&self) -> &Path {
+        &self.given
     }
 
     /// `git` with the pinned global options and a scrubbed environment.
@@ -135,7 +201,7 @@ impl Git {
             .arg("--no-pager")
             .arg("--no-replace-objects")
             .arg("-C")
-            .arg(&self.repo);
+            .arg(&self.root);
         for pair in PINNED_CONFIG {
             cmd = cmd.arg("-c").arg(pair);
         }
@@ -177,20 +243,15 @@ impl Git {
         if first.contains("not a git repository") {
             return Error::new(format!(
                 "{} is not a git repository: run the guard inside one, or pass --repo",
-                self.repo.display()
+                self.given.display()
             ));
         }
         Error::new(format!("git could not {what}: {}", first.trim()))
     }
 
-    /// Whether the repository is a shallow clone. Also proves it is a
-    /// repository at all, with the clearest message if it is not.
+    /// Whether the repository is a shallow clone (read by `Git::new`).
     pub fn is_shallow(&self) -> Result<bool> {
-        let out = self.run(
-            self.cmd().args(["rev-parse", "--is-shallow-repository"]),
-            "read the repository",
-        )?;
-        Ok(out.trim_ascii() == b"true")
+        Ok(self.shallow)
     }
 
     /// Resolves each revision to a commit, in one process: the names travel on
@@ -253,7 +314,7 @@ impl Git {
                 Err(_) => {
                     return Err(Error::new(format!(
                         "{what} {rev:?} does not name a commit in {}: fetch it, or check the name.{shallow_hint}",
-                        self.repo.display()
+                        self.root.display()
                     )))
                 }
             }
@@ -283,7 +344,7 @@ impl Git {
             "find the hooks directory",
         )?;
         let dir = PathBuf::from(String::from_utf8_lossy(&out).trim_end_matches('\n'));
-        Ok(self.repo.join(dir))
+        Ok(self.root.join(dir))
     }
 
     /// `git diff --name-status -z` of the whole range, as bytes.

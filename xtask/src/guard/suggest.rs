@@ -44,14 +44,22 @@ pub fn run(repo: &Path, report: &Report, rules: &Rules, write: bool) -> Result<(
         print!("{}", suggestion.source);
         return Ok(());
     }
-    let target = repo.join(dir).join(&suggestion.file_name);
+    // Written where git sees the revision directory: under the top level of
+    // the work tree, wherever in it the guard was pointed.
+    let Some(top) = git.work_tree() else {
+        return Err(Error::new(format!(
+            "{} has no work tree to write the revision in",
+            repo.display()
+        )));
+    };
+    let target = top.join(dir).join(&suggestion.file_name);
     if target.exists() {
         return Err(Error::new(format!(
             "{} already exists: the suggested revision was not written",
             target.display()
         )));
     }
-    std::fs::create_dir_all(repo.join(dir))?;
+    std::fs::create_dir_all(top.join(dir))?;
     std::fs::write(&target, &suggestion.source)
         .map_err(|e| Error::new(format!("cannot write {}: {e}", target.display())))?;
     println!("wrote {}", target.display());

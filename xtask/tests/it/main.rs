@@ -7,6 +7,7 @@ mod fixtures;
 mod formats;
 mod fuzz;
 mod hook;
+mod inputs;
 mod layouts;
 mod pairing;
 mod parity;

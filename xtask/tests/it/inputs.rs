@@ -1,0 +1,361 @@
+//! Every way a user or a pull request hands the guard its input, end to end
+//! through real git and the built binary: where it runs (a subdirectory, a
+//! linked worktree, a `.git` file, a bare repository), what a file is
+//! (symlinks, submodules), line ends, environment values, output hygiene,
+//! closed pipes and usage, odd path bytes. Each test would fail if the silent
+//! pass it pins came back.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use crate::common::{assert_error, stderr, stdout, xtask};
+use pretty_assertions::assert_eq;
+use xtask::harness::repo::FixtureRepo;
+
+pub const MIGRATIONS: &str = "src/backend/db/migrations.py";
+pub const VERSIONS: &str = "src/backend/migrations/versions";
+
+pub const BASE_MIGRATIONS: &str = "\"\"\"SQLite migrations.\"\"\"\n\n\n\
+def _migrate_agents(cursor, conn):\n    cursor.execute(\"CREATE TABLE agents (id INTEGER)\")\n\n\n\
+MIGRATIONS = [\n    (\"agents\", _migrate_agents),\n]\n";
+
+/// `migrations.py` with one more migration whose body is `body`.
+pub fn migrations_with(body: &str) -> String {
+    BASE_MIGRATIONS
+        .replace(
+            "\n\n\nMIGRATIONS = [\n",
+            &format!("\n\n\ndef _migrate_notes(cursor, conn):\n{body}\n\n\nMIGRATIONS = [\n"),
+        )
+        .replace(
+            "    (\"agents\", _migrate_agents),\n",
+            "    (\"agents\", _migrate_agents),\n    (\"notes\", _migrate_notes),\n",
+        )
+}
+
+pub const ADD_NOTES: &str = "    cursor.execute(\"ALTER TABLE agents ADD COLUMN notes TEXT\")";
+
+pub const REVISION: &str = "revision = \"0002\"\ndown_revision = \"0001\"\n\n\n\
+def upgrade():\n    op.add_column(\"agents\", sa.Column(\"notes\", sa.Text()))\n";
+
+/// A repository with the default layout on `main`, the branch `pr` checked
+/// out (nothing committed on it yet).
+pub struct Project {
+    pub tmp: tempfile::TempDir,
+    pub repo: FixtureRepo,
+}
+
+impl Project {
+    pub fn new() -> Project {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut repo = FixtureRepo::init(&tmp.path().join("repo")).unwrap();
+        repo.write(MIGRATIONS, BASE_MIGRATIONS).unwrap();
+        repo.write("src/backend/db/__init__.py", "").unwrap();
+        repo.write(
+            &format!("{VERSIONS}/0001_baseline.py"),
+            "revision = \"0001\"\ndown_revision = None\n",
+        )
+        .unwrap();
+        repo.commit("baseline").unwrap();
+        repo.branch("pr").unwrap();
+        Project { tmp, repo }
+    }
+
+    /// The project with a pull request committed on `pr` that adds a
+    /// migration entry and DDL but no revision: it must fail.
+    pub fn failing() -> Project {
+        let mut project = Project::new();
+        project
+            .repo
+            .write(MIGRATIONS, migrations_with(ADD_NOTES))
+            .unwrap();
+        project.repo.commit("add notes").unwrap();
+        project
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.repo.dir()
+    }
+
+    pub fn git(&self, args: &[&str]) -> String {
+        self.repo.git(args).unwrap()
+    }
+}
+
+/// `xtask ARGS...` run in `cwd`.
+pub fn run_in(cwd: &Path, args: &[&str]) -> Output {
+    xtask().current_dir(cwd).args(args).output().unwrap()
+}
+
+/// `git` in `dir`, isolated from the machine's configuration; panics on failure.
+pub fn git_in(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "T")
+        .env("GIT_AUTHOR_EMAIL", "t@t.invalid")
+        .env("GIT_COMMITTER_NAME", "T")
+        .env("GIT_COMMITTER_EMAIL", "t@t.invalid")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "git {args:?} in {}: {}",
+        dir.display(),
+        stderr(&output)
+    );
+    stdout(&output).trim().to_string()
+}
+
+fn assert_same_verdict(what: &str, got: &Output, expected: &Output) {
+    assert_eq!(
+        got.status.code(),
+        expected.status.code(),
+        "{what}: {}",
+        stderr(got)
+    );
+    assert_eq!(stdout(got), stdout(expected), "{what}");
+    assert_eq!(stderr(got), stderr(expected), "{what}");
+}
+
+mod where_it_runs {
+    use super::*;
+    use pretty_assertions::assert_eq;
+
+    /// Every place the guard may be pointed at, as (name, cwd, --repo).
+    fn places(project: &Project) -> Vec<(String, std::path::PathBuf, Option<String>)> {
+        let top = project.dir().to_path_buf();
+        let tmp = project.tmp.path();
+        // A linked worktree of `pr`'s commit, a work tree whose `.git` is a
+        // file (a separate git dir), and a bare clone.
+        let head = project.git(&["rev-parse", "HEAD"]);
+        git_in(
+            &top,
+            &[
+                "worktree",
+                "add",
+                "--quiet",
+                "--detach",
+                tmp.join("linked").to_str().unwrap(),
+                &head,
+            ],
+        );
+        git_in(
+            tmp,
+            &[
+                "clone",
+                "--quiet",
+                "--separate-git-dir",
+                tmp.join("sep.git").to_str().unwrap(),
+                top.to_str().unwrap(),
+                tmp.join("gitfile").to_str().unwrap(),
+            ],
+        );
+        git_in(
+            tmp,
+            &[
+                "clone",
+                "--quiet",
+                "--bare",
+                top.to_str().unwrap(),
+                tmp.join("bare.git").to_str().unwrap(),
+            ],
+        );
+        for clone in ["gitfile", "bare.git"] {
+            // The clones know `main` and `pr` as local branches.
+            let dir = tmp.join(clone);
+            let _ = Command::new("git")
+                .arg("-C")
+                .arg(&dir)
+                .args(["branch", "--quiet", "main", "origin/main"])
+                .output();
+            let _ = Command::new("git")
+                .arg("-C")
+                .arg(&dir)
+                .args(["branch", "--quiet", "pr", "origin/pr"])
+                .output();
+        }
+        assert!(
+            tmp.join("gitfile/.git").is_file(),
+            "the clone's .git is a file"
+        );
+        let mut places = vec![];
+        for (name, dir) in [
+            ("top level", top.clone()),
+            ("src/backend", top.join("src/backend")),
+            ("src/backend/db", top.join("src/backend/db")),
+            ("the .git directory", top.join(".git")),
+            ("a linked worktree", tmp.join("linked")),
+            (
+                "a subdirectory of a linked worktree",
+                tmp.join("linked/src/backend"),
+            ),
+            ("a .git file", tmp.join("gitfile")),
+            ("a subdirectory beside a .git file", tmp.join("gitfile/src")),
+            ("a bare repository", tmp.join("bare.git")),
+        ] {
+            places.push((format!("cwd {name}"), dir.clone(), None));
+            places.push((
+                format!("--repo {name}"),
+                tmp.to_path_buf(),
+                Some(dir.to_str().unwrap().to_string()),
+            ));
+        }
+        places
+    }
+
+    fn with_repo(repo: &Option<String>, args: &[&str]) -> Vec<String> {
+        let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        if let Some(repo) = repo {
+            all.insert(1, "--repo".into());
+            all.insert(2, repo.clone());
+        }
+        all
+    }
+
+    #[test]
+    fn parity_gives_the_same_verdict_wherever_it_is_pointed() {
+        let project = Project::failing();
+        let expected = run_in(project.dir(), &["parity", "main", "pr"]);
+        assert_eq!(expected.status.code(), Some(1), "{}", stdout(&expected));
+        assert!(
+            stdout(&expected).contains(&format!("{MIGRATIONS}:")),
+            "paths relative to the top level: {}",
+            stdout(&expected)
+        );
+        let places = places(&project);
+        for format in ["text", "json", "github", "sarif"] {
+            let expected = run_in(project.dir(), &["parity", "main", "pr", "--format", format]);
+            for (what, cwd, repo) in &places {
+                let args = with_repo(repo, &["parity", "main", "pr", "--format", format]);
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                let got = run_in(cwd, &args);
+                assert_same_verdict(&format!("{what}, {format}"), &got, &expected);
+            }
+        }
+    }
+
+    #[test]
+    fn scan_and_print_config_give_the_same_answer_wherever_they_run() {
+        let project = Project::failing();
+        let places = places(&project);
+        for args in [
+            vec!["scan", "--range", "main..pr"],
+            vec!["scan", "--range", "main..pr", "--format", "json"],
+            vec!["parity", "--print-config", "main", "pr"],
+        ] {
+            let expected = run_in(project.dir(), &args);
+            if args[0] == "scan" {
+                assert_eq!(expected.status.code(), Some(1), "{}", stdout(&expected));
+                assert!(
+                    stdout(&expected).contains("add notes"),
+                    "{}",
+                    stdout(&expected)
+                );
+            }
+            for (what, cwd, repo) in &places {
+                let all = with_repo(repo, &args);
+                let all: Vec<&str> = all.iter().map(String::as_str).collect();
+                assert_same_verdict(&format!("{what}: {args:?}"), &run_in(cwd, &all), &expected);
+            }
+        }
+    }
+
+    #[test]
+    fn a_passing_range_passes_from_a_subdirectory_too() {
+        let mut project = Project::new();
+        project
+            .repo
+            .write(MIGRATIONS, migrations_with(ADD_NOTES))
+            .unwrap();
+        project
+            .repo
+            .write(&format!("{VERSIONS}/0002_notes.py"), REVISION)
+            .unwrap();
+        project.repo.commit("add notes with a revision").unwrap();
+        let sub = project.dir().join("src/backend");
+        let output = run_in(&sub, &["parity", "main", "pr"]);
+        assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+        assert!(
+            stdout(&output).contains("covered     column agents.notes"),
+            "the revision is read and paired from a subdirectory: {}",
+            stdout(&output)
+        );
+    }
+
+    #[test]
+    fn a_bad_revision_names_the_repository_by_its_path() {
+        let project = Project::failing();
+        let output = run_in(&project.dir().join("src"), &["parity", "nope", "pr"]);
+        let top = project.dir().canonicalize().unwrap();
+        assert_error(
+            &output,
+            &format!("BASE \"nope\" does not name a commit in {}", top.display()),
+        );
+    }
+
+    #[test]
+    fn write_revision_writes_under_the_top_level_from_a_subdirectory() {
+        let project = Project::failing();
+        // A revision that covers nothing, so that --strict has something to suggest.
+        let mut project = project;
+        project
+            .repo
+            .write(
+                &format!("{VERSIONS}/0002_other.py"),
+                "revision = \"0002\"\ndown_revision = \"0001\"\n",
+            )
+            .unwrap();
+        project.repo.commit("an unrelated revision").unwrap();
+        let sub = project.dir().join("src/backend/db");
+        let output = run_in(&sub, &["parity", "--write-revision", "main", "pr"]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let written: Vec<String> = std::fs::read_dir(project.dir().join(VERSIONS))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(written.len(), 3, "{written:?}");
+        assert!(
+            !sub.join(VERSIONS).exists(),
+            "nothing written relative to the subdirectory"
+        );
+    }
+
+    #[test]
+    fn the_hook_installed_and_pushed_from_a_subdirectory_stops_the_push() {
+        let project = Project::failing();
+        let remote = project.tmp.path().join("remote.git");
+        git_in(
+            project.tmp.path(),
+            &["init", "--quiet", "--bare", remote.to_str().unwrap()],
+        );
+        let top = project.dir();
+        git_in(top, &["remote", "add", "origin", remote.to_str().unwrap()]);
+        git_in(top, &["push", "--quiet", "origin", "main"]);
+        git_in(top, &["branch", "--quiet", "--set-upstream-to=origin/main"]);
+        let sub = top.join("src/backend");
+        let installed = run_in(&sub, &["install-hook"]);
+        assert_eq!(installed.status.code(), Some(0), "{}", stderr(&installed));
+        assert!(top.join(".git/hooks/pre-push").is_file());
+        let push = Command::new("git")
+            .current_dir(&sub)
+            .args(["push", "--quiet", "origin", "pr"])
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env_remove("GIT_DIR")
+            .output()
+            .unwrap();
+        assert!(!push.status.success(), "the hook must stop the push");
+        assert!(
+            stdout(&push).contains("FAIL") || stderr(&push).contains("FAIL"),
+            "{}{}",
+            stdout(&push),
+            stderr(&push)
+        );
+    }
+}
