@@ -61,7 +61,8 @@ impl Reason {
     pub fn message(&self, tracks: &Tracks) -> String {
         let Tracks { first, second } = tracks;
         match self {
-            Reason::Skipped(why) => format!("skipped: {why}"),
+            // The verdict already says "skipped": the message is why.
+            Reason::Skipped(why) => why.clone(),
             Reason::NoEntry => {
                 "no new migration entry: a refactor, a rebuild or a non-schema edit".into()
             }

@@ -3,6 +3,7 @@
 //! `suggest` writes the missing revision. The guard never names the harness.
 
 pub mod hook;
+pub mod output;
 pub mod parity;
 pub mod scan;
 pub mod suggest;

@@ -359,3 +359,258 @@ mod where_it_runs {
         );
     }
 }
+
+mod environment {
+    use super::*;
+    use pretty_assertions::assert_eq;
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+
+    /// `parity` in the project with only the environment giving the range.
+    fn with_env(project: &Project, env: &[(&str, &OsStr)]) -> Output {
+        let mut cmd = xtask();
+        cmd.current_dir(project.dir()).arg("parity");
+        for (key, value) in env {
+            cmd.env(key, value);
+        }
+        cmd.output().unwrap()
+    }
+
+    fn os(s: &str) -> &OsStr {
+        OsStr::new(s)
+    }
+
+    #[test]
+    fn a_value_that_is_not_utf8_is_an_error_never_a_skip() {
+        let project = Project::failing();
+        let bad = OsStr::from_bytes(b"ma\xffin");
+        let output = with_env(&project, &[("PR_BASE_SHA", bad), ("PR_HEAD_SHA", os("pr"))]);
+        assert_error(&output, "PR_BASE_SHA is set but is not valid UTF-8");
+        let output = with_env(
+            &project,
+            &[("PR_BASE_SHA", os("main")), ("PR_HEAD_SHA", bad)],
+        );
+        assert_error(&output, "PR_HEAD_SHA is set but is not valid UTF-8");
+    }
+
+    #[test]
+    fn a_value_git_cannot_resolve_is_an_error() {
+        let project = Project::failing();
+        for (base, head, needle) in [
+            (
+                "no-such-branch",
+                "pr",
+                "BASE \"no-such-branch\" does not name a commit",
+            ),
+            (
+                "main",
+                "no-such-branch",
+                "HEAD \"no-such-branch\" does not name a commit",
+            ),
+            ("0000", "pr", "BASE \"0000\" does not name a commit"),
+            ("main", &"1".repeat(40), "does not name a commit"),
+        ] {
+            let output = with_env(
+                &project,
+                &[("PR_BASE_SHA", os(base)), ("PR_HEAD_SHA", os(head))],
+            );
+            assert_error(&output, needle);
+        }
+    }
+
+    #[test]
+    fn only_unset_blank_or_all_zero_ends_skip_and_the_message_says_which() {
+        let project = Project::failing();
+        let zeros = "0".repeat(40);
+        let cases: Vec<(Vec<(&str, &str)>, &str)> = vec![
+            (
+                vec![("PR_HEAD_SHA", "pr")],
+                "no BASE given: PR_BASE_SHA is not set",
+            ),
+            (
+                vec![("PR_BASE_SHA", ""), ("PR_HEAD_SHA", "pr")],
+                "no BASE given: PR_BASE_SHA is empty",
+            ),
+            (
+                vec![("PR_BASE_SHA", " \t"), ("PR_HEAD_SHA", "pr")],
+                "no BASE given: PR_BASE_SHA holds only white space",
+            ),
+            (
+                vec![("PR_BASE_SHA", "main")],
+                "no HEAD given: PR_HEAD_SHA is not set",
+            ),
+            (
+                vec![("PR_BASE_SHA", "main"), ("PR_HEAD_SHA", "")],
+                "no HEAD given: PR_HEAD_SHA is empty",
+            ),
+            (
+                vec![("PR_BASE_SHA", &zeros), ("PR_HEAD_SHA", "pr")],
+                "BASE is the all-zero SHA",
+            ),
+            (
+                vec![("PR_BASE_SHA", "main"), ("PR_HEAD_SHA", &zeros)],
+                "HEAD is the all-zero SHA",
+            ),
+        ];
+        for (env, why) in cases {
+            let env: Vec<(&str, &OsStr)> = env.iter().map(|(k, v)| (*k, os(v))).collect();
+            let output = with_env(&project, &env);
+            assert_eq!(
+                output.status.code(),
+                Some(0),
+                "{env:?}: {}",
+                stderr(&output)
+            );
+            let first = stdout(&output).lines().next().unwrap_or("").to_string();
+            assert!(
+                first.starts_with(&format!("parity: skipped — {why}")),
+                "{env:?}: {first}"
+            );
+            assert!(!first.contains("skipped — skipped"), "read once: {first}");
+        }
+    }
+
+    #[test]
+    fn a_command_line_base_makes_the_environment_irrelevant() {
+        let project = Project::failing();
+        let bad = OsStr::from_bytes(b"\xff");
+        let mut cmd = xtask();
+        cmd.current_dir(project.dir())
+            .args(["parity", "main", "pr"])
+            .env("PR_BASE_SHA", bad)
+            .env("PR_HEAD_SHA", bad);
+        let output = cmd.output().unwrap();
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    }
+}
+
+mod pipes_and_usage {
+    use super::*;
+    use pretty_assertions::assert_eq;
+
+    /// Runs `xtask ARGS` in `cwd` with the read end of stdout (or stderr)
+    /// closed before it writes: the exit code and what the other stream got.
+    fn with_closed(cwd: &Path, args: &[&str], close_stdout: bool) -> (Option<i32>, String) {
+        let mut child = xtask()
+            .current_dir(cwd)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (mut kept, closed): (Box<dyn std::io::Read>, Box<dyn std::io::Read>) = if close_stdout {
+            (
+                Box::new(child.stderr.take().unwrap()),
+                Box::new(child.stdout.take().unwrap()),
+            )
+        } else {
+            (
+                Box::new(child.stdout.take().unwrap()),
+                Box::new(child.stderr.take().unwrap()),
+            )
+        };
+        drop(closed);
+        let mut other = String::new();
+        kept.read_to_string(&mut other).unwrap();
+        (child.wait().unwrap().code(), other)
+    }
+
+    #[test]
+    fn a_closed_stdout_is_never_a_panic_and_the_exit_code_is_the_verdicts() {
+        let project = Project::failing();
+        for (args, expected) in [
+            (vec!["parity", "main", "pr"], 1),
+            (vec!["parity", "main", "pr", "--format", "json"], 1),
+            (vec!["parity", "main", "pr", "--format", "sarif"], 1),
+            (vec!["parity", "main", "pr", "--format", "github"], 1),
+            (vec!["scan", "--range", "main..pr"], 1),
+            (vec!["scan", "--range", "main..pr", "--format", "json"], 1),
+            (vec!["scan", "--range", "main"], 0),
+            (vec!["parity", "--print-config"], 0),
+            (vec!["parity"], 0),
+        ] {
+            let (code, err) = with_closed(project.dir(), &args, true);
+            assert_eq!(code, Some(expected), "{args:?}: {err}");
+            assert!(
+                !err.contains("panicked") && !err.contains("Broken pipe"),
+                "{args:?}: {err}"
+            );
+        }
+        let (code, err) = with_closed(project.dir(), &["parity", "--help"], true);
+        assert_eq!((code, err), (Some(0), String::new()));
+    }
+
+    #[test]
+    fn a_closed_stderr_is_never_a_panic() {
+        let project = Project::failing();
+        let (code, out) = with_closed(project.dir(), &["parity", "nope", "pr"], false);
+        assert_eq!((code, out), (Some(2), String::new()));
+        let (code, out) = with_closed(project.dir(), &["parity", "--format", "xml"], false);
+        assert_eq!((code, out), (Some(2), String::new()));
+        let (code, out) = with_closed(project.dir(), &["parity", "main", "pr"], false);
+        assert_eq!(code, Some(1));
+        assert!(out.starts_with("parity: FAIL"), "{out}");
+    }
+
+    #[test]
+    fn a_usage_error_is_one_line_with_its_hint_and_exit_2() {
+        let project = Project::failing();
+        let output = run_in(project.dir(), &["parity", "--format", "xml"]);
+        assert_eq!(
+            stderr(&output),
+            "parity: error: invalid value 'xml' for --format (text, json, github, sarif); see --help\n"
+        );
+        assert_error(&output, "invalid value");
+        for (args, needle) in [
+            (vec!["parity", "--bogus"], "unexpected argument '--bogus'"),
+            (vec!["parity", "a", "b", "c"], "unexpected argument 'c'"),
+            (vec!["pariti"], "'pariti'"),
+            (vec![], "no command given"),
+            (vec!["parity", "--format"], "--format needs a value"),
+            (
+                vec!["scan", "--format", "sarif"],
+                "invalid value 'sarif' for --format (text, json)",
+            ),
+            (
+                vec!["parity", "--base", "a", "--base", "b"],
+                "cannot be used multiple times",
+            ),
+            (
+                vec!["parity", "--color", "sometimes"],
+                "for --color (auto, always, never)",
+            ),
+        ] {
+            let output = run_in(project.dir(), &args);
+            assert_error(&output, needle);
+            assert!(
+                stderr(&output).ends_with("; see --help\n"),
+                "{args:?}: {}",
+                stderr(&output)
+            );
+        }
+    }
+
+    #[test]
+    fn suggest_and_write_revision_together_are_refused_and_nothing_is_written() {
+        let project = Project::failing();
+        let versions = project.dir().join(VERSIONS);
+        let before = std::fs::read_dir(&versions).unwrap().count();
+        let output = run_in(
+            project.dir(),
+            &["parity", "--suggest", "--write-revision", "main", "pr"],
+        );
+        assert_error(
+            &output,
+            "--suggest and --write-revision cannot be used together",
+        );
+        assert_eq!(std::fs::read_dir(&versions).unwrap().count(), before);
+    }
+
+    #[test]
+    fn progress_stays_off_stderr_when_it_is_not_a_terminal() {
+        let project = Project::failing();
+        let output = run_in(project.dir(), &["scan", "--range", "main..pr"]);
+        assert_eq!(output.status.code(), Some(1));
+        assert_eq!(stderr(&output), "", "no progress in a pipe or in CI");
+    }
+}

@@ -14,7 +14,6 @@
 //! of the history.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -32,6 +31,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::git::{validate_revision, CatFileSession, Git, GitStream, LogWalk, Records};
+use crate::guard::output::{self, Progress};
 use crate::guard::parity::{fetch_and_decide, RulesInForce};
 
 mod printer;
@@ -682,19 +682,36 @@ impl AddedStream {
 }
 
 /// Runs the command: the table (or JSON) of failing commits, then a summary.
+/// A reader that goes away (`| head`) stops the audit: output is only ever
+/// written for a failing commit, so the verdict is known then (a fail).
 pub fn run(args: ScanArgs) -> Result<i32> {
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut out = stdout.lock();
     let mut printer = Printer::new(args.format, describe_walk(&args.options));
-    let summary = scan(&args.repo, &args.options, |judged| {
+    let mut reader_gone = false;
+    // A count of the commits judged, on a terminal's stderr only.
+    let mut progress = Progress::new();
+    let mut judged_count = 0u64;
+    let scanned = scan(&args.repo, &args.options, |judged| {
+        judged_count += 1;
         if judged.report.verdict() == Verdict::Fail {
-            out.write_all(printer.failing(judged).as_bytes())?;
-            out.flush()?;
+            progress.finish();
+            if !output::write_all(&mut out, printer.failing(judged).as_bytes())? {
+                reader_gone = true;
+                return Err(Error::new("the reader of the output has gone"));
+            }
+        }
+        if judged_count % 64 == 0 {
+            progress.show(&format!("parity scan: {judged_count} commits judged"));
         }
         Ok(())
-    })?;
-    out.write_all(printer.end(&summary).as_bytes())?;
-    out.flush()?;
+    });
+    progress.finish();
+    let summary = match scanned {
+        Err(_) if reader_gone => return Ok(1),
+        result => result?,
+    };
+    output::write_all(&mut out, printer.end(&summary).as_bytes())?;
     Ok(if summary.fail > 0 { 1 } else { 0 })
 }
 
