@@ -701,7 +701,7 @@ pub fn run(args: ScanArgs) -> Result<i32> {
                 return Err(Error::new("the reader of the output has gone"));
             }
         }
-        if judged_count % 64 == 0 {
+        if judged_count.is_multiple_of(64) {
             progress.show(&format!("parity scan: {judged_count} commits judged"));
         }
         Ok(())
