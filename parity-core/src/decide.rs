@@ -67,26 +67,21 @@ fn pairs(rules: &Rules, mode: PairingMode) -> bool {
 
 /// The contents [`decide`] reads for `change`: the watched files with a
 /// lexical classifier that gained lines (at HEAD, and at the merge-base when
-/// pairing), and the added revisions at HEAD when pairing. No other file is
-/// ever read.
+/// pairing), and the added revisions at HEAD (a revision counts only if it is
+/// a file there, and pairing reads it). No other file is ever read.
 pub fn needs(change: &Change, rules: &Rules, mode: PairingMode) -> Needs {
     let watched = change.sources_wanted(rules);
-    if !pairs(rules, mode) {
-        return Needs {
-            head: watched,
-            merge_base: Vec::new(),
-        };
-    }
     let mut head = watched.clone();
     for revision in added_revisions(&change.statuses, rules) {
         if !head.contains(&revision) {
             head.push(revision);
         }
     }
-    Needs {
-        head,
-        merge_base: watched,
-    }
+    let merge_base = match pairs(rules, mode) {
+        true => watched,
+        false => Vec::new(),
+    };
+    Needs { head, merge_base }
 }
 
 fn added_revisions(statuses: &[NameStatus], rules: &Rules) -> Vec<PathBytes> {
@@ -106,6 +101,7 @@ pub fn decide(
 ) -> Report {
     let rules = in_force.rules;
     let (mut report, head_lexed) = check_keeping_lexed(change, rules, &contents.head);
+    drop_unreadable_revisions(&mut report, &contents.head);
     let pairing_can_matter = matches!(report.reason, Reason::BothTracks | Reason::MissingRevision);
     if pairs(rules, mode) && pairing_can_matter {
         let revisions: Vec<PathBytes> = report.revisions.iter().map(|r| r.path.clone()).collect();
@@ -140,6 +136,29 @@ pub fn decide(
         ));
     }
     report
+}
+
+/// A revision counts only if Alembic could import it: an added path that is
+/// a submodule, or a symlink that dangles or leaves the tree, is no revision,
+/// and the report says why.
+fn drop_unreadable_revisions(report: &mut Report, head: &Sources) {
+    let mut notes = Vec::new();
+    report.revisions.retain(
+        |revision| match head.why_unreadable(revision.path.as_bytes()) {
+            None => true,
+            Some(why) => {
+                notes.push(format!(
+                    "{} was added but is {why}: Alembic cannot import it, so it is not a revision",
+                    revision.path
+                ));
+                false
+            }
+        },
+    );
+    if report.revisions.is_empty() && report.reason == Reason::BothTracks {
+        report.reason = Reason::MissingRevision;
+    }
+    report.notes.extend(notes);
 }
 
 fn touches_config(entry: &NameStatus) -> bool {

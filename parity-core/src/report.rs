@@ -12,6 +12,57 @@ use crate::path::PathBytes;
 use crate::rules::Tracks;
 use crate::schema::{Coverage, CoverageStatus};
 
+/// Whether a character can act on whoever reads the output (a terminal, a
+/// CI log that splits lines on CR): the C0 controls but tab, DEL, the C1
+/// controls, the line and paragraph separators, and the bidirectional
+/// overrides and isolates.
+pub fn is_hostile(c: char) -> bool {
+    (c.is_control() && c != '\t')
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Text with every hostile character (see [`is_hostile`]) shown escaped:
+/// `\r`, `\n`, `\x1b`, `\u{9b}`. Text without one is borrowed as it is.
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(is_hostile) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\r' => out.push_str("\\r"),
+            '\n' => out.push_str("\\n"),
+            c if is_hostile(c) && (c as u32) < 0x80 => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if is_hostile(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// JSON text with the characters serde_json leaves raw inside strings (DEL,
+/// C1, separators, bidi controls) written as `\uXXXX` escapes: the same
+/// document, nothing that can act on a reader. Outside strings a document is
+/// ASCII, so every such character is inside a string.
+pub fn escape_json_text(json: String) -> String {
+    if !json.chars().any(is_hostile) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if is_hostile(c) {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The version of the JSON document; bumped on any incompatible change.
 pub const JSON_VERSION: u32 = 1;
 
@@ -236,7 +287,9 @@ pub fn render_json(report: &Report) -> String {
         tool: "parity",
         report,
     };
-    let mut out = serde_json::to_string_pretty(&document).expect("a report always serializes");
+    let mut out = escape_json_text(
+        serde_json::to_string_pretty(&document).expect("a report always serializes"),
+    );
     out.push('\n');
     out
 }

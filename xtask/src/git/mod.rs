@@ -385,35 +385,126 @@ impl Git {
     }
 
     /// The contents of `paths` in `commit` (a full object name), read by one
-    /// process whatever their number; a path absent from the commit (or one
-    /// that cannot be asked for on a line) is absent from the result.
+    /// process whatever their number, as Python reads them: a symlink inside
+    /// the tree is read as its target. A path absent from the commit is absent
+    /// from the result; one that is no readable file (a submodule, a
+    /// directory, a symlink that dangles or leaves the tree) is recorded as
+    /// unreadable, with why.
     pub fn contents_at(&self, commit: &str, paths: &[PathBytes]) -> Result<Sources> {
         let mut all = self.contents_in(&[(commit, paths)])?;
         Ok(all.pop().unwrap_or_default())
     }
 
     /// The contents of paths in several commits, read by one process: one
-    /// `Sources` per `(commit, paths)` request, in order.
+    /// `Sources` per `(commit, paths)` request, in order. Requests and answers
+    /// are NUL-delimited (`-Z`), so any path git can store can be asked for.
     pub fn contents_in(&self, requests: &[(&str, &[PathBytes])]) -> Result<Vec<Sources>> {
         let mut input = Vec::new();
-        let mut asked: Vec<Vec<&PathBytes>> = Vec::new();
         for (commit, paths) in requests {
-            let (mine, lines) = batch_requests(commit, paths);
-            input.extend_from_slice(&lines);
-            asked.push(mine);
+            input.extend_from_slice(&batch_requests(commit, paths));
         }
         if input.is_empty() {
-            return Ok(asked.iter().map(|_| Sources::new()).collect());
+            return Ok(requests.iter().map(|_| Sources::new()).collect());
         }
         let out = self.run(
-            self.cmd().args(["cat-file", "--batch"]).stdin(input),
+            self.cmd().args(BATCH).stdin(input),
             "read files of the range",
         )?;
         let mut rest: &[u8] = &out;
-        asked
+        let sources = requests
             .iter()
-            .map(|paths| parse_batch(&mut rest, paths))
-            .collect()
+            .map(|(_, paths)| parse_batch(&mut rest, paths))
+            .collect::<Result<Vec<_>>>()?;
+        if !rest.is_empty() {
+            return Err(malformed_batch());
+        }
+        Ok(sources)
+    }
+
+    /// Where each path leads in each commit, as Python would open it
+    /// (symlinks followed inside the tree), by one process: one answer per
+    /// `(commit, paths)` request and path, in order.
+    pub fn resolve_paths(&self, requests: &[(&str, &[PathBytes])]) -> Result<Vec<Vec<Resolved>>> {
+        let mut input = Vec::new();
+        for (commit, paths) in requests {
+            input.extend_from_slice(&batch_requests(commit, paths));
+        }
+        if input.is_empty() {
+            return Ok(requests.iter().map(|_| Vec::new()).collect());
+        }
+        let out = self.run(
+            self.cmd()
+                .args(["cat-file", "--batch-check", "-Z", "--follow-symlinks"])
+                .stdin(input),
+            "resolve the watched paths",
+        )?;
+        let mut rest: &[u8] = &out;
+        let mut all = Vec::new();
+        for (_, paths) in requests {
+            let mut answers = Vec::new();
+            for _ in paths.iter() {
+                let header = take_field(&mut rest)?;
+                answers.push(match batch_header(header)? {
+                    Answer::Missing => Resolved::Missing,
+                    Answer::Object { name, kind, .. } if kind == "blob" => Resolved::Blob(name),
+                    Answer::Object { kind, .. } => Resolved::NotAFile(not_a_file(&kind)),
+                    Answer::Link { kind, .. } => {
+                        let detail = take_field(&mut rest)?;
+                        let why = link_problem(&kind, detail);
+                        Resolved::BadLink { kind, why }
+                    }
+                });
+            }
+            all.push(answers);
+        }
+        Ok(all)
+    }
+
+    /// The tree `commit:dir` leads to, symlinks followed, if it is one.
+    pub fn tree_of(&self, commit: &str, dir: &PathBytes) -> Result<Option<String>> {
+        let out = self.run(
+            self.cmd()
+                .args(["cat-file", "--batch-check", "-Z", "--follow-symlinks"])
+                .stdin(batch_requests(commit, std::slice::from_ref(dir))),
+            "resolve a watched directory",
+        )?;
+        let mut rest: &[u8] = &out;
+        match batch_header(take_field(&mut rest)?)? {
+            Answer::Object { name, kind, .. } if kind == "tree" => Ok(Some(name)),
+            _ => Ok(None),
+        }
+    }
+
+    /// The unified diff from one blob to another (full object names), as
+    /// bytes, with the same options as `patch`; its header names the blobs.
+    pub fn blob_patch(&self, from: &str, to: &str) -> Result<Vec<u8>> {
+        self.run(
+            self.cmd().arg("diff").args(DIFF_OPTIONS).args([
+                "--text",
+                "-U3",
+                "--end-of-options",
+                from,
+                to,
+            ]),
+            "diff a watched file reached through a symlink",
+        )
+    }
+
+    /// `git diff --raw -z --no-abbrev` of the whole range: every file with its
+    /// status, and each side's mode and object name.
+    pub fn raw_listing(&self, from: &str, to: &str) -> Result<Vec<u8>> {
+        self.run(
+            self.cmd().arg("diff").args(DIFF_OPTIONS).args([
+                "--raw",
+                "-z",
+                "--no-abbrev",
+                "--end-of-options",
+                from,
+                to,
+                "--",
+            ]),
+            "list the files of the range",
+        )
     }
 
     /// Every file under `dir` in `commit` (a full object name).
@@ -440,67 +531,144 @@ impl Git {
     }
 }
 
-/// The `commit:path` lines of a `git cat-file --batch` request, and the
-/// paths they ask for (a path with a line break cannot be asked for).
-fn batch_requests<'p>(commit: &str, paths: &'p [PathBytes]) -> (Vec<&'p PathBytes>, Vec<u8>) {
-    let asked: Vec<&PathBytes> = paths
-        .iter()
-        .filter(|p| !p.as_bytes().contains(&b'\n'))
-        .collect();
+/// `git cat-file --batch`, NUL-delimited, symlinks followed inside the tree.
+const BATCH: [&str; 4] = ["cat-file", "--batch", "-Z", "--follow-symlinks"];
+
+/// Where a path leads in a commit, as Python would open it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Resolved {
+    /// A file: its blob's full object name.
+    Blob(String),
+    /// Nothing at that path.
+    Missing,
+    /// A symlink that dangles, leaves the tree, loops or runs through a
+    /// file: git's word for it (`dangling`, `symlink`, `loop`, `notdir`),
+    /// and why it is no file.
+    BadLink { kind: String, why: String },
+    /// A directory or a submodule: no file, and why.
+    NotAFile(String),
+}
+
+/// The NUL-terminated `commit:path` requests of a `git cat-file -Z` batch.
+fn batch_requests(commit: &str, paths: &[PathBytes]) -> Vec<u8> {
     let mut input = Vec::new();
-    for path in &asked {
+    for path in paths {
         input.extend_from_slice(commit.as_bytes());
         input.push(b':');
         input.extend_from_slice(path.as_bytes());
-        input.push(b'\n');
+        input.push(0);
     }
-    (asked, input)
+    input
 }
 
 fn malformed_batch() -> Error {
     Error::new("git cat-file answered in an unexpected format")
 }
 
-/// One answer's header line (without its line feed): `None` for a missing
-/// (or ambiguous) object, else whether it is a blob and its size in bytes.
-fn batch_header(line: &[u8]) -> Result<Option<(bool, usize)>> {
-    let header = String::from_utf8_lossy(line);
-    let fields: Vec<&str> = header.split(' ').collect();
-    if matches!(fields.last(), Some(&"missing" | &"ambiguous")) {
-        return Ok(None);
-    }
-    let [_, kind, size] = fields[..] else {
-        return Err(malformed_batch());
-    };
-    let size: usize = size.parse().map_err(|_| malformed_batch())?;
-    Ok(Some((kind == "blob", size)))
+/// One answer's header of `git cat-file -Z --follow-symlinks`.
+#[derive(Debug, PartialEq, Eq)]
+enum Answer {
+    /// `<request> missing` (or `ambiguous`).
+    Missing,
+    /// `<name> <type> <size>`, then the contents for `--batch`.
+    Object {
+        name: String,
+        kind: String,
+        size: usize,
+    },
+    /// `symlink|dangling|loop|notdir <size>`, then a field of that size (the
+    /// link's target outside the tree, or the request).
+    Link { kind: String, size: usize },
 }
 
-/// Reads the answer of `git cat-file --batch` to one request per path:
-/// `<name> <type> <size>\n<contents>\n` for an object, `<request> missing\n`
-/// (or `ambiguous`) for none. Only blobs are kept.
-fn parse_batch(rest: &mut &[u8], paths: &[&PathBytes]) -> Result<Sources> {
-    let mut out: &[u8] = rest;
+fn batch_header(line: &[u8]) -> Result<Answer> {
+    let header = String::from_utf8_lossy(line);
+    if header.ends_with(" missing") || header.ends_with(" ambiguous") {
+        return Ok(Answer::Missing);
+    }
+    let fields: Vec<&str> = header.split(' ').collect();
+    let size = |s: &str| s.parse::<usize>().map_err(|_| malformed_batch());
+    match fields[..] {
+        [kind @ ("symlink" | "dangling" | "loop" | "notdir"), n] => Ok(Answer::Link {
+            kind: kind.to_string(),
+            size: size(n)?,
+        }),
+        [name, kind, n] => Ok(Answer::Object {
+            name: name.to_string(),
+            kind: kind.to_string(),
+            size: size(n)?,
+        }),
+        _ => Err(malformed_batch()),
+    }
+}
+
+/// Why an object that is not a blob is no file.
+fn not_a_file(kind: &str) -> String {
+    match kind {
+        "tree" => "a directory".into(),
+        "commit" => "a submodule".into(),
+        other => format!("a {other} object"),
+    }
+}
+
+/// Why a symlink git would not follow is no file.
+fn link_problem(kind: &str, detail: &[u8]) -> String {
+    let detail =
+        parity_core::report::escape_controls(&String::from_utf8_lossy(detail)).into_owned();
+    match kind {
+        "symlink" => format!("a symlink that leaves the repository (to {detail})"),
+        "dangling" => "a symlink that points at nothing in the repository".into(),
+        "loop" => "a symlink loop".into(),
+        _ => "a symlink through a file".into(),
+    }
+}
+
+/// The next NUL-terminated field of an answer.
+fn take_field<'a>(rest: &mut &'a [u8]) -> Result<&'a [u8]> {
+    let end = memchr::memchr(0, rest).ok_or_else(malformed_batch)?;
+    let field = &rest[..end];
+    *rest = &rest[end + 1..];
+    Ok(field)
+}
+
+/// `size` bytes and the NUL after them.
+fn take_body<'a>(rest: &mut &'a [u8], size: usize) -> Result<&'a [u8]> {
+    if rest.len() <= size || rest[size] != 0 {
+        return Err(malformed_batch());
+    }
+    let body = &rest[..size];
+    *rest = &rest[size + 1..];
+    Ok(body)
+}
+
+/// Records one answer in `sources`: a blob's contents, or why the path is
+/// no readable file. A missing path is a submodule whose commit is not here,
+/// or nothing: both are no file.
+fn record(sources: &mut Sources, path: &PathBytes, answer: Answer, body: &[u8]) {
+    match answer {
+        Answer::Object { kind, .. } if kind == "blob" => sources.insert(path.clone(), body),
+        Answer::Object { kind, .. } => sources.insert_unreadable(path.clone(), not_a_file(&kind)),
+        Answer::Link { kind, .. } => {
+            sources.insert_unreadable(path.clone(), link_problem(&kind, body))
+        }
+        Answer::Missing => {
+            sources.insert_unreadable(path.clone(), "not a file (a submodule, or nothing at all)")
+        }
+    }
+}
+
+/// Reads the answer of `git cat-file --batch -Z --follow-symlinks` to one
+/// request per path.
+fn parse_batch(rest: &mut &[u8], paths: &[PathBytes]) -> Result<Sources> {
     let mut sources = Sources::new();
     for path in paths {
-        let end = out
-            .iter()
-            .position(|&b| b == b'\n')
-            .ok_or_else(malformed_batch)?;
-        let header = batch_header(&out[..end])?;
-        out = &out[end + 1..];
-        let Some((is_blob, size)) = header else {
-            continue;
+        let answer = batch_header(take_field(rest)?)?;
+        let body = match &answer {
+            Answer::Missing => &[][..],
+            Answer::Object { size, .. } | Answer::Link { size, .. } => take_body(rest, *size)?,
         };
-        if out.len() <= size || out[size] != b'\n' {
-            return Err(malformed_batch());
-        }
-        if is_blob {
-            sources.insert((*path).clone(), &out[..size]);
-        }
-        out = &out[size + 1..];
+        record(&mut sources, path, answer, body);
     }
-    *rest = out;
     Ok(sources)
 }
 
@@ -536,61 +704,51 @@ impl CatFileSession<'_> {
     /// The contents of `paths` in `commit` (a full object name), as
     /// `Git::contents_at` gives them.
     pub fn contents_at(&mut self, commit: &str, paths: &[PathBytes]) -> Result<Sources> {
-        let (asked, input) = batch_requests(commit, paths);
         let mut sources = Sources::new();
-        if asked.is_empty() {
-            return Ok(sources);
-        }
-        // A few short lines: they fit the pipe, so writing before reading
-        // cannot block on git's answers.
-        self.requests.write_all(&input)?;
-        self.requests.flush()?;
-        let mut header = Vec::new();
-        for path in asked {
-            header.clear();
-            self.answers.read_until(b'\n', &mut header)?;
-            let line = header.strip_suffix(b"\n").ok_or_else(malformed_batch)?;
-            let Some((is_blob, size)) = batch_header(line)? else {
-                continue;
-            };
-            let mut body = vec![0; size + 1];
-            self.answers.read_exact(&mut body)?;
-            if body.pop() != Some(b'\n') {
-                return Err(malformed_batch());
-            }
-            if is_blob {
-                sources.insert(path.clone(), body);
-            }
+        for path in paths {
+            let (answer, body) = self.ask(commit, path.as_bytes())?;
+            record(&mut sources, path, answer, &body);
         }
         Ok(sources)
     }
 
-    /// The object at `commit:path` (a blob's contents, or a tree's), with
-    /// its object name, or `None` if there is none.
-    pub fn object_at(&mut self, commit: &str, path: &str) -> Result<Option<Object>> {
-        if path.contains('\n') {
-            return Ok(None);
-        }
-        self.requests
-            .write_all(format!("{commit}:{path}\n").as_bytes())?;
+    /// One request, and its answer with the bytes that follow it.
+    fn ask(&mut self, commit: &str, path: &[u8]) -> Result<(Answer, Vec<u8>)> {
+        let mut request = Vec::with_capacity(commit.len() + path.len() + 2);
+        request.extend_from_slice(commit.as_bytes());
+        request.push(b':');
+        request.extend_from_slice(path);
+        request.push(0);
+        self.requests.write_all(&request)?;
         self.requests.flush()?;
         let mut header = Vec::new();
-        self.answers.read_until(b'\n', &mut header)?;
-        let line = header.strip_suffix(b"\n").ok_or_else(malformed_batch)?;
-        let Some((is_blob, size)) = batch_header(line)? else {
-            return Ok(None);
+        self.answers.read_until(0, &mut header)?;
+        let line = header.strip_suffix(b"\0").ok_or_else(malformed_batch)?;
+        let answer = batch_header(line)?;
+        let size = match &answer {
+            Answer::Missing => return Ok((answer, Vec::new())),
+            Answer::Object { size, .. } | Answer::Link { size, .. } => *size,
         };
-        let name = String::from_utf8_lossy(line.split(|&b| b == b' ').next().unwrap_or_default());
-        let mut contents = vec![0; size + 1];
-        self.answers.read_exact(&mut contents)?;
-        if contents.pop() != Some(b'\n') {
+        let mut body = vec![0; size + 1];
+        self.answers.read_exact(&mut body)?;
+        if body.pop() != Some(0) {
             return Err(malformed_batch());
         }
-        Ok(Some(Object {
-            name: name.into_owned(),
-            is_blob,
-            contents,
-        }))
+        Ok((answer, body))
+    }
+
+    /// The object at `commit:path` (a blob's contents, or a tree's), with
+    /// its object name, or `None` if there is none (or it is a symlink git
+    /// will not follow).
+    pub fn object_at(&mut self, commit: &str, path: &str) -> Result<Option<Object>> {
+        match self.ask(commit, path.as_bytes())? {
+            (Answer::Object { name, kind, .. }, contents) => Ok(Some(Object {
+                name,
+                is_blob: kind == "blob",
+                contents,
+            })),
+            _ => Ok(None),
+        }
     }
 
     /// `Git::contents_in` over the open session: one `Sources` per request.
@@ -774,7 +932,7 @@ impl Git {
     /// A `git cat-file --batch` that answers requests as they come.
     pub fn cat_file_session(&self) -> Result<CatFileSession<'_>> {
         let mut stream = self.spawn_with(
-            self.cmd().args(["cat-file", "--batch"]),
+            self.cmd().args(BATCH),
             "read the watched files at a commit",
             Stdio::piped(),
         )?;
@@ -934,43 +1092,73 @@ mod tests {
     }
 
     #[test]
-    fn batch_answers_keep_blobs_and_skip_missing_paths() {
-        let paths: Vec<PathBytes> = ["a.py", "gone.py", "dir", "b c.py"]
-            .into_iter()
-            .map(PathBytes::from)
-            .collect();
-        let asked: Vec<&PathBytes> = paths.iter().collect();
+    fn batch_answers_keep_blobs_and_say_why_the_rest_are_no_files() {
+        let paths: Vec<PathBytes> = [
+            "a.py",
+            "gone.py",
+            "dir",
+            "b c.py",
+            "out.py",
+            "dangle.py",
+            "new\nline.py",
+        ]
+        .into_iter()
+        .map(PathBytes::from)
+        .collect();
         let sha = "1".repeat(40);
         let out = [
-            format!("{sha} blob 4\nx\ny\n\n").as_bytes(),
-            format!("{sha}:gone.py missing\n").as_bytes(),
-            format!("{sha} tree 0\n\n").as_bytes(),
+            format!("{sha} blob 4\0x\ny\n\0").as_bytes(),
+            format!("{sha}:gone.py missing\0").as_bytes(),
+            format!("{sha} tree 0\0\0").as_bytes(),
             // A blob that is not UTF-8: the size counts bytes.
-            format!("{sha} blob 3\n").as_bytes(),
-            b"\r\n\xff\n",
+            format!("{sha} blob 3\0").as_bytes(),
+            b"\r\n\xff\0",
+            b"symlink 11\0/etc/passwd\0",
+            format!("dangling 42\0{sha}:x\0").as_bytes(),
+            format!("{sha} blob 2\0ok\0").as_bytes(),
         ]
         .concat();
-        let sources = parse_batch(&mut &out[..], &asked).unwrap();
+        // `dangling SIZE` is followed by the request, SIZE bytes long.
+        let sources = parse_batch(&mut &out[..], &paths).unwrap();
         assert_eq!(sources.get(b"a.py"), Some(&b"x\ny\n"[..]));
         assert_eq!(sources.get(b"gone.py"), None);
         assert_eq!(sources.get(b"dir"), None);
+        assert_eq!(sources.why_unreadable(b"dir"), Some("a directory"));
         assert_eq!(sources.get(b"b c.py"), Some(&b"\r\n\xff"[..]));
-        assert_eq!(sources.len(), 2);
+        assert_eq!(
+            sources.why_unreadable(b"out.py"),
+            Some("a symlink that leaves the repository (to /etc/passwd)")
+        );
+        assert!(sources
+            .why_unreadable(b"dangle.py")
+            .unwrap()
+            .contains("points at nothing"));
+        assert_eq!(sources.get(b"new\nline.py"), Some(&b"ok"[..]));
+        assert_eq!(sources.len(), 3);
     }
 
     #[test]
     fn a_truncated_batch_answer_is_an_error() {
         let paths = [PathBytes::from("a.py")];
-        let asked: Vec<&PathBytes> = paths.iter().collect();
         let sha = "1".repeat(40);
         for out in [
-            format!("{sha} blob 10\nshort\n"),
-            format!("{sha} blob 5\n"),
+            format!("{sha} blob 10\0short\0"),
+            format!("{sha} blob 5\0"),
             "garbage".to_string(),
-            format!("{sha} blob x\n\n"),
+            format!("{sha} blob x\0\0"),
+            "symlink 3\0ab\0".to_string(),
         ] {
-            assert!(parse_batch(&mut out.as_bytes(), &asked).is_err(), "{out:?}");
+            assert!(parse_batch(&mut out.as_bytes(), &paths).is_err(), "{out:?}");
         }
+    }
+
+    #[test]
+    fn requests_are_nul_terminated_so_any_path_can_be_asked_for() {
+        let paths = [PathBytes::from(&b"a\nb.py"[..]), PathBytes::from("c d.py")];
+        assert_eq!(
+            batch_requests("HEAD", &paths),
+            b"HEAD:a\nb.py\0HEAD:c d.py\0".to_vec()
+        );
     }
 
     #[test]

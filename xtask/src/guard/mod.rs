@@ -7,3 +7,4 @@ pub mod output;
 pub mod parity;
 pub mod scan;
 pub mod suggest;
+pub mod symlinks;

@@ -7,12 +7,14 @@ use clap::{Args, ValueEnum};
 use parity_core::config::{self, Config, CONFIG_FILE};
 use parity_core::report::{github, render_json, render_text, sarif, Colour, RangeInfo};
 use parity_core::{
-    decide, needs, parse_name_status, parse_patch, Change, Contents, InForce, NameStatus,
-    PairingMode, PathBytes, Report, Rules, Sources,
+    decide, needs, parse_patch, Change, Contents, InForce, NameStatus, PairingMode, PathBytes,
+    Report, Rules, Sources,
 };
 
 use crate::error::{Error, Result};
 use crate::git::{is_null_object_name, Git, ResolvedRange};
+use crate::guard::symlinks;
+use parity_core::name_status::parse_raw;
 
 #[derive(Args, Debug)]
 #[command(
@@ -177,15 +179,16 @@ pub fn judge_range(
     in_force: InForce<'_>,
 ) -> Result<(Report, Vec<NameStatus>)> {
     let rules = in_force.rules;
-    let statuses = git.name_status(&range.merge_base, &range.head)?;
-    let statuses = parse_name_status(&statuses)
-        .map_err(|e| Error::new(format!("cannot read git's file list: {e}")))?;
+    let listing = git.raw_listing(&range.merge_base, &range.head)?;
+    let listing =
+        parse_raw(&listing).map_err(|e| Error::new(format!("cannot read git's file list: {e}")))?;
+    let statuses: Vec<NameStatus> = listing.iter().map(|raw| raw.entry.clone()).collect();
     let patch = git.patch(&range.merge_base, &range.head, &rules.diff_paths(&statuses))?;
-    let change = Change {
-        files: parse_patch(&patch)
-            .map_err(|e| Error::new(format!("cannot read git's diff: {e}")))?,
-        statuses,
-    };
+    let mut files =
+        parse_patch(&patch).map_err(|e| Error::new(format!("cannot read git's diff: {e}")))?;
+    drop(patch);
+    let link_notes = symlinks::follow(git, range, rules, &listing, &mut files)?;
+    let change = Change { files, statuses };
     let mut report = fetch_and_decide(
         &change,
         in_force,
@@ -193,6 +196,7 @@ pub fn judge_range(
         (&range.head, &range.merge_base),
         |requests| git.contents_in(requests),
     )?;
+    report.notes.extend(link_notes);
     report.range = Some(RangeInfo {
         base: range.base.clone(),
         head: range.head.clone(),

@@ -614,3 +614,229 @@ mod pipes_and_usage {
         assert_eq!(stderr(&output), "", "no progress in a pipe or in CI");
     }
 }
+
+mod what_a_file_is {
+    use super::*;
+    use pretty_assertions::assert_eq;
+    use std::os::unix::fs::symlink;
+
+    const REAL: &str = "src/backend/db/real_migrations.py";
+
+    fn parity(project: &Project, args: &[&str]) -> Output {
+        let mut all = vec!["parity", "main", "pr"];
+        all.extend(args);
+        run_in(project.dir(), &all)
+    }
+
+    fn link(project: &Project, target: &str, at: &str) {
+        let at = project.dir().join(at);
+        let _ = std::fs::remove_file(&at);
+        let _ = std::fs::remove_dir_all(&at);
+        symlink(target, at).unwrap();
+    }
+
+    fn assert_fails_on_the_watched_file(output: &Output) {
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{}{}",
+            stdout(output),
+            stderr(output)
+        );
+        let out = stdout(output);
+        assert!(out.contains(&format!("{MIGRATIONS}:")), "{out}");
+        assert!(out.contains("ALTER TABLE"), "{out}");
+    }
+
+    #[test]
+    fn a_watched_file_replaced_by_a_symlink_is_judged_as_its_target() {
+        let mut project = Project::new();
+        project
+            .repo
+            .write(REAL, migrations_with(ADD_NOTES))
+            .unwrap();
+        link(&project, "real_migrations.py", MIGRATIONS);
+        project.repo.commit("migrations through a symlink").unwrap();
+        let output = parity(&project, &[]);
+        assert_fails_on_the_watched_file(&output);
+        assert!(
+            stdout(&output).contains("is reached through a symlink"),
+            "{}",
+            stdout(&output)
+        );
+    }
+
+    #[test]
+    fn a_change_to_the_target_of_a_watched_symlink_counts() {
+        let mut project = Project::new();
+        project.repo.checkout("main").unwrap();
+        project.repo.write(REAL, BASE_MIGRATIONS).unwrap();
+        link(&project, "real_migrations.py", MIGRATIONS);
+        project.repo.commit("the symlink on the base").unwrap();
+        project.git(&["checkout", "--quiet", "-B", "pr"]);
+        project
+            .repo
+            .write(REAL, migrations_with(ADD_NOTES))
+            .unwrap();
+        project.repo.commit("edit the target only").unwrap();
+        assert_fails_on_the_watched_file(&parity(&project, &[]));
+    }
+
+    #[test]
+    fn a_watched_directory_replaced_by_a_symlink_is_followed() {
+        let mut project = Project::new();
+        let db2 = "src/backend/db2";
+        project
+            .repo
+            .write(&format!("{db2}/migrations.py"), migrations_with(ADD_NOTES))
+            .unwrap();
+        project
+            .repo
+            .write(&format!("{db2}/__init__.py"), "")
+            .unwrap();
+        link(&project, "db2", "src/backend/db");
+        project
+            .repo
+            .commit("the db package through a symlink")
+            .unwrap();
+        assert_fails_on_the_watched_file(&parity(&project, &[]));
+    }
+
+    #[test]
+    fn a_watched_symlink_that_dangles_or_leaves_the_tree_is_an_error_naming_it() {
+        for (target, why) in [
+            ("nowhere.py", "points at nothing"),
+            ("/etc/hostname", "leaves the repository"),
+            ("../../../../outside.py", "leaves the repository"),
+        ] {
+            let mut project = Project::new();
+            link(&project, target, MIGRATIONS);
+            project.repo.commit("a bad link").unwrap();
+            let output = parity(&project, &[]);
+            assert_error(
+                &output,
+                &format!("the watched file {MIGRATIONS} is a symlink that"),
+            );
+            assert!(
+                stderr(&output).contains(why),
+                "{target}: {}",
+                stderr(&output)
+            );
+        }
+    }
+
+    #[test]
+    fn a_revision_symlink_inside_the_tree_counts_and_is_paired_as_its_target() {
+        let mut project = Project::new();
+        project
+            .repo
+            .write(MIGRATIONS, migrations_with(ADD_NOTES))
+            .unwrap();
+        project
+            .repo
+            .write("src/backend/migrations/real/notes.py", REVISION)
+            .unwrap();
+        link(
+            &project,
+            "../real/notes.py",
+            &format!("{VERSIONS}/0002_notes.py"),
+        );
+        project.repo.commit("a revision through a symlink").unwrap();
+        let output = parity(&project, &["--strict"]);
+        assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+        assert!(
+            stdout(&output).contains("covered     column agents.notes"),
+            "{}",
+            stdout(&output)
+        );
+    }
+
+    #[test]
+    fn a_revision_symlink_that_dangles_or_leaves_the_tree_is_no_revision() {
+        for (target, why) in [
+            ("../nowhere.py", "points at nothing"),
+            ("/etc/hostname", "leaves the repository"),
+        ] {
+            let mut project = Project::new();
+            project
+                .repo
+                .write(MIGRATIONS, migrations_with(ADD_NOTES))
+                .unwrap();
+            link(&project, target, &format!("{VERSIONS}/0002_notes.py"));
+            project
+                .repo
+                .commit("a revision that is a bad link")
+                .unwrap();
+            let output = parity(&project, &[]);
+            assert_fails_on_the_watched_file(&output);
+            let out = stdout(&output);
+            assert!(out.contains("net-new revisions: 0"), "{out}");
+            assert!(
+                out.contains(&format!(
+                    "{VERSIONS}/0002_notes.py was added but is a symlink that"
+                )),
+                "{out}"
+            );
+            assert!(out.contains(why), "{out}");
+        }
+    }
+
+    #[test]
+    fn a_submodule_is_never_a_revision_whatever_its_name() {
+        let project = Project::new();
+        let base = project.git(&["rev-parse", "HEAD"]);
+        // One gitlink to a commit that is here, one to a commit that is not.
+        // git reads neither as a file at HEAD: both are "missing" to it.
+        let why = "not a file (a submodule, or nothing at all)";
+        for commit in [base.as_str(), &"7".repeat(40)[..]] {
+            let project = Project::new();
+            project
+                .repo
+                .write(MIGRATIONS, migrations_with(ADD_NOTES))
+                .unwrap();
+            project.git(&["add", "--all"]);
+            let cacheinfo = format!("160000,{commit},{VERSIONS}/0002_notes.py");
+            project.git(&["update-index", "--add", "--cacheinfo", &cacheinfo]);
+            project.git(&[
+                "commit",
+                "--quiet",
+                "-m",
+                "a submodule named like a revision",
+            ]);
+            let output = parity(&project, &[]);
+            assert_fails_on_the_watched_file(&output);
+            let out = stdout(&output);
+            assert!(out.contains("net-new revisions: 0"), "{out}");
+            assert!(
+                out.contains(&format!("0002_notes.py was added but is {why}")),
+                "{out}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_revision_whose_name_holds_a_newline_is_read_and_paired() {
+        let mut project = Project::new();
+        project
+            .repo
+            .write(MIGRATIONS, migrations_with(ADD_NOTES))
+            .unwrap();
+        project
+            .repo
+            .write(&format!("{VERSIONS}/0002_no\ntes\x1b[31m.py"), REVISION)
+            .unwrap();
+        project
+            .repo
+            .commit("a revision with a newline in its name")
+            .unwrap();
+        let output = parity(&project, &["--strict"]);
+        assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+        let out = stdout(&output);
+        assert!(out.contains("covered     column agents.notes"), "{out}");
+        assert!(
+            out.contains("0002_no\\ntes\\x1b[31m.py"),
+            "the name shown escaped: {out}"
+        );
+        assert!(!out.contains('\x1b'), "{out}");
+    }
+}
