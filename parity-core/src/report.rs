@@ -49,12 +49,15 @@ pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
 /// document, nothing that can act on a reader. Outside strings a document is
 /// ASCII, so every such character is inside a string.
 pub fn escape_json_text(json: String) -> String {
-    if !json.chars().any(is_hostile) {
+    // serde_json escapes every C0 control inside a string; outside strings
+    // the only C0 characters are the layout's own line feeds.
+    let raw = |c: char| c as u32 >= 0x7f && is_hostile(c);
+    if !json.chars().any(raw) {
         return json;
     }
     let mut out = String::with_capacity(json.len() + 16);
     for c in json.chars() {
-        if is_hostile(c) {
+        if raw(c) {
             let _ = write!(out, "\\u{:04x}", c as u32);
         } else {
             out.push(c);

@@ -6,4 +6,5 @@ mod classify;
 mod config;
 mod diff;
 mod divergences;
+mod line_ends;
 mod schema_props;
