@@ -316,6 +316,10 @@ impl Paint {
 }
 
 /// The report for a person: what happened and, on failure, what to do.
+/// Every text that comes from the pull request (lines, paths, names, notes)
+/// is shown with its control characters escaped ([`escape_controls`]), so
+/// no byte of the diff can drive a terminal or start a line of a CI log
+/// that splits on CR: the only raw escapes are the colours the guard adds.
 pub fn render_text(report: &Report, colour: Colour) -> String {
     let paint = Paint(colour);
     let mut out = String::new();
@@ -324,7 +328,7 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
         Verdict::Fail => paint.paint("1;31", "parity: FAIL"),
         Verdict::Skipped => paint.paint("1;33", "parity: skipped"),
     };
-    let _ = writeln!(out, "{head} — {}", report.message());
+    let _ = writeln!(out, "{head} — {}", escape_controls(&report.message()));
     if let Some(range) = &report.range {
         let _ = writeln!(
             out,
@@ -352,7 +356,7 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
             out,
             "  {:<loc_width$}  {}",
             location(&entry.path, entry.line),
-            entry.text.trim()
+            escape_controls(entry.text.trim())
         );
     }
     let _ = writeln!(out, "\nDDL evidence: {}", report.evidence.len());
@@ -368,8 +372,8 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
             out,
             "  {:<loc_width$}  {}  {}",
             location(&evidence.path, evidence.line),
-            paint.paint("1", &pattern),
-            evidence.text.trim(),
+            paint.paint("1", &escape_controls(&pattern)),
+            escape_controls(evidence.text.trim()),
         );
     }
     let _ = writeln!(out, "\nnet-new revisions: {}", report.revisions.len());
@@ -407,8 +411,8 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
             let _ = writeln!(
                 out,
                 "  {:<loc_width$}  {status}  {}",
-                format!("{}:{}", c.path, c.line),
-                c.description
+                escape_controls(&format!("{}:{}", c.path, c.line)),
+                escape_controls(&c.description)
             );
         }
         let uncovered = count(CoverageStatus::Uncovered);
@@ -422,7 +426,7 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
         }
     }
     for note in &report.notes {
-        let _ = writeln!(out, "\nnote: {note}");
+        let _ = writeln!(out, "\nnote: {}", escape_controls(note));
     }
     if report.reason == Reason::UncoveredObjects {
         let _ = writeln!(

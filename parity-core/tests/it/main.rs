@@ -6,5 +6,6 @@ mod classify;
 mod config;
 mod diff;
 mod divergences;
+mod hygiene;
 mod line_ends;
 mod schema_props;

@@ -11,7 +11,7 @@
 //! itself in release mode first.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -43,16 +43,30 @@ pub struct BenchArgs {
     /// Internal: measure the core alone in this process, as `MODE:MIB`.
     #[arg(long, hide = true, value_name = "MODE:MIB")]
     core_child: Option<String>,
+    /// Only the memory of one check on a 50 MB pull request.
+    #[arg(long)]
+    memory_only: bool,
+    /// Internal: run one check of `main...pr` in DIR and print the peak memory.
+    #[arg(long, hide = true, value_name = "DIR")]
+    check_child: Option<PathBuf>,
 }
 
 pub fn run(args: BenchArgs) -> Result<i32> {
     if let Some(spec) = &args.core_child {
         return core_child(spec);
     }
+    if let Some(dir) = &args.check_child {
+        return check_child(dir);
+    }
     if cfg!(debug_assertions) {
         return rerun_in_release();
     }
     println!("parity bench: {}", machine());
+    println!();
+    bench_memory()?;
+    if args.memory_only {
+        return Ok(0);
+    }
     println!();
     bench_core(args.core_mib)?;
     println!();
@@ -713,6 +727,81 @@ fn bench_single_check() -> Result<()> {
         secs(check_time) / secs(git_time)
     );
     Ok(())
+}
+
+/// The size of the DDL a pull request adds to `migrations.py` for the memory figure.
+const MEMORY_PR_BYTES: usize = 50_000_000;
+
+/// The peak memory of one `parity` check (the guard's real path: git, the
+/// lexer, pairing, the JSON report) on a pull request that adds 50 MB of DDL
+/// lines to `migrations.py`, in a child process, against its target.
+fn bench_memory() -> Result<()> {
+    let dir = bench_repo(&format!("memory-{MEMORY_PR_BYTES}"), |repo| {
+        let base = "def _migrate_agents(cursor, conn):\n    cursor.execute(\"CREATE TABLE t (id INTEGER)\")\n\n\nMIGRATIONS = [\n    (\"agents\", _migrate_agents),\n]\n";
+        repo.write("src/backend/db/migrations.py", base)?;
+        repo.commit("baseline")?;
+        repo.branch("pr")?;
+        let mut big = String::with_capacity(MEMORY_PR_BYTES + 4096);
+        big.push_str("def _migrate_big(cursor, conn):\n");
+        let mut n = 0u64;
+        while big.len() < MEMORY_PR_BYTES {
+            let _ = std::fmt::Write::write_fmt(
+                &mut big,
+                format_args!("    cursor.execute(\"ALTER TABLE t ADD COLUMN c{n} TEXT\")\n"),
+            );
+            n += 1;
+        }
+        let head = base.replace(
+            "\n\nMIGRATIONS = [\n",
+            &format!("\n\n{big}\n\nMIGRATIONS = [\n"),
+        );
+        let head = head.replace(
+            "    (\"agents\", _migrate_agents),\n",
+            "    (\"agents\", _migrate_agents),\n    (\"big\", _migrate_big),\n",
+        );
+        repo.write("src/backend/db/migrations.py", head)?;
+        repo.commit("a huge schema change")?;
+        Ok(())
+    })?;
+    let exe = std::env::current_exe()?;
+    let out = Command::new(exe)
+        .args(["bench", "--check-child"])
+        .arg(&dir)
+        .output()?;
+    if !out.status.success() {
+        return Err(Error::new(format!(
+            "the memory child failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    let peak_kib: u64 = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .map_err(|_| Error::new("the memory child printed no figure"))?;
+    let diff_mb = MEMORY_PR_BYTES as f64 / 1e6;
+    let peak_mb = peak_kib as f64 * 1024.0 / 1e6;
+    let target_mb = 4.0 * diff_mb + 64.0 * 1.048_576;
+    println!(
+        "memory: one check of a pull request adding {diff_mb:.0} MB of DDL lines to migrations.py (git, lexer, pairing, JSON)"
+    );
+    println!(
+        "  peak {peak_mb:.0} MB = {:.1}x the diff   target < {target_mb:.0} MB (4x the diff + 64 MiB)",
+        peak_mb / diff_mb
+    );
+    Ok(())
+}
+
+/// The child of `bench_memory`: one check as `cargo xtask parity --format
+/// json main pr` makes it, the report rendered and dropped, then `VmHWM`.
+fn check_child(dir: &Path) -> Result<i32> {
+    let (report, _) = crate::guard::parity::judge_in_force(dir, "main", "pr", None, false)?;
+    let json = parity_core::report::render_json(&report);
+    if report.verdict() != Verdict::Fail || json.is_empty() {
+        return Err(Error::new("the memory pull request must fail"));
+    }
+    drop(json);
+    println!("{}", peak_rss_kib());
+    Ok(0)
 }
 
 fn write_large_pull_request(out: &mut dyn Write) -> std::io::Result<()> {

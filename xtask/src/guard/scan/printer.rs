@@ -1,6 +1,7 @@
 //! The audit's output, written as the history is read: a table of the
 //! failing commits (or one JSON document) and a closing summary.
 
+use parity_core::report::{escape_controls, escape_json_text};
 use parity_core::Report;
 use serde::Serialize;
 
@@ -65,7 +66,9 @@ impl Printer {
                     subject: &judged.commit.subject,
                     report: &judged.report,
                 };
-                out.push_str(&serde_json::to_string(&commit).expect("a commit serializes"));
+                out.push_str(&escape_json_text(
+                    serde_json::to_string(&commit).expect("a commit serializes"),
+                ));
             }
         }
         out
@@ -88,7 +91,7 @@ impl Printer {
                     out.push('\n');
                 }
                 for note in &summary.notes {
-                    out.push_str(&format!("note: {note}\n"));
+                    out.push_str(&format!("note: {}\n", escape_controls(note)));
                 }
                 let verdict = if summary.fail > 0 { "FAIL" } else { "pass" };
                 out.push_str(&format!(
@@ -104,7 +107,7 @@ impl Printer {
                 };
                 format!(
                     "{opening}],\"summary\":{}}}\n",
-                    serde_json::to_string(summary).expect("a summary serializes")
+                    escape_json_text(serde_json::to_string(summary).expect("a summary serializes"))
                 )
             }
         }
@@ -126,7 +129,7 @@ fn text_row(judged: &JudgedCommit) -> String {
         .evidence
         .iter()
         .take(EVIDENCE_SHOWN)
-        .map(|e| format!("{}:{} {}", e.path, e.line, e.pattern))
+        .map(|e| format!("{}:{} {}", e.path, e.line, escape_controls(&e.pattern)))
         .collect::<Vec<_>>()
         .join("; ");
     if report.evidence.len() > EVIDENCE_SHOWN {
