@@ -141,7 +141,8 @@ impl Git {
             sh,
             root: repo.to_path_buf(),
             work_tree: None,
-            given: repo.to_path_buf(),
+            // Named by its full path in messages, never as `.`.
+            given: std::path::absolute(repo).unwrap_or_else(|_| repo.to_path_buf()),
             shallow: false,
         };
         let probe = |git: &Git, top: bool| {
@@ -188,9 +189,14 @@ impl Git {
         self.work_tree.as_deref()
     }
 
-    /// The repository as the user named it, for messages.
+    /// The repository as the user named it, made absolute, for messages.
     pub fn given(&self) -> &Path {
         &self.given
+    }
+
+    /// Where git runs: the top level of the work tree, else the git directory.
+    pub fn root(&self) -> &Path {
+        &self.root
     }
 
     /// `git` with the pinned global options and a scrubbed environment.

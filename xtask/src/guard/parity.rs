@@ -418,7 +418,7 @@ fn print_config(args: &ParityArgs, request: &RangeRequest) -> Result<i32> {
             let head = git.resolve_commits(&["HEAD"])?.remove(0).map_err(|_| {
                 Error::new(format!(
                     "{} has no commit to read {CONFIG_FILE} from",
-                    args.repo.display()
+                    git.root().display()
                 ))
             })?;
             let in_force = RulesInForce::at_commit(&git, &head, "HEAD")?;

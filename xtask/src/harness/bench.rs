@@ -791,9 +791,55 @@ fn bench_memory() -> Result<()> {
     Ok(())
 }
 
+/// The high-water mark after each stage of a check, on stderr (set
+/// `PARITY_BENCH_STAGES` to see where the memory of `bench_memory` goes).
+fn stages(dir: &Path) -> Result<()> {
+    use parity_core::{decide, InForce, PairingMode};
+    let stage = |what: &str| eprintln!("  {what:<40} VmHWM {:>6} MiB", peak_rss_kib() / 1024);
+    let git = Git::new(dir)?;
+    let range = git.resolve_range("main", "pr")?;
+    let rules = Rules::default();
+    let listing = git.raw_listing(&range.merge_base, &range.head)?;
+    let listing =
+        parity_core::name_status::parse_raw(&listing).map_err(|e| Error::new(e.to_string()))?;
+    let statuses: Vec<_> = listing.iter().map(|r| r.entry.clone()).collect();
+    let patch = git.patch(&range.merge_base, &range.head, &rules.diff_paths(&statuses))?;
+    stage("the patch read");
+    let files = parity_core::parse_patch(&patch).map_err(|e| Error::new(e.to_string()))?;
+    drop(patch);
+    stage("the patch parsed");
+    let change = parity_core::Change { files, statuses };
+    let needs = parity_core::needs(&change, &rules, PairingMode::Always);
+    let mut sources = git.contents_in(&[
+        (&range.head, &needs.head),
+        (&range.merge_base, &needs.merge_base),
+    ])?;
+    stage("the contents read");
+    let contents = parity_core::Contents {
+        merge_base: sources.pop().unwrap_or_default(),
+        head: sources.pop().unwrap_or_default(),
+    };
+    let in_force = InForce {
+        rules: &rules,
+        source: None,
+    };
+    let report = decide(&change, in_force, PairingMode::WhenDecisive, &contents);
+    stage("checked (lexer, no pairing)");
+    drop(report);
+    let report = decide(&change, in_force, PairingMode::Always, &contents);
+    stage("checked and paired");
+    let json = parity_core::report::render_json(&report);
+    stage("rendered as JSON");
+    drop(json);
+    Ok(())
+}
+
 /// The child of `bench_memory`: one check as `cargo xtask parity --format
 /// json main pr` makes it, the report rendered and dropped, then `VmHWM`.
 fn check_child(dir: &Path) -> Result<i32> {
+    if std::env::var_os("PARITY_BENCH_STAGES").is_some() {
+        stages(dir)?;
+    }
     let (report, _) = crate::guard::parity::judge_in_force(dir, "main", "pr", None, false)?;
     let json = parity_core::report::render_json(&report);
     if report.verdict() != Verdict::Fail || json.is_empty() {

@@ -638,7 +638,15 @@ pub fn judge_fixture_with(dir: &Path, range: &RangeSpec, config: Option<&Path>) 
         Err(error) => Judged {
             outcome: Outcome::Error,
             exit: crate::ERROR_EXIT_CODE.into(),
-            text: crate::error_line(&error).replace(&dir.display().to_string(), REPO_PLACEHOLDER),
+            // git names the top level with symlinks resolved.
+            text: {
+                let line = crate::error_line(&error);
+                let line = match dir.canonicalize() {
+                    Ok(real) => line.replace(&real.display().to_string(), REPO_PLACEHOLDER),
+                    Err(_) => line,
+                };
+                line.replace(&dir.display().to_string(), REPO_PLACEHOLDER)
+            },
             report: None,
         },
     }
