@@ -840,3 +840,86 @@ mod what_a_file_is {
         assert!(!out.contains('\x1b'), "{out}");
     }
 }
+
+mod bytes_of_the_diff {
+    use super::*;
+    use pretty_assertions::assert_eq;
+
+    #[test]
+    fn a_comment_never_hides_ddl_or_an_entry_after_a_lone_cr() {
+        let mut project = Project::new();
+        // One git line each: a comment, a lone CR, then the code Python runs.
+        let migrations = migrations_with(
+            "    # harmless\r    cursor.execute(\"ALTER TABLE agents ADD COLUMN notes TEXT\")",
+        )
+        .replace(
+            "    (\"notes\", _migrate_notes),\n",
+            "    # nothing to see\r    (\"notes\", _migrate_notes),\n",
+        );
+        project.repo.write(MIGRATIONS, migrations).unwrap();
+        project.repo.commit("code after a lone CR").unwrap();
+        let output = run_in(project.dir(), &["parity", "main", "pr", "--format", "json"]);
+        assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+        let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+        let lines = |key: &str| -> Vec<u64> {
+            report[key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["line"].as_u64().unwrap())
+                .collect()
+        };
+        // git's line numbers: the function's body is line 9, the entry line 14.
+        assert_eq!((lines("entries"), lines("evidence")), (vec![14], vec![9]));
+        assert_eq!(
+            report["notes"],
+            serde_json::json!([]),
+            "lexed, not a fallback"
+        );
+    }
+
+    #[test]
+    fn control_bytes_of_the_diff_never_reach_any_output_raw() {
+        let mut project = Project::new();
+        let hostile = "    cursor.execute(\"ALTER TABLE agents ADD COLUMN notes TEXT\")  \
+                       # \r::error file=x::forged\x1b[2J\x07\u{9b}31m\u{202e}";
+        project
+            .repo
+            .write(MIGRATIONS, migrations_with(hostile))
+            .unwrap();
+        project.repo.commit("hostile bytes").unwrap();
+        for format in ["text", "github", "json", "sarif"] {
+            let output = run_in(
+                project.dir(),
+                &[
+                    "parity", "main", "pr", "--format", format, "--color", "never",
+                ],
+            );
+            assert_eq!(
+                output.status.code(),
+                Some(1),
+                "{format}: {}",
+                stderr(&output)
+            );
+            let out = stdout(&output);
+            let raw: Vec<char> = out
+                .chars()
+                .filter(|&c| c != '\n' && parity_core::report::is_hostile(c))
+                .collect();
+            assert_eq!(raw, Vec::<char>::new(), "{format}: {out}");
+            for line in out.lines() {
+                let ours = format == "github"
+                    && (line.starts_with("::error file=src/")
+                        || line.starts_with("::warning file=src/"));
+                assert!(
+                    !line.starts_with("::") || ours,
+                    "{format}: a forged command: {line}"
+                );
+            }
+        }
+        let scan = run_in(project.dir(), &["scan", "--range", "main..pr"]);
+        assert!(!stdout(&scan)
+            .chars()
+            .any(|c| c != '\n' && parity_core::report::is_hostile(c)));
+    }
+}
