@@ -13,7 +13,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Output, Stdio};
 use std::thread::JoinHandle;
 
 use parity_core::log::{ADDED_LOG_FORMAT, PATCH_LOG_FORMAT};
-use parity_core::name_status::Status;
+use parity_core::name_status::{mode, Status};
 use parity_core::{PathBytes, Sources};
 use xshell::{Cmd, Shell};
 
@@ -146,12 +146,10 @@ impl Git {
             shallow: false,
         };
         let probe = |git: &Git, top: bool| {
-            let mut cmd = git.cmd().args([
-                "rev-parse",
-                "--path-format=absolute",
-                "--absolute-git-dir",
-                "--is-shallow-repository",
-            ]);
+            // Both paths are absolute (`--path-format` would need git 2.31).
+            let mut cmd =
+                git.cmd()
+                    .args(["rev-parse", "--absolute-git-dir", "--is-shallow-repository"]);
             if top {
                 cmd = cmd.arg("--show-toplevel");
             }
@@ -402,24 +400,27 @@ impl Git {
     }
 
     /// The contents of paths in several commits, read by one process: one
-    /// `Sources` per `(commit, paths)` request, in order. Requests and answers
-    /// are NUL-delimited (`-Z`), so any path git can store can be asked for.
+    /// `Sources` per `(commit, paths)` request, in order. A path that holds a
+    /// line break cannot be asked for on a line: it is found by one `git
+    /// ls-tree` of its commit and asked for by its object name.
     pub fn contents_in(&self, requests: &[(&str, &[PathBytes])]) -> Result<Vec<Sources>> {
-        let mut input = Vec::new();
-        for (commit, paths) in requests {
-            input.extend_from_slice(&batch_requests(commit, paths));
-        }
-        if input.is_empty() {
-            return Ok(requests.iter().map(|_| Sources::new()).collect());
-        }
-        let out = self.run(
-            self.cmd().args(BATCH).stdin(input),
-            "read files of the range",
-        )?;
+        let plans = requests
+            .iter()
+            .map(|(commit, paths)| self.plan(commit, paths))
+            .collect::<Result<Vec<_>>>()?;
+        let input = request_lines(&plans);
+        let out = match input.is_empty() {
+            true => Vec::new(),
+            false => self.run(
+                self.cmd().args(BATCH).stdin(input),
+                "read files of the range",
+            )?,
+        };
         let mut rest: &[u8] = &out;
         let sources = requests
             .iter()
-            .map(|(_, paths)| parse_batch(&mut rest, paths))
+            .zip(&plans)
+            .map(|((_, paths), plan)| parse_batch(&mut rest, paths, plan))
             .collect::<Result<Vec<_>>>()?;
         if !rest.is_empty() {
             return Err(malformed_batch());
@@ -427,38 +428,119 @@ impl Git {
         Ok(sources)
     }
 
+    /// How each path of `commit` is asked for (see `Ask`).
+    fn plan(&self, commit: &str, paths: &[PathBytes]) -> Result<Vec<Ask>> {
+        let odd: Vec<&PathBytes> = paths.iter().filter(|p| has_line_break(p)).collect();
+        let entries = match odd.is_empty() {
+            true => Vec::new(),
+            false => self.tree_entries(commit, &odd)?,
+        };
+        Ok(paths
+            .iter()
+            .map(|path| {
+                if !has_line_break(path) {
+                    let mut line = format!("{commit}:").into_bytes();
+                    line.extend_from_slice(path.as_bytes());
+                    line.push(b'\n');
+                    return Ask::Line(line);
+                }
+                match entries.iter().find(|(p, _, _)| p == path) {
+                    None => Ask::Not(None),
+                    Some((_, mode::FILE | mode::EXECUTABLE, object)) => {
+                        Ask::Line(format!("{object}\n").into_bytes())
+                    }
+                    Some((_, mode::SYMLINK, _)) => Ask::Not(Some(
+                        "a symlink whose name holds a line break, which the guard does not follow"
+                            .into(),
+                    )),
+                    Some((_, mode::GITLINK, _)) => Ask::Not(Some("a submodule".into())),
+                    Some(_) => Ask::Not(Some("a directory".into())),
+                }
+            })
+            .collect())
+    }
+
+    /// The tree entries of `paths` in `commit`: path, mode, object name. One
+    /// `git ls-tree -z`, which takes any path.
+    fn tree_entries(
+        &self,
+        commit: &str,
+        paths: &[&PathBytes],
+    ) -> Result<Vec<(PathBytes, u32, String)>> {
+        let pathspecs = paths.iter().map(|path| {
+            let mut spec = b":(literal)".to_vec();
+            spec.extend_from_slice(path.as_bytes());
+            os_string(spec)
+        });
+        let out = self.run(
+            self.cmd()
+                .args([
+                    "ls-tree",
+                    "-r",
+                    "-z",
+                    "--full-tree",
+                    "--end-of-options",
+                    commit,
+                    "--",
+                ])
+                .args(pathspecs),
+            "list files whose names hold a line break",
+        )?;
+        let mut entries = Vec::new();
+        for record in out.split(|&b| b == 0).filter(|r| !r.is_empty()) {
+            let tab = memchr::memchr(b'\t', record).ok_or_else(malformed_batch)?;
+            let meta = String::from_utf8_lossy(&record[..tab]);
+            let fields: Vec<&str> = meta.split(' ').collect();
+            let [mode, _, object] = fields[..] else {
+                return Err(malformed_batch());
+            };
+            let mode = u32::from_str_radix(mode, 8).map_err(|_| malformed_batch())?;
+            entries.push((
+                PathBytes::from(&record[tab + 1..]),
+                mode,
+                object.to_string(),
+            ));
+        }
+        Ok(entries)
+    }
+
     /// Where each path leads in each commit, as Python would open it
     /// (symlinks followed inside the tree), by one process: one answer per
     /// `(commit, paths)` request and path, in order.
     pub fn resolve_paths(&self, requests: &[(&str, &[PathBytes])]) -> Result<Vec<Vec<Resolved>>> {
-        let mut input = Vec::new();
-        for (commit, paths) in requests {
-            input.extend_from_slice(&batch_requests(commit, paths));
-        }
-        if input.is_empty() {
-            return Ok(requests.iter().map(|_| Vec::new()).collect());
-        }
-        let out = self.run(
-            self.cmd()
-                .args(["cat-file", "--batch-check", "-Z", "--follow-symlinks"])
-                .stdin(input),
-            "resolve the watched paths",
-        )?;
+        let plans = requests
+            .iter()
+            .map(|(commit, paths)| self.plan(commit, paths))
+            .collect::<Result<Vec<_>>>()?;
+        let input = request_lines(&plans);
+        let out = match input.is_empty() {
+            true => Vec::new(),
+            false => self.run(
+                self.cmd()
+                    .args(["cat-file", "--batch-check", "--follow-symlinks"])
+                    .stdin(input),
+                "resolve the watched paths",
+            )?,
+        };
         let mut rest: &[u8] = &out;
         let mut all = Vec::new();
-        for (_, paths) in requests {
+        for plan in &plans {
             let mut answers = Vec::new();
-            for _ in paths.iter() {
-                let header = take_field(&mut rest)?;
-                answers.push(match batch_header(header)? {
-                    Answer::Missing => Resolved::Missing,
-                    Answer::Object { name, kind, .. } if kind == "blob" => Resolved::Blob(name),
-                    Answer::Object { kind, .. } => Resolved::NotAFile(not_a_file(&kind)),
-                    Answer::Link { kind, .. } => {
-                        let detail = take_field(&mut rest)?;
-                        let why = link_problem(&kind, detail);
-                        Resolved::BadLink { kind, why }
-                    }
+            for ask in plan {
+                answers.push(match ask {
+                    Ask::Not(None) => Resolved::Missing,
+                    Ask::Not(Some(why)) => Resolved::NotAFile(why.clone()),
+                    Ask::Line(_) => match batch_header(take_line(&mut rest)?)? {
+                        Answer::Missing => Resolved::Missing,
+                        Answer::Object { name, kind, .. } if kind == "blob" => Resolved::Blob(name),
+                        Answer::Object { kind, .. } => Resolved::NotAFile(not_a_file(&kind)),
+                        Answer::NotAsked(why) => Resolved::NotAFile(why),
+                        Answer::Link { kind, size } => {
+                            let detail = take_body(&mut rest, size)?;
+                            let why = link_problem(&kind, detail);
+                            Resolved::BadLink { kind, why }
+                        }
+                    },
                 });
             }
             all.push(answers);
@@ -468,14 +550,20 @@ impl Git {
 
     /// The tree `commit:dir` leads to, symlinks followed, if it is one.
     pub fn tree_of(&self, commit: &str, dir: &PathBytes) -> Result<Option<String>> {
+        if has_line_break(dir) {
+            return Ok(None);
+        }
+        let mut request = format!("{commit}:").into_bytes();
+        request.extend_from_slice(dir.as_bytes());
+        request.push(b'\n');
         let out = self.run(
             self.cmd()
-                .args(["cat-file", "--batch-check", "-Z", "--follow-symlinks"])
-                .stdin(batch_requests(commit, std::slice::from_ref(dir))),
+                .args(["cat-file", "--batch-check", "--follow-symlinks"])
+                .stdin(request),
             "resolve a watched directory",
         )?;
         let mut rest: &[u8] = &out;
-        match batch_header(take_field(&mut rest)?)? {
+        match batch_header(take_line(&mut rest)?)? {
             Answer::Object { name, kind, .. } if kind == "tree" => Ok(Some(name)),
             _ => Ok(None),
         }
@@ -537,8 +625,9 @@ impl Git {
     }
 }
 
-/// `git cat-file --batch`, NUL-delimited, symlinks followed inside the tree.
-const BATCH: [&str; 4] = ["cat-file", "--batch", "-Z", "--follow-symlinks"];
+/// `git cat-file --batch`, symlinks followed inside the tree. Requests and
+/// answers are lines (`-Z` would take any path, but needs git 2.40).
+const BATCH: [&str; 3] = ["cat-file", "--batch", "--follow-symlinks"];
 
 /// Where a path leads in a commit, as Python would open it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -555,14 +644,26 @@ pub enum Resolved {
     NotAFile(String),
 }
 
-/// The NUL-terminated `commit:path` requests of a `git cat-file -Z` batch.
-fn batch_requests(commit: &str, paths: &[PathBytes]) -> Vec<u8> {
+/// How one path is asked of `cat-file`: a request line (`commit:path`, or
+/// the object name a tree listing found for a path that holds a line
+/// break), or not at all: missing (`None`), or no file, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Ask {
+    Line(Vec<u8>),
+    Not(Option<String>),
+}
+
+fn has_line_break(path: &PathBytes) -> bool {
+    path.as_bytes().contains(&b'\n')
+}
+
+/// The request lines of a batch, in order.
+fn request_lines(plans: &[Vec<Ask>]) -> Vec<u8> {
     let mut input = Vec::new();
-    for path in paths {
-        input.extend_from_slice(commit.as_bytes());
-        input.push(b':');
-        input.extend_from_slice(path.as_bytes());
-        input.push(0);
+    for ask in plans.iter().flatten() {
+        if let Ask::Line(line) = ask {
+            input.extend_from_slice(line);
+        }
     }
     input
 }
@@ -571,7 +672,7 @@ fn malformed_batch() -> Error {
     Error::new("git cat-file answered in an unexpected format")
 }
 
-/// One answer's header of `git cat-file -Z --follow-symlinks`.
+/// One answer's header of `git cat-file --batch --follow-symlinks`.
 #[derive(Debug, PartialEq, Eq)]
 enum Answer {
     /// `<request> missing` (or `ambiguous`).
@@ -582,9 +683,11 @@ enum Answer {
         kind: String,
         size: usize,
     },
-    /// `symlink|dangling|loop|notdir <size>`, then a field of that size (the
+    /// `symlink|dangling|loop|notdir <size>`, then that many bytes (the
     /// link's target outside the tree, or the request).
     Link { kind: String, size: usize },
+    /// Not asked (a path with a line break that is no file), and why.
+    NotAsked(String),
 }
 
 fn batch_header(line: &[u8]) -> Result<Answer> {
@@ -629,17 +732,17 @@ fn link_problem(kind: &str, detail: &[u8]) -> String {
     }
 }
 
-/// The next NUL-terminated field of an answer.
-fn take_field<'a>(rest: &mut &'a [u8]) -> Result<&'a [u8]> {
-    let end = memchr::memchr(0, rest).ok_or_else(malformed_batch)?;
-    let field = &rest[..end];
+/// The next line of an answer, without its line feed.
+fn take_line<'a>(rest: &mut &'a [u8]) -> Result<&'a [u8]> {
+    let end = memchr::memchr(b'\n', rest).ok_or_else(malformed_batch)?;
+    let line = &rest[..end];
     *rest = &rest[end + 1..];
-    Ok(field)
+    Ok(line)
 }
 
-/// `size` bytes and the NUL after them.
+/// `size` bytes and the line feed after them.
 fn take_body<'a>(rest: &mut &'a [u8], size: usize) -> Result<&'a [u8]> {
-    if rest.len() <= size || rest[size] != 0 {
+    if rest.len() <= size || rest[size] != b'\n' {
         return Err(malformed_batch());
     }
     let body = &rest[..size];
@@ -660,20 +763,29 @@ fn record(sources: &mut Sources, path: &PathBytes, answer: Answer, body: &[u8]) 
         Answer::Missing => {
             sources.insert_unreadable(path.clone(), "not a file (a submodule, or nothing at all)")
         }
+        Answer::NotAsked(why) => sources.insert_unreadable(path.clone(), why),
     }
 }
 
-/// Reads the answer of `git cat-file --batch -Z --follow-symlinks` to one
-/// request per path.
-fn parse_batch(rest: &mut &[u8], paths: &[PathBytes]) -> Result<Sources> {
+/// Reads the answers of `git cat-file --batch --follow-symlinks` to the
+/// requests `plan` made for `paths`.
+fn parse_batch(rest: &mut &[u8], paths: &[PathBytes], plan: &[Ask]) -> Result<Sources> {
     let mut sources = Sources::new();
-    for path in paths {
-        let answer = batch_header(take_field(rest)?)?;
-        let body = match &answer {
-            Answer::Missing => &[][..],
-            Answer::Object { size, .. } | Answer::Link { size, .. } => take_body(rest, *size)?,
-        };
-        record(&mut sources, path, answer, body);
+    for (path, ask) in paths.iter().zip(plan) {
+        match ask {
+            Ask::Not(None) => record(&mut sources, path, Answer::Missing, &[]),
+            Ask::Not(Some(why)) => sources.insert_unreadable(path.clone(), why.clone()),
+            Ask::Line(_) => {
+                let answer = batch_header(take_line(rest)?)?;
+                let body = match &answer {
+                    Answer::Missing | Answer::NotAsked(_) => &[][..],
+                    Answer::Object { size, .. } | Answer::Link { size, .. } => {
+                        take_body(rest, *size)?
+                    }
+                };
+                record(&mut sources, path, answer, body);
+            }
+        }
     }
     Ok(sources)
 }
@@ -720,24 +832,34 @@ impl CatFileSession<'_> {
 
     /// One request, and its answer with the bytes that follow it.
     fn ask(&mut self, commit: &str, path: &[u8]) -> Result<(Answer, Vec<u8>)> {
-        let mut request = Vec::with_capacity(commit.len() + path.len() + 2);
-        request.extend_from_slice(commit.as_bytes());
-        request.push(b':');
-        request.extend_from_slice(path);
-        request.push(0);
+        let path = PathBytes::from(path);
+        let plan = match has_line_break(&path) {
+            true => self.stream.git.plan(commit, std::slice::from_ref(&path))?,
+            false => {
+                let mut line = format!("{commit}:").into_bytes();
+                line.extend_from_slice(path.as_bytes());
+                line.push(b'\n');
+                vec![Ask::Line(line)]
+            }
+        };
+        let request = match plan.into_iter().next() {
+            Some(Ask::Line(line)) => line,
+            Some(Ask::Not(Some(why))) => return Ok((Answer::NotAsked(why), Vec::new())),
+            _ => return Ok((Answer::Missing, Vec::new())),
+        };
         self.requests.write_all(&request)?;
         self.requests.flush()?;
         let mut header = Vec::new();
-        self.answers.read_until(0, &mut header)?;
-        let line = header.strip_suffix(b"\0").ok_or_else(malformed_batch)?;
+        self.answers.read_until(b'\n', &mut header)?;
+        let line = header.strip_suffix(b"\n").ok_or_else(malformed_batch)?;
         let answer = batch_header(line)?;
         let size = match &answer {
-            Answer::Missing => return Ok((answer, Vec::new())),
+            Answer::Missing | Answer::NotAsked(_) => return Ok((answer, Vec::new())),
             Answer::Object { size, .. } | Answer::Link { size, .. } => *size,
         };
         let mut body = vec![0; size + 1];
         self.answers.read_exact(&mut body)?;
-        if body.pop() != Some(0) {
+        if body.pop() != Some(b'\n') {
             return Err(malformed_batch());
         }
         Ok((answer, body))
@@ -1097,35 +1219,33 @@ mod tests {
         assert!(validate_revision("BASE", "HEAD~2").is_ok());
     }
 
+    fn asked(paths: &[PathBytes]) -> Vec<Ask> {
+        paths
+            .iter()
+            .map(|p| Ask::Line(p.as_bytes().to_vec()))
+            .collect()
+    }
+
     #[test]
     fn batch_answers_keep_blobs_and_say_why_the_rest_are_no_files() {
-        let paths: Vec<PathBytes> = [
-            "a.py",
-            "gone.py",
-            "dir",
-            "b c.py",
-            "out.py",
-            "dangle.py",
-            "new\nline.py",
-        ]
-        .into_iter()
-        .map(PathBytes::from)
-        .collect();
+        let paths: Vec<PathBytes> = ["a.py", "gone.py", "dir", "b c.py", "out.py", "dangle.py"]
+            .into_iter()
+            .map(PathBytes::from)
+            .collect();
         let sha = "1".repeat(40);
         let out = [
-            format!("{sha} blob 4\0x\ny\n\0").as_bytes(),
-            format!("{sha}:gone.py missing\0").as_bytes(),
-            format!("{sha} tree 0\0\0").as_bytes(),
+            format!("{sha} blob 4\nx\ny\n\n").as_bytes(),
+            format!("{sha}:gone.py missing\n").as_bytes(),
+            format!("{sha} tree 0\n\n").as_bytes(),
             // A blob that is not UTF-8: the size counts bytes.
-            format!("{sha} blob 3\0").as_bytes(),
-            b"\r\n\xff\0",
-            b"symlink 11\0/etc/passwd\0",
-            format!("dangling 42\0{sha}:x\0").as_bytes(),
-            format!("{sha} blob 2\0ok\0").as_bytes(),
+            format!("{sha} blob 3\n").as_bytes(),
+            b"\r\n\xff\n",
+            b"symlink 11\n/etc/passwd\n",
+            // `dangling SIZE` is followed by the request, SIZE bytes long.
+            format!("dangling 42\n{sha}:x\n").as_bytes(),
         ]
         .concat();
-        // `dangling SIZE` is followed by the request, SIZE bytes long.
-        let sources = parse_batch(&mut &out[..], &paths).unwrap();
+        let sources = parse_batch(&mut &out[..], &paths, &asked(&paths)).unwrap();
         assert_eq!(sources.get(b"a.py"), Some(&b"x\ny\n"[..]));
         assert_eq!(sources.get(b"gone.py"), None);
         assert_eq!(sources.get(b"dir"), None);
@@ -1139,8 +1259,24 @@ mod tests {
             .why_unreadable(b"dangle.py")
             .unwrap()
             .contains("points at nothing"));
-        assert_eq!(sources.get(b"new\nline.py"), Some(&b"ok"[..]));
-        assert_eq!(sources.len(), 3);
+        assert_eq!(sources.len(), 2);
+    }
+
+    #[test]
+    fn paths_not_asked_for_are_recorded_without_reading_an_answer() {
+        let paths = [
+            PathBytes::from(&b"new\nline.py"[..]),
+            PathBytes::from("a.py"),
+        ];
+        let plan = vec![
+            Ask::Not(Some("a submodule".into())),
+            Ask::Line(b"x".to_vec()),
+        ];
+        let sha = "1".repeat(40);
+        let out = format!("{sha} blob 2\nok\n");
+        let sources = parse_batch(&mut out.as_bytes(), &paths, &plan).unwrap();
+        assert_eq!(sources.why_unreadable(b"new\nline.py"), Some("a submodule"));
+        assert_eq!(sources.get(b"a.py"), Some(&b"ok"[..]));
     }
 
     #[test]
@@ -1148,23 +1284,17 @@ mod tests {
         let paths = [PathBytes::from("a.py")];
         let sha = "1".repeat(40);
         for out in [
-            format!("{sha} blob 10\0short\0"),
-            format!("{sha} blob 5\0"),
+            format!("{sha} blob 10\nshort\n"),
+            format!("{sha} blob 5\n"),
             "garbage".to_string(),
-            format!("{sha} blob x\0\0"),
-            "symlink 3\0ab\0".to_string(),
+            format!("{sha} blob x\n\n"),
+            "symlink 3\nab\n".to_string(),
         ] {
-            assert!(parse_batch(&mut out.as_bytes(), &paths).is_err(), "{out:?}");
+            assert!(
+                parse_batch(&mut out.as_bytes(), &paths, &asked(&paths)).is_err(),
+                "{out:?}"
+            );
         }
-    }
-
-    #[test]
-    fn requests_are_nul_terminated_so_any_path_can_be_asked_for() {
-        let paths = [PathBytes::from(&b"a\nb.py"[..]), PathBytes::from("c d.py")];
-        assert_eq!(
-            batch_requests("HEAD", &paths),
-            b"HEAD:a\nb.py\0HEAD:c d.py\0".to_vec()
-        );
     }
 
     #[test]
