@@ -810,6 +810,56 @@ pub struct Object {
     pub contents: Vec<u8>,
 }
 
+/// A `git cat-file --batch-check` kept running for a whole audit.
+pub struct CheckSession<'g> {
+    _stream: GitStream<'g>,
+    requests: ChildStdin,
+    answers: BufReader<ChildStdout>,
+}
+
+impl CheckSession<'_> {
+    /// Where each path leads in `commit` (a path with a line break, which
+    /// cannot be asked for on a line, as missing).
+    pub fn resolve(&mut self, commit: &str, paths: &[PathBytes]) -> Result<Vec<Resolved>> {
+        let mut input = Vec::new();
+        for path in paths.iter().filter(|p| !has_line_break(p)) {
+            input.extend_from_slice(commit.as_bytes());
+            input.push(b':');
+            input.extend_from_slice(path.as_bytes());
+            input.push(b'\n');
+        }
+        // A few short lines: they fit the pipe, so writing before reading
+        // cannot block on git's answers.
+        self.requests.write_all(&input)?;
+        self.requests.flush()?;
+        let mut out = Vec::new();
+        for path in paths {
+            if has_line_break(path) {
+                out.push(Resolved::Missing);
+                continue;
+            }
+            let mut header = Vec::new();
+            self.answers.read_until(b'\n', &mut header)?;
+            let line = header.strip_suffix(b"\n").ok_or_else(malformed_batch)?;
+            out.push(match batch_header(line)? {
+                Answer::Missing | Answer::NotAsked(_) => Resolved::Missing,
+                Answer::Object { name, kind, .. } if kind == "blob" => Resolved::Blob(name),
+                Answer::Object { kind, .. } => Resolved::NotAFile(not_a_file(&kind)),
+                Answer::Link { kind, size } => {
+                    let mut body = vec![0; size + 1];
+                    self.answers.read_exact(&mut body)?;
+                    if body.pop() != Some(b'\n') {
+                        return Err(malformed_batch());
+                    }
+                    let why = link_problem(&kind, &body);
+                    Resolved::BadLink { kind, why }
+                }
+            });
+        }
+        Ok(out)
+    }
+}
+
 /// A `git cat-file --batch` kept running for a whole audit: each commit's
 /// requests go in as it is judged, so one process serves every commit.
 pub struct CatFileSession<'g> {
@@ -1054,6 +1104,24 @@ impl Git {
             child,
             stdout,
             stderr,
+        })
+    }
+
+    /// A `git cat-file --batch-check` (symlinks followed inside the tree, or
+    /// not) that answers requests as they come: where paths lead, commit
+    /// after commit, from one process.
+    pub fn check_session(&self, follow: bool) -> Result<CheckSession<'_>> {
+        let mut cmd = self.cmd().args(["cat-file", "--batch-check"]);
+        if follow {
+            cmd = cmd.arg("--follow-symlinks");
+        }
+        let mut stream = self.spawn_with(cmd, "resolve the watched paths", Stdio::piped())?;
+        let requests = stream.child.stdin.take().expect("stdin is piped");
+        let answers = BufReader::new(stream.stdout.take().expect("stdout is piped"));
+        Ok(CheckSession {
+            _stream: stream,
+            requests,
+            answers,
         })
     }
 

@@ -13,6 +13,11 @@
 //! HEAD leads to a symlink that dangles, leaves the tree, loops or runs
 //! through a file is an error naming the path. Globs are matched on git's
 //! paths and are not followed.
+//!
+//! `scan` asks, for each commit and its parent, where the exact watched
+//! paths lead with and without following symlinks (two long-lived
+//! `cat-file --batch-check` processes); where the answers differ, it judges
+//! that commit as `parity` does, through `follow`.
 
 use parity_core::diff::{AddedLine, FileHeader, FileKind, FilePatch};
 use parity_core::name_status::{mode, RawEntry, Status};
@@ -24,7 +29,7 @@ use crate::error::{Error, Result};
 use crate::git::{Git, Resolved, ResolvedRange};
 
 /// The watched files (and the entry file) named by an exact path.
-fn exact_paths(rules: &Rules) -> Vec<PathBytes> {
+pub fn exact_paths(rules: &Rules) -> Vec<PathBytes> {
     let mut paths: Vec<PathBytes> = Vec::new();
     let mut push = |pattern: &PathPattern| {
         if let PathPattern::Exact(path) = pattern {

@@ -683,6 +683,55 @@ mod what_a_file_is {
     }
 
     #[test]
+    fn scan_follows_watched_symlinks_as_parity_does() {
+        let mut project = Project::new();
+        project.repo.write(REAL, BASE_MIGRATIONS).unwrap();
+        link(&project, "real_migrations.py", MIGRATIONS);
+        let linked = project.repo.commit("migrations through a symlink").unwrap();
+        project
+            .repo
+            .write(REAL, migrations_with(ADD_NOTES))
+            .unwrap();
+        let edited = project.repo.commit("edit the target only").unwrap();
+        let scan = run_in(
+            project.dir(),
+            &["scan", "--range", "main..pr", "--format", "json"],
+        );
+        assert_eq!(scan.status.code(), Some(1), "{}", stderr(&scan));
+        let document: serde_json::Value = serde_json::from_str(&stdout(&scan)).unwrap();
+        let failing: Vec<&str> = document["failing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["sha"].as_str().unwrap())
+            .collect();
+        assert_eq!(failing, vec![edited.as_str()]);
+        // Each commit exactly as `parity PARENT COMMIT` judges it.
+        for (parent, commit) in [
+            ("main", linked.as_str()),
+            (linked.as_str(), edited.as_str()),
+        ] {
+            let parity = run_in(
+                project.dir(),
+                &["parity", parent, commit, "--format", "json"],
+            );
+            let report: serde_json::Value = serde_json::from_str(&stdout(&parity)).unwrap();
+            let scanned = document["failing"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["sha"] == commit);
+            match scanned {
+                Some(c) => {
+                    assert_eq!(c["report"]["evidence"], report["evidence"]);
+                    assert_eq!(c["report"]["verdict"], report["verdict"]);
+                }
+                None => assert_eq!(parity.status.code(), Some(0), "{commit}"),
+            }
+        }
+    }
+
+    #[test]
     fn a_watched_directory_replaced_by_a_symlink_is_followed() {
         let mut project = Project::new();
         let db2 = "src/backend/db2";

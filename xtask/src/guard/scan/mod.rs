@@ -30,9 +30,14 @@ use parity_core::{
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::git::{validate_revision, CatFileSession, Git, GitStream, LogWalk, Records};
+use crate::git::{
+    validate_revision, CatFileSession, CheckSession, Git, GitStream, LogWalk, Records,
+    ResolvedRange,
+};
 use crate::guard::output::{self, Progress};
 use crate::guard::parity::{fetch_and_decide, RulesInForce};
+use crate::guard::symlinks;
+use parity_core::name_status::parse_raw;
 
 mod printer;
 pub use printer::Printer;
@@ -286,6 +291,7 @@ pub fn scan(
     let mut contents = Contents {
         git: &git,
         session: None,
+        links: None,
     };
     // The tip's own rules widen the stream's pathspecs; a bad file there is
     // reported by the commit that is judged by it, not here.
@@ -540,6 +546,25 @@ impl CommitInProgress {
                 files = parse_patch(&patch).map_err(|e| unreadable_diff(sha, e))?;
             }
         }
+        // A watched path reached through a symlink, at the commit or its
+        // parent: list and diff the commit as `parity` does, and follow it.
+        let mut link_notes = Vec::new();
+        let exact = symlinks::exact_paths(&rules);
+        if !exact.is_empty() && contents.involves_symlinks(sha, parent, &exact)? {
+            let listing = git.raw_listing(parent, sha)?;
+            let listing = parse_raw(&listing)
+                .map_err(|e| Error::new(format!("cannot read git's file list: {e}")))?;
+            statuses = listing.iter().map(|raw| raw.entry.clone()).collect();
+            let patch = git.patch(parent, sha, &rules.diff_paths(&statuses))?;
+            files = parse_patch(&patch).map_err(|e| unreadable_diff(sha, e))?;
+            let range = ResolvedRange {
+                base: parent.to_string(),
+                head: sha.to_string(),
+                merge_base: parent.to_string(),
+            };
+            link_notes =
+                symlinks::follow(git, &range, &rules, &listing, &mut files).map_err(in_commit)?;
+        }
         let change = Change { files, statuses };
         let in_force = parity_core::InForce {
             rules: &rules,
@@ -561,6 +586,7 @@ impl CommitInProgress {
                 contents.read(requests)
             },
         )?;
+        report.notes.extend(link_notes);
         report.range = Some(RangeInfo {
             base: parent.to_string(),
             head: header.sha.clone(),
@@ -579,13 +605,38 @@ fn unreadable_diff(sha: &str, e: impl std::fmt::Display) -> Error {
 }
 
 /// The watched files' contents at each commit, from one `git cat-file
-/// --batch` started when a commit first needs it.
+/// --batch` started when a commit first needs it; and where the watched
+/// paths lead, with and without following symlinks (two `--batch-check`).
 struct Contents<'g> {
     git: &'g Git,
     session: Option<CatFileSession<'g>>,
+    links: Option<(CheckSession<'g>, CheckSession<'g>)>,
 }
 
 impl<'g> Contents<'g> {
+    /// Whether a path of `paths` leads elsewhere once symlinks are followed,
+    /// at `commit` or at `parent`.
+    fn involves_symlinks(
+        &mut self,
+        commit: &str,
+        parent: &str,
+        paths: &[PathBytes],
+    ) -> Result<bool> {
+        if self.links.is_none() {
+            self.links = Some((
+                self.git.check_session(false)?,
+                self.git.check_session(true)?,
+            ));
+        }
+        let (plain, followed) = self.links.as_mut().expect("the sessions were just started");
+        for at in [commit, parent] {
+            if plain.resolve(at, paths)? != followed.resolve(at, paths)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     fn session(&mut self) -> Result<&mut CatFileSession<'g>> {
         if self.session.is_none() {
             self.session = Some(self.git.cat_file_session()?);
