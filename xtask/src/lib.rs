@@ -58,9 +58,14 @@ pub enum Command {
 /// The exit code of an error (bad input, git failure), as in SPEC.md's table.
 pub const ERROR_EXIT_CODE: u8 = 2;
 
-/// An error as printed on stderr: one line.
+/// An error as printed on stderr: one line, whatever it quotes (a control
+/// character of a path or a value is shown escaped).
 pub fn error_line(error: &error::Error) -> String {
-    format!("parity: error: {error}\n")
+    let message = error.to_string();
+    format!(
+        "parity: error: {}\n",
+        parity_core::report::escape_controls(&message)
+    )
 }
 
 /// A command-line error of clap as one line on stderr, its hint included:
@@ -108,7 +113,10 @@ pub fn usage_error_line(error: &clap::Error) -> String {
             parts.join("; ")
         }
     };
-    format!("parity: error: {sentence}; see --help\n")
+    format!(
+        "parity: error: {}; see --help\n",
+        parity_core::report::escape_controls(&sentence)
+    )
 }
 
 /// Parses the command line, runs the command, maps errors to exit code 2.

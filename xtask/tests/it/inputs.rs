@@ -591,6 +591,23 @@ mod pipes_and_usage {
     }
 
     #[test]
+    fn an_error_that_quotes_a_control_character_is_still_one_clean_line() {
+        let project = Project::failing();
+        for args in [
+            vec!["parity", "--repo", "/tmp/no\n\x1b[31mdir", "main", "pr"],
+            vec!["parity", "--format", "x\r\x1b[2J"],
+        ] {
+            let output = run_in(project.dir(), &args);
+            assert_error(&output, "parity: error: ");
+            assert!(
+                !stderr(&output).trim_end().contains(['\x1b', '\r', '\n']),
+                "{:?}",
+                stderr(&output)
+            );
+        }
+    }
+
+    #[test]
     fn suggest_and_write_revision_together_are_refused_and_nothing_is_written() {
         let project = Project::failing();
         let versions = project.dir().join(VERSIONS);

@@ -292,6 +292,7 @@ pub fn scan(
         git: &git,
         session: None,
         links: None,
+        links_seen: Vec::new(),
     };
     // The tip's own rules widen the stream's pathspecs; a bad file there is
     // reported by the commit that is judged by it, not here.
@@ -611,17 +612,27 @@ struct Contents<'g> {
     git: &'g Git,
     session: Option<CatFileSession<'g>>,
     links: Option<(CheckSession<'g>, CheckSession<'g>)>,
+    /// The last commits asked about, and whether a watched path led elsewhere.
+    links_seen: Vec<(String, bool)>,
 }
 
 impl<'g> Contents<'g> {
     /// Whether a path of `paths` leads elsewhere once symlinks are followed,
-    /// at `commit` or at `parent`.
+    /// at `commit` or at `parent`. A commit's answer is kept for the next
+    /// commit of the walk, whose parent it usually is.
     fn involves_symlinks(
         &mut self,
         commit: &str,
         parent: &str,
         paths: &[PathBytes],
     ) -> Result<bool> {
+        Ok(self.leads_elsewhere(commit, paths)? || self.leads_elsewhere(parent, paths)?)
+    }
+
+    fn leads_elsewhere(&mut self, at: &str, paths: &[PathBytes]) -> Result<bool> {
+        if let Some(&(_, answer)) = self.links_seen.iter().find(|(sha, _)| sha == at) {
+            return Ok(answer);
+        }
         if self.links.is_none() {
             self.links = Some((
                 self.git.check_session(false)?,
@@ -629,12 +640,12 @@ impl<'g> Contents<'g> {
             ));
         }
         let (plain, followed) = self.links.as_mut().expect("the sessions were just started");
-        for at in [commit, parent] {
-            if plain.resolve(at, paths)? != followed.resolve(at, paths)? {
-                return Ok(true);
-            }
+        let answer = plain.resolve(at, paths)? != followed.resolve(at, paths)?;
+        if self.links_seen.len() == 2 {
+            self.links_seen.remove(0);
         }
-        Ok(false)
+        self.links_seen.push((at.to_string(), answer));
+        Ok(answer)
     }
 
     fn session(&mut self) -> Result<&mut CatFileSession<'g>> {
