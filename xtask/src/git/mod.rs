@@ -821,6 +821,14 @@ impl CheckSession<'_> {
     /// Where each path leads in `commit` (a path with a line break, which
     /// cannot be asked for on a line, as missing).
     pub fn resolve(&mut self, commit: &str, paths: &[PathBytes]) -> Result<Vec<Resolved>> {
+        self.send(commit, paths)?;
+        self.receive(paths)
+    }
+
+    /// Asks where `paths` lead in `commit`; `receive` reads the answers, so
+    /// that several sessions can work at once. A few short lines: they fit
+    /// the pipe, so writing before reading cannot block on git's answers.
+    pub fn send(&mut self, commit: &str, paths: &[PathBytes]) -> Result<()> {
         let mut input = Vec::new();
         for path in paths.iter().filter(|p| !has_line_break(p)) {
             input.extend_from_slice(commit.as_bytes());
@@ -828,10 +836,13 @@ impl CheckSession<'_> {
             input.extend_from_slice(path.as_bytes());
             input.push(b'\n');
         }
-        // A few short lines: they fit the pipe, so writing before reading
-        // cannot block on git's answers.
         self.requests.write_all(&input)?;
         self.requests.flush()?;
+        Ok(())
+    }
+
+    /// The answers to the last `send` of `paths`.
+    pub fn receive(&mut self, paths: &[PathBytes]) -> Result<Vec<Resolved>> {
         let mut out = Vec::new();
         for path in paths {
             if has_line_break(path) {

@@ -640,7 +640,10 @@ impl<'g> Contents<'g> {
             ));
         }
         let (plain, followed) = self.links.as_mut().expect("the sessions were just started");
-        let answer = plain.resolve(at, paths)? != followed.resolve(at, paths)?;
+        // Both asked before either is read: the two gits answer at once.
+        plain.send(at, paths)?;
+        followed.send(at, paths)?;
+        let answer = plain.receive(paths)? != followed.receive(paths)?;
         if self.links_seen.len() == 2 {
             self.links_seen.remove(0);
         }
