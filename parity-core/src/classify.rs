@@ -628,17 +628,18 @@ impl<'a> Lexer<'a> {
         while let Some(&byte) = self.src.get(self.pos) {
             let start = self.pos;
             match byte {
+                // Python ends a line at LF, CRLF or a lone CR; git only at LF,
+                // so a lone CR ends a logical line inside one of git's lines.
                 b'\n' => self.line_break(start + 1),
                 b'\r' if self.src.get(start + 1) == Some(&b'\n') => self.line_break(start + 2),
+                b'\r' => self.line_break(start + 1),
                 _ if is_blank(byte) => self.pos += 1,
                 b'#' => {
-                    let mut end = self.src[start..]
+                    // A comment ends at the line end, a lone CR included.
+                    let end = self.src[start..]
                         .iter()
-                        .position(|&b| b == b'\n')
+                        .position(|&b| b == b'\n' || b == b'\r')
                         .map_or(self.src.len(), |at| start + at);
-                    if end > start + 1 && self.src[end - 1] == b'\r' {
-                        end -= 1;
-                    }
                     self.push(TokenKind::Comment, end, None);
                 }
                 b'\\' => match line_ending_len(self.src, start + 1) {
@@ -745,11 +746,13 @@ impl<'a> Lexer<'a> {
     }
 }
 
-/// The length of the line ending at `at` (`\n` or `\r\n`), if there is one.
+/// The length of the line ending at `at` (`\n`, `\r\n` or a lone `\r`, as
+/// Python reads them), if there is one.
 fn line_ending_len(src: &[u8], at: usize) -> Option<usize> {
     match src.get(at..)? {
         [b'\n', ..] => Some(1),
         [b'\r', b'\n', ..] => Some(2),
+        [b'\r', ..] => Some(1),
         _ => None,
     }
 }
@@ -808,7 +811,7 @@ fn scan_body(
         match byte {
             // Even in a raw string a backslash keeps the next quote open.
             b'\\' => at = skip_escape(src, at),
-            b'\n' if !delimiter.triple => return Err(delimiter.unterminated()),
+            b'\n' | b'\r' if !delimiter.triple => return Err(delimiter.unterminated()),
             b'{' if fields && src.get(at + 1) == Some(&b'{') => at += 2,
             b'{' if fields => at = scan_field(src, at + 1, delimiter, nesting + 1)?,
             _ if delimiter.closes_at(src, at) => return Ok(at),
@@ -845,11 +848,13 @@ fn scan_field(
                 at += 1;
             }
             b':' if depth == 0 => return scan_format_spec(src, at + 1, delimiter, nesting),
-            b'\n' if !delimiter.triple => return Err(LexProblem::UnterminatedReplacementField),
+            b'\n' | b'\r' if !delimiter.triple => {
+                return Err(LexProblem::UnterminatedReplacementField)
+            }
             b'#' if delimiter.triple => {
                 at = src[at..]
                     .iter()
-                    .position(|&b| b == b'\n')
+                    .position(|&b| b == b'\n' || b == b'\r')
                     .map_or(src.len(), |n| at + n);
             }
             b'\\' => at = skip_escape(src, at),
@@ -885,7 +890,9 @@ fn scan_format_spec(
             b'{' => at = scan_field(src, at + 1, delimiter, nesting + 1)?,
             b'}' => return Ok(at + 1),
             b'\\' => at = skip_escape(src, at),
-            b'\n' if !delimiter.triple => return Err(LexProblem::UnterminatedReplacementField),
+            b'\n' | b'\r' if !delimiter.triple => {
+                return Err(LexProblem::UnterminatedReplacementField)
+            }
             _ if delimiter.closes_at(src, at) => {
                 return Err(LexProblem::UnterminatedReplacementField)
             }
@@ -1019,8 +1026,10 @@ fn decode_escapes(body: &[u8], bytes_literal: bool) -> Vec<u8> {
     let mut i = 0;
     while i < body.len() {
         let byte = body[i];
-        if byte == b'\r' && body.get(i + 1) == Some(&b'\n') {
-            i += 1;
+        // Python reads every line end as LF: CRLF and a lone CR alike.
+        if byte == b'\r' {
+            out.push(b'\n');
+            i += 1 + usize::from(body.get(i + 1) == Some(&b'\n'));
             continue;
         }
         if byte != b'\\' {
@@ -1035,8 +1044,8 @@ fn decode_escapes(body: &[u8], bytes_literal: bool) -> Vec<u8> {
         i += 2;
         let simple = match escape {
             b'\n' => Some(None),
-            b'\r' if body.get(i) == Some(&b'\n') => {
-                i += 1;
+            b'\r' => {
+                i += usize::from(body.get(i) == Some(&b'\n'));
                 Some(None)
             }
             b'\\' | b'\'' | b'"' => Some(Some(escape)),

@@ -64,6 +64,7 @@ impl CommentTracker {
         self.last_line = Some(number);
         match syntax {
             CommentSyntax::None => Some(Cow::Borrowed(text)),
+            CommentSyntax::Hash if text.contains(&b'\r') => hash_code_across_crs(text),
             CommentSyntax::Hash if trim_start(text).first() == Some(&b'#') => None,
             CommentSyntax::Hash => Some(Cow::Borrowed(text)),
             // The state before this run is unknown: the plain reading.
@@ -121,6 +122,28 @@ impl CommentTracker {
         }
         code
     }
+}
+
+/// Python ends a line at a lone CR too: each part of a git line between
+/// CRs is its own line, and a part whose first non-blank is `#` is a comment,
+/// blanked; the code of the other parts is kept. `None` if none is left.
+fn hash_code_across_crs(text: &[u8]) -> Option<Cow<'_, [u8]>> {
+    let mut code = Vec::with_capacity(text.len());
+    let mut any = false;
+    for (i, part) in text.split(|&b| b == b'\r').enumerate() {
+        if i > 0 {
+            code.push(b'\r');
+        }
+        let trimmed = trim_start(part);
+        match trimmed.first() {
+            Some(&b'#') => code.extend(std::iter::repeat_n(b' ', part.len())),
+            first => {
+                any |= first.is_some();
+                code.extend_from_slice(part);
+            }
+        }
+    }
+    any.then_some(Cow::Owned(code))
 }
 
 #[cfg(test)]

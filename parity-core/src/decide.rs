@@ -83,8 +83,8 @@ fn pairs(rules: &Rules, mode: PairingMode) -> bool {
 
 /// The contents [`decide`] reads for `change`: the watched files with a
 /// lexical classifier that gained lines (at HEAD, and at the merge-base when
-/// pairing), and the added revisions at HEAD when pairing. No other file is
-/// ever read.
+/// pairing), and the added revisions at HEAD (a revision counts only if it is
+/// a file there, and pairing reads it). No other file is ever read.
 pub fn needs(change: &Change, rules: &Rules, mode: PairingMode) -> Needs {
     let watched = change.sources_wanted(rules);
     let mut needs = Needs {
@@ -103,14 +103,16 @@ pub fn needs(change: &Change, rules: &Rules, mode: PairingMode) -> Needs {
             needs.head.push(path);
         }
     };
+    // The added revisions, always: a revision counts only if it is a file
+    // Alembic could import (see `drop_unreadable_revisions`).
+    added_revisions(&change.statuses, rules)
+        .into_iter()
+        .for_each(&mut want_at_head);
     if pairs(rules, mode) && touches_watched(change, rules) {
         // Pairing models every watched file it can read, changed or not, on
-        // both sides, and reads the added revisions.
+        // both sides.
         let modelled = pairing_needs(rules);
         modelled.iter().cloned().for_each(&mut want_at_head);
-        added_revisions(&change.statuses, rules)
-            .into_iter()
-            .for_each(&mut want_at_head);
         needs.merge_base = watched;
         for path in modelled {
             if !needs.merge_base.contains(&path) {
@@ -196,6 +198,7 @@ pub fn decide(
 ) -> Report {
     let rules = in_force.rules;
     let (mut report, head_lexed) = check_keeping_lexed(change, rules, &contents.head);
+    drop_unreadable_revisions(&mut report, &contents.head);
     crate::counterpart::resolve(&mut report, rules, &change.statuses, &contents.head_files);
     // Further pairs of tracks: the first failing one gives the report.
     let first_pair = report.tracks.clone();
@@ -304,6 +307,29 @@ fn integrity(
         env_py,
         configured_width: alembic.version_width,
     })
+}
+
+/// A revision counts only if Alembic could import it: an added path that is
+/// a submodule, or a symlink that dangles or leaves the tree, is no revision,
+/// and the report says why.
+fn drop_unreadable_revisions(report: &mut Report, head: &Sources) {
+    let mut notes = Vec::new();
+    report.revisions.retain(
+        |revision| match head.why_unreadable(revision.path.as_bytes()) {
+            None => true,
+            Some(why) => {
+                notes.push(format!(
+                    "{} was added but is {why}: Alembic cannot import it, so it is not a revision",
+                    revision.path
+                ));
+                false
+            }
+        },
+    );
+    if report.revisions.is_empty() && report.reason == Reason::BothTracks {
+        report.reason = Reason::MissingRevision;
+    }
+    report.notes.extend(notes);
 }
 
 fn touches_config(entry: &NameStatus) -> bool {

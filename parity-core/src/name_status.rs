@@ -1,5 +1,7 @@
 //! A parser for `git diff --name-status -z`: every file the range touched,
-//! with its status, so that net-new revisions are found anywhere in the diff.
+//! with its status, so that net-new revisions are found anywhere in the diff;
+//! and for `git diff --raw -z --no-abbrev`, the same with each side's mode and
+//! object name (`parse_raw`), so that a symlink or a submodule is known as one.
 
 use std::fmt;
 
@@ -173,6 +175,80 @@ pub fn parse_name_status(bytes: &[u8]) -> Result<Vec<NameStatus>, NameStatusErro
     Ok(out)
 }
 
+/// A tree entry's mode, as git writes it in `--raw` output.
+pub mod mode {
+    /// Nothing on that side (an added file's old side, a deleted file's new side).
+    pub const NONE: u32 = 0;
+    pub const FILE: u32 = 0o100644;
+    pub const EXECUTABLE: u32 = 0o100755;
+    pub const SYMLINK: u32 = 0o120000;
+    /// A submodule's commit.
+    pub const GITLINK: u32 = 0o160000;
+}
+
+/// One record of `git diff --raw -z --no-abbrev`: the name-status entry and,
+/// for each side, the mode and object name (all zeros for no object).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawEntry {
+    pub entry: NameStatus,
+    pub old_mode: u32,
+    pub new_mode: u32,
+    pub old_object: String,
+    pub new_object: String,
+}
+
+/// Parses `:OLDMODE NEWMODE OLDSHA NEWSHA STATUS\0PATH\0` records (two paths
+/// for a rename or copy).
+pub fn parse_raw(bytes: &[u8]) -> Result<Vec<RawEntry>, NameStatusError> {
+    let body = bytes.strip_suffix(b"\0").unwrap_or(bytes);
+    if body.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut reader = NameStatusReader::new();
+    let mut sides: Option<(u32, u32, String, String)> = None;
+    let mut out = Vec::new();
+    for (index, field) in body.split(|&b| b == 0).enumerate() {
+        if reader.at_record_start() {
+            let error = |problem: &str| NameStatusError {
+                field: index,
+                problem: format!("{problem}: {:?}", String::from_utf8_lossy(field)),
+            };
+            let text =
+                std::str::from_utf8(field).map_err(|_| error("a raw record that is not text"))?;
+            let rest = text
+                .strip_prefix(':')
+                .ok_or_else(|| error("a raw record without its ':'"))?;
+            let words: Vec<&str> = rest.split(' ').collect();
+            let [old_mode, new_mode, old_object, new_object, status] = words[..] else {
+                return Err(error("a raw record without five fields"));
+            };
+            let mode = |m: &str| u32::from_str_radix(m, 8).map_err(|_| error("a malformed mode"));
+            sides = Some((
+                mode(old_mode)?,
+                mode(new_mode)?,
+                old_object.to_string(),
+                new_object.to_string(),
+            ));
+            reader.field(status.as_bytes())?;
+            continue;
+        }
+        if let Some(entry) = reader.field(field)? {
+            let (old_mode, new_mode, old_object, new_object) = sides
+                .take()
+                .expect("a record's sides come before its paths");
+            out.push(RawEntry {
+                entry,
+                old_mode,
+                new_mode,
+                old_object,
+                new_object,
+            });
+        }
+    }
+    reader.finish()?;
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,6 +283,32 @@ mod tests {
         let raw = b"A\0dir/caf\xc3\xa9\ttab\n\xff.py\0";
         let parsed = parse_name_status(raw).unwrap();
         assert_eq!(parsed[0].path.as_bytes(), b"dir/caf\xc3\xa9\ttab\n\xff.py");
+    }
+
+    #[test]
+    fn raw_records_carry_modes_and_objects() {
+        let (a, b) = ("1".repeat(40), "2".repeat(40));
+        let zero = "0".repeat(40);
+        let raw = format!(
+            ":000000 160000 {zero} {a} A\0sub.py\0:100644 120000 {a} {b} T\0link\0\
+             :100644 100644 {a} {b} R090\0old.py\0new\nname.py\0"
+        );
+        let parsed = parse_raw(raw.as_bytes()).unwrap();
+        assert_eq!(parsed.len(), 3);
+        assert_eq!(parsed[0].entry, ns(Status::Added, "sub.py", None));
+        assert_eq!(
+            (parsed[0].old_mode, parsed[0].new_mode),
+            (mode::NONE, mode::GITLINK)
+        );
+        assert_eq!(parsed[0].new_object, a);
+        assert_eq!(parsed[1].new_mode, mode::SYMLINK);
+        assert_eq!(
+            parsed[2].entry,
+            ns(Status::Renamed, "new\nname.py", Some("old.py"))
+        );
+        assert!(parse_raw(b":100644 x A\0p\0").is_err());
+        assert!(parse_raw(b"A\0p\0").is_err());
+        assert!(parse_raw(format!(":000000 100644 {zero} {a} A\0").as_bytes()).is_err());
     }
 
     #[test]

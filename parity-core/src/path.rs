@@ -21,9 +21,11 @@ impl PathBytes {
         }
     }
 
-    /// The path for a person: invalid UTF-8 shows as U+FFFD.
+    /// The path for a person: invalid UTF-8 shows as U+FFFD, and a control
+    /// character (a newline, ESC...) escaped, so that no path can act on
+    /// the reader (`crate::report::escape_controls`).
     pub fn display(&self) -> String {
-        String::from_utf8_lossy(&self.0).into_owned()
+        crate::report::escape_controls(&String::from_utf8_lossy(&self.0)).into_owned()
     }
 }
 
@@ -51,9 +53,10 @@ impl fmt::Debug for PathBytes {
     }
 }
 
+/// As `display`: control characters escaped.
 impl fmt::Display for PathBytes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&String::from_utf8_lossy(&self.0))
+        f.write_str(&self.display())
     }
 }
 

@@ -14,6 +14,60 @@ use crate::path::PathBytes;
 use crate::rules::Tracks;
 use crate::schema::{Coverage, CoverageStatus};
 
+/// Whether a character can act on whoever reads the output (a terminal, a
+/// CI log that splits lines on CR): the C0 controls but tab, DEL, the C1
+/// controls, the line and paragraph separators, and the bidirectional
+/// overrides and isolates.
+pub fn is_hostile(c: char) -> bool {
+    (c.is_control() && c != '\t')
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Text with every hostile character (see [`is_hostile`]) shown escaped:
+/// `\r`, `\n`, `\x1b`, `\u{9b}`. Text without one is borrowed as it is.
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(is_hostile) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\r' => out.push_str("\\r"),
+            '\n' => out.push_str("\\n"),
+            c if is_hostile(c) && (c as u32) < 0x80 => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if is_hostile(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// JSON text with the characters serde_json leaves raw inside strings (DEL,
+/// C1, separators, bidi controls) written as `\uXXXX` escapes: the same
+/// document, nothing that can act on a reader. Outside strings a document is
+/// ASCII, so every such character is inside a string.
+pub fn escape_json_text(json: String) -> String {
+    // serde_json escapes every C0 control inside a string; outside strings
+    // the only C0 characters are the layout's own line feeds.
+    let raw = |c: char| c as u32 >= 0x7f && is_hostile(c);
+    if !json.chars().any(raw) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if raw(c) {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The version of the JSON document; bumped on any incompatible change.
 pub const JSON_VERSION: u32 = 1;
 
@@ -85,7 +139,8 @@ impl Reason {
     pub fn message(&self, tracks: &Tracks) -> String {
         let Tracks { first, second } = tracks;
         match self {
-            Reason::Skipped(why) => format!("skipped: {why}"),
+            // The verdict already says "skipped": the message is why.
+            Reason::Skipped(why) => why.clone(),
             Reason::NoEntry => {
                 "no new migration entry: a refactor, a rebuild or a non-schema edit".into()
             }
@@ -456,7 +511,9 @@ pub fn render_json(report: &Report) -> String {
         tool: "parity",
         report,
     };
-    let mut out = serde_json::to_string_pretty(&document).expect("a report always serializes");
+    let mut out = escape_json_text(
+        serde_json::to_string_pretty(&document).expect("a report always serializes"),
+    );
     out.push('\n');
     out
 }
@@ -480,6 +537,10 @@ impl Paint {
 }
 
 /// The report for a person: what happened and, on failure, what to do.
+/// Every text that comes from the pull request (lines, paths, names, notes)
+/// is shown with its control characters escaped ([`escape_controls`]), so
+/// no byte of the diff can drive a terminal or start a line of a CI log
+/// that splits on CR: the only raw escapes are the colours the guard adds.
 pub fn render_text(report: &Report, colour: Colour) -> String {
     let paint = Paint(colour);
     let mut out = String::new();
@@ -488,7 +549,7 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
         Verdict::Fail => paint.paint("1;31", "parity: FAIL"),
         Verdict::Skipped => paint.paint("1;33", "parity: skipped"),
     };
-    let _ = writeln!(out, "{head} — {}", report.message());
+    let _ = writeln!(out, "{head} — {}", escape_controls(&report.message()));
     if let Some(range) = &report.range {
         let _ = writeln!(
             out,
@@ -516,7 +577,7 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
             out,
             "  {:<loc_width$}  {}",
             location(&entry.path, entry.line),
-            entry.text.trim()
+            escape_controls(entry.text.trim())
         );
     }
     let _ = writeln!(out, "\nDDL evidence: {}", report.evidence.len());
@@ -532,8 +593,8 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
             out,
             "  {:<loc_width$}  {}  {}",
             location(&evidence.path, evidence.line),
-            paint.paint("1", &pattern),
-            evidence.text.trim(),
+            paint.paint("1", &escape_controls(&pattern)),
+            escape_controls(evidence.text.trim()),
         );
     }
     let _ = writeln!(out, "\nnet-new revisions: {}", report.revisions.len());
@@ -576,8 +637,8 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
             let _ = writeln!(
                 out,
                 "  {:<loc_width$}  {status}  {}",
-                format!("{}:{}", c.path, c.line),
-                c.description
+                escape_controls(&format!("{}:{}", c.path, c.line)),
+                escape_controls(&c.description)
             );
             let here = c.path.rsplit('/').next().unwrap_or(&c.path);
             for mismatch in &c.mismatches {
@@ -681,7 +742,7 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
         let _ = writeln!(out, "\n{} {warning}", paint.paint("1;33", "warning:"));
     }
     for note in &report.notes {
-        let _ = writeln!(out, "\nnote: {note}");
+        let _ = writeln!(out, "\nnote: {}", escape_controls(note));
     }
     if report.reason == Reason::UncoveredObjects {
         let suggest = match report.advice.alembic {

@@ -7,10 +7,14 @@ use std::collections::BTreeMap;
 use crate::classify::PythonFile;
 use crate::path::PathBytes;
 
-/// The contents of files at HEAD, by path.
+/// The contents of files at one commit, by path, as Python would read them
+/// (a symlink inside the tree read as its target). A path that exists but is
+/// no file Python can read (a submodule, a symlink that dangles or leaves the
+/// tree) is recorded as unreadable, with why, instead.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Sources {
     files: BTreeMap<Vec<u8>, Vec<u8>>,
+    unreadable: BTreeMap<Vec<u8>, String>,
 }
 
 impl Sources {
@@ -32,6 +36,18 @@ impl Sources {
         self.files
             .iter()
             .map(|(path, contents)| (PathBytes::from(path.as_slice()), contents.as_slice()))
+    }
+
+    /// Records that `path` exists but is no readable file, and why
+    /// (`a symlink that leaves the repository`, `a submodule`).
+    pub fn insert_unreadable(&mut self, path: impl Into<PathBytes>, why: impl Into<String>) {
+        self.unreadable
+            .insert(path.into().as_bytes().to_vec(), why.into());
+    }
+
+    /// Why `path` is not a readable file, if it was recorded so.
+    pub fn why_unreadable(&self, path: &[u8]) -> Option<&str> {
+        self.unreadable.get(path).map(String::as_str)
     }
 
     pub fn len(&self) -> usize {

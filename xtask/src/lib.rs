@@ -61,14 +61,86 @@ pub enum Command {
 /// The exit code of an error (bad input, git failure), as in README's verdict table.
 pub const ERROR_EXIT_CODE: u8 = 2;
 
-/// An error as printed on stderr: one line.
+/// An error as printed on stderr: one line, whatever it quotes (a control
+/// character of a path or a value is shown escaped).
 pub fn error_line(error: &error::Error) -> String {
-    format!("parity: error: {error}\n")
+    let message = error.to_string();
+    format!(
+        "parity: error: {}\n",
+        parity_core::report::escape_controls(&message)
+    )
+}
+
+/// A command-line error of clap as one line on stderr, its hint included:
+/// `invalid value 'xml' for --format (text, json, github, sarif); see --help`.
+pub fn usage_error_line(error: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let text = |kind| match error.get(kind) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        Some(ContextValue::Strings(v)) if !v.is_empty() => Some(v.join(", ")),
+        _ => None,
+    };
+    // `--format <FORMAT>` is named `--format`.
+    let arg =
+        || text(ContextKind::InvalidArg).map(|a| a.split(' ').next().unwrap_or("").to_string());
+    let sentence = match error.kind() {
+        ErrorKind::InvalidValue => {
+            let value = text(ContextKind::InvalidValue).unwrap_or_default();
+            let valid = text(ContextKind::ValidValue)
+                .map(|v| format!(" ({v})"))
+                .unwrap_or_default();
+            match arg() {
+                Some(arg) if value.is_empty() => format!("{arg} needs a value{valid}"),
+                Some(arg) => format!("invalid value '{value}' for {arg}{valid}"),
+                None => format!("invalid value '{value}'{valid}"),
+            }
+        }
+        ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            "no command given (parity, scan, install-hook, ...)".to_string()
+        }
+        _ => {
+            // clap's own words, without styling, on one line.
+            let rendered = error.render().to_string();
+            let mut parts: Vec<String> = Vec::new();
+            for line in rendered.lines().map(str::trim) {
+                if line.is_empty()
+                    || line.starts_with("Usage:")
+                    || line.starts_with("For more information")
+                {
+                    continue;
+                }
+                let line = line.strip_prefix("error: ").unwrap_or(line);
+                let line = line.strip_prefix("tip: ").unwrap_or(line);
+                parts.push(line.to_string());
+            }
+            parts.join("; ")
+        }
+    };
+    format!(
+        "parity: error: {}; see --help\n",
+        parity_core::report::escape_controls(&sentence)
+    )
 }
 
 /// Parses the command line, runs the command, maps errors to exit code 2.
+/// Help and the version go to stdout with exit 0; any other command-line
+/// error is one line on stderr, nothing on stdout, exit 2.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            use clap::error::ErrorKind;
+            if matches!(
+                error.kind(),
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+            ) {
+                let _ = guard::output::stdout(&error.render().to_string());
+                return ExitCode::SUCCESS;
+            }
+            guard::output::stderr(&usage_error_line(&error));
+            return ExitCode::from(ERROR_EXIT_CODE);
+        }
+    };
     let result = match cli.command {
         Command::Parity(args) => parity::run(args),
         Command::Scan(args) => scan::run(args),
@@ -89,7 +161,7 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(ERROR_EXIT_CODE)),
         Err(error) => {
-            eprint!("{}", error_line(&error));
+            guard::output::stderr(&error_line(&error));
             ExitCode::from(ERROR_EXIT_CODE)
         }
     }

@@ -11,11 +11,15 @@ use super::findings::findings;
 use super::{CounterpartFound, Report, Verdict};
 use crate::schema::CoverageStatus;
 
-/// A command's message, escaped as the runner unescapes it.
+/// A command's message, escaped as the runner unescapes it (`%`, CR, LF);
+/// every other control character is shown escaped (`\x1b`), so that none
+/// reaches the log raw.
 pub fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
+    let escaped = text
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    super::escape_controls(&escaped).into_owned()
 }
 
 /// A command's property value (`file=`, `title=`): also `:` and `,`, which
@@ -83,7 +87,7 @@ fn code(text: &str) -> String {
     let text: String = text
         .trim()
         .chars()
-        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .map(|c| if super::is_hostile(c) { '\u{fffd}' } else { c })
         .collect::<String>()
         .replace('|', "\\|");
     let longest_run = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
@@ -105,7 +109,11 @@ pub fn render_summary(report: &Report) -> String {
         Verdict::Fail => "❌ fail",
         Verdict::Skipped => "⏭️ skipped",
     };
-    let _ = writeln!(out, "## parity: {verdict}\n\n{}\n", report.message());
+    let _ = writeln!(
+        out,
+        "## parity: {verdict}\n\n{}\n",
+        super::escape_controls(&report.message())
+    );
     if let Some(range) = &report.range {
         let _ = writeln!(
             out,
@@ -235,7 +243,7 @@ pub fn render_summary(report: &Report) -> String {
     if !report.notes.is_empty() {
         let _ = writeln!(out, "\n### Notes\n");
         for note in &report.notes {
-            let _ = writeln!(out, "- {note}");
+            let _ = writeln!(out, "- {}", super::escape_controls(note));
         }
     }
     if report.verdict() == Verdict::Fail {

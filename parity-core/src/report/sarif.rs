@@ -172,7 +172,9 @@ pub fn render_sarif(report: &Report) -> String {
             results,
         }],
     };
-    let mut out = serde_json::to_string_pretty(&log).expect("a SARIF log always serializes");
+    let mut out = super::escape_json_text(
+        serde_json::to_string_pretty(&log).expect("a SARIF log always serializes"),
+    );
     out.push('\n');
     out
 }

@@ -470,10 +470,16 @@ fn lines_are_numbered_as_git_numbers_them() {
     assert_eq!(file.line_text(0), None);
     assert_eq!(PythonFile::lex(b"a\n").unwrap().line_count(), 1);
     assert_eq!(PythonFile::lex(b"").unwrap().line_count(), 0);
-    // A lone carriage return is blank space, not a line break.
+    // A lone carriage return ends a line for Python (two statements, each
+    // with its Newline), but not for git: still one line by number.
     let file = PythonFile::lex(b"x = 1\ry = 2\n").unwrap();
     assert_eq!(file.line_count(), 1);
-    assert_eq!(file.tokens().len(), 7);
+    let newlines = file
+        .tokens()
+        .iter()
+        .filter(|t| t.kind == TokenKind::Newline)
+        .count();
+    assert_eq!((file.tokens().len(), newlines), (8, 2));
 }
 
 #[test]

@@ -7,5 +7,7 @@ mod classify;
 mod config;
 mod diff;
 mod divergences;
+mod hygiene;
 mod layouts;
+mod line_ends;
 mod schema_props;

@@ -13,7 +13,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Output, Stdio};
 use std::thread::JoinHandle;
 
 use parity_core::log::{ADDED_LOG_FORMAT, PATCH_LOG_FORMAT};
-use parity_core::name_status::Status;
+use parity_core::name_status::{mode, Status};
 use parity_core::{PathBytes, Sources};
 use xshell::{Cmd, Shell};
 
@@ -86,11 +86,25 @@ const DIFF_OPTIONS: &[&str] = &[
 ];
 
 /// A repository, and the hardened way to ask git about it.
+///
+/// Where the guard is pointed (`--repo`, or the current directory) may be the
+/// top level of a work tree, any directory inside it, a linked worktree, a
+/// work tree whose `.git` is a file, or a bare repository (or the inside of
+/// a git directory). `Git::new` asks git once where the repository is, and
+/// every later command runs from there: the top level of the work tree, or
+/// the git directory when there is none. So pathspecs and reported paths are
+/// always relative to the top level; the guard reads objects only, so a bare
+/// repository needs no work tree.
 pub struct Git {
     sh: Shell,
-    repo: PathBuf,
+    /// Where every git command runs: the top level, else the git directory.
+    root: PathBuf,
+    /// The top level of the work tree, `None` for a bare repository.
+    work_tree: Option<PathBuf>,
+    /// The path the user gave, for messages.
+    given: PathBuf,
+    shallow: bool,
 }
-
 /// The two ends of a range, resolved to commits, and their merge-base.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ResolvedRange {
@@ -116,6 +130,8 @@ pub fn validate_revision(what: &str, revision: &str) -> Result<()> {
 }
 
 impl Git {
+    /// Finds the repository at or above `repo` (one `git rev-parse`; two for
+    /// a bare repository), or says why there is none.
     pub fn new(repo: &Path) -> Result<Git> {
         if !repo.is_dir() {
             return Err(Error::new(format!(
@@ -124,10 +140,64 @@ impl Git {
             )));
         }
         let sh = Shell::new().map_err(|e| Error::new(format!("cannot start a shell: {e}")))?;
-        Ok(Git {
+        let mut git = Git {
             sh,
-            repo: repo.to_path_buf(),
-        })
+            root: repo.to_path_buf(),
+            work_tree: None,
+            // Named by its full path in messages, never as `.`.
+            given: std::path::absolute(repo).unwrap_or_else(|_| repo.to_path_buf()),
+            shallow: false,
+        };
+        let probe = |git: &Git, top: bool| {
+            // Both paths are absolute (`--path-format` would need git 2.31).
+            let mut cmd =
+                git.cmd()
+                    .args(["rev-parse", "--absolute-git-dir", "--is-shallow-repository"]);
+            if top {
+                cmd = cmd.arg("--show-toplevel");
+            }
+            git.output(cmd)
+        };
+        let output = probe(&git, true)?;
+        let (output, top) = match output.status.success() {
+            true => (output, true),
+            // Outside a work tree (a bare repository, a git directory):
+            // ask again without the top level.
+            false if String::from_utf8_lossy(&output.stderr).contains("work tree") => {
+                (probe(&git, false)?, false)
+            }
+            false => return Err(git.git_failed("read the repository", &output)),
+        };
+        if !output.status.success() {
+            return Err(git.git_failed("read the repository", &output));
+        }
+        let text = std::str::from_utf8(&output.stdout)
+            .map_err(|_| Error::new(format!("the path of {} is not UTF-8", repo.display())))?;
+        let lines: Vec<&str> = text.lines().collect();
+        let (git_dir, shallow, top_level) = match (top, &lines[..]) {
+            (true, [dir, shallow, top]) => (*dir, *shallow, Some(*top)),
+            (false, [dir, shallow]) => (*dir, *shallow, None),
+            _ => return Err(Error::new("git rev-parse answered in an unexpected format")),
+        };
+        git.shallow = shallow == "true";
+        git.work_tree = top_level.map(PathBuf::from);
+        git.root = PathBuf::from(top_level.unwrap_or(git_dir));
+        Ok(git)
+    }
+
+    /// The top level of the work tree, or `None` for a bare repository.
+    pub fn work_tree(&self) -> Option<&Path> {
+        self.work_tree.as_deref()
+    }
+
+    /// The repository as the user named it, made absolute, for messages.
+    pub fn given(&self) -> &Path {
+        &self.given
+    }
+
+    /// Where git runs: the top level of the work tree, else the git directory.
+    pub fn root(&self) -> &Path {
+        &self.root
     }
 
     /// `git` with the pinned global options and a scrubbed environment.
@@ -138,7 +208,7 @@ impl Git {
             .arg("--no-pager")
             .arg("--no-replace-objects")
             .arg("-C")
-            .arg(&self.repo);
+            .arg(&self.root);
         for pair in PINNED_CONFIG {
             cmd = cmd.arg("-c").arg(pair);
         }
@@ -180,20 +250,15 @@ impl Git {
         if first.contains("not a git repository") {
             return Error::new(format!(
                 "{} is not a git repository: run the guard inside one, or pass --repo",
-                self.repo.display()
+                self.given.display()
             ));
         }
         Error::new(format!("git could not {what}: {}", first.trim()))
     }
 
-    /// Whether the repository is a shallow clone. Also proves it is a
-    /// repository at all, with the clearest message if it is not.
+    /// Whether the repository is a shallow clone (read by `Git::new`).
     pub fn is_shallow(&self) -> Result<bool> {
-        let out = self.run(
-            self.cmd().args(["rev-parse", "--is-shallow-repository"]),
-            "read the repository",
-        )?;
-        Ok(out.trim_ascii() == b"true")
+        Ok(self.shallow)
     }
 
     /// Resolves each revision to a commit, in one process: the names travel on
@@ -256,7 +321,7 @@ impl Git {
                 Err(_) => {
                     return Err(Error::new(format!(
                         "{what} {rev:?} does not name a commit in {}: fetch it, or check the name.{shallow_hint}",
-                        self.repo.display()
+                        self.root.display()
                     )))
                 }
             }
@@ -286,7 +351,7 @@ impl Git {
             "find the hooks directory",
         )?;
         let dir = PathBuf::from(String::from_utf8_lossy(&out).trim_end_matches('\n'));
-        Ok(self.repo.join(dir))
+        Ok(self.root.join(dir))
     }
 
     /// `git diff --name-status -z` of the whole range, as bytes.
@@ -327,35 +392,216 @@ impl Git {
     }
 
     /// The contents of `paths` in `commit` (a full object name), read by one
-    /// process whatever their number; a path absent from the commit (or one
-    /// that cannot be asked for on a line) is absent from the result.
+    /// process whatever their number, as Python reads them: a symlink inside
+    /// the tree is read as its target. A path absent from the commit is absent
+    /// from the result; one that is no readable file (a submodule, a
+    /// directory, a symlink that dangles or leaves the tree) is recorded as
+    /// unreadable, with why.
     pub fn contents_at(&self, commit: &str, paths: &[PathBytes]) -> Result<Sources> {
         let mut all = self.contents_in(&[(commit, paths)])?;
         Ok(all.pop().unwrap_or_default())
     }
 
     /// The contents of paths in several commits, read by one process: one
-    /// `Sources` per `(commit, paths)` request, in order.
+    /// `Sources` per `(commit, paths)` request, in order. A path that holds a
+    /// line break cannot be asked for on a line: it is found by one `git
+    /// ls-tree` of its commit and asked for by its object name.
     pub fn contents_in(&self, requests: &[(&str, &[PathBytes])]) -> Result<Vec<Sources>> {
-        let mut input = Vec::new();
-        let mut asked: Vec<Vec<&PathBytes>> = Vec::new();
-        for (commit, paths) in requests {
-            let (mine, lines) = batch_requests(commit, paths);
-            input.extend_from_slice(&lines);
-            asked.push(mine);
+        let plans = requests
+            .iter()
+            .map(|(commit, paths)| self.plan(commit, paths))
+            .collect::<Result<Vec<_>>>()?;
+        let input = request_lines(&plans);
+        let out = match input.is_empty() {
+            true => Vec::new(),
+            false => self.run(
+                self.cmd().args(BATCH).stdin(input),
+                "read files of the range",
+            )?,
+        };
+        let mut rest: &[u8] = &out;
+        let sources = requests
+            .iter()
+            .zip(&plans)
+            .map(|((_, paths), plan)| parse_batch(&mut rest, paths, plan))
+            .collect::<Result<Vec<_>>>()?;
+        if !rest.is_empty() {
+            return Err(malformed_batch());
         }
-        if input.is_empty() {
-            return Ok(asked.iter().map(|_| Sources::new()).collect());
-        }
+        Ok(sources)
+    }
+
+    /// How each path of `commit` is asked for (see `Ask`).
+    fn plan(&self, commit: &str, paths: &[PathBytes]) -> Result<Vec<Ask>> {
+        let odd: Vec<&PathBytes> = paths.iter().filter(|p| has_line_break(p)).collect();
+        let entries = match odd.is_empty() {
+            true => Vec::new(),
+            false => self.tree_entries(commit, &odd)?,
+        };
+        Ok(paths
+            .iter()
+            .map(|path| {
+                if !has_line_break(path) {
+                    let mut line = format!("{commit}:").into_bytes();
+                    line.extend_from_slice(path.as_bytes());
+                    line.push(b'\n');
+                    return Ask::Line(line);
+                }
+                match entries.iter().find(|(p, _, _)| p == path) {
+                    None => Ask::Not(None),
+                    Some((_, mode::FILE | mode::EXECUTABLE, object)) => {
+                        Ask::Line(format!("{object}\n").into_bytes())
+                    }
+                    Some((_, mode::SYMLINK, _)) => Ask::Not(Some(
+                        "a symlink whose name holds a line break, which the guard does not follow"
+                            .into(),
+                    )),
+                    Some((_, mode::GITLINK, _)) => Ask::Not(Some("a submodule".into())),
+                    Some(_) => Ask::Not(Some("a directory".into())),
+                }
+            })
+            .collect())
+    }
+
+    /// The tree entries of `paths` in `commit`: path, mode, object name. One
+    /// `git ls-tree -z`, which takes any path.
+    fn tree_entries(
+        &self,
+        commit: &str,
+        paths: &[&PathBytes],
+    ) -> Result<Vec<(PathBytes, u32, String)>> {
+        let pathspecs = paths.iter().map(|path| {
+            let mut spec = b":(literal)".to_vec();
+            spec.extend_from_slice(path.as_bytes());
+            os_string(spec)
+        });
         let out = self.run(
-            self.cmd().args(["cat-file", "--batch"]).stdin(input),
-            "read files of the range",
+            self.cmd()
+                .args([
+                    "ls-tree",
+                    "-r",
+                    "-z",
+                    "--full-tree",
+                    "--end-of-options",
+                    commit,
+                    "--",
+                ])
+                .args(pathspecs),
+            "list files whose names hold a line break",
+        )?;
+        let mut entries = Vec::new();
+        for record in out.split(|&b| b == 0).filter(|r| !r.is_empty()) {
+            let tab = memchr::memchr(b'\t', record).ok_or_else(malformed_batch)?;
+            let meta = String::from_utf8_lossy(&record[..tab]);
+            let fields: Vec<&str> = meta.split(' ').collect();
+            let [mode, _, object] = fields[..] else {
+                return Err(malformed_batch());
+            };
+            let mode = u32::from_str_radix(mode, 8).map_err(|_| malformed_batch())?;
+            entries.push((
+                PathBytes::from(&record[tab + 1..]),
+                mode,
+                object.to_string(),
+            ));
+        }
+        Ok(entries)
+    }
+
+    /// Where each path leads in each commit, as Python would open it
+    /// (symlinks followed inside the tree), by one process: one answer per
+    /// `(commit, paths)` request and path, in order.
+    pub fn resolve_paths(&self, requests: &[(&str, &[PathBytes])]) -> Result<Vec<Vec<Resolved>>> {
+        let plans = requests
+            .iter()
+            .map(|(commit, paths)| self.plan(commit, paths))
+            .collect::<Result<Vec<_>>>()?;
+        let input = request_lines(&plans);
+        let out = match input.is_empty() {
+            true => Vec::new(),
+            false => self.run(
+                self.cmd()
+                    .args(["cat-file", "--batch-check", "--follow-symlinks"])
+                    .stdin(input),
+                "resolve the watched paths",
+            )?,
+        };
+        let mut rest: &[u8] = &out;
+        let mut all = Vec::new();
+        for plan in &plans {
+            let mut answers = Vec::new();
+            for ask in plan {
+                answers.push(match ask {
+                    Ask::Not(None) => Resolved::Missing,
+                    Ask::Not(Some(why)) => Resolved::NotAFile(why.clone()),
+                    Ask::Line(_) => match batch_header(take_line(&mut rest)?)? {
+                        Answer::Missing => Resolved::Missing,
+                        Answer::Object { name, kind, .. } if kind == "blob" => Resolved::Blob(name),
+                        Answer::Object { kind, .. } => Resolved::NotAFile(not_a_file(&kind)),
+                        Answer::NotAsked(why) => Resolved::NotAFile(why),
+                        Answer::Link { kind, size } => {
+                            let detail = take_body(&mut rest, size)?;
+                            let why = link_problem(&kind, detail);
+                            Resolved::BadLink { kind, why }
+                        }
+                    },
+                });
+            }
+            all.push(answers);
+        }
+        Ok(all)
+    }
+
+    /// The tree `commit:dir` leads to, symlinks followed, if it is one.
+    pub fn tree_of(&self, commit: &str, dir: &PathBytes) -> Result<Option<String>> {
+        if has_line_break(dir) {
+            return Ok(None);
+        }
+        let mut request = format!("{commit}:").into_bytes();
+        request.extend_from_slice(dir.as_bytes());
+        request.push(b'\n');
+        let out = self.run(
+            self.cmd()
+                .args(["cat-file", "--batch-check", "--follow-symlinks"])
+                .stdin(request),
+            "resolve a watched directory",
         )?;
         let mut rest: &[u8] = &out;
-        asked
-            .iter()
-            .map(|paths| parse_batch(&mut rest, paths))
-            .collect()
+        match batch_header(take_line(&mut rest)?)? {
+            Answer::Object { name, kind, .. } if kind == "tree" => Ok(Some(name)),
+            _ => Ok(None),
+        }
+    }
+
+    /// The unified diff from one blob to another (full object names), as
+    /// bytes, with the same options as `patch`; its header names the blobs.
+    pub fn blob_patch(&self, from: &str, to: &str) -> Result<Vec<u8>> {
+        self.run(
+            self.cmd().arg("diff").args(DIFF_OPTIONS).args([
+                "--text",
+                "-U3",
+                "--end-of-options",
+                from,
+                to,
+            ]),
+            "diff a watched file reached through a symlink",
+        )
+    }
+
+    /// `git diff --raw -z --no-abbrev` of the whole range: every file with its
+    /// status, and each side's mode and object name.
+    pub fn raw_listing(&self, from: &str, to: &str) -> Result<Vec<u8>> {
+        self.run(
+            self.cmd().arg("diff").args(DIFF_OPTIONS).args([
+                "--raw",
+                "-z",
+                "--no-abbrev",
+                "--end-of-options",
+                from,
+                to,
+                "--",
+            ]),
+            "list the files of the range",
+        )
     }
 
     /// Every file under `dir` in `commit` (a full object name).
@@ -382,67 +628,168 @@ impl Git {
     }
 }
 
-/// The `commit:path` lines of a `git cat-file --batch` request, and the
-/// paths they ask for (a path with a line break cannot be asked for).
-fn batch_requests<'p>(commit: &str, paths: &'p [PathBytes]) -> (Vec<&'p PathBytes>, Vec<u8>) {
-    let asked: Vec<&PathBytes> = paths
-        .iter()
-        .filter(|p| !p.as_bytes().contains(&b'\n'))
-        .collect();
+/// `git cat-file --batch`, symlinks followed inside the tree. Requests and
+/// answers are lines (`-Z` would take any path, but needs git 2.40).
+const BATCH: [&str; 3] = ["cat-file", "--batch", "--follow-symlinks"];
+
+/// Where a path leads in a commit, as Python would open it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Resolved {
+    /// A file: its blob's full object name.
+    Blob(String),
+    /// Nothing at that path.
+    Missing,
+    /// A symlink that dangles, leaves the tree, loops or runs through a
+    /// file: git's word for it (`dangling`, `symlink`, `loop`, `notdir`),
+    /// and why it is no file.
+    BadLink { kind: String, why: String },
+    /// A directory or a submodule: no file, and why.
+    NotAFile(String),
+}
+
+/// How one path is asked of `cat-file`: a request line (`commit:path`, or
+/// the object name a tree listing found for a path that holds a line
+/// break), or not at all: missing (`None`), or no file, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Ask {
+    Line(Vec<u8>),
+    Not(Option<String>),
+}
+
+fn has_line_break(path: &PathBytes) -> bool {
+    path.as_bytes().contains(&b'\n')
+}
+
+/// The request lines of a batch, in order.
+fn request_lines(plans: &[Vec<Ask>]) -> Vec<u8> {
     let mut input = Vec::new();
-    for path in &asked {
-        input.extend_from_slice(commit.as_bytes());
-        input.push(b':');
-        input.extend_from_slice(path.as_bytes());
-        input.push(b'\n');
+    for ask in plans.iter().flatten() {
+        if let Ask::Line(line) = ask {
+            input.extend_from_slice(line);
+        }
     }
-    (asked, input)
+    input
 }
 
 fn malformed_batch() -> Error {
     Error::new("git cat-file answered in an unexpected format")
 }
 
-/// One answer's header line (without its line feed): `None` for a missing
-/// (or ambiguous) object, else whether it is a blob and its size in bytes.
-fn batch_header(line: &[u8]) -> Result<Option<(bool, usize)>> {
-    let header = String::from_utf8_lossy(line);
-    let fields: Vec<&str> = header.split(' ').collect();
-    if matches!(fields.last(), Some(&"missing" | &"ambiguous")) {
-        return Ok(None);
-    }
-    let [_, kind, size] = fields[..] else {
-        return Err(malformed_batch());
-    };
-    let size: usize = size.parse().map_err(|_| malformed_batch())?;
-    Ok(Some((kind == "blob", size)))
+/// One answer's header of `git cat-file --batch --follow-symlinks`.
+#[derive(Debug, PartialEq, Eq)]
+enum Answer {
+    /// `<request> missing` (or `ambiguous`).
+    Missing,
+    /// `<name> <type> <size>`, then the contents for `--batch`.
+    Object {
+        name: String,
+        kind: String,
+        size: usize,
+    },
+    /// `symlink|dangling|loop|notdir <size>`, then that many bytes (the
+    /// link's target outside the tree, or the request).
+    Link { kind: String, size: usize },
+    /// Not asked (a path with a line break that is no file), and why.
+    NotAsked(String),
 }
 
-/// Reads the answer of `git cat-file --batch` to one request per path:
-/// `<name> <type> <size>\n<contents>\n` for an object, `<request> missing\n`
-/// (or `ambiguous`) for none. Only blobs are kept.
-fn parse_batch(rest: &mut &[u8], paths: &[&PathBytes]) -> Result<Sources> {
-    let mut out: &[u8] = rest;
-    let mut sources = Sources::new();
-    for path in paths {
-        let end = out
-            .iter()
-            .position(|&b| b == b'\n')
-            .ok_or_else(malformed_batch)?;
-        let header = batch_header(&out[..end])?;
-        out = &out[end + 1..];
-        let Some((is_blob, size)) = header else {
-            continue;
-        };
-        if out.len() <= size || out[size] != b'\n' {
-            return Err(malformed_batch());
-        }
-        if is_blob {
-            sources.insert((*path).clone(), &out[..size]);
-        }
-        out = &out[size + 1..];
+fn batch_header(line: &[u8]) -> Result<Answer> {
+    let header = String::from_utf8_lossy(line);
+    if header.ends_with(" missing") || header.ends_with(" ambiguous") {
+        return Ok(Answer::Missing);
     }
-    *rest = out;
+    let fields: Vec<&str> = header.split(' ').collect();
+    let size = |s: &str| s.parse::<usize>().map_err(|_| malformed_batch());
+    match fields[..] {
+        [kind @ ("symlink" | "dangling" | "loop" | "notdir"), n] => Ok(Answer::Link {
+            kind: kind.to_string(),
+            size: size(n)?,
+        }),
+        [name, kind, n] => Ok(Answer::Object {
+            name: name.to_string(),
+            kind: kind.to_string(),
+            size: size(n)?,
+        }),
+        _ => Err(malformed_batch()),
+    }
+}
+
+/// Why an object that is not a blob is no file.
+fn not_a_file(kind: &str) -> String {
+    match kind {
+        "tree" => "a directory".into(),
+        "commit" => "a submodule".into(),
+        other => format!("a {other} object"),
+    }
+}
+
+/// Why a symlink git would not follow is no file.
+fn link_problem(kind: &str, detail: &[u8]) -> String {
+    let detail =
+        parity_core::report::escape_controls(&String::from_utf8_lossy(detail)).into_owned();
+    match kind {
+        "symlink" => format!("a symlink that leaves the repository (to {detail})"),
+        "dangling" => "a symlink that points at nothing in the repository".into(),
+        "loop" => "a symlink loop".into(),
+        _ => "a symlink through a file".into(),
+    }
+}
+
+/// The next line of an answer, without its line feed.
+fn take_line<'a>(rest: &mut &'a [u8]) -> Result<&'a [u8]> {
+    let end = memchr::memchr(b'\n', rest).ok_or_else(malformed_batch)?;
+    let line = &rest[..end];
+    *rest = &rest[end + 1..];
+    Ok(line)
+}
+
+/// `size` bytes and the line feed after them.
+fn take_body<'a>(rest: &mut &'a [u8], size: usize) -> Result<&'a [u8]> {
+    if rest.len() <= size || rest[size] != b'\n' {
+        return Err(malformed_batch());
+    }
+    let body = &rest[..size];
+    *rest = &rest[size + 1..];
+    Ok(body)
+}
+
+/// Records one answer in `sources`: a blob's contents, or why the path is
+/// no readable file. A missing path is a submodule whose commit is not here,
+/// or nothing: both are no file.
+fn record(sources: &mut Sources, path: &PathBytes, answer: Answer, body: &[u8]) {
+    match answer {
+        Answer::Object { kind, .. } if kind == "blob" => sources.insert(path.clone(), body),
+        Answer::Object { kind, .. } => sources.insert_unreadable(path.clone(), not_a_file(&kind)),
+        Answer::Link { kind, .. } => {
+            sources.insert_unreadable(path.clone(), link_problem(&kind, body))
+        }
+        Answer::Missing => {
+            sources.insert_unreadable(path.clone(), "not a file (a submodule, or nothing at all)")
+        }
+        Answer::NotAsked(why) => sources.insert_unreadable(path.clone(), why),
+    }
+}
+
+/// Reads the answers of `git cat-file --batch --follow-symlinks` to the
+/// requests `plan` made for `paths`.
+fn parse_batch(rest: &mut &[u8], paths: &[PathBytes], plan: &[Ask]) -> Result<Sources> {
+    let mut sources = Sources::new();
+    for (path, ask) in paths.iter().zip(plan) {
+        match ask {
+            Ask::Not(None) => record(&mut sources, path, Answer::Missing, &[]),
+            Ask::Not(Some(why)) => sources.insert_unreadable(path.clone(), why.clone()),
+            Ask::Line(_) => {
+                let answer = batch_header(take_line(rest)?)?;
+                let body = match &answer {
+                    Answer::Missing | Answer::NotAsked(_) => &[][..],
+                    Answer::Object { size, .. } | Answer::Link { size, .. } => {
+                        take_body(rest, *size)?
+                    }
+                };
+                record(&mut sources, path, answer, body);
+            }
+        }
+    }
     Ok(sources)
 }
 
@@ -516,6 +863,67 @@ impl ReadContents for CatFileSession<'_> {
     }
 }
 
+/// A `git cat-file --batch-check` kept running for a whole audit.
+pub struct CheckSession<'g> {
+    _stream: GitStream<'g>,
+    requests: ChildStdin,
+    answers: BufReader<ChildStdout>,
+}
+
+impl CheckSession<'_> {
+    /// Where each path leads in `commit` (a path with a line break, which
+    /// cannot be asked for on a line, as missing).
+    pub fn resolve(&mut self, commit: &str, paths: &[PathBytes]) -> Result<Vec<Resolved>> {
+        self.send(commit, paths)?;
+        self.receive(paths)
+    }
+
+    /// Asks where `paths` lead in `commit`; `receive` reads the answers, so
+    /// that several sessions can work at once. A few short lines: they fit
+    /// the pipe, so writing before reading cannot block on git's answers.
+    pub fn send(&mut self, commit: &str, paths: &[PathBytes]) -> Result<()> {
+        let mut input = Vec::new();
+        for path in paths.iter().filter(|p| !has_line_break(p)) {
+            input.extend_from_slice(commit.as_bytes());
+            input.push(b':');
+            input.extend_from_slice(path.as_bytes());
+            input.push(b'\n');
+        }
+        self.requests.write_all(&input)?;
+        self.requests.flush()?;
+        Ok(())
+    }
+
+    /// The answers to the last `send` of `paths`.
+    pub fn receive(&mut self, paths: &[PathBytes]) -> Result<Vec<Resolved>> {
+        let mut out = Vec::new();
+        for path in paths {
+            if has_line_break(path) {
+                out.push(Resolved::Missing);
+                continue;
+            }
+            let mut header = Vec::new();
+            self.answers.read_until(b'\n', &mut header)?;
+            let line = header.strip_suffix(b"\n").ok_or_else(malformed_batch)?;
+            out.push(match batch_header(line)? {
+                Answer::Missing | Answer::NotAsked(_) => Resolved::Missing,
+                Answer::Object { name, kind, .. } if kind == "blob" => Resolved::Blob(name),
+                Answer::Object { kind, .. } => Resolved::NotAFile(not_a_file(&kind)),
+                Answer::Link { kind, size } => {
+                    let mut body = vec![0; size + 1];
+                    self.answers.read_exact(&mut body)?;
+                    if body.pop() != Some(b'\n') {
+                        return Err(malformed_batch());
+                    }
+                    let why = link_problem(&kind, &body);
+                    Resolved::BadLink { kind, why }
+                }
+            });
+        }
+        Ok(out)
+    }
+}
+
 /// A `git cat-file --batch` kept running for a whole audit: each commit's
 /// requests go in as it is judged, so one process serves every commit.
 pub struct CatFileSession<'g> {
@@ -528,61 +936,61 @@ impl CatFileSession<'_> {
     /// The contents of `paths` in `commit` (a full object name), as
     /// `Git::contents_at` gives them.
     pub fn contents_at(&mut self, commit: &str, paths: &[PathBytes]) -> Result<Sources> {
-        let (asked, input) = batch_requests(commit, paths);
         let mut sources = Sources::new();
-        if asked.is_empty() {
-            return Ok(sources);
-        }
-        // A few short lines: they fit the pipe, so writing before reading
-        // cannot block on git's answers.
-        self.requests.write_all(&input)?;
-        self.requests.flush()?;
-        let mut header = Vec::new();
-        for path in asked {
-            header.clear();
-            self.answers.read_until(b'\n', &mut header)?;
-            let line = header.strip_suffix(b"\n").ok_or_else(malformed_batch)?;
-            let Some((is_blob, size)) = batch_header(line)? else {
-                continue;
-            };
-            let mut body = vec![0; size + 1];
-            self.answers.read_exact(&mut body)?;
-            if body.pop() != Some(b'\n') {
-                return Err(malformed_batch());
-            }
-            if is_blob {
-                sources.insert(path.clone(), body);
-            }
+        for path in paths {
+            let (answer, body) = self.ask(commit, path.as_bytes())?;
+            record(&mut sources, path, answer, &body);
         }
         Ok(sources)
     }
 
-    /// The object at `commit:path` (a blob's contents, or a tree's), with
-    /// its object name, or `None` if there is none.
-    pub fn object_at(&mut self, commit: &str, path: &str) -> Result<Option<Object>> {
-        if path.contains('\n') {
-            return Ok(None);
-        }
-        self.requests
-            .write_all(format!("{commit}:{path}\n").as_bytes())?;
+    /// One request, and its answer with the bytes that follow it.
+    fn ask(&mut self, commit: &str, path: &[u8]) -> Result<(Answer, Vec<u8>)> {
+        let path = PathBytes::from(path);
+        let plan = match has_line_break(&path) {
+            true => self.stream.git.plan(commit, std::slice::from_ref(&path))?,
+            false => {
+                let mut line = format!("{commit}:").into_bytes();
+                line.extend_from_slice(path.as_bytes());
+                line.push(b'\n');
+                vec![Ask::Line(line)]
+            }
+        };
+        let request = match plan.into_iter().next() {
+            Some(Ask::Line(line)) => line,
+            Some(Ask::Not(Some(why))) => return Ok((Answer::NotAsked(why), Vec::new())),
+            _ => return Ok((Answer::Missing, Vec::new())),
+        };
+        self.requests.write_all(&request)?;
         self.requests.flush()?;
         let mut header = Vec::new();
         self.answers.read_until(b'\n', &mut header)?;
         let line = header.strip_suffix(b"\n").ok_or_else(malformed_batch)?;
-        let Some((is_blob, size)) = batch_header(line)? else {
-            return Ok(None);
+        let answer = batch_header(line)?;
+        let size = match &answer {
+            Answer::Missing | Answer::NotAsked(_) => return Ok((answer, Vec::new())),
+            Answer::Object { size, .. } | Answer::Link { size, .. } => *size,
         };
-        let name = String::from_utf8_lossy(line.split(|&b| b == b' ').next().unwrap_or_default());
-        let mut contents = vec![0; size + 1];
-        self.answers.read_exact(&mut contents)?;
-        if contents.pop() != Some(b'\n') {
+        let mut body = vec![0; size + 1];
+        self.answers.read_exact(&mut body)?;
+        if body.pop() != Some(b'\n') {
             return Err(malformed_batch());
         }
-        Ok(Some(Object {
-            name: name.into_owned(),
-            is_blob,
-            contents,
-        }))
+        Ok((answer, body))
+    }
+
+    /// The object at `commit:path` (a blob's contents, or a tree's), with
+    /// its object name, or `None` if there is none (or it is a symlink git
+    /// will not follow).
+    pub fn object_at(&mut self, commit: &str, path: &str) -> Result<Option<Object>> {
+        match self.ask(commit, path.as_bytes())? {
+            (Answer::Object { name, kind, .. }, contents) => Ok(Some(Object {
+                name,
+                is_blob: kind == "blob",
+                contents,
+            })),
+            _ => Ok(None),
+        }
     }
 
     /// The regular files directly in `dir` at `commit` (a full object name),
@@ -813,10 +1221,28 @@ impl Git {
         })
     }
 
+    /// A `git cat-file --batch-check` (symlinks followed inside the tree, or
+    /// not) that answers requests as they come: where paths lead, commit
+    /// after commit, from one process.
+    pub fn check_session(&self, follow: bool) -> Result<CheckSession<'_>> {
+        let mut cmd = self.cmd().args(["cat-file", "--batch-check"]);
+        if follow {
+            cmd = cmd.arg("--follow-symlinks");
+        }
+        let mut stream = self.spawn_with(cmd, "resolve the watched paths", Stdio::piped())?;
+        let requests = stream.child.stdin.take().expect("stdin is piped");
+        let answers = BufReader::new(stream.stdout.take().expect("stdout is piped"));
+        Ok(CheckSession {
+            _stream: stream,
+            requests,
+            answers,
+        })
+    }
+
     /// A `git cat-file --batch` that answers requests as they come.
     pub fn cat_file_session(&self) -> Result<CatFileSession<'_>> {
         let mut stream = self.spawn_with(
-            self.cmd().args(["cat-file", "--batch"]),
+            self.cmd().args(BATCH),
             "read the watched files at a commit",
             Stdio::piped(),
         )?;
@@ -975,13 +1401,19 @@ mod tests {
         assert!(validate_revision("BASE", "HEAD~2").is_ok());
     }
 
+    fn asked(paths: &[PathBytes]) -> Vec<Ask> {
+        paths
+            .iter()
+            .map(|p| Ask::Line(p.as_bytes().to_vec()))
+            .collect()
+    }
+
     #[test]
-    fn batch_answers_keep_blobs_and_skip_missing_paths() {
-        let paths: Vec<PathBytes> = ["a.py", "gone.py", "dir", "b c.py"]
+    fn batch_answers_keep_blobs_and_say_why_the_rest_are_no_files() {
+        let paths: Vec<PathBytes> = ["a.py", "gone.py", "dir", "b c.py", "out.py", "dangle.py"]
             .into_iter()
             .map(PathBytes::from)
             .collect();
-        let asked: Vec<&PathBytes> = paths.iter().collect();
         let sha = "1".repeat(40);
         let out = [
             format!("{sha} blob 4\nx\ny\n\n").as_bytes(),
@@ -990,28 +1422,60 @@ mod tests {
             // A blob that is not UTF-8: the size counts bytes.
             format!("{sha} blob 3\n").as_bytes(),
             b"\r\n\xff\n",
+            b"symlink 11\n/etc/passwd\n",
+            // `dangling SIZE` is followed by the request, SIZE bytes long.
+            format!("dangling 42\n{sha}:x\n").as_bytes(),
         ]
         .concat();
-        let sources = parse_batch(&mut &out[..], &asked).unwrap();
+        let sources = parse_batch(&mut &out[..], &paths, &asked(&paths)).unwrap();
         assert_eq!(sources.get(b"a.py"), Some(&b"x\ny\n"[..]));
         assert_eq!(sources.get(b"gone.py"), None);
         assert_eq!(sources.get(b"dir"), None);
+        assert_eq!(sources.why_unreadable(b"dir"), Some("a directory"));
         assert_eq!(sources.get(b"b c.py"), Some(&b"\r\n\xff"[..]));
+        assert_eq!(
+            sources.why_unreadable(b"out.py"),
+            Some("a symlink that leaves the repository (to /etc/passwd)")
+        );
+        assert!(sources
+            .why_unreadable(b"dangle.py")
+            .unwrap()
+            .contains("points at nothing"));
         assert_eq!(sources.len(), 2);
+    }
+
+    #[test]
+    fn paths_not_asked_for_are_recorded_without_reading_an_answer() {
+        let paths = [
+            PathBytes::from(&b"new\nline.py"[..]),
+            PathBytes::from("a.py"),
+        ];
+        let plan = vec![
+            Ask::Not(Some("a submodule".into())),
+            Ask::Line(b"x".to_vec()),
+        ];
+        let sha = "1".repeat(40);
+        let out = format!("{sha} blob 2\nok\n");
+        let sources = parse_batch(&mut out.as_bytes(), &paths, &plan).unwrap();
+        assert_eq!(sources.why_unreadable(b"new\nline.py"), Some("a submodule"));
+        assert_eq!(sources.get(b"a.py"), Some(&b"ok"[..]));
     }
 
     #[test]
     fn a_truncated_batch_answer_is_an_error() {
         let paths = [PathBytes::from("a.py")];
-        let asked: Vec<&PathBytes> = paths.iter().collect();
         let sha = "1".repeat(40);
         for out in [
             format!("{sha} blob 10\nshort\n"),
             format!("{sha} blob 5\n"),
             "garbage".to_string(),
             format!("{sha} blob x\n\n"),
+            "symlink 3\nab\n".to_string(),
         ] {
-            assert!(parse_batch(&mut out.as_bytes(), &asked).is_err(), "{out:?}");
+            assert!(
+                parse_batch(&mut out.as_bytes(), &paths, &asked(&paths)).is_err(),
+                "{out:?}"
+            );
         }
     }
 

@@ -106,10 +106,10 @@ pub fn run(args: InstallHookArgs) -> Result<()> {
         Some(base) => format!("against {base}"),
         None => "against its upstream".to_string(),
     };
-    println!(
-        "installed the parity pre-push hook at {}: each pushed branch is checked {against}",
+    crate::guard::output::stdout(&format!(
+        "installed the parity pre-push hook at {}: each pushed branch is checked {against}\n",
         hook.display()
-    );
+    ))?;
     Ok(())
 }
 

@@ -4,6 +4,8 @@
 
 pub mod hook;
 pub mod init;
+pub mod output;
 pub mod parity;
 pub mod scan;
 pub mod suggest;
+pub mod symlinks;

@@ -7,12 +7,14 @@ use clap::{Args, ValueEnum};
 use parity_core::config::{self, Config, CONFIG_FILE};
 use parity_core::report::{github, render_json, render_text, sarif, Colour, RangeInfo};
 use parity_core::{
-    decide, needs, parse_name_status, parse_patch, Change, Contents, InForce, NameStatus, Needs,
-    PairingMode, PathBytes, Report, Rules, Sources,
+    decide, needs, parse_patch, Change, Contents, InForce, NameStatus, Needs, PairingMode,
+    PathBytes, Report, Rules, Sources,
 };
 
 use crate::error::{Error, Result};
 use crate::git::{is_null_object_name, Git, ReadContents, ResolvedRange};
+use crate::guard::symlinks;
+use parity_core::name_status::parse_raw;
 
 #[derive(Args, Debug)]
 #[command(
@@ -99,33 +101,69 @@ pub enum RangeRequest {
     Skip(String),
 }
 
+/// The names of the environment variables CI sets.
+pub const ENV_BASE: &str = "PR_BASE_SHA";
+pub const ENV_HEAD: &str = "PR_HEAD_SHA";
+
+/// Where the range comes from: the command line's BASE and HEAD (positional
+/// or flags), else the environment's values. Only a missing, empty or blank
+/// end, or one of all zeros, skips, and the reason says which end and why; any
+/// other value goes to git, which resolves it or the check is an error.
 pub fn range_request(
     base_arg: Option<String>,
     head_arg: Option<String>,
     env_base: Option<String>,
     env_head: Option<String>,
 ) -> RangeRequest {
-    let given = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
-    let (base, head) = match given(base_arg) {
-        // A BASE on the command line is local use: HEAD defaults to HEAD.
-        Some(base) => (
-            Some(base),
-            Some(given(head_arg).unwrap_or_else(|| "HEAD".into())),
-        ),
-        None => (given(env_base), given(head_arg).or(given(env_head))),
+    const HOW: &str = "pass BASE HEAD, --base/--head, or set PR_BASE_SHA and PR_HEAD_SHA";
+    let given = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+    // Why an end is missing: which variable, and whether it is unset or blank.
+    let missing = |what: &str, arg: &Option<String>, var: &str, value: &Option<String>| {
+        let why = match (arg, value) {
+            (Some(_), _) => format!("the {what} given on the command line is empty"),
+            (None, None) => format!("{var} is not set"),
+            (None, Some(v)) if v.is_empty() => format!("{var} is empty"),
+            (None, Some(_)) => format!("{var} holds only white space"),
+        };
+        RangeRequest::Skip(format!("no {what} given: {why} ({HOW})"))
     };
-    match (base, head) {
-        (None, _) => RangeRequest::Skip(
-            "no BASE given (pass BASE HEAD, --base/--head, or set PR_BASE_SHA and PR_HEAD_SHA)"
-                .into(),
-        ),
-        (Some(_), None) => RangeRequest::Skip(
-            "no HEAD given (pass BASE HEAD, --base/--head, or set PR_HEAD_SHA)".into(),
-        ),
-        (Some(base), Some(_)) if is_null_object_name(&base) => RangeRequest::Skip(
+    let base = given(&base_arg).or_else(|| given(&env_base));
+    let Some(base) = base else {
+        return missing("BASE", &base_arg, ENV_BASE, &env_base);
+    };
+    let head = match given(&base_arg) {
+        // A BASE on the command line is local use: HEAD defaults to HEAD.
+        Some(_) => Some(given(&head_arg).unwrap_or_else(|| "HEAD".into())),
+        None => given(&head_arg).or_else(|| given(&env_head)),
+    };
+    let Some(head) = head else {
+        return missing("HEAD", &head_arg, ENV_HEAD, &env_head);
+    };
+    if is_null_object_name(base.trim()) {
+        return RangeRequest::Skip(
             "BASE is the all-zero SHA: there is no base to compare with (a new branch)".into(),
-        ),
-        (Some(base), Some(head)) => RangeRequest::Range { base, head },
+        );
+    }
+    if is_null_object_name(head.trim()) {
+        return RangeRequest::Skip(
+            "HEAD is the all-zero SHA: there is no commit to check (a deleted branch)".into(),
+        );
+    }
+    RangeRequest::Range { base, head }
+}
+
+/// An environment variable as text: `None` if it is not set, an error if it
+/// is set but not valid UTF-8 (it cannot name a commit, and skipping the
+/// check would be a silent pass).
+pub fn env_text(name: &str, value: Option<std::ffi::OsString>) -> Result<Option<String>> {
+    match value {
+        None => Ok(None),
+        Some(value) => value.into_string().map(Some).map_err(|value| {
+            Error::new(format!(
+                "{name} is set but is not valid UTF-8 ({:?}): it must name a commit",
+                value
+            ))
+        }),
     }
 }
 
@@ -149,15 +187,16 @@ pub fn judge_range(
     in_force: InForce<'_>,
 ) -> Result<(Report, Vec<NameStatus>)> {
     let rules = in_force.rules;
-    let statuses = git.name_status(&range.merge_base, &range.head)?;
-    let statuses = parse_name_status(&statuses)
-        .map_err(|e| Error::new(format!("cannot read git's file list: {e}")))?;
+    let listing = git.raw_listing(&range.merge_base, &range.head)?;
+    let listing =
+        parse_raw(&listing).map_err(|e| Error::new(format!("cannot read git's file list: {e}")))?;
+    let statuses: Vec<NameStatus> = listing.iter().map(|raw| raw.entry.clone()).collect();
     let patch = git.patch(&range.merge_base, &range.head, &rules.diff_paths(&statuses))?;
-    let change = Change {
-        files: parse_patch(&patch)
-            .map_err(|e| Error::new(format!("cannot read git's diff: {e}")))?,
-        statuses,
-    };
+    let mut files =
+        parse_patch(&patch).map_err(|e| Error::new(format!("cannot read git's diff: {e}")))?;
+    drop(patch);
+    let link_notes = symlinks::follow(git, range, rules, &listing, &mut files)?;
+    let change = Change { files, statuses };
     let mut session = git.cat_file_session()?;
     let commits = Commits {
         head: &range.head,
@@ -172,6 +211,7 @@ pub fn judge_range(
         &mut session,
     )?;
     session.finish()?;
+    report.notes.extend(link_notes);
     report.range = Some(RangeInfo {
         base: range.base.clone(),
         head: range.head.clone(),
@@ -420,7 +460,7 @@ fn print_config(args: &ParityArgs, request: &RangeRequest) -> Result<i32> {
             let head = git.resolve_commits(&["HEAD"])?.remove(0).map_err(|_| {
                 Error::new(format!(
                     "{} has no commit to read {CONFIG_FILE} from",
-                    args.repo.display()
+                    git.root().display()
                 ))
             })?;
             let in_force = RulesInForce::at_commit(&git, &head, "HEAD")?;
@@ -431,12 +471,12 @@ fn print_config(args: &ParityArgs, request: &RangeRequest) -> Result<i32> {
         Some(source) => format!("# The rules in force: {source}.\n"),
         None => format!("# The rules in force: the defaults (no {CONFIG_FILE} at {origin}).\n"),
     };
-    print!("{source}{}", in_force.config.to_toml());
+    crate::guard::output::stdout(&format!("{source}{}", in_force.config.to_toml()))?;
     Ok(0)
 }
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok()
+fn env(name: &str) -> Result<Option<String>> {
+    env_text(name, std::env::var_os(name))
 }
 
 /// Runs the command; the exit code is the verdict's.
@@ -444,12 +484,24 @@ pub fn run(args: ParityArgs) -> Result<i32> {
     if let Some(ParityCommand::Init(init)) = args.command {
         return crate::guard::init::run(init);
     }
-    let request = range_request(
-        args.base_positional.clone().or(args.base.clone()),
-        args.head_positional.clone().or(args.head.clone()),
-        env("PR_BASE_SHA"),
-        env("PR_HEAD_SHA"),
-    );
+    let base = args.base_positional.clone().or(args.base.clone());
+    let head = args.head_positional.clone().or(args.head.clone());
+    // The environment is read only where the command line leaves an end to it.
+    let env_base = match base {
+        None => env(ENV_BASE)?,
+        Some(_) => None,
+    };
+    let env_head = match (&base, &head) {
+        (None, None) => env(ENV_HEAD)?,
+        _ => None,
+    };
+    if args.suggest && args.write_revision {
+        return Err(Error::new(
+            "--suggest and --write-revision cannot be used together: \
+             --suggest prints the revision, --write-revision writes it",
+        ));
+    }
+    let request = range_request(base, head, env_base, env_head);
     if args.print_config {
         return print_config(&args, &request);
     }
@@ -462,7 +514,8 @@ pub fn run(args: ParityArgs) -> Result<i32> {
     if args.format == Format::Github {
         write_step_summary(&report)?;
     }
-    print!("{}", render(&report, args.format, colour(args.color)));
+    // A reader that has gone (`| head`) changes nothing: the exit code is the verdict's.
+    crate::guard::output::stdout(&render(&report, args.format, colour(args.color)))?;
     Ok(report.verdict().exit_code())
 }
 

@@ -9,6 +9,7 @@ use parity_core::Rules;
 
 use crate::error::{Error, Result};
 use crate::git::Git;
+use crate::guard::output;
 
 /// Prints the suggested revision on stdout (warnings on stderr), or writes it
 /// under the revision directory and says where.
@@ -27,7 +28,9 @@ pub fn run(repo: &Path, report: &Report, rules: &Rules, write: bool) -> Result<(
     }
     let ops = ops_for(&report.coverage);
     if ops.is_empty() {
-        eprintln!("parity: nothing to suggest: no schema object of the first track is uncovered");
+        output::stderr(
+            "parity: nothing to suggest: no schema object of the first track is uncovered\n",
+        );
         return Ok(());
     }
     let Some(range) = &report.range else {
@@ -50,22 +53,30 @@ pub fn run(repo: &Path, report: &Report, rules: &Rules, write: bool) -> Result<(
         .collect();
     let suggestion = suggest(&ops, &known);
     for warning in &suggestion.warnings {
-        eprintln!("parity: warning: {warning}");
+        output::stderr(&format!("parity: warning: {warning}\n"));
     }
     if !write {
-        print!("{}", suggestion.source);
+        output::stdout(&suggestion.source)?;
         return Ok(());
     }
-    let target = repo.join(dir).join(&suggestion.file_name);
+    // Written where git sees the revision directory: under the top level of
+    // the work tree, wherever in it the guard was pointed.
+    let Some(top) = git.work_tree() else {
+        return Err(Error::new(format!(
+            "{} has no work tree to write the revision in",
+            repo.display()
+        )));
+    };
+    let target = top.join(dir).join(&suggestion.file_name);
     if target.exists() {
         return Err(Error::new(format!(
             "{} already exists: the suggested revision was not written",
             target.display()
         )));
     }
-    std::fs::create_dir_all(repo.join(dir))?;
+    std::fs::create_dir_all(top.join(dir))?;
     std::fs::write(&target, &suggestion.source)
         .map_err(|e| Error::new(format!("cannot write {}: {e}", target.display())))?;
-    println!("wrote {}", target.display());
+    output::stdout(&format!("wrote {}\n", target.display()))?;
     Ok(())
 }

@@ -32,7 +32,11 @@ fn cold_build(features: &[&str]) -> Result<Duration> {
 pub fn bench_build_times() -> Result<()> {
     let guard = cold_build(&["--no-default-features"])?;
     let full = cold_build(&[])?;
-    let verdict = if guard <= GUARD_TARGET { "within" } else { "OVER" };
+    let verdict = if guard <= GUARD_TARGET {
+        "within"
+    } else {
+        "OVER"
+    };
     println!(
         "build: the guard alone (--no-default-features) {:.1} s cold, release, {verdict} its \
          target of {} s; everything {:.1} s",

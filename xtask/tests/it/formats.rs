@@ -114,7 +114,7 @@ fn github_format_notices_a_pass_and_a_skip() {
     let out = parity_in(range.dir(), &["--format", "github"], &[]);
     assert_eq!(out.status.code(), Some(0));
     assert!(
-        stdout(&out).starts_with("::notice title=parity%3A skipped::skipped: no BASE given"),
+        stdout(&out).starts_with("::notice title=parity%3A skipped::no BASE given"),
         "{}",
         stdout(&out)
     );

@@ -8,6 +8,7 @@ mod fixtures;
 mod formats;
 mod fuzz;
 mod hook;
+mod inputs;
 mod layouts;
 mod pairing;
 mod parity;

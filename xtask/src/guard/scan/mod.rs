@@ -14,7 +14,6 @@
 //! of the history.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -31,8 +30,14 @@ use parity_core::{
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::git::{validate_revision, CatFileSession, Git, GitStream, LogWalk, Records};
+use crate::git::{
+    validate_revision, CatFileSession, CheckSession, Git, GitStream, LogWalk, Records,
+    ResolvedRange,
+};
+use crate::guard::output::{self, Progress};
 use crate::guard::parity::{fetch_and_decide, Commits, RulesInForce};
+use crate::guard::symlinks;
+use parity_core::name_status::parse_raw;
 
 mod printer;
 pub use printer::Printer;
@@ -293,6 +298,8 @@ pub fn scan(
     let mut contents = Contents {
         git: &git,
         session: None,
+        links: None,
+        links_seen: Vec::new(),
     };
     // The tip's own rules widen the stream's pathspecs; a bad file there is
     // reported by the commit that is judged by it, not here.
@@ -576,6 +583,25 @@ impl CommitInProgress {
                 files = parse_patch(&patch).map_err(|e| unreadable_diff(sha, e))?;
             }
         }
+        // A watched path reached through a symlink, at the commit or its
+        // parent: list and diff the commit as `parity` does, and follow it.
+        let mut link_notes = Vec::new();
+        let exact = symlinks::exact_paths(&rules);
+        if !exact.is_empty() && contents.involves_symlinks(sha, parent, &exact)? {
+            let listing = git.raw_listing(parent, sha)?;
+            let listing = parse_raw(&listing)
+                .map_err(|e| Error::new(format!("cannot read git's file list: {e}")))?;
+            statuses = listing.iter().map(|raw| raw.entry.clone()).collect();
+            let patch = git.patch(parent, sha, &rules.diff_paths(&statuses))?;
+            files = parse_patch(&patch).map_err(|e| unreadable_diff(sha, e))?;
+            let range = ResolvedRange {
+                base: parent.to_string(),
+                head: sha.to_string(),
+                merge_base: parent.to_string(),
+            };
+            link_notes =
+                symlinks::follow(git, &range, &rules, &listing, &mut files).map_err(in_commit)?;
+        }
         let change = Change { files, statuses };
         let in_force = parity_core::InForce {
             rules: &rules,
@@ -600,6 +626,7 @@ impl CommitInProgress {
                 reads.push((commit.to_string(), paths));
             }
         }
+        report.notes.extend(link_notes);
         report.range = Some(RangeInfo {
             base: parent.to_string(),
             head: header.sha.clone(),
@@ -618,13 +645,51 @@ fn unreadable_diff(sha: &str, e: impl std::fmt::Display) -> Error {
 }
 
 /// The watched files' contents at each commit, from one `git cat-file
-/// --batch` started when a commit first needs it.
+/// --batch` started when a commit first needs it; and where the watched
+/// paths lead, with and without following symlinks (two `--batch-check`).
 struct Contents<'g> {
     git: &'g Git,
     session: Option<CatFileSession<'g>>,
+    links: Option<(CheckSession<'g>, CheckSession<'g>)>,
+    /// The last commits asked about, and whether a watched path led elsewhere.
+    links_seen: Vec<(String, bool)>,
 }
 
 impl<'g> Contents<'g> {
+    /// Whether a path of `paths` leads elsewhere once symlinks are followed,
+    /// at `commit` or at `parent`. A commit's answer is kept for the next
+    /// commit of the walk, whose parent it usually is.
+    fn involves_symlinks(
+        &mut self,
+        commit: &str,
+        parent: &str,
+        paths: &[PathBytes],
+    ) -> Result<bool> {
+        Ok(self.leads_elsewhere(commit, paths)? || self.leads_elsewhere(parent, paths)?)
+    }
+
+    fn leads_elsewhere(&mut self, at: &str, paths: &[PathBytes]) -> Result<bool> {
+        if let Some(&(_, answer)) = self.links_seen.iter().find(|(sha, _)| sha == at) {
+            return Ok(answer);
+        }
+        if self.links.is_none() {
+            self.links = Some((
+                self.git.check_session(false)?,
+                self.git.check_session(true)?,
+            ));
+        }
+        let (plain, followed) = self.links.as_mut().expect("the sessions were just started");
+        // Both asked before either is read: the two gits answer at once.
+        plain.send(at, paths)?;
+        followed.send(at, paths)?;
+        let answer = plain.receive(paths)? != followed.receive(paths)?;
+        if self.links_seen.len() == 2 {
+            self.links_seen.remove(0);
+        }
+        self.links_seen.push((at.to_string(), answer));
+        Ok(answer)
+    }
+
     fn session(&mut self) -> Result<&mut CatFileSession<'g>> {
         if self.session.is_none() {
             self.session = Some(self.git.cat_file_session()?);
@@ -719,19 +784,36 @@ impl AddedStream {
 }
 
 /// Runs the command: the table (or JSON) of failing commits, then a summary.
+/// A reader that goes away (`| head`) stops the audit: output is only ever
+/// written for a failing commit, so the verdict is known then (a fail).
 pub fn run(args: ScanArgs) -> Result<i32> {
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut out = stdout.lock();
     let mut printer = Printer::new(args.format, describe_walk(&args.options), args.all_commits);
-    let summary = scan(&args.repo, &args.options, |judged| {
+    let mut reader_gone = false;
+    // A count of the commits judged, on a terminal's stderr only.
+    let mut progress = Progress::new();
+    let mut judged_count = 0u64;
+    let scanned = scan(&args.repo, &args.options, |judged| {
+        judged_count += 1;
         if printer.lists(judged) {
-            out.write_all(printer.commit(judged).as_bytes())?;
-            out.flush()?;
+            progress.finish();
+            if !output::write_all(&mut out, printer.commit(judged).as_bytes())? {
+                reader_gone = true;
+                return Err(Error::new("the reader of the output has gone"));
+            }
+        }
+        if judged_count.is_multiple_of(64) {
+            progress.show(&format!("parity scan: {judged_count} commits judged"));
         }
         Ok(())
-    })?;
-    out.write_all(printer.end(&summary).as_bytes())?;
-    out.flush()?;
+    });
+    progress.finish();
+    let summary = match scanned {
+        Err(_) if reader_gone => return Ok(1),
+        result => result?,
+    };
+    output::write_all(&mut out, printer.end(&summary).as_bytes())?;
     Ok(if summary.fail > 0 { 1 } else { 0 })
 }
 

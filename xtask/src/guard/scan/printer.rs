@@ -2,7 +2,9 @@
 //! failing commits, or of every judged commit (or one JSON document), and a
 //! closing summary.
 
+use parity_core::report::{escape_controls, escape_json_text};
 use parity_core::{Report, Verdict};
+
 use serde::Serialize;
 
 use super::{short, JudgedCommit, ScanFormat, ScanSummary};
@@ -86,7 +88,9 @@ impl Printer {
                     subject: &judged.commit.subject,
                     report: &judged.report,
                 };
-                out.push_str(&serde_json::to_string(&commit).expect("a commit serializes"));
+                out.push_str(&escape_json_text(
+                    serde_json::to_string(&commit).expect("a commit serializes"),
+                ));
             }
         }
         out
@@ -110,7 +114,7 @@ impl Printer {
                     out.push('\n');
                 }
                 for note in &summary.notes {
-                    out.push_str(&format!("note: {note}\n"));
+                    out.push_str(&format!("note: {}\n", escape_controls(note)));
                 }
                 for warning in &summary.warnings {
                     out.push_str(&format!("warning: {warning}\n"));
@@ -129,7 +133,7 @@ impl Printer {
                 };
                 format!(
                     "{opening}],\"summary\":{}}}\n",
-                    serde_json::to_string(summary).expect("a summary serializes")
+                    escape_json_text(serde_json::to_string(summary).expect("a summary serializes"))
                 )
             }
         }
@@ -151,7 +155,7 @@ fn text_row(judged: &JudgedCommit) -> String {
         .evidence
         .iter()
         .take(EVIDENCE_SHOWN)
-        .map(|e| format!("{}:{} {}", e.path, e.line, e.pattern))
+        .map(|e| format!("{}:{} {}", e.path, e.line, escape_controls(&e.pattern)))
         .collect::<Vec<_>>()
         .join("; ");
     if report.evidence.len() > EVIDENCE_SHOWN {

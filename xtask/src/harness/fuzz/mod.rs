@@ -144,6 +144,8 @@ pub fn fuzz_in_memory(cases: u64, seed: u64, rules: &Rules, docstrings: Docstrin
     let started = Instant::now();
     let mut done = 0u64;
     let mut slice = 0u64;
+    // A deep run shows its progress on a terminal, and stays quiet in CI.
+    let mut progress = crate::guard::output::Progress::new();
     while done < cases {
         let size = (cases - done).min(SLICE);
         let slice_seed = seed.wrapping_add(slice);
@@ -170,7 +172,9 @@ pub fn fuzz_in_memory(cases: u64, seed: u64, rules: &Rules, docstrings: Docstrin
         slice += 1;
         if cases > SLICE {
             let rate = done as f64 / started.elapsed().as_secs_f64();
-            eprintln!("fuzz: {done} cases passed ({rate:.0} per second)");
+            progress.show(&format!(
+                "fuzz: {done} of {cases} cases passed ({rate:.0} per second)"
+            ));
         }
     }
     Ok(done as f64 / started.elapsed().as_secs_f64().max(1e-9))
