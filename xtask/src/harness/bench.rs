@@ -35,8 +35,9 @@ pub struct BenchArgs {
     /// Size of the generated diff for the core, in MiB.
     #[arg(long, default_value_t = 128)]
     core_mib: usize,
-    /// Mainline steps of the generated history for scan (about 1.2 commits each).
-    #[arg(long, default_value_t = 1750)]
+    /// Mainline steps of the generated history for scan (about 1.2 commits
+    /// each: the default makes about 10,000 commits).
+    #[arg(long, default_value_t = 8300)]
     steps: usize,
     /// Skip the per-commit loop (the slowest part).
     #[arg(long)]
@@ -565,6 +566,33 @@ fn bench_scan(steps: usize, with_loop: bool) -> Result<()> {
         secs(scan_time),
         secs(scan_time) / secs(floor)
     );
+    // The same history judged by a parity.toml given with --config (the
+    // layout of the defaults, written out): the rules come from a file, and
+    // the pass must cost what the built-in rules cost.
+    let config = ScanOptions {
+        config: Some(project_root().join("testdata/configs/spec-layout.toml")),
+        ..ScanOptions::default()
+    };
+    let (config_time, config_failing) = best_of(3, || {
+        let mut failing = 0u64;
+        scan(&dir, &config, |judged| {
+            failing += u64::from(judged.report.verdict() == Verdict::Fail);
+            Ok(())
+        })?;
+        Ok(failing)
+    })?;
+    println!(
+        "  {:<44} {:>8.3} s   {:.2}x the floor (target <= 1.5x); {} fail",
+        "scan --config testdata/configs/spec-layout.toml",
+        secs(config_time),
+        secs(config_time) / secs(floor),
+        config_failing
+    );
+    if config_failing != failing {
+        return Err(Error::new(format!(
+            "scan --config found {config_failing} failing commits and scan {failing}"
+        )));
+    }
     if with_loop {
         let (naive, naive_failing) = best_of(1, || per_commit_loop(&git, &commits, &rules))?;
         println!(
