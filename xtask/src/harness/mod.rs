@@ -3,7 +3,7 @@
 //! benchmarks and CI, and calls the guard and the core; never the other way.
 
 pub mod bench;
-pub mod build_time;
+
 pub mod ci;
 pub mod demo;
 pub mod engines;
