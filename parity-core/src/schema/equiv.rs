@@ -117,6 +117,7 @@ fn judge(
                         name: t.clone(),
                         columns: Vec::new(),
                         constraints: Vec::new(),
+                        pk_name: None,
                         origin: change.origin.clone(),
                     })),
                     _ => None,
@@ -176,6 +177,7 @@ fn judge(
                 fix.push(Fix::ReplacePrimaryKey {
                     table: table.clone(),
                     from,
+                    from_name: second.tables.get(table).and_then(|t| t.pk_name.clone()),
                     to,
                 });
             }

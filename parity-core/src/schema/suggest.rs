@@ -17,8 +17,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 use super::model::column_differences;
-use super::model::{index_differences, Column, Index, Object, Table};
-use super::types::DefaultValue;
+use super::model::{index_differences, pg_default_name, Column, Index, Object, Table};
 use super::{Attribute, Coverage, CoverageStatus, ForeignKey};
 
 /// What would make the second track equal to the first for one object.
@@ -56,10 +55,12 @@ pub enum Fix {
         from: Index,
         to: Index,
     },
-    /// A primary key that differs: dropped and created with its columns.
+    /// A primary key that differs: dropped (by `from_name`, its name on
+    /// PostgreSQL) and created with its columns.
     ReplacePrimaryKey {
         table: String,
         from: Vec<String>,
+        from_name: Option<String>,
         to: Vec<String>,
     },
     CreateTrigger {
@@ -332,8 +333,67 @@ fn strs(names: &[String]) -> String {
         .join(", ")
 }
 
+/// The name the fix-it gives a foreign key it creates.
 fn fk_name(table: &str, column: &str, fk: &ForeignKey) -> String {
     format!("fk_{table}_{column}_{}", fk.table)
+}
+
+/// The name the fix-it gives a unique constraint it creates.
+fn uq_name(table: &str, column: &str) -> String {
+    format!("uq_{table}_{column}")
+}
+
+/// The names of the constraints `alter_column` drops (the ones the column
+/// has on PostgreSQL) and creates.
+struct ConstraintNames {
+    drop_fk: String,
+    drop_unique: String,
+    create_fk: String,
+    create_unique: String,
+}
+
+impl ConstraintNames {
+    /// The names PostgreSQL gives `column`'s constraints: the model's, else
+    /// PostgreSQL's default for an unnamed one.
+    fn of(table: &str, column: &Column) -> (String, String) {
+        let one = std::slice::from_ref(&column.name);
+        (
+            column
+                .fk_name
+                .clone()
+                .unwrap_or_else(|| pg_default_name(table, one, "fkey")),
+            column
+                .unique_name
+                .clone()
+                .unwrap_or_else(|| pg_default_name(table, one, "key")),
+        )
+    }
+
+    /// Making `from` (the second track's column) like `to`: the real names
+    /// dropped, the fix-it's own created.
+    fn upgrade(table: &str, from: &Column, to: &Column) -> ConstraintNames {
+        let (drop_fk, drop_unique) = ConstraintNames::of(table, from);
+        ConstraintNames {
+            drop_fk,
+            drop_unique,
+            create_fk: to
+                .foreign_key
+                .as_ref()
+                .map_or_else(String::new, |fk| fk_name(table, &to.name, fk)),
+            create_unique: uq_name(table, &to.name),
+        }
+    }
+
+    /// The way back: the fix-it's names dropped, the real ones restored.
+    fn downgrade(table: &str, from: &Column, to: &Column) -> ConstraintNames {
+        let up = ConstraintNames::upgrade(table, from, to);
+        ConstraintNames {
+            drop_fk: up.create_fk,
+            drop_unique: up.create_unique,
+            create_fk: up.drop_fk,
+            create_unique: up.drop_unique,
+        }
+    }
 }
 
 fn fk_keywords(fk: &ForeignKey) -> String {
@@ -372,7 +432,11 @@ fn column(c: &Column) -> String {
         out.push_str(", unique=True");
     }
     if let Some(default) = &c.default {
-        let _ = write!(out, ", server_default={}", default.server_default());
+        let _ = write!(
+            out,
+            ", server_default={}",
+            default.server_default(&c.type_class)
+        );
     }
     out.push(')');
     out
@@ -453,27 +517,32 @@ fn create_table(t: &Table) -> Vec<String> {
 }
 
 /// The operations that make column `from` like `to` (all attributes the
-/// model compares).
-fn alter_column(table: &str, from: &Column, to: &Column) -> Vec<String> {
+/// model compares), dropping and creating constraints by `names`.
+fn alter_column(table: &str, from: &Column, to: &Column, names: &ConstraintNames) -> Vec<String> {
     let differences = column_differences(to, from);
     let has = |a: Attribute| differences.iter().any(|(x, _, _)| *x == a);
     let mut lines = Vec::new();
     let t = py_str(table);
     let c = py_str(&to.name);
-    // A foreign key or a unique constraint that changes is dropped first.
-    if has(Attribute::ForeignKey) {
-        if let Some(fk) = &from.foreign_key {
-            lines.push(format!(
-                "op.drop_constraint({}, {t}, type_=\"foreignkey\")",
-                py_str(&fk_name(table, &from.name, fk))
-            ));
-        }
+    // A foreign key or a unique constraint that changes is dropped first,
+    // by the name it has on PostgreSQL.
+    if has(Attribute::ForeignKey) && from.foreign_key.is_some() {
+        lines.push(format!(
+            "op.drop_constraint({}, {t}, type_=\"foreignkey\")",
+            py_str(&names.drop_fk)
+        ));
     }
     if has(Attribute::Unique) && from.unique && !from.primary_key {
         lines.push(format!(
             "op.drop_constraint({}, {t}, type_=\"unique\")",
-            py_str(&format!("uq_{table}_{}", from.name))
+            py_str(&names.drop_unique)
         ));
+    }
+    // PostgreSQL casts a column's default with its type: a default that
+    // may not cast goes first, and comes back after.
+    let retype_default = has(Attribute::Type) && from.default.is_some();
+    if retype_default {
+        lines.push(format!("op.alter_column({t}, {c}, server_default=None)"));
     }
     let mut keywords = Vec::new();
     if has(Attribute::Type) {
@@ -491,12 +560,12 @@ fn alter_column(table: &str, from: &Column, to: &Column) -> Vec<String> {
             if not_null { "False" } else { "True" }
         ));
     }
-    if has(Attribute::Default) {
+    if has(Attribute::Default) || (retype_default && to.default.is_some()) {
         keywords.push(format!(
             "server_default={}",
             to.default
                 .as_ref()
-                .map_or("None".to_string(), DefaultValue::server_default)
+                .map_or("None".to_string(), |d| d.server_default(&to.type_class))
         ));
     }
     if !keywords.is_empty() {
@@ -508,7 +577,7 @@ fn alter_column(table: &str, from: &Column, to: &Column) -> Vec<String> {
     if has(Attribute::Unique) && to.unique && !to.primary_key {
         lines.push(format!(
             "op.create_unique_constraint({}, {t}, [{c}])",
-            py_str(&format!("uq_{table}_{}", to.name))
+            py_str(&names.create_unique)
         ));
     }
     if has(Attribute::ForeignKey) {
@@ -520,7 +589,7 @@ fn alter_column(table: &str, from: &Column, to: &Column) -> Vec<String> {
             };
             lines.push(format!(
                 "op.create_foreign_key({}, {t}, {}, [{c}], [{}]{})",
-                py_str(&fk_name(table, &to.name, fk)),
+                py_str(&names.create_fk),
                 py_str(&fk.table.to_string()),
                 strs(&remote),
                 fk_keywords(fk)
@@ -591,31 +660,58 @@ fn python_for(fix: &Fix) -> (Vec<String>, Vec<String>) {
                 py_str(from)
             )],
         ),
-        Fix::AlterColumn { table, from, to } => {
-            (alter_column(table, from, to), alter_column(table, to, from))
-        }
+        Fix::AlterColumn { table, from, to } => (
+            alter_column(
+                table,
+                from,
+                to,
+                &ConstraintNames::upgrade(table, from, to),
+            ),
+            alter_column(
+                table,
+                to,
+                from,
+                &ConstraintNames::downgrade(table, from, to),
+            ),
+        ),
         Fix::CreateIndex(i) => (vec![create_index(i)], vec![drop_index(i)]),
         Fix::DropIndex(i) => (vec![drop_index(i)], vec![create_index(i)]),
         Fix::ReplaceIndex { from, to } => (
             vec![drop_index(from), create_index(to)],
             vec![drop_index(to), create_index(from)],
         ),
-        Fix::ReplacePrimaryKey { table, from, to } => {
-            let name = py_str(&format!("pk_{table}"));
+        Fix::ReplacePrimaryKey {
+            table,
+            from,
+            from_name,
+            to,
+        } => {
+            // The key is dropped by the name it has on PostgreSQL and made
+            // under PostgreSQL's own name for a table's key.
+            let own = pg_default_name(table, &[], "pkey");
+            let old = from_name.clone().unwrap_or_else(|| own.clone());
             let t = py_str(table);
-            let replace = |a: &[String], b: &[String]| {
+            let replace = |a: &[String], a_name: &str, b: &[String], b_name: &str| {
                 let mut lines = Vec::new();
                 if !a.is_empty() {
                     lines.push(format!(
-                        "op.drop_constraint({name}, {t}, type_=\"primary\")"
+                        "op.drop_constraint({}, {t}, type_=\"primary\")",
+                        py_str(a_name)
                     ));
                 }
                 if !b.is_empty() {
-                    lines.push(format!("op.create_primary_key({name}, {t}, [{}])", strs(b)));
+                    lines.push(format!(
+                        "op.create_primary_key({}, {t}, [{}])",
+                        py_str(b_name),
+                        strs(b)
+                    ));
                 }
                 lines
             };
-            (replace(from, to), replace(to, from))
+            (
+                replace(from, &old, to, &own),
+                replace(to, &own, from, &old),
+            )
         }
         Fix::CreateTrigger { name, table } => (
             vec![format!(
@@ -892,15 +988,102 @@ mod tests {
     fn a_primary_key_that_differs_is_replaced_with_all_its_columns() {
         let base = "CREATE TABLE votes (task_id INTEGER NOT NULL, voter TEXT NOT NULL)";
         let head = "CREATE TABLE votes (task_id INTEGER NOT NULL, voter TEXT NOT NULL, PRIMARY KEY (task_id, voter))";
-        let fixes = fixes(base, head, "SELECT 1");
-        let s = suggest(&fixes, &[]);
+        let s = suggest(&fixes(base, head, "SELECT 1"), &[]);
         assert_eq!(
             body(&s.source, "upgrade"),
-            "op.create_primary_key(\"pk_votes\", \"votes\", [\"task_id\", \"voter\"])"
+            "op.create_primary_key(\"votes_pkey\", \"votes\", [\"task_id\", \"voter\"])"
         );
         assert_eq!(
             body(&s.source, "downgrade"),
-            "op.drop_constraint(\"pk_votes\", \"votes\", type_=\"primary\")"
+            "op.drop_constraint(\"votes_pkey\", \"votes\", type_=\"primary\")"
+        );
+        // A key the revisions made under a name of their own is dropped by it.
+        let base = "CREATE TABLE votes (task_id INTEGER NOT NULL, voter TEXT NOT NULL)";
+        let revision = "ALTER TABLE votes ADD CONSTRAINT votes_by_task PRIMARY KEY (task_id)";
+        let s = suggest(&fixes(base, head, revision), &[]);
+        assert_eq!(
+            body(&s.source, "upgrade"),
+            [
+                "op.drop_constraint(\"votes_by_task\", \"votes\", type_=\"primary\")",
+                "op.create_primary_key(\"votes_pkey\", \"votes\", [\"task_id\", \"voter\"])",
+            ]
+            .join("\n")
+        );
+        assert_eq!(
+            body(&s.source, "downgrade"),
+            [
+                "op.drop_constraint(\"votes_pkey\", \"votes\", type_=\"primary\")",
+                "op.create_primary_key(\"votes_by_task\", \"votes\", [\"task_id\"])",
+            ]
+            .join("\n")
+        );
+    }
+
+    #[test]
+    fn constraints_are_dropped_by_the_name_postgresql_gave_them() {
+        // Stated without a name at the base: PostgreSQL named them
+        // tasks_project_id_fkey and tasks_code_key.
+        let base = "CREATE TABLE projects (id INTEGER PRIMARY KEY);
+            CREATE TABLE tasks (id INTEGER PRIMARY KEY,
+                project_id INTEGER REFERENCES projects(id) ON DELETE CASCADE, code TEXT UNIQUE)";
+        let head = "CREATE TABLE projects (id INTEGER PRIMARY KEY);
+            CREATE TABLE tasks (id INTEGER PRIMARY KEY,
+                project_id INTEGER REFERENCES projects(id) ON DELETE SET NULL, code TEXT)";
+        let s = suggest(&fixes(base, head, "SELECT 1"), &[]);
+        assert_eq!(
+            body(&s.source, "upgrade"),
+            [
+                "op.drop_constraint(\"tasks_project_id_fkey\", \"tasks\", type_=\"foreignkey\")",
+                "op.create_foreign_key(\"fk_tasks_project_id_projects\", \"tasks\", \"projects\", [\"project_id\"], [\"id\"], ondelete=\"SET NULL\")",
+                "op.drop_constraint(\"tasks_code_key\", \"tasks\", type_=\"unique\")",
+            ]
+            .join("\n")
+        );
+        // The way back drops what the upgrade made and restores the names.
+        assert_eq!(
+            body(&s.source, "downgrade"),
+            [
+                "op.create_unique_constraint(\"tasks_code_key\", \"tasks\", [\"code\"])",
+                "op.drop_constraint(\"fk_tasks_project_id_projects\", \"tasks\", type_=\"foreignkey\")",
+                "op.create_foreign_key(\"tasks_project_id_fkey\", \"tasks\", \"projects\", [\"project_id\"], [\"id\"], ondelete=\"CASCADE\")",
+            ]
+            .join("\n")
+        );
+        // A name the revisions stated is the name dropped.
+        let revision = "ALTER TABLE tasks ADD COLUMN extra INTEGER;
+            ALTER TABLE tasks ADD CONSTRAINT tasks_extra_ref FOREIGN KEY (extra) REFERENCES projects(id)";
+        let head_extra = format!(
+            "{base}; ALTER TABLE tasks ADD COLUMN extra INTEGER REFERENCES projects(id) ON DELETE CASCADE"
+        );
+        let s = suggest(&fixes(base, &head_extra, revision), &[]);
+        assert_eq!(
+            body(&s.source, "upgrade"),
+            [
+                "op.drop_constraint(\"tasks_extra_ref\", \"tasks\", type_=\"foreignkey\")",
+                "op.create_foreign_key(\"fk_tasks_extra_projects\", \"tasks\", \"projects\", [\"extra\"], [\"id\"], ondelete=\"CASCADE\")",
+            ]
+            .join("\n")
+        );
+    }
+
+    #[test]
+    fn a_boolean_default_is_written_as_a_boolean_and_a_retyped_default_waits() {
+        let head = format!("{BASE}; ALTER TABLE tasks ADD COLUMN done BOOLEAN NOT NULL DEFAULT 0");
+        let s = suggest(&fixes(BASE, &head, "SELECT 1"), &[]);
+        assert_eq!(
+            body(&s.source, "upgrade"),
+            "op.add_column(\"tasks\", sa.Column(\"done\", sa.Boolean(), nullable=False, server_default=sa.text(\"false\")))"
+        );
+        let base = "CREATE TABLE t (id INTEGER PRIMARY KEY, n TEXT DEFAULT '1')";
+        let head = "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER DEFAULT 1)";
+        let s = suggest(&fixes(base, head, "SELECT 1"), &[]);
+        assert_eq!(
+            body(&s.source, "upgrade"),
+            [
+                "op.alter_column(\"t\", \"n\", server_default=None)",
+                "op.alter_column(\"t\", \"n\", type_=sa.Integer(), existing_type=sa.Text(), postgresql_using=\"n::integer\", server_default=sa.text(\"1\"))",
+            ]
+            .join("\n")
         );
     }
 
