@@ -830,12 +830,12 @@ mod tests {
             base: base_model.clone(),
             head: Model::build("m.py", &extract_sql_lines(head)),
         }]);
-        let mut second = base_model;
+        let mut second = base_model.clone();
         second.touched.clear();
         for (line, op) in extract_sql_lines(revision) {
             second.apply(&op, &Origin::new("versions/0004_x.py", line + 1));
         }
-        ops_for(&coverage(&change, &second))
+        ops_for(&coverage(&change, &base_model, &second))
     }
 
     fn body(source: &str, function: &str) -> String {
