@@ -25,7 +25,7 @@ use serde::Serialize;
 use super::types::{fk_action, DefaultValue, TypeClass};
 use super::{
     Action, Attribute, ColumnChanges, ColumnDef, Constraint, Fact, ForeignKey, Ident, ObjectKind,
-    SchemaOp,
+    SchemaOp, TriggerDef,
 };
 
 /// Where an object or an operation is stated: a file and a 1-based line.
@@ -174,6 +174,8 @@ pub struct Index {
 pub struct Trigger {
     pub name: String,
     pub table: String,
+    /// SQLite's definition, when the statement gave one (never compared).
+    pub definition: Option<TriggerDef>,
     #[serde(skip)]
     pub origin: Origin,
 }
@@ -519,7 +521,11 @@ impl Model {
                 self.indexes.remove(&index);
                 self.drops.insert(Key::Index(index), origin.clone());
             }
-            SchemaOp::CreateTrigger { trigger, table } => {
+            SchemaOp::CreateTrigger {
+                trigger,
+                table,
+                definition,
+            } => {
                 let trigger = name(trigger);
                 self.touch(Key::Trigger(trigger.clone()), origin);
                 self.created.insert(Key::Trigger(trigger.clone()));
@@ -528,6 +534,7 @@ impl Model {
                     Trigger {
                         name: trigger,
                         table: name(table),
+                        definition: definition.clone(),
                         origin: origin.clone(),
                     },
                 );

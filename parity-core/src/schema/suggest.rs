@@ -18,7 +18,7 @@ use regex::Regex;
 
 use super::model::column_differences;
 use super::model::{index_differences, pg_default_name, Column, Index, Object, Table};
-use super::{Attribute, Coverage, CoverageStatus, ForeignKey};
+use super::{Attribute, Coverage, CoverageStatus, ForeignKey, TriggerDef};
 
 /// What would make the second track equal to the first for one object.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,13 +63,16 @@ pub enum Fix {
         from_name: Option<String>,
         to: Vec<String>,
     },
+    /// A trigger, ported from SQLite's definition when there is one.
     CreateTrigger {
         name: String,
         table: String,
+        definition: Option<TriggerDef>,
     },
     DropTrigger {
         name: String,
         table: String,
+        definition: Option<TriggerDef>,
     },
 }
 
@@ -86,6 +89,7 @@ impl Fix {
             Object::Trigger(t) => Fix::CreateTrigger {
                 name: t.name.clone(),
                 table: t.table.clone(),
+                definition: t.definition.clone(),
             },
         })
     }
@@ -102,6 +106,7 @@ impl Fix {
             Object::Trigger(t) => Fix::DropTrigger {
                 name: t.name.clone(),
                 table: t.table.clone(),
+                definition: t.definition.clone(),
             },
         })
     }
@@ -661,12 +666,7 @@ fn python_for(fix: &Fix) -> (Vec<String>, Vec<String>) {
             )],
         ),
         Fix::AlterColumn { table, from, to } => (
-            alter_column(
-                table,
-                from,
-                to,
-                &ConstraintNames::upgrade(table, from, to),
-            ),
+            alter_column(table, from, to, &ConstraintNames::upgrade(table, from, to)),
             alter_column(
                 table,
                 to,
@@ -708,28 +708,153 @@ fn python_for(fix: &Fix) -> (Vec<String>, Vec<String>) {
                 }
                 lines
             };
-            (
-                replace(from, &old, to, &own),
-                replace(to, &own, from, &old),
-            )
+            (replace(from, &old, to, &own), replace(to, &own, from, &old))
         }
-        Fix::CreateTrigger { name, table } => (
-            vec![format!(
-                "# TODO: port trigger {name} on {table} to PostgreSQL with op.execute(...)"
-            )],
-            vec![format!(
-                "op.execute({})",
-                py_str(&format!("DROP TRIGGER IF EXISTS {name} ON {table}"))
-            )],
+        Fix::CreateTrigger {
+            name,
+            table,
+            definition,
+        } => (
+            create_trigger(name, table, definition.as_ref(), "port"),
+            drop_trigger(name, table, definition.is_some()),
         ),
-        Fix::DropTrigger { name, table } => (
-            vec![format!(
-                "op.execute({})",
-                py_str(&format!("DROP TRIGGER IF EXISTS {name} ON {table}"))
-            )],
-            vec![format!("# TODO: re-create trigger {name} on {table}")],
+        Fix::DropTrigger {
+            name,
+            table,
+            definition,
+        } => (
+            drop_trigger(name, table, false),
+            create_trigger(name, table, definition.as_ref(), "re-create"),
         ),
     }
+}
+
+/// A name as PostgreSQL SQL writes it: bare when it is a plain lower-case
+/// identifier, else in double quotes.
+fn pg_ident(name: &str) -> String {
+    let plain = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+/// The PL/pgSQL function a ported trigger runs.
+fn trigger_function(name: &str) -> String {
+    format!("{name}_fn")
+}
+
+/// One statement of a SQLite trigger's body in PL/pgSQL: a `SELECT` is a
+/// `PERFORM` (PL/pgSQL keeps no result), `SELECT RAISE(ABORT, 'm') [WHERE
+/// c]` raises, `SELECT RAISE(IGNORE)` skips the row.
+fn plpgsql_statement(statement: &str) -> String {
+    static RAISE: OnceLock<Regex> = OnceLock::new();
+    let raise = RAISE.get_or_init(|| {
+        Regex::new(
+            r"(?is)^SELECT\s+RAISE\s*\(\s*(ABORT|FAIL|ROLLBACK|IGNORE)\s*(?:,\s*('(?:[^']|'')*'))?\s*\)\s*(?:WHERE\s+(.+))?$",
+        )
+        .expect("valid")
+    });
+    if let Some(m) = raise.captures(statement.trim()) {
+        let action = match m.get(2) {
+            Some(message) if !m[1].eq_ignore_ascii_case("IGNORE") => {
+                format!("RAISE EXCEPTION {}", message.as_str())
+            }
+            _ => "RETURN NULL".to_string(),
+        };
+        return match m.get(3) {
+            Some(condition) => format!("IF {} THEN {action}; END IF", condition.as_str()),
+            None => action,
+        };
+    }
+    match statement.trim().split_once(char::is_whitespace) {
+        Some((first, rest)) if first.eq_ignore_ascii_case("SELECT") => format!("PERFORM {rest}"),
+        _ => statement.trim().to_string(),
+    }
+}
+
+/// The revision lines that make a trigger: SQLite's body ported to a
+/// PL/pgSQL function and a row trigger that runs it; without a definition,
+/// a TODO (`what`: port, re-create).
+fn create_trigger(
+    name: &str,
+    table: &str,
+    definition: Option<&TriggerDef>,
+    what: &str,
+) -> Vec<String> {
+    let Some(def) = definition else {
+        return vec![format!(
+            "# TODO: {what} trigger {name} on {table} on PostgreSQL with op.execute(...)"
+        )];
+    };
+    let deleting = def
+        .event
+        .split_whitespace()
+        .next()
+        .is_some_and(|e| e.eq_ignore_ascii_case("DELETE"));
+    let mut body: Vec<String> = def
+        .body
+        .iter()
+        .map(|statement| format!("    {};", plpgsql_statement(statement)))
+        .collect();
+    body.push(format!(
+        "    RETURN {};",
+        if deleting { "OLD" } else { "NEW" }
+    ));
+    let body = body.join("\n");
+    let quote = if body.contains("$$") {
+        "$parity$"
+    } else {
+        "$$"
+    };
+    let function = pg_ident(&trigger_function(name));
+    let create_function = format!(
+        "CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS {quote}\nBEGIN\n{body}\nEND\n{quote}"
+    );
+    let when = def
+        .when
+        .as_ref()
+        .map(|w| format!(" WHEN ({w})"))
+        .unwrap_or_default();
+    let create_trigger = format!(
+        "CREATE TRIGGER {} {} {} ON {} FOR EACH ROW{when} EXECUTE FUNCTION {function}()",
+        pg_ident(name),
+        def.timing,
+        def.event,
+        pg_ident(table)
+    );
+    vec![
+        format!("# trigger {name}, ported from SQLite: review its function"),
+        format!("op.execute({})", py_str(&create_function)),
+        format!("op.execute({})", py_str(&create_trigger)),
+    ]
+}
+
+/// The revision lines that drop a trigger, and the function a ported one
+/// runs.
+fn drop_trigger(name: &str, table: &str, ported: bool) -> Vec<String> {
+    let mut lines = vec![format!(
+        "op.execute({})",
+        py_str(&format!(
+            "DROP TRIGGER IF EXISTS {} ON {}",
+            pg_ident(name),
+            pg_ident(table)
+        ))
+    )];
+    if ported {
+        lines.push(format!(
+            "op.execute({})",
+            py_str(&format!(
+                "DROP FUNCTION IF EXISTS {}()",
+                pg_ident(&trigger_function(name))
+            ))
+        ));
+    }
+    lines
 }
 
 /// A file-name slug from the first fix: `add_tasks_notes`.
@@ -1107,6 +1232,51 @@ mod tests {
             .join("\n")
         );
         assert_eq!(s.down_revision, None);
+    }
+
+    #[test]
+    fn a_trigger_is_ported_to_a_plpgsql_function_and_a_row_trigger() {
+        let head = format!(
+            "{BASE}; CREATE TRIGGER trg_done BEFORE UPDATE OF status ON tasks
+               WHEN NEW.status = 'done'
+             BEGIN
+               SELECT RAISE(ABORT, 'no title') WHERE NEW.title IS NULL;
+               SELECT 1;
+               UPDATE projects SET id = id WHERE id = NEW.project_id;
+             END"
+        );
+        let s = suggest(&fixes(BASE, &head, "SELECT 1"), &[]);
+        let function = "CREATE OR REPLACE FUNCTION trg_done_fn() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n    IF NEW.title IS NULL THEN RAISE EXCEPTION 'no title'; END IF;\n    PERFORM 1;\n    UPDATE projects SET id = id WHERE id = NEW.project_id;\n    RETURN NEW;\nEND\n$$";
+        assert_eq!(
+            body(&s.source, "upgrade"),
+            [
+                "# trigger trg_done, ported from SQLite: review its function".to_string(),
+                format!("op.execute({})", py_str(function)),
+                "op.execute(\"CREATE TRIGGER trg_done BEFORE UPDATE OF status ON tasks FOR EACH ROW WHEN (NEW.status = 'done') EXECUTE FUNCTION trg_done_fn()\")".to_string(),
+            ]
+            .join("\n")
+        );
+        assert_eq!(
+            body(&s.source, "downgrade"),
+            "op.execute(\"DROP TRIGGER IF EXISTS trg_done ON tasks\")\nop.execute(\"DROP FUNCTION IF EXISTS trg_done_fn()\")"
+        );
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+        // What it writes covers the trigger: the revision's SQL names it.
+        let covered = fixes(
+            BASE,
+            &head,
+            "CREATE TRIGGER trg_done BEFORE UPDATE OF status ON tasks FOR EACH ROW WHEN (NEW.status = 'done') EXECUTE FUNCTION trg_done_fn()",
+        );
+        assert_eq!(covered, vec![]);
+        // A deleting trigger returns OLD; RAISE(IGNORE) skips the row.
+        let head = format!("{BASE}; CREATE TRIGGER trg_keep BEFORE DELETE ON tasks BEGIN SELECT RAISE(IGNORE); END");
+        let s = suggest(&fixes(BASE, &head, "SELECT 1"), &[]);
+        assert!(
+            s.source
+                .contains("BEGIN\\n    RETURN NULL;\\n    RETURN OLD;\\nEND"),
+            "{}",
+            s.source
+        );
     }
 
     #[test]
