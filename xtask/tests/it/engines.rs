@@ -176,6 +176,7 @@ CREATE TABLE items (
     seen_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
 );
 CREATE UNIQUE INDEX ux_items_open ON items (project_id, code) WHERE code <> '';
+CREATE INDEX ix_items_code ON items (LOWER(code), weight DESC);
 CREATE TRIGGER trg_items AFTER UPDATE ON items BEGIN SELECT 1; END;
 ";
 
@@ -192,6 +193,7 @@ CREATE TABLE items (
     seen_at TIMESTAMP WITH TIME ZONE DEFAULT now()
 );
 CREATE UNIQUE INDEX ux_items_open ON items (project_id, code){where_clause};
+CREATE INDEX ix_items_code ON items (lower(code), weight DESC);
 CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
 CREATE TRIGGER trg_items AFTER UPDATE ON items FOR EACH ROW EXECUTE FUNCTION touch();
 \"\"\")\n"
@@ -219,6 +221,16 @@ fn both_catalogs_read_keys_references_partial_indexes_and_triggers_alike() {
         .unwrap();
     assert_eq!(index.predicate.as_deref(), Some("code <> ''"));
     assert!(index.unique);
+    // An expression's text comes from the statement (index_info names none).
+    let expression = raw
+        .indexes
+        .iter()
+        .find(|i| i.name == "ix_items_code")
+        .unwrap();
+    assert_eq!(
+        expression.columns,
+        vec![Some("LOWER(code)".to_string()), Some("weight".to_string())]
+    );
     assert_eq!(raw.triggers[0].name, "trg_items");
     let sqlite = Catalog::from_raw(Engine::Sqlite, &raw);
     let fk = &sqlite.tables["items"]
