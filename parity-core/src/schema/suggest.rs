@@ -8,8 +8,12 @@
 //! `unique` and `postgresql_where`). An alteration writes `alter_column`
 //! for type, nullability and default, and drops and re-creates a foreign
 //! key, a unique constraint or an index whose definition differs.
-//! `downgrade()` undoes `upgrade()` in reverse order. Constraint names
-//! follow the convention `fk_<table>_<column>_<target>`, `uq_<table>_<column>`.
+//! `downgrade()` undoes `upgrade()` in reverse order. A constraint is
+//! dropped by the name it has on PostgreSQL (the model's: as a revision
+//! stated it, else PostgreSQL's own `<table>_<column>_fkey`, `_key`,
+//! `<table>_pkey`); the ones created are named `fk_<table>_<column>_<target>`,
+//! `uq_<table>_<column>`, `<table>_pkey`. A trigger is ported from SQLite's
+//! definition to a PL/pgSQL function and a row trigger that runs it.
 
 use std::fmt::Write as _;
 use std::sync::OnceLock;
