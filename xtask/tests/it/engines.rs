@@ -391,7 +391,7 @@ fn the_guard_agrees_with_the_engines_on_every_case() {
 #[test]
 fn the_command_prints_the_table() {
     let output = Command::new(guard())
-        .args(["engines", "--cases", "3", "--seed", "5"])
+        .args(["engines", "--cases", "3", "--seed", "5", "--verbose"])
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -402,6 +402,9 @@ fn the_command_prints_the_table() {
     );
     assert!(stdout.contains("case "), "{stdout}");
     assert!(stdout.contains("generated-002"), "{stdout}");
+    // --verbose: every case's objects, the agreed ones too.
+    assert!(stdout.contains("\ngenerated-000:\n"), "{stdout}");
+    assert!(stdout.contains("  agreed: "), "{stdout}");
     assert!(stdout.contains("Alembic integrity:"), "{stdout}");
     let scenarios = pairing_scenarios();
     assert!(
