@@ -78,6 +78,40 @@ def where_clause(sql):
     return match.group(1).strip() if match else None
 
 
+def index_terms(sql):
+    """The terms of a CREATE INDEX statement's column list, as written
+    (`lower(title)`, `priority DESC`): PRAGMA index_info names no expression."""
+    if not sql:
+        return []
+    match = re.search(r"\bON\s+(?:\"[^\"]*\"|`[^`]*`|\[[^\]]*\]|[^\s(]+)\s*\(", sql, re.IGNORECASE)
+    if not match:
+        return []
+    terms, depth, quote, start = [], 0, None, match.end()
+    for i in range(match.end(), len(sql)):
+        c = sql[i]
+        if quote:
+            if c == quote:
+                quote = None
+        elif c in "'\"`":
+            quote = c
+        elif c == "(":
+            depth += 1
+        elif c == ")" and depth == 0:
+            terms.append(sql[start:i].strip())
+            break
+        elif c == ")":
+            depth -= 1
+        elif c == "," and depth == 0:
+            terms.append(sql[start:i].strip())
+            start = i + 1
+    out = []
+    for term in terms:
+        term = re.sub(r"\s+(ASC|DESC)\s*$", "", term, flags=re.IGNORECASE)
+        term = re.sub(r"\s+COLLATE\s+\S+\s*$", "", term, flags=re.IGNORECASE)
+        out.append(term)
+    return out
+
+
 def sqlite_catalog(conn):
     cur = conn.cursor()
     rows = cur.execute(
@@ -111,6 +145,13 @@ def sqlite_catalog(conn):
                 r[2]
                 for r in sorted(cur.execute(f'PRAGMA index_info("{iname}")').fetchall())
             ]
+            if None in cols:
+                # An expression: its text from the statement that made it.
+                terms = index_terms(sql_of.get(("index", iname)))
+                cols = [
+                    c if c is not None or i >= len(terms) else terms[i]
+                    for i, c in enumerate(cols)
+                ]
             if origin == "u":
                 uniques.append(cols)
             elif origin == "c":

@@ -8,9 +8,12 @@
 //! - **covered** when the second track's object is equivalent to the first
 //!   track's at HEAD (created, altered or renamed: same attributes by the
 //!   mapping table of `types.rs`; dropped: gone on the second track too),
-//! - **mismatched** when the revisions touch the object but an attribute
-//!   differs (each such attribute named with both values),
-//! - **uncovered** when the revisions leave it as it was.
+//! - **mismatched** when the revisions change the object (it differs from
+//!   the second track's at the merge-base) but an attribute differs from
+//!   the first track's (each such attribute named with both values),
+//! - **uncovered** when the revisions leave it as it was: never made, or
+//!   made again exactly as before (an index dropped and re-created with
+//!   its old definition is no change on PostgreSQL).
 
 use std::collections::BTreeMap;
 
@@ -18,9 +21,10 @@ use super::model::{differences, resolved_object, Change, Key, Model, Object, Tab
 use super::suggest::Fix;
 use super::{Action, Coverage, CoverageStatus, Mismatch, ObjectKind};
 
-/// The coverage of each change; `second` is the second track's model at
-/// HEAD (whose `touched` names the revision of each touched object).
-pub fn coverage(change: &TrackChange, second: &Model) -> Vec<Coverage> {
+/// The coverage of each change; `base` is the second track's model at the
+/// merge-base, `second` the same after the revisions (whose `touched`
+/// names the revision of each touched object).
+pub fn coverage(change: &TrackChange, base: &Model, second: &Model) -> Vec<Coverage> {
     // The primary key each table should have on the second track: its own,
     // with every changed column of the first track in or out.
     let mut primary_keys: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -44,7 +48,7 @@ pub fn coverage(change: &TrackChange, second: &Model) -> Vec<Coverage> {
     let mut out: Vec<Coverage> = change
         .changes
         .iter()
-        .map(|c| judge(c, second, &primary_keys))
+        .map(|c| judge(c, base, second, &primary_keys))
         .collect();
     for (fact, origin) in &change.unresolved {
         out.push(Coverage {
@@ -73,10 +77,16 @@ fn touched<'m>(second: &'m Model, key: &Key) -> Option<&'m str> {
 
 fn judge(
     change: &Change,
+    base: &Model,
     second: &Model,
     primary_keys: &BTreeMap<String, Vec<String>>,
 ) -> Coverage {
     let there = resolved_object(second, &change.key);
+    // Whether the revisions left the object otherwise than they found it.
+    let changed_by_revisions = |there: &Object| match resolved_object(base, &change.key) {
+        None => true,
+        Some(before) => !differences(&before, there).is_empty(),
+    };
     let (status, mismatches, fix) = match change.fact.action {
         Action::Created | Action::Altered => match (&change.head, &there) {
             (Some(head), Some(there)) => {
@@ -85,8 +95,9 @@ fn judge(
                     (CoverageStatus::Covered, Vec::new(), None)
                 } else {
                     let fix = Fix::alter(there, head);
-                    match touched(second, &change.key) {
-                        Some(revision) => (
+                    if changed_by_revisions(there) {
+                        let revision = touched(second, &change.key).unwrap_or_default();
+                        (
                             CoverageStatus::Mismatched,
                             diffs
                                 .into_iter()
@@ -98,8 +109,9 @@ fn judge(
                                 })
                                 .collect(),
                             fix,
-                        ),
-                        None => (CoverageStatus::Uncovered, Vec::new(), fix),
+                        )
+                    } else {
+                        (CoverageStatus::Uncovered, Vec::new(), fix)
                     }
                 }
             }
@@ -117,6 +129,7 @@ fn judge(
                         name: t.clone(),
                         columns: Vec::new(),
                         constraints: Vec::new(),
+                        pk_name: None,
                         origin: change.origin.clone(),
                     })),
                     _ => None,
@@ -176,6 +189,7 @@ fn judge(
                 fix.push(Fix::ReplacePrimaryKey {
                     table: table.clone(),
                     from,
+                    from_name: second.tables.get(table).and_then(|t| t.pk_name.clone()),
                     to,
                 });
             }
@@ -217,12 +231,12 @@ mod tests {
             base: base_model.clone(),
             head: head_model,
         }]);
-        let mut second = base_model;
+        let mut second = base_model.clone();
         second.touched.clear();
         for (line, op) in extract_sql_lines(revision) {
             second.apply(&op, &Origin::new("versions/0004_x.py", line + 1));
         }
-        coverage(&change, &second)
+        coverage(&change, &base_model, &second)
     }
 
     const BASE: &str =
@@ -310,6 +324,40 @@ mod tests {
         assert_eq!(
             attributes,
             vec![Attribute::IndexColumns, Attribute::IndexUnique]
+        );
+    }
+
+    #[test]
+    fn an_object_made_again_as_it_was_is_uncovered_not_mismatched() {
+        // PostgreSQL sees no change to an index dropped and re-created with
+        // its old definition, nor to a column altered to what it was.
+        let base = format!("{BASE}; CREATE INDEX ix ON t (a)");
+        let head = format!("{base}; DROP INDEX ix; CREATE UNIQUE INDEX ix ON t (a); CREATE TABLE t_new (id INTEGER PRIMARY KEY, a TEXT NOT NULL); DROP TABLE t; ALTER TABLE t_new RENAME TO t; CREATE UNIQUE INDEX ix ON t (a)");
+        assert_eq!(
+            judged(
+                &base,
+                &head,
+                "DROP INDEX ix; CREATE INDEX ix ON t (a); ALTER TABLE t ALTER COLUMN a DROP NOT NULL"
+            ),
+            vec![
+                (
+                    "column t.a (altered)".to_string(),
+                    CoverageStatus::Uncovered
+                ),
+                ("index ix (altered)".to_string(), CoverageStatus::Uncovered),
+            ]
+        );
+        // Re-created otherwise, it is mismatched.
+        let got = judged_full(
+            &base,
+            &head,
+            "DROP INDEX ix; CREATE INDEX ix ON t (a) WHERE a <> ''",
+        );
+        assert_eq!(got[1].status, CoverageStatus::Mismatched);
+        let attributes: Vec<Attribute> = got[1].mismatches.iter().map(|m| m.attribute).collect();
+        assert_eq!(
+            attributes,
+            vec![Attribute::IndexUnique, Attribute::IndexWhere]
         );
     }
 

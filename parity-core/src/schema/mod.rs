@@ -140,6 +140,20 @@ impl Constraint {
     }
 }
 
+/// A trigger as SQLite states it: when it fires, on what, under which
+/// condition, and the statements of its body, each as SQL text.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct TriggerDef {
+    /// `BEFORE`, `AFTER` or `INSTEAD OF` (SQLite's default is `BEFORE`).
+    pub timing: String,
+    /// `INSERT`, `DELETE`, `UPDATE` or `UPDATE OF a, b`.
+    pub event: String,
+    /// The `WHEN` condition.
+    pub when: Option<String>,
+    /// The statements between `BEGIN` and `END`, without their `;`.
+    pub body: Vec<String>,
+}
+
 /// What `op.alter_column` (or PostgreSQL's `ALTER COLUMN`) changes; `None`
 /// leaves the attribute as it is.
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -200,6 +214,9 @@ pub enum SchemaOp {
     CreateTrigger {
         trigger: Ident,
         table: Ident,
+        /// SQLite's definition (`BEGIN ... END`), for the fix-it to port;
+        /// none for PostgreSQL's `EXECUTE FUNCTION`.
+        definition: Option<TriggerDef>,
     },
     DropTrigger {
         trigger: Ident,

@@ -25,7 +25,7 @@ use serde::Serialize;
 use super::types::{fk_action, DefaultValue, TypeClass};
 use super::{
     Action, Attribute, ColumnChanges, ColumnDef, Constraint, Fact, ForeignKey, Ident, ObjectKind,
-    SchemaOp,
+    SchemaOp, TriggerDef,
 };
 
 /// Where an object or an operation is stated: a file and a 1-based line.
@@ -56,13 +56,29 @@ pub struct Column {
     pub unique: bool,
     pub default: Option<DefaultValue>,
     pub foreign_key: Option<ForeignKey>,
+    /// The name of the foreign key's constraint on PostgreSQL: as stated,
+    /// else the one PostgreSQL gives an unnamed one (`<table>_<column>_fkey`,
+    /// from the table's name when it was made). Never compared.
+    #[serde(skip)]
+    pub fk_name: Option<String>,
+    /// The name of the one-column unique constraint, likewise
+    /// (`<table>_<column>_key`).
+    #[serde(skip)]
+    pub unique_name: Option<String>,
     #[serde(skip)]
     pub origin: Origin,
 }
 
 impl Column {
-    fn from_def(def: &ColumnDef, name: String, origin: &Origin) -> Column {
+    fn from_def(def: &ColumnDef, table: &str, name: String, origin: &Origin) -> Column {
+        let one = std::slice::from_ref(&name);
         Column {
+            fk_name: def
+                .foreign_key
+                .as_ref()
+                .map(|_| pg_default_name(table, one, "fkey")),
+            unique_name: (def.unique && !def.primary_key)
+                .then(|| pg_default_name(table, one, "key")),
             name,
             declared: def.sql_type.clone(),
             type_class: def.type_class.clone(),
@@ -76,6 +92,39 @@ impl Column {
     }
 }
 
+/// The name PostgreSQL gives a constraint stated without one: the table's
+/// name, the columns' names and a label joined by `_` (`tasks_project_id_fkey`,
+/// `tasks_pkey` with no columns), the longer of the two parts shortened until
+/// the whole fits PostgreSQL's 63 bytes.
+pub fn pg_default_name(table: &str, columns: &[String], label: &str) -> String {
+    const MAX: usize = 63;
+    let second = columns.join("_");
+    let overhead = label.len() + 1 + usize::from(!second.is_empty());
+    let room = MAX.saturating_sub(overhead);
+    let (mut a, mut b) = (table.len(), second.len());
+    while a + b > room {
+        if a > b {
+            a -= 1;
+        } else {
+            b -= 1;
+        }
+    }
+    let clip = |text: &str, mut at: usize| {
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        text[..at].to_string()
+    };
+    let mut out = clip(table, a);
+    if !second.is_empty() {
+        out.push('_');
+        out.push_str(&clip(&second, b));
+    }
+    out.push('_');
+    out.push_str(label);
+    out
+}
+
 /// A table: its columns in order and the constraints on several columns
 /// (one-column constraints are attributes of their column).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -83,6 +132,10 @@ pub struct Table {
     pub name: String,
     pub columns: Vec<Column>,
     pub constraints: Vec<Constraint>,
+    /// The primary key constraint's name on PostgreSQL: as stated, else
+    /// `<table>_pkey` from the table's name when the key was made.
+    #[serde(skip)]
+    pub pk_name: Option<String>,
     #[serde(skip)]
     pub origin: Origin,
 }
@@ -121,6 +174,8 @@ pub struct Index {
 pub struct Trigger {
     pub name: String,
     pub table: String,
+    /// SQLite's definition, when the statement gave one (never compared).
+    pub definition: Option<TriggerDef>,
     #[serde(skip)]
     pub origin: Origin,
 }
@@ -302,6 +357,7 @@ impl Model {
                         name: table.clone(),
                         columns: Vec::new(),
                         constraints: Vec::new(),
+                        pk_name: None,
                         origin: origin.clone(),
                     },
                 );
@@ -371,6 +427,7 @@ impl Model {
                             name: table.clone(),
                             columns: Vec::new(),
                             constraints: Vec::new(),
+                            pk_name: None,
                             origin: origin.clone(),
                         },
                     );
@@ -464,7 +521,11 @@ impl Model {
                 self.indexes.remove(&index);
                 self.drops.insert(Key::Index(index), origin.clone());
             }
-            SchemaOp::CreateTrigger { trigger, table } => {
+            SchemaOp::CreateTrigger {
+                trigger,
+                table,
+                definition,
+            } => {
                 let trigger = name(trigger);
                 self.touch(Key::Trigger(trigger.clone()), origin);
                 self.created.insert(Key::Trigger(trigger.clone()));
@@ -473,6 +534,7 @@ impl Model {
                     Trigger {
                         name: trigger,
                         table: name(table),
+                        definition: definition.clone(),
                         origin: origin.clone(),
                     },
                 );
@@ -501,10 +563,13 @@ impl Model {
             return;
         };
         self.touch(Key::Column(table.to_string(), column_name.clone()), origin);
-        let column = Column::from_def(def, column_name.clone(), origin);
+        let column = Column::from_def(def, table, column_name.clone(), origin);
         let Some(t) = self.tables.get_mut(table) else {
             return;
         };
+        if column.primary_key && t.pk_name.is_none() {
+            t.pk_name = Some(pg_default_name(table, &[], "pkey"));
+        }
         match t.column_mut(&column_name) {
             Some(existing) => *existing = column,
             None => t.columns.push(column),
@@ -539,8 +604,10 @@ impl Model {
         };
         let columns = constraint.columns();
         let single = columns.len() == 1;
+        let stated = constraint.name().and_then(known);
         match constraint {
             Constraint::PrimaryKey { columns, .. } => {
+                t.pk_name = Some(stated.unwrap_or_else(|| pg_default_name(table, &[], "pkey")));
                 for name in columns {
                     if let Some(c) = t.column_mut(name) {
                         c.primary_key = true;
@@ -550,6 +617,8 @@ impl Model {
             Constraint::Unique { columns, .. } if single => {
                 if let Some(c) = t.column_mut(&columns[0]) {
                     c.unique = true;
+                    c.unique_name =
+                        Some(stated.unwrap_or_else(|| pg_default_name(table, columns, "key")));
                 }
             }
             Constraint::ForeignKey {
@@ -557,6 +626,8 @@ impl Model {
             } if single => {
                 if let Some(c) = t.column_mut(&columns[0]) {
                     c.foreign_key = Some(target.clone());
+                    c.fk_name =
+                        Some(stated.unwrap_or_else(|| pg_default_name(table, columns, "fkey")));
                 }
             }
             other => {
@@ -588,8 +659,32 @@ impl Model {
         let Some(t) = self.tables.get_mut(table) else {
             return;
         };
-        let constraint = match known_constraint {
-            Some((_, constraint)) => constraint,
+        // The name a constraint of this table has on PostgreSQL first.
+        let by_name = if t.pk_name.as_deref() == Some(name) {
+            Some(Constraint::PrimaryKey {
+                name: None,
+                columns: t.primary_key(),
+            })
+        } else {
+            t.columns.iter().find_map(|c| {
+                if c.fk_name.as_deref() == Some(name) {
+                    c.foreign_key.clone().map(|target| Constraint::ForeignKey {
+                        name: None,
+                        columns: vec![c.name.clone()],
+                        target,
+                    })
+                } else if c.unique_name.as_deref() == Some(name) && c.unique {
+                    Some(Constraint::Unique {
+                        name: None,
+                        columns: vec![c.name.clone()],
+                    })
+                } else {
+                    None
+                }
+            })
+        };
+        let constraint = match by_name.or(known_constraint.map(|(_, c)| c)) {
+            Some(constraint) => constraint,
             None if matches!(kind, Some("primary")) || name.starts_with("pk") => {
                 Constraint::PrimaryKey {
                     name: None,
@@ -622,6 +717,7 @@ impl Model {
         let columns = constraint.columns().to_vec();
         match (&constraint, columns.as_slice()) {
             (Constraint::PrimaryKey { .. }, _) => {
+                t.pk_name = None;
                 for c in &mut t.columns {
                     if columns.contains(&c.name) {
                         c.primary_key = false;
@@ -631,11 +727,13 @@ impl Model {
             (Constraint::Unique { .. }, [one]) => {
                 if let Some(c) = t.column_mut(one) {
                     c.unique = false;
+                    c.unique_name = None;
                 }
             }
             (Constraint::ForeignKey { .. }, [one]) => {
                 if let Some(c) = t.column_mut(one) {
                     c.foreign_key = None;
+                    c.fk_name = None;
                 }
             }
             _ => {
@@ -1395,6 +1493,64 @@ mod tests {
         assert!(index.unique);
         assert_eq!(index.where_clause.as_deref(), Some("status='open'"));
         assert_eq!(m.triggers["trg"].table, "tasks");
+    }
+
+    #[test]
+    fn constraints_carry_the_names_postgresql_gives_them() {
+        let mut m = model(
+            "CREATE TABLE projects (id INTEGER PRIMARY KEY);
+             CREATE TABLE tasks (id INTEGER PRIMARY KEY,
+                 project_id INTEGER REFERENCES projects(id), code TEXT UNIQUE, other INT);
+             ALTER TABLE tasks ADD CONSTRAINT tasks_other_ref FOREIGN KEY (other) REFERENCES projects(id);
+             ALTER TABLE tasks RENAME TO jobs",
+        );
+        // Named when the table was still tasks: a rename keeps the names.
+        let jobs = &m.tables["jobs"];
+        assert_eq!(jobs.pk_name.as_deref(), Some("tasks_pkey"));
+        let project = jobs.column("project_id").unwrap();
+        assert_eq!(project.fk_name.as_deref(), Some("tasks_project_id_fkey"));
+        assert_eq!(
+            jobs.column("code").unwrap().unique_name.as_deref(),
+            Some("tasks_code_key")
+        );
+        assert_eq!(
+            jobs.column("other").unwrap().fk_name.as_deref(),
+            Some("tasks_other_ref")
+        );
+        // Dropped by those names.
+        for (name, kind) in [
+            ("tasks_project_id_fkey", "foreignkey"),
+            ("tasks_code_key", "unique"),
+            ("tasks_other_ref", "foreignkey"),
+        ] {
+            m.apply(
+                &SchemaOp::DropConstraint {
+                    table: Ident::known("jobs"),
+                    name: Ident::known(name),
+                    kind: Some(kind.into()),
+                },
+                &Origin::new("r.py", 1),
+            );
+        }
+        let jobs = &m.tables["jobs"];
+        assert_eq!(jobs.column("project_id").unwrap().foreign_key, None);
+        assert!(!jobs.column("code").unwrap().unique);
+        assert_eq!(jobs.column("other").unwrap().foreign_key, None);
+    }
+
+    #[test]
+    fn default_names_fit_postgresqls_63_bytes() {
+        assert_eq!(pg_default_name("tasks", &[], "pkey"), "tasks_pkey");
+        assert_eq!(
+            pg_default_name("t", &["a".into(), "b".into()], "key"),
+            "t_a_b_key"
+        );
+        let long = "x".repeat(40);
+        let name = pg_default_name(&long, &["y".repeat(40)], "fkey");
+        assert_eq!(name.len(), 63);
+        assert_eq!(name, format!("{}_{}_fkey", "x".repeat(29), "y".repeat(28)));
+        let name = pg_default_name(&"t".repeat(70), &["c".into()], "fkey");
+        assert_eq!(name, format!("{}_c_fkey", "t".repeat(56)));
     }
 
     #[test]

@@ -189,6 +189,7 @@ pub fn pair(rules: &Rules, added_revisions: &[PathBytes], sources: PairingSource
     });
     let bases: Vec<&Model> = order.iter().map(|f| &f.base).collect();
     let mut second = merged(&bases);
+    let second_base = second.clone();
     for path in chain_order(added_revisions, sources.revisions) {
         let Some(source) = sources.revisions.get(path.as_bytes()) else {
             continue;
@@ -216,7 +217,7 @@ pub fn pair(rules: &Rules, added_revisions: &[PathBytes], sources: PairingSource
             second.apply(op, &Origin::new(&name, *line));
         }
     }
-    pairing.coverage = coverage(&change, &second);
+    pairing.coverage = coverage(&change, &second_base, &second);
     // In the order of the watched files, then by line.
     let file_index = |path: &str| files.iter().position(|f| f.path == path);
     pairing

@@ -1540,7 +1540,13 @@ def downgrade() -> None:
                 },
                 SchemaOp::CreateTrigger {
                     trigger: k("trg"),
-                    table: k("tags")
+                    table: k("tags"),
+                    definition: Some(crate::schema::TriggerDef {
+                        timing: "AFTER".into(),
+                        event: "INSERT".into(),
+                        when: None,
+                        body: vec!["SELECT 1".into()],
+                    }),
                 },
             ]
         );

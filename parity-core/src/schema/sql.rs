@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 
 use super::types::{DefaultValue, TypeClass};
-use super::{ColumnChanges, ColumnDef, Constraint, ForeignKey, Ident, SchemaOp};
+use super::{ColumnChanges, ColumnDef, Constraint, ForeignKey, Ident, SchemaOp, TriggerDef};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Token<'s> {
@@ -644,17 +644,24 @@ fn statement_ops(c: &mut Cursor<'_, '_>) -> Option<Vec<SchemaOp>> {
             let _ = c.eat_kws(&["IF", "NOT", "EXISTS"]);
             let trigger = c.name()?;
             // The table follows the first ON of the trigger's head.
+            let head = c.at;
             while let Some(token) = c.peek() {
-                c.at += 1;
-                if token.is_kw("ON") {
-                    let table = c.name()?;
-                    return Some(vec![SchemaOp::CreateTrigger { trigger, table }]);
-                }
-                if token.is_kw("BEGIN") {
+                if token.is_kw("ON") || token.is_kw("BEGIN") {
                     break;
                 }
+                c.at += 1;
             }
-            return None;
+            let head = &c.tokens[head..c.at];
+            if !c.eat_kw("ON") {
+                return None;
+            }
+            let table = c.name()?;
+            let definition = trigger_definition(c, head);
+            return Some(vec![SchemaOp::CreateTrigger {
+                trigger,
+                table,
+                definition,
+            }]);
         }
         return None;
     }
@@ -692,6 +699,101 @@ fn statement_ops(c: &mut Cursor<'_, '_>) -> Option<Vec<SchemaOp>> {
         }]);
     }
     None
+}
+
+/// SQL text of tokens as written (case kept, names quoted again), spaced
+/// so that it reads and runs: `NEW.id = 1`, `lower(title)`.
+fn sql_text(tokens: &[Token<'_>]) -> String {
+    let mut out = String::new();
+    let mut glue = true;
+    for token in tokens {
+        let (text, tight_before, tight_after) = match token {
+            Token::Word(w) => (w.to_string(), false, false),
+            Token::Quoted(q) => (format!("\"{}\"", q.replace('"', "\"\"")), false, false),
+            Token::Str(s) => (format!("'{s}'"), false, false),
+            Token::Placeholder(p) => (format!("{{{p}}}"), false, false),
+            Token::Punct(c @ (b',' | b')' | b';')) => ((*c as char).to_string(), true, false),
+            Token::Punct(b'.') => (".".to_string(), true, true),
+            Token::Punct(b'(') => ("(".to_string(), false, true),
+            Token::Punct(c) => ((*c as char).to_string(), false, false),
+        };
+        // A call's parenthesis follows its name: `lower(`; the two halves
+        // of an operator stay together: `<>`, `||`.
+        let call = *token == Token::Punct(b'(')
+            && out.ends_with(|ch: char| ch.is_alphanumeric() || ch == '_' || ch == '"');
+        let operator = match (out.chars().last(), token) {
+            (Some(a), Token::Punct(b)) => ["<>", "<=", ">=", "!=", "==", "||", "->", "<<", ">>"]
+                .contains(&format!("{a}{}", *b as char).as_str()),
+            _ => false,
+        };
+        if !glue && !tight_before && !call && !operator {
+            out.push(' ');
+        }
+        out.push_str(&text);
+        glue = tight_after;
+    }
+    out
+}
+
+/// What follows `CREATE TRIGGER name <head> ON table`: SQLite's `[FOR EACH
+/// ROW] [WHEN cond] BEGIN stmt; ... END` as a definition, the cursor past
+/// its `END`; PostgreSQL's `... EXECUTE FUNCTION f()` gives none.
+fn trigger_definition(c: &mut Cursor<'_, '_>, head: &[Token<'_>]) -> Option<TriggerDef> {
+    let mut h = Cursor {
+        tokens: head,
+        at: 0,
+    };
+    let timing = if h.eat_kw("BEFORE") {
+        "BEFORE"
+    } else if h.eat_kw("AFTER") {
+        "AFTER"
+    } else if h.eat_kws(&["INSTEAD", "OF"]) {
+        "INSTEAD OF"
+    } else {
+        "BEFORE"
+    };
+    let event = sql_text(&head[h.at..]);
+    let _ = c.eat_kws(&["FOR", "EACH", "ROW"]);
+    let mut when = None;
+    if c.eat_kw("WHEN") {
+        let start = c.at;
+        while let Some(token) = c.peek() {
+            if token.is_kw("BEGIN") || token.is_kw("EXECUTE") || *token == Token::Punct(b';') {
+                break;
+            }
+            c.at += 1;
+        }
+        when = Some(sql_text(&c.tokens[start..c.at]));
+    }
+    if !c.eat_kw("BEGIN") {
+        return None;
+    }
+    // Statements up to the END that starts one (a CASE's END never does).
+    let mut body = Vec::new();
+    let mut start = c.at;
+    let mut depth = 0usize;
+    while let Some(token) = c.peek() {
+        match token {
+            t if t.is_kw("END") && c.at == start => {
+                c.at += 1;
+                break;
+            }
+            Token::Punct(b'(') => depth += 1,
+            Token::Punct(b')') => depth = depth.saturating_sub(1),
+            Token::Punct(b';') if depth == 0 => {
+                body.push(sql_text(&c.tokens[start..c.at]));
+                start = c.at + 1;
+            }
+            _ => {}
+        }
+        c.at += 1;
+    }
+    Some(TriggerDef {
+        timing: timing.to_string(),
+        event,
+        when,
+        body,
+    })
 }
 
 /// One action of `ALTER TABLE t ...`.
@@ -1021,6 +1123,56 @@ mod tests {
     }
 
     #[test]
+    fn a_trigger_keeps_its_definition_and_its_body_is_no_statement() {
+        let ops = extract_sql(
+            "CREATE TRIGGER trg_touch BEFORE DELETE ON \"Tasks\" FOR EACH ROW
+               WHEN OLD.status <> 'done'
+             BEGIN
+               SELECT CASE WHEN OLD.id IS NULL THEN RAISE(ABORT, 'no id') END;
+               INSERT INTO log (task_id, note) VALUES (OLD.id, lower(OLD.title));
+             END;
+             CREATE TRIGGER t2 AFTER INSERT ON tasks BEGIN SELECT 1; END;
+             CREATE TRIGGER pg AFTER UPDATE ON tasks FOR EACH ROW EXECUTE FUNCTION touch();
+             DROP TABLE legacy",
+        );
+        assert_eq!(
+            ops,
+            vec![
+                SchemaOp::CreateTrigger {
+                    trigger: k("trg_touch"),
+                    table: k("tasks"),
+                    definition: Some(TriggerDef {
+                        timing: "BEFORE".into(),
+                        event: "DELETE".into(),
+                        when: Some("OLD.status <> 'done'".into()),
+                        body: vec![
+                            "SELECT CASE WHEN OLD.id IS NULL THEN RAISE(ABORT, 'no id') END".into(),
+                            "INSERT INTO log(task_id, note) VALUES(OLD.id, lower(OLD.title))"
+                                .into(),
+                        ],
+                    }),
+                },
+                SchemaOp::CreateTrigger {
+                    trigger: k("t2"),
+                    table: k("tasks"),
+                    definition: Some(TriggerDef {
+                        timing: "AFTER".into(),
+                        event: "INSERT".into(),
+                        when: None,
+                        body: vec!["SELECT 1".into()],
+                    }),
+                },
+                SchemaOp::CreateTrigger {
+                    trigger: k("pg"),
+                    table: k("tasks"),
+                    definition: None,
+                },
+                SchemaOp::DropTable { table: k("legacy") },
+            ]
+        );
+    }
+
+    #[test]
     fn indexes_triggers_and_drops() {
         let ops = extract_sql(
             "CREATE UNIQUE INDEX IF NOT EXISTS ux_a ON main.agents (name, \"Email\");
@@ -1047,7 +1199,13 @@ mod tests {
                 },
                 SchemaOp::CreateTrigger {
                     trigger: k("trg"),
-                    table: k("agents")
+                    table: k("agents"),
+                    definition: Some(TriggerDef {
+                        timing: "AFTER".into(),
+                        event: "UPDATE OF name".into(),
+                        when: None,
+                        body: vec!["UPDATE x SET y = 1".into()],
+                    }),
                 },
                 SchemaOp::DropIndex { index: k("ix_old") },
                 SchemaOp::DropTable { table: k("legacy") },

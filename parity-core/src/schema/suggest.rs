@@ -8,8 +8,12 @@
 //! `unique` and `postgresql_where`). An alteration writes `alter_column`
 //! for type, nullability and default, and drops and re-creates a foreign
 //! key, a unique constraint or an index whose definition differs.
-//! `downgrade()` undoes `upgrade()` in reverse order. Constraint names
-//! follow the convention `fk_<table>_<column>_<target>`, `uq_<table>_<column>`.
+//! `downgrade()` undoes `upgrade()` in reverse order. A constraint is
+//! dropped by the name it has on PostgreSQL (the model's: as a revision
+//! stated it, else PostgreSQL's own `<table>_<column>_fkey`, `_key`,
+//! `<table>_pkey`); the ones created are named `fk_<table>_<column>_<target>`,
+//! `uq_<table>_<column>`, `<table>_pkey`. A trigger is ported from SQLite's
+//! definition to a PL/pgSQL function and a row trigger that runs it.
 
 use std::fmt::Write as _;
 use std::sync::OnceLock;
@@ -17,9 +21,8 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 use super::model::column_differences;
-use super::model::{index_differences, Column, Index, Object, Table};
-use super::types::DefaultValue;
-use super::{Attribute, Coverage, CoverageStatus, ForeignKey};
+use super::model::{index_differences, pg_default_name, Column, Index, Object, Table};
+use super::{Attribute, Coverage, CoverageStatus, ForeignKey, TriggerDef};
 
 /// What would make the second track equal to the first for one object.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,19 +59,24 @@ pub enum Fix {
         from: Index,
         to: Index,
     },
-    /// A primary key that differs: dropped and created with its columns.
+    /// A primary key that differs: dropped (by `from_name`, its name on
+    /// PostgreSQL) and created with its columns.
     ReplacePrimaryKey {
         table: String,
         from: Vec<String>,
+        from_name: Option<String>,
         to: Vec<String>,
     },
+    /// A trigger, ported from SQLite's definition when there is one.
     CreateTrigger {
         name: String,
         table: String,
+        definition: Option<TriggerDef>,
     },
     DropTrigger {
         name: String,
         table: String,
+        definition: Option<TriggerDef>,
     },
 }
 
@@ -85,6 +93,7 @@ impl Fix {
             Object::Trigger(t) => Fix::CreateTrigger {
                 name: t.name.clone(),
                 table: t.table.clone(),
+                definition: t.definition.clone(),
             },
         })
     }
@@ -101,6 +110,7 @@ impl Fix {
             Object::Trigger(t) => Fix::DropTrigger {
                 name: t.name.clone(),
                 table: t.table.clone(),
+                definition: t.definition.clone(),
             },
         })
     }
@@ -332,8 +342,67 @@ fn strs(names: &[String]) -> String {
         .join(", ")
 }
 
+/// The name the fix-it gives a foreign key it creates.
 fn fk_name(table: &str, column: &str, fk: &ForeignKey) -> String {
     format!("fk_{table}_{column}_{}", fk.table)
+}
+
+/// The name the fix-it gives a unique constraint it creates.
+fn uq_name(table: &str, column: &str) -> String {
+    format!("uq_{table}_{column}")
+}
+
+/// The names of the constraints `alter_column` drops (the ones the column
+/// has on PostgreSQL) and creates.
+struct ConstraintNames {
+    drop_fk: String,
+    drop_unique: String,
+    create_fk: String,
+    create_unique: String,
+}
+
+impl ConstraintNames {
+    /// The names PostgreSQL gives `column`'s constraints: the model's, else
+    /// PostgreSQL's default for an unnamed one.
+    fn of(table: &str, column: &Column) -> (String, String) {
+        let one = std::slice::from_ref(&column.name);
+        (
+            column
+                .fk_name
+                .clone()
+                .unwrap_or_else(|| pg_default_name(table, one, "fkey")),
+            column
+                .unique_name
+                .clone()
+                .unwrap_or_else(|| pg_default_name(table, one, "key")),
+        )
+    }
+
+    /// Making `from` (the second track's column) like `to`: the real names
+    /// dropped, the fix-it's own created.
+    fn upgrade(table: &str, from: &Column, to: &Column) -> ConstraintNames {
+        let (drop_fk, drop_unique) = ConstraintNames::of(table, from);
+        ConstraintNames {
+            drop_fk,
+            drop_unique,
+            create_fk: to
+                .foreign_key
+                .as_ref()
+                .map_or_else(String::new, |fk| fk_name(table, &to.name, fk)),
+            create_unique: uq_name(table, &to.name),
+        }
+    }
+
+    /// The way back: the fix-it's names dropped, the real ones restored.
+    fn downgrade(table: &str, from: &Column, to: &Column) -> ConstraintNames {
+        let up = ConstraintNames::upgrade(table, from, to);
+        ConstraintNames {
+            drop_fk: up.create_fk,
+            drop_unique: up.create_unique,
+            create_fk: up.drop_fk,
+            create_unique: up.drop_unique,
+        }
+    }
 }
 
 fn fk_keywords(fk: &ForeignKey) -> String {
@@ -372,7 +441,11 @@ fn column(c: &Column) -> String {
         out.push_str(", unique=True");
     }
     if let Some(default) = &c.default {
-        let _ = write!(out, ", server_default={}", default.server_default());
+        let _ = write!(
+            out,
+            ", server_default={}",
+            default.server_default(&c.type_class)
+        );
     }
     out.push(')');
     out
@@ -453,27 +526,32 @@ fn create_table(t: &Table) -> Vec<String> {
 }
 
 /// The operations that make column `from` like `to` (all attributes the
-/// model compares).
-fn alter_column(table: &str, from: &Column, to: &Column) -> Vec<String> {
+/// model compares), dropping and creating constraints by `names`.
+fn alter_column(table: &str, from: &Column, to: &Column, names: &ConstraintNames) -> Vec<String> {
     let differences = column_differences(to, from);
     let has = |a: Attribute| differences.iter().any(|(x, _, _)| *x == a);
     let mut lines = Vec::new();
     let t = py_str(table);
     let c = py_str(&to.name);
-    // A foreign key or a unique constraint that changes is dropped first.
-    if has(Attribute::ForeignKey) {
-        if let Some(fk) = &from.foreign_key {
-            lines.push(format!(
-                "op.drop_constraint({}, {t}, type_=\"foreignkey\")",
-                py_str(&fk_name(table, &from.name, fk))
-            ));
-        }
+    // A foreign key or a unique constraint that changes is dropped first,
+    // by the name it has on PostgreSQL.
+    if has(Attribute::ForeignKey) && from.foreign_key.is_some() {
+        lines.push(format!(
+            "op.drop_constraint({}, {t}, type_=\"foreignkey\")",
+            py_str(&names.drop_fk)
+        ));
     }
     if has(Attribute::Unique) && from.unique && !from.primary_key {
         lines.push(format!(
             "op.drop_constraint({}, {t}, type_=\"unique\")",
-            py_str(&format!("uq_{table}_{}", from.name))
+            py_str(&names.drop_unique)
         ));
+    }
+    // PostgreSQL casts a column's default with its type: a default that
+    // may not cast goes first, and comes back after.
+    let retype_default = has(Attribute::Type) && from.default.is_some();
+    if retype_default {
+        lines.push(format!("op.alter_column({t}, {c}, server_default=None)"));
     }
     let mut keywords = Vec::new();
     if has(Attribute::Type) {
@@ -491,12 +569,12 @@ fn alter_column(table: &str, from: &Column, to: &Column) -> Vec<String> {
             if not_null { "False" } else { "True" }
         ));
     }
-    if has(Attribute::Default) {
+    if has(Attribute::Default) || (retype_default && to.default.is_some()) {
         keywords.push(format!(
             "server_default={}",
             to.default
                 .as_ref()
-                .map_or("None".to_string(), DefaultValue::server_default)
+                .map_or("None".to_string(), |d| d.server_default(&to.type_class))
         ));
     }
     if !keywords.is_empty() {
@@ -508,7 +586,7 @@ fn alter_column(table: &str, from: &Column, to: &Column) -> Vec<String> {
     if has(Attribute::Unique) && to.unique && !to.primary_key {
         lines.push(format!(
             "op.create_unique_constraint({}, {t}, [{c}])",
-            py_str(&format!("uq_{table}_{}", to.name))
+            py_str(&names.create_unique)
         ));
     }
     if has(Attribute::ForeignKey) {
@@ -520,7 +598,7 @@ fn alter_column(table: &str, from: &Column, to: &Column) -> Vec<String> {
             };
             lines.push(format!(
                 "op.create_foreign_key({}, {t}, {}, [{c}], [{}]{})",
-                py_str(&fk_name(table, &to.name, fk)),
+                py_str(&names.create_fk),
                 py_str(&fk.table.to_string()),
                 strs(&remote),
                 fk_keywords(fk)
@@ -591,49 +669,196 @@ fn python_for(fix: &Fix) -> (Vec<String>, Vec<String>) {
                 py_str(from)
             )],
         ),
-        Fix::AlterColumn { table, from, to } => {
-            (alter_column(table, from, to), alter_column(table, to, from))
-        }
+        Fix::AlterColumn { table, from, to } => (
+            alter_column(table, from, to, &ConstraintNames::upgrade(table, from, to)),
+            alter_column(
+                table,
+                to,
+                from,
+                &ConstraintNames::downgrade(table, from, to),
+            ),
+        ),
         Fix::CreateIndex(i) => (vec![create_index(i)], vec![drop_index(i)]),
         Fix::DropIndex(i) => (vec![drop_index(i)], vec![create_index(i)]),
         Fix::ReplaceIndex { from, to } => (
             vec![drop_index(from), create_index(to)],
             vec![drop_index(to), create_index(from)],
         ),
-        Fix::ReplacePrimaryKey { table, from, to } => {
-            let name = py_str(&format!("pk_{table}"));
+        Fix::ReplacePrimaryKey {
+            table,
+            from,
+            from_name,
+            to,
+        } => {
+            // The key is dropped by the name it has on PostgreSQL and made
+            // under PostgreSQL's own name for a table's key.
+            let own = pg_default_name(table, &[], "pkey");
+            let old = from_name.clone().unwrap_or_else(|| own.clone());
             let t = py_str(table);
-            let replace = |a: &[String], b: &[String]| {
+            let replace = |a: &[String], a_name: &str, b: &[String], b_name: &str| {
                 let mut lines = Vec::new();
                 if !a.is_empty() {
                     lines.push(format!(
-                        "op.drop_constraint({name}, {t}, type_=\"primary\")"
+                        "op.drop_constraint({}, {t}, type_=\"primary\")",
+                        py_str(a_name)
                     ));
                 }
                 if !b.is_empty() {
-                    lines.push(format!("op.create_primary_key({name}, {t}, [{}])", strs(b)));
+                    lines.push(format!(
+                        "op.create_primary_key({}, {t}, [{}])",
+                        py_str(b_name),
+                        strs(b)
+                    ));
                 }
                 lines
             };
-            (replace(from, to), replace(to, from))
+            (replace(from, &old, to, &own), replace(to, &own, from, &old))
         }
-        Fix::CreateTrigger { name, table } => (
-            vec![format!(
-                "# TODO: port trigger {name} on {table} to PostgreSQL with op.execute(...)"
-            )],
-            vec![format!(
-                "op.execute({})",
-                py_str(&format!("DROP TRIGGER IF EXISTS {name} ON {table}"))
-            )],
+        Fix::CreateTrigger {
+            name,
+            table,
+            definition,
+        } => (
+            create_trigger(name, table, definition.as_ref(), "port"),
+            drop_trigger(name, table, definition.is_some()),
         ),
-        Fix::DropTrigger { name, table } => (
-            vec![format!(
-                "op.execute({})",
-                py_str(&format!("DROP TRIGGER IF EXISTS {name} ON {table}"))
-            )],
-            vec![format!("# TODO: re-create trigger {name} on {table}")],
+        Fix::DropTrigger {
+            name,
+            table,
+            definition,
+        } => (
+            drop_trigger(name, table, false),
+            create_trigger(name, table, definition.as_ref(), "re-create"),
         ),
     }
+}
+
+/// A name as PostgreSQL SQL writes it: bare when it is a plain lower-case
+/// identifier, else in double quotes.
+fn pg_ident(name: &str) -> String {
+    let plain = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+/// The PL/pgSQL function a ported trigger runs.
+fn trigger_function(name: &str) -> String {
+    format!("{name}_fn")
+}
+
+/// One statement of a SQLite trigger's body in PL/pgSQL: a `SELECT` is a
+/// `PERFORM` (PL/pgSQL keeps no result), `SELECT RAISE(ABORT, 'm') [WHERE
+/// c]` raises, `SELECT RAISE(IGNORE)` skips the row.
+fn plpgsql_statement(statement: &str) -> String {
+    static RAISE: OnceLock<Regex> = OnceLock::new();
+    let raise = RAISE.get_or_init(|| {
+        Regex::new(
+            r"(?is)^SELECT\s+RAISE\s*\(\s*(ABORT|FAIL|ROLLBACK|IGNORE)\s*(?:,\s*('(?:[^']|'')*'))?\s*\)\s*(?:WHERE\s+(.+))?$",
+        )
+        .expect("valid")
+    });
+    if let Some(m) = raise.captures(statement.trim()) {
+        let action = match m.get(2) {
+            Some(message) if !m[1].eq_ignore_ascii_case("IGNORE") => {
+                format!("RAISE EXCEPTION {}", message.as_str())
+            }
+            _ => "RETURN NULL".to_string(),
+        };
+        return match m.get(3) {
+            Some(condition) => format!("IF {} THEN {action}; END IF", condition.as_str()),
+            None => action,
+        };
+    }
+    match statement.trim().split_once(char::is_whitespace) {
+        Some((first, rest)) if first.eq_ignore_ascii_case("SELECT") => format!("PERFORM {rest}"),
+        _ => statement.trim().to_string(),
+    }
+}
+
+/// The revision lines that make a trigger: SQLite's body ported to a
+/// PL/pgSQL function and a row trigger that runs it; without a definition,
+/// a TODO (`what`: port, re-create).
+fn create_trigger(
+    name: &str,
+    table: &str,
+    definition: Option<&TriggerDef>,
+    what: &str,
+) -> Vec<String> {
+    let Some(def) = definition else {
+        return vec![format!(
+            "# TODO: {what} trigger {name} on {table} on PostgreSQL with op.execute(...)"
+        )];
+    };
+    let deleting = def
+        .event
+        .split_whitespace()
+        .next()
+        .is_some_and(|e| e.eq_ignore_ascii_case("DELETE"));
+    let mut body: Vec<String> = def
+        .body
+        .iter()
+        .map(|statement| format!("    {};", plpgsql_statement(statement)))
+        .collect();
+    body.push(format!(
+        "    RETURN {};",
+        if deleting { "OLD" } else { "NEW" }
+    ));
+    let body = body.join("\n");
+    let quote = if body.contains("$$") {
+        "$parity$"
+    } else {
+        "$$"
+    };
+    let function = pg_ident(&trigger_function(name));
+    let create_function = format!(
+        "CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS {quote}\nBEGIN\n{body}\nEND\n{quote}"
+    );
+    let when = def
+        .when
+        .as_ref()
+        .map(|w| format!(" WHEN ({w})"))
+        .unwrap_or_default();
+    let create_trigger = format!(
+        "CREATE TRIGGER {} {} {} ON {} FOR EACH ROW{when} EXECUTE FUNCTION {function}()",
+        pg_ident(name),
+        def.timing,
+        def.event,
+        pg_ident(table)
+    );
+    vec![
+        format!("# trigger {name}, ported from SQLite: review its function"),
+        format!("op.execute({})", py_str(&create_function)),
+        format!("op.execute({})", py_str(&create_trigger)),
+    ]
+}
+
+/// The revision lines that drop a trigger, and the function a ported one
+/// runs.
+fn drop_trigger(name: &str, table: &str, ported: bool) -> Vec<String> {
+    let mut lines = vec![format!(
+        "op.execute({})",
+        py_str(&format!(
+            "DROP TRIGGER IF EXISTS {} ON {}",
+            pg_ident(name),
+            pg_ident(table)
+        ))
+    )];
+    if ported {
+        lines.push(format!(
+            "op.execute({})",
+            py_str(&format!(
+                "DROP FUNCTION IF EXISTS {}()",
+                pg_ident(&trigger_function(name))
+            ))
+        ));
+    }
+    lines
 }
 
 /// A file-name slug from the first fix: `add_tasks_notes`.
@@ -734,12 +959,12 @@ mod tests {
             base: base_model.clone(),
             head: Model::build("m.py", &extract_sql_lines(head)),
         }]);
-        let mut second = base_model;
+        let mut second = base_model.clone();
         second.touched.clear();
         for (line, op) in extract_sql_lines(revision) {
             second.apply(&op, &Origin::new("versions/0004_x.py", line + 1));
         }
-        ops_for(&coverage(&change, &second))
+        ops_for(&coverage(&change, &base_model, &second))
     }
 
     fn body(source: &str, function: &str) -> String {
@@ -892,15 +1117,102 @@ mod tests {
     fn a_primary_key_that_differs_is_replaced_with_all_its_columns() {
         let base = "CREATE TABLE votes (task_id INTEGER NOT NULL, voter TEXT NOT NULL)";
         let head = "CREATE TABLE votes (task_id INTEGER NOT NULL, voter TEXT NOT NULL, PRIMARY KEY (task_id, voter))";
-        let fixes = fixes(base, head, "SELECT 1");
-        let s = suggest(&fixes, &[]);
+        let s = suggest(&fixes(base, head, "SELECT 1"), &[]);
         assert_eq!(
             body(&s.source, "upgrade"),
-            "op.create_primary_key(\"pk_votes\", \"votes\", [\"task_id\", \"voter\"])"
+            "op.create_primary_key(\"votes_pkey\", \"votes\", [\"task_id\", \"voter\"])"
         );
         assert_eq!(
             body(&s.source, "downgrade"),
-            "op.drop_constraint(\"pk_votes\", \"votes\", type_=\"primary\")"
+            "op.drop_constraint(\"votes_pkey\", \"votes\", type_=\"primary\")"
+        );
+        // A key the revisions made under a name of their own is dropped by it.
+        let base = "CREATE TABLE votes (task_id INTEGER NOT NULL, voter TEXT NOT NULL)";
+        let revision = "ALTER TABLE votes ADD CONSTRAINT votes_by_task PRIMARY KEY (task_id)";
+        let s = suggest(&fixes(base, head, revision), &[]);
+        assert_eq!(
+            body(&s.source, "upgrade"),
+            [
+                "op.drop_constraint(\"votes_by_task\", \"votes\", type_=\"primary\")",
+                "op.create_primary_key(\"votes_pkey\", \"votes\", [\"task_id\", \"voter\"])",
+            ]
+            .join("\n")
+        );
+        assert_eq!(
+            body(&s.source, "downgrade"),
+            [
+                "op.drop_constraint(\"votes_pkey\", \"votes\", type_=\"primary\")",
+                "op.create_primary_key(\"votes_by_task\", \"votes\", [\"task_id\"])",
+            ]
+            .join("\n")
+        );
+    }
+
+    #[test]
+    fn constraints_are_dropped_by_the_name_postgresql_gave_them() {
+        // Stated without a name at the base: PostgreSQL named them
+        // tasks_project_id_fkey and tasks_code_key.
+        let base = "CREATE TABLE projects (id INTEGER PRIMARY KEY);
+            CREATE TABLE tasks (id INTEGER PRIMARY KEY,
+                project_id INTEGER REFERENCES projects(id) ON DELETE CASCADE, code TEXT UNIQUE)";
+        let head = "CREATE TABLE projects (id INTEGER PRIMARY KEY);
+            CREATE TABLE tasks (id INTEGER PRIMARY KEY,
+                project_id INTEGER REFERENCES projects(id) ON DELETE SET NULL, code TEXT)";
+        let s = suggest(&fixes(base, head, "SELECT 1"), &[]);
+        assert_eq!(
+            body(&s.source, "upgrade"),
+            [
+                "op.drop_constraint(\"tasks_project_id_fkey\", \"tasks\", type_=\"foreignkey\")",
+                "op.create_foreign_key(\"fk_tasks_project_id_projects\", \"tasks\", \"projects\", [\"project_id\"], [\"id\"], ondelete=\"SET NULL\")",
+                "op.drop_constraint(\"tasks_code_key\", \"tasks\", type_=\"unique\")",
+            ]
+            .join("\n")
+        );
+        // The way back drops what the upgrade made and restores the names.
+        assert_eq!(
+            body(&s.source, "downgrade"),
+            [
+                "op.create_unique_constraint(\"tasks_code_key\", \"tasks\", [\"code\"])",
+                "op.drop_constraint(\"fk_tasks_project_id_projects\", \"tasks\", type_=\"foreignkey\")",
+                "op.create_foreign_key(\"tasks_project_id_fkey\", \"tasks\", \"projects\", [\"project_id\"], [\"id\"], ondelete=\"CASCADE\")",
+            ]
+            .join("\n")
+        );
+        // A name the revisions stated is the name dropped.
+        let revision = "ALTER TABLE tasks ADD COLUMN extra INTEGER;
+            ALTER TABLE tasks ADD CONSTRAINT tasks_extra_ref FOREIGN KEY (extra) REFERENCES projects(id)";
+        let head_extra = format!(
+            "{base}; ALTER TABLE tasks ADD COLUMN extra INTEGER REFERENCES projects(id) ON DELETE CASCADE"
+        );
+        let s = suggest(&fixes(base, &head_extra, revision), &[]);
+        assert_eq!(
+            body(&s.source, "upgrade"),
+            [
+                "op.drop_constraint(\"tasks_extra_ref\", \"tasks\", type_=\"foreignkey\")",
+                "op.create_foreign_key(\"fk_tasks_extra_projects\", \"tasks\", \"projects\", [\"extra\"], [\"id\"], ondelete=\"CASCADE\")",
+            ]
+            .join("\n")
+        );
+    }
+
+    #[test]
+    fn a_boolean_default_is_written_as_a_boolean_and_a_retyped_default_waits() {
+        let head = format!("{BASE}; ALTER TABLE tasks ADD COLUMN done BOOLEAN NOT NULL DEFAULT 0");
+        let s = suggest(&fixes(BASE, &head, "SELECT 1"), &[]);
+        assert_eq!(
+            body(&s.source, "upgrade"),
+            "op.add_column(\"tasks\", sa.Column(\"done\", sa.Boolean(), nullable=False, server_default=sa.text(\"false\")))"
+        );
+        let base = "CREATE TABLE t (id INTEGER PRIMARY KEY, n TEXT DEFAULT '1')";
+        let head = "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER DEFAULT 1)";
+        let s = suggest(&fixes(base, head, "SELECT 1"), &[]);
+        assert_eq!(
+            body(&s.source, "upgrade"),
+            [
+                "op.alter_column(\"t\", \"n\", server_default=None)",
+                "op.alter_column(\"t\", \"n\", type_=sa.Integer(), existing_type=sa.Text(), postgresql_using=\"n::integer\", server_default=sa.text(\"1\"))",
+            ]
+            .join("\n")
         );
     }
 
@@ -924,6 +1236,51 @@ mod tests {
             .join("\n")
         );
         assert_eq!(s.down_revision, None);
+    }
+
+    #[test]
+    fn a_trigger_is_ported_to_a_plpgsql_function_and_a_row_trigger() {
+        let head = format!(
+            "{BASE}; CREATE TRIGGER trg_done BEFORE UPDATE OF status ON tasks
+               WHEN NEW.status = 'done'
+             BEGIN
+               SELECT RAISE(ABORT, 'no title') WHERE NEW.title IS NULL;
+               SELECT 1;
+               UPDATE projects SET id = id WHERE id = NEW.project_id;
+             END"
+        );
+        let s = suggest(&fixes(BASE, &head, "SELECT 1"), &[]);
+        let function = "CREATE OR REPLACE FUNCTION trg_done_fn() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n    IF NEW.title IS NULL THEN RAISE EXCEPTION 'no title'; END IF;\n    PERFORM 1;\n    UPDATE projects SET id = id WHERE id = NEW.project_id;\n    RETURN NEW;\nEND\n$$";
+        assert_eq!(
+            body(&s.source, "upgrade"),
+            [
+                "# trigger trg_done, ported from SQLite: review its function".to_string(),
+                format!("op.execute({})", py_str(function)),
+                "op.execute(\"CREATE TRIGGER trg_done BEFORE UPDATE OF status ON tasks FOR EACH ROW WHEN (NEW.status = 'done') EXECUTE FUNCTION trg_done_fn()\")".to_string(),
+            ]
+            .join("\n")
+        );
+        assert_eq!(
+            body(&s.source, "downgrade"),
+            "op.execute(\"DROP TRIGGER IF EXISTS trg_done ON tasks\")\nop.execute(\"DROP FUNCTION IF EXISTS trg_done_fn()\")"
+        );
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+        // What it writes covers the trigger: the revision's SQL names it.
+        let covered = fixes(
+            BASE,
+            &head,
+            "CREATE TRIGGER trg_done BEFORE UPDATE OF status ON tasks FOR EACH ROW WHEN (NEW.status = 'done') EXECUTE FUNCTION trg_done_fn()",
+        );
+        assert_eq!(covered, vec![]);
+        // A deleting trigger returns OLD; RAISE(IGNORE) skips the row.
+        let head = format!("{BASE}; CREATE TRIGGER trg_keep BEFORE DELETE ON tasks BEGIN SELECT RAISE(IGNORE); END");
+        let s = suggest(&fixes(BASE, &head, "SELECT 1"), &[]);
+        assert!(
+            s.source
+                .contains("BEGIN\\n    RETURN NULL;\\n    RETURN OLD;\\nEND"),
+            "{}",
+            s.source
+        );
     }
 
     #[test]

@@ -215,9 +215,14 @@ impl DefaultValue {
         }
     }
 
-    /// The `server_default=` the fix-it writes.
-    pub fn server_default(&self) -> String {
+    /// The `server_default=` the fix-it writes for a column of `class`: a
+    /// boolean's `1`/`0` as PostgreSQL's `true`/`false` (an integer is no
+    /// boolean default there).
+    pub fn server_default(&self, class: &TypeClass) -> String {
         let text = match self {
+            DefaultValue::Literal(v) if *class == TypeClass::Boolean && (v == "1" || v == "0") => {
+                (if v == "1" { "true" } else { "false" }).to_string()
+            }
             DefaultValue::Literal(v) if number(v).is_some() || v == "CURRENT_TIMESTAMP" => {
                 v.clone()
             }
@@ -374,10 +379,22 @@ mod tests {
         );
         assert_eq!(DefaultValue::describe(None), "no default");
         assert_eq!(
-            DefaultValue::literal("it's").server_default(),
+            DefaultValue::literal("it's").server_default(&TypeClass::Text),
             r#"sa.text("'it''s'")"#
         );
-        assert_eq!(sql("0").unwrap().server_default(), r#"sa.text("0")"#);
+        assert_eq!(
+            sql("0").unwrap().server_default(&TypeClass::Integer),
+            r#"sa.text("0")"#
+        );
+        // PostgreSQL refuses an integer default on a boolean column.
+        assert_eq!(
+            sql("0").unwrap().server_default(&TypeClass::Boolean),
+            r#"sa.text("false")"#
+        );
+        assert_eq!(
+            sql("TRUE").unwrap().server_default(&TypeClass::Boolean),
+            r#"sa.text("true")"#
+        );
     }
 
     #[test]

@@ -121,12 +121,12 @@ fn unresolved_names_never_fail_strict() {
         statuses,
         vec![
             (
-                "column {table}.note (added)".to_string(),
-                "unresolved".to_string()
-            ),
-            (
                 "column tasks.tags (added)".to_string(),
                 "covered".to_string()
+            ),
+            (
+                "column {table}.note (added)".to_string(),
+                "unresolved".to_string()
             ),
             (
                 "column task_events.source (added)".to_string(),
@@ -284,13 +284,14 @@ fn the_fix_it_for_mismatched_attributes_makes_the_tracks_equal() {
     let out = parity(repo.dir(), &["--suggest", "main", "pr"]);
     let source = stdout(&out);
     for expected in [
-        "op.drop_constraint(\"fk_task_labels_task_id_tasks\", \"task_labels\", type_=\"foreignkey\")",
+        // Dropped by the name PostgreSQL gave the unnamed constraint.
+        "op.drop_constraint(\"task_labels_task_id_fkey\", \"task_labels\", type_=\"foreignkey\")",
         "op.create_foreign_key(\"fk_task_labels_task_id_tasks\", \"task_labels\", \"tasks\", [\"task_id\"], [\"id\"], ondelete=\"CASCADE\")",
         "op.create_unique_constraint(\"uq_task_labels_code\", \"task_labels\", [\"code\"])",
         "op.alter_column(\"task_labels\", \"weight\", nullable=False, server_default=sa.text(\"1\"))",
         "op.alter_column(\"task_labels\", \"added_at\", type_=sa.DateTime(), existing_type=sa.Text(), postgresql_using=\"added_at::timestamp\")",
-        "op.drop_constraint(\"pk_task_votes\", \"task_votes\", type_=\"primary\")",
-        "op.create_primary_key(\"pk_task_votes\", \"task_votes\", [\"task_id\", \"voter\"])",
+        "op.drop_constraint(\"task_votes_pkey\", \"task_votes\", type_=\"primary\")",
+        "op.create_primary_key(\"task_votes_pkey\", \"task_votes\", [\"task_id\", \"voter\"])",
     ] {
         assert!(source.contains(expected), "{expected}\n{source}");
     }

@@ -335,6 +335,21 @@ fn ident(name: &str) -> String {
     name.trim_matches('"').to_lowercase()
 }
 
+/// An index's key: a column's name, or an expression compared loosely like
+/// a predicate (SQLite's text as written, PostgreSQL's `pg_get_indexdef`).
+fn index_key(key: &str) -> String {
+    let bare = key.trim_matches('"');
+    let plain = !bare.is_empty()
+        && bare
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '$');
+    if plain || (key.starts_with('"') && key.ends_with('"') && key.len() >= 2) {
+        ident(key)
+    } else {
+        normalise_predicate(key)
+    }
+}
+
 // ---------------------------------------------------------------------------
 // A catalog after the mapping.
 
@@ -498,7 +513,11 @@ impl Catalog {
                     columns: index
                         .columns
                         .iter()
-                        .map(|c| c.as_deref().map(ident).unwrap_or_else(|| "<expr>".into()))
+                        .map(|c| {
+                            c.as_deref()
+                                .map(index_key)
+                                .unwrap_or_else(|| "<expr>".into())
+                        })
                         .collect(),
                     unique: index.unique,
                     predicate: index.predicate.as_deref().map(normalise_predicate),

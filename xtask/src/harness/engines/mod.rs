@@ -179,7 +179,22 @@ pub fn run_suite(guard: &Path, cases: usize, seed: u64) -> Result<SuiteReport> {
                 engines: seen,
             });
         }
-        let _ = std::fs::remove_dir_all(&repo);
+        // `PARITY_ENGINES_KEEP=DIR` keeps each generated repository (with
+        // what `--write-revision` wrote) under DIR, for a person to inspect.
+        match std::env::var_os("PARITY_ENGINES_KEEP") {
+            Some(keep) => {
+                let to = Path::new(&keep).join(&name);
+                let _ = std::fs::remove_dir_all(&to);
+                std::fs::create_dir_all(&keep)?;
+                if std::fs::rename(&repo, &to).is_err() {
+                    copy_dir(&repo, &to)?;
+                    let _ = std::fs::remove_dir_all(&repo);
+                }
+            }
+            None => {
+                let _ = std::fs::remove_dir_all(&repo);
+            }
+        }
         generated.push(result);
     }
     let integrity = check_integrity(&mut engines)?;
@@ -192,6 +207,21 @@ pub fn run_suite(guard: &Path, cases: usize, seed: u64) -> Result<SuiteReport> {
         versions,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// A directory tree copied (across file systems, where a rename fails).
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
 }
 
 fn count(result: &CaseResult, status: &str) -> usize {

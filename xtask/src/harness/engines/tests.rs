@@ -50,6 +50,30 @@ fn type_classes_follow_the_contract_on_both_engines() {
 }
 
 #[test]
+fn index_keys_are_names_or_loosely_compared_expressions() {
+    let raw = |columns: &[&str]| RawCatalog {
+        tables: Vec::new(),
+        indexes: vec![RawIndex {
+            name: "ix".into(),
+            table: "t".into(),
+            columns: columns.iter().map(|c| Some(c.to_string())).collect(),
+            unique: false,
+            predicate: None,
+        }],
+        triggers: Vec::new(),
+    };
+    let sqlite = Catalog::from_raw(Engine::Sqlite, &raw(&["LOWER( \"Code\" )", "\"Weight\""]));
+    let postgres = Catalog::from_raw(Engine::Postgres, &raw(&["lower((code)::text)", "weight"]));
+    assert_eq!(sqlite.indexes["ix"].columns, vec!["lowercode", "weight"]);
+    assert_eq!(
+        catalog_differences(&sqlite, &postgres),
+        Vec::<String>::new()
+    );
+    let other = Catalog::from_raw(Engine::Postgres, &raw(&["upper((code)::text)", "weight"]));
+    assert_eq!(catalog_differences(&sqlite, &other).len(), 1);
+}
+
+#[test]
 fn defaults_compare_by_literal_value_else_by_presence() {
     let lit = |s: &str| DefaultValue::Literal(s.into());
     assert_eq!(
