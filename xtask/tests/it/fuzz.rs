@@ -6,7 +6,7 @@ use parity_core::Rules;
 use pretty_assertions::assert_eq;
 use xtask::harness::fuzz::case::{
     Case, Change, GenFile, Indent, KeywordCase, Label, Line, Piece, Region, RevisionChange,
-    RevisionKind, Role, Style, MIGRATIONS, SCHEMA,
+    RevisionKind, Role, Style, Track, MIGRATIONS, SCHEMA,
 };
 use xtask::harness::fuzz::git_case::{check_git_trial, git_trial, Range};
 use xtask::harness::fuzz::model::{expected, Docstrings, ExpectedReason};
@@ -92,6 +92,7 @@ fn docstring_case() -> Case {
         files: vec![migrations],
         revisions: Vec::new(),
         style: Style::default(),
+        track: Track::default(),
     }
 }
 
@@ -331,6 +332,10 @@ fn the_self_test_catches_every_broken_variant() {
     }
     assert!(
         stdout.contains("self-test: caught two-dot range"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("self-test: caught {}", self_test::TIP_IGNORED)),
         "{stdout}"
     );
     assert!(
