@@ -5,7 +5,10 @@
 //! Each repository has the case's BASE on `main`, its HEAD on a branch `pr`,
 //! and sometimes commits that landed on `main` after the fork ("drift"):
 //! lines the branch still has are deleted there. A three-dot range ignores
-//! them; a two-dot range would take them for additions.
+//! them; a two-dot range would take them for additions. The revision files
+//! are the case's Alembic track (`Case::revision_files`): the merge-base's
+//! chain in the base commit, HEAD's on the branch, and the revision BASE
+//! gains after the fork, when the track says so, on `main`.
 
 use std::path::Path;
 
