@@ -6,7 +6,7 @@ use parity_core::Rules;
 use pretty_assertions::assert_eq;
 use xtask::harness::fuzz::case::{
     Case, Change, GenFile, Indent, KeywordCase, Label, Line, Piece, Region, RevisionChange,
-    RevisionKind, Role, Style, MIGRATIONS, SCHEMA,
+    RevisionKind, Role, Style, Track, MIGRATIONS, SCHEMA,
 };
 use xtask::harness::fuzz::git_case::{check_git_trial, git_trial, Range};
 use xtask::harness::fuzz::model::{expected, Docstrings, ExpectedReason};
@@ -92,6 +92,7 @@ fn docstring_case() -> Case {
         files: vec![migrations],
         revisions: Vec::new(),
         style: Style::default(),
+        track: Track::default(),
     }
 }
 
@@ -215,8 +216,17 @@ fn a_regression_file_keeps_every_byte() {
         diff: b"diff --git a/x b/x\r\n+\xff\x00\\ \ttab\n".to_vec(),
         name_status: b"A\0src/backend/migrations/versions/0001 x.py\0".to_vec(),
         heads: vec![(MIGRATIONS.to_string(), b"a\r\nb\n\n".to_vec())],
+        base_tip: vec![(
+            "src/backend/migrations/versions/base_moved.py".to_string(),
+            b"revision = \"bm\"\n".to_vec(),
+        )],
     };
-    let want = expected(&docstring_case(), ENGINE_DOCSTRINGS);
+    let mut want = expected(&docstring_case(), ENGINE_DOCSTRINGS);
+    want.integrity = vec![
+        xtask::harness::fuzz::model::ExpectedFinding::MultipleHeads,
+        xtask::harness::fuzz::model::ExpectedFinding::ChainUnchecked,
+    ];
+    want.fails = true;
     let failure = Failure {
         property: "model",
         message: "two\nlines".into(),
@@ -334,7 +344,148 @@ fn the_self_test_catches_every_broken_variant() {
         "{stdout}"
     );
     assert!(
+        stdout.contains(&format!("self-test: caught {}", self_test::TIP_IGNORED)),
+        "{stdout}"
+    );
+    assert!(
         stdout.contains("every broken variant was caught"),
         "{stdout}"
     );
+}
+
+/// A case with one net-new revision on the Alembic track, on `track`.
+fn track_case(track: Track, copied: bool) -> Case {
+    let mut case = docstring_case();
+    case.track = track;
+    case.revisions = vec![RevisionChange {
+        kind: RevisionKind::NetNew,
+        path: "src/backend/migrations/versions/0000_add_notes.py".into(),
+        from: None,
+    }];
+    if copied {
+        case.revisions.push(RevisionChange {
+            kind: RevisionKind::Copied,
+            path: "src/backend/migrations/versions/0001_add_notes_copy.py".into(),
+            from: Some("src/backend/migrations/versions/0001_add_notes.py".into()),
+        });
+    }
+    case
+}
+
+#[test]
+fn the_model_knows_each_flaw_of_the_track_and_the_engine_agrees() {
+    use xtask::harness::fuzz::case::Flaw;
+    use xtask::harness::fuzz::model::ExpectedFinding as F;
+    let moved = |flaw| Track {
+        base_moved: true,
+        flaw,
+    };
+    let still = |flaw| Track {
+        base_moved: false,
+        flaw,
+    };
+    let table: Vec<(Track, bool, Vec<F>)> = vec![
+        (still(Flaw::None), false, vec![]),
+        (moved(Flaw::None), false, vec![]),
+        (moved(Flaw::Stale), false, vec![F::MultipleHeads]),
+        (still(Flaw::Dangling), false, vec![F::MissingDownRevision]),
+        (
+            still(Flaw::LongId { widened: false }),
+            false,
+            vec![F::IdTooLong],
+        ),
+        (moved(Flaw::LongId { widened: true }), false, vec![]),
+        (still(Flaw::Unparsable), false, vec![F::Unparsable]),
+        (still(Flaw::None), true, vec![F::DuplicateId]),
+    ];
+    for (track, copied, findings) in table {
+        let case = track_case(track, copied);
+        let want = expected(&case, ENGINE_DOCSTRINGS);
+        assert_eq!(want.integrity, findings, "{track:?}");
+        // A data-only change passes unless the track breaks.
+        assert_eq!(want.fails, !findings.is_empty(), "{track:?}");
+        agrees("test", Input::of(&case), want, &Rules::default())
+            .map_err(|f| f.message)
+            .unwrap();
+    }
+}
+
+#[test]
+fn a_deleted_top_under_the_base_s_new_revision_leaves_the_heads_uncounted() {
+    use xtask::harness::fuzz::case::Flaw;
+    use xtask::harness::fuzz::model::ExpectedFinding as F;
+    let mut case = track_case(
+        Track {
+            base_moved: true,
+            flaw: Flaw::Stale,
+        },
+        false,
+    );
+    case.revisions.push(RevisionChange {
+        kind: RevisionKind::Deleted,
+        path: "src/backend/migrations/versions/0001_add_notes.py".into(),
+        from: None,
+    });
+    let want = expected(&case, ENGINE_DOCSTRINGS);
+    assert_eq!(want.integrity, vec![F::ChainUnchecked]);
+    assert!(!want.fails, "a note does not fail");
+    agrees("test", Input::of(&case), want, &Rules::default())
+        .map_err(|f| f.message)
+        .unwrap();
+}
+
+/// The generator provokes every finding the model knows, often enough for
+/// a short run, and the git trials' base moves on.
+#[test]
+fn generated_cases_provoke_every_integrity_finding() {
+    use proptest::strategy::{Strategy, ValueTree};
+    use xtask::harness::fuzz::model::ExpectedFinding;
+    let mut runner = xtask::harness::fuzz::runner(1, 3, 0);
+    let strategy = trial();
+    let mut seen = std::collections::BTreeMap::new();
+    for _ in 0..600 {
+        let case = strategy.new_tree(&mut runner).unwrap().current().case;
+        for finding in expected(&case, ENGINE_DOCSTRINGS).integrity {
+            *seen.entry(finding).or_insert(0) += 1;
+        }
+    }
+    for finding in ExpectedFinding::ALL {
+        assert!(
+            seen.get(&finding).copied().unwrap_or(0) >= 3,
+            "{finding:?}: {seen:?}"
+        );
+    }
+}
+
+/// Through git: BASE gains a revision after the fork and the pull request's
+/// revises the older one; the guard sees two heads, as the model does.
+#[test]
+fn a_stale_revision_through_git_gives_two_heads() {
+    use xtask::harness::fuzz::case::Flaw;
+    use xtask::harness::fuzz::git_case::GitTrial;
+    use xtask::harness::fuzz::model::ExpectedFinding as F;
+    let case = track_case(
+        Track {
+            base_moved: true,
+            flaw: Flaw::Stale,
+        },
+        false,
+    );
+    assert_eq!(
+        expected(&case, ENGINE_DOCSTRINGS).integrity,
+        vec![F::MultipleHeads]
+    );
+    let trial = GitTrial {
+        case,
+        drift: false,
+        drift_keys: vec![0],
+    };
+    check_git_trial(
+        &trial,
+        &Rules::default(),
+        ENGINE_DOCSTRINGS,
+        Range::ThreeDot,
+    )
+    .map_err(|f| f.message)
+    .unwrap();
 }

@@ -427,6 +427,8 @@ pub struct Case {
     pub files: Vec<GenFile>,
     pub revisions: Vec<RevisionChange>,
     pub style: Style,
+    /// The Alembic track the revision changes sit on.
+    pub track: Track,
 }
 
 impl Case {
@@ -530,5 +532,229 @@ impl Order {
             order.sort_by_key(|&i| (keys.get(i).copied().unwrap_or(u32::MAX), i));
         }
         order
+    }
+}
+
+/// How the pull request's first revision on the Alembic track breaks the
+/// track, as the generator chose it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Flaw {
+    /// It revises BASE's tip: one head after the merge.
+    #[default]
+    None,
+    /// It revises the merge-base's tip while BASE gained a revision after the
+    /// fork (the generator sets `Track::base_moved` with it): two heads.
+    Stale,
+    /// Its `down_revision` names no revision.
+    Dangling,
+    /// Its id is 40 characters; `widened`: the root of the base chain widens
+    /// `alembic_version.version_num` to 64 in its `upgrade()`.
+    LongId { widened: bool },
+    /// It ends in an unterminated string.
+    Unparsable,
+}
+
+/// The Alembic track around the case's revision changes: a chain at the
+/// merge-base, a revision BASE may gain after the fork, and the flaw.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Track {
+    /// BASE gained a revision (`base_moved.py`, id `bm`) on the merge-base's
+    /// tip after the fork.
+    pub base_moved: bool,
+    pub flaw: Flaw,
+}
+
+/// The root of the base chain, and the revision BASE gains after the fork.
+pub const ROOT_REVISION: &str = "src/backend/migrations/versions/base_root.py";
+pub const MOVED_REVISION: &str = "src/backend/migrations/versions/base_moved.py";
+/// What a dangling `down_revision` names.
+pub const NOWHERE: &str = "nowhere";
+
+/// Whether a path is a revision of the Alembic track: a `.py` file directly
+/// under `versions/` whose name does not start with `__init__`.
+pub fn on_track(path: &str) -> bool {
+    path.strip_prefix(VERSIONS).is_some_and(|rest| {
+        !rest.contains('/') && rest.ends_with(".py") && !rest.starts_with("__init__")
+    })
+}
+
+/// Every revision file of a case, at the merge-base, BASE's tip and HEAD:
+/// path and contents, in path order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RevisionFiles {
+    pub merge_base: Vec<(String, String)>,
+    pub base_tip: Vec<(String, String)>,
+    pub head: Vec<(String, String)>,
+}
+
+/// A revision's text: every line differs from every other file's, so that
+/// git pairs no two files as a rename by similarity.
+fn revision_source(path: &str, id: &str, down: Option<&str>, extra: &str) -> String {
+    let down = down.map_or("None".to_string(), |d| format!("{d:?}"));
+    format!("\"\"\"Revision {path}.\"\"\"\nrevision = {id:?}\ndown_revision = {down}\n{extra}")
+}
+
+/// A file near the track that Alembic never reads.
+fn off_track_source(path: &str, version: &str) -> String {
+    format!("\"\"\"File {path}.\"\"\"\nname = {path:?}\nchange = {version:?}\n")
+}
+
+const WIDEN: &str =
+    "\n\ndef upgrade():\n    op.alter_column(\"alembic_version\", \"version_num\", type_=sa.String(64))\n";
+
+impl Case {
+    /// The id of the pull request's `index`-th revision change on the track.
+    pub fn new_id(&self, index: usize, first: bool) -> String {
+        let id = format!("p{index}");
+        match self.track.flaw {
+            Flaw::LongId { .. } if first => format!("{id:_<40}"),
+            _ => id,
+        }
+    }
+
+    /// The revision files: the base chain is the root, then the revisions
+    /// the range modifies, renames or copies, then those it deletes (so that
+    /// a deletion cuts only the chain's top); the pull request's new
+    /// revisions chain on BASE's tip (the first as its flaw says).
+    pub fn revision_files(&self) -> RevisionFiles {
+        let track = self.track;
+        let widened = matches!(track.flaw, Flaw::LongId { widened: true });
+        let mut chain: Vec<(String, String)> = vec![(ROOT_REVISION.into(), "b0".into())];
+        let mut off_track: Vec<String> = Vec::new();
+        let existing = |r: &RevisionChange| match r.kind {
+            RevisionKind::Modified | RevisionKind::Deleted => Some(r.path.clone()),
+            RevisionKind::Renamed | RevisionKind::Copied => r.from.clone(),
+            _ => None,
+        };
+        for deleted in [false, true] {
+            for (i, r) in self.revisions.iter().enumerate() {
+                let Some(path) = existing(r) else { continue };
+                if (r.kind == RevisionKind::Deleted) != deleted {
+                    continue;
+                }
+                if on_track(&path) {
+                    chain.push((path, format!("c{i}")));
+                } else {
+                    off_track.push(path);
+                }
+            }
+        }
+        let mut texts: Vec<(String, String, Option<String>)> = Vec::new();
+        for (k, (path, id)) in chain.iter().enumerate() {
+            let down = k.checked_sub(1).map(|p| chain[p].1.clone());
+            texts.push((path.clone(), id.clone(), down));
+        }
+        let source = |(path, id, down): &(String, String, Option<String>), extra: &str| {
+            let extra = if id == "b0" && widened { WIDEN } else { extra };
+            revision_source(path, id, down.as_deref(), extra)
+        };
+        let mut merge_base: Vec<(String, String)> =
+            texts.iter().map(|t| (t.0.clone(), source(t, ""))).collect();
+        merge_base.extend(
+            off_track
+                .iter()
+                .map(|p| (p.clone(), off_track_source(p, "base"))),
+        );
+        let merge_base_tip = chain.last().map(|c| c.1.clone());
+        let mut base_tip = merge_base.clone();
+        if track.base_moved {
+            base_tip.push((
+                MOVED_REVISION.into(),
+                revision_source(MOVED_REVISION, "bm", merge_base_tip.as_deref(), ""),
+            ));
+        }
+        // HEAD: the chain without what the range deletes or renames away.
+        let gone: Vec<&str> = self
+            .revisions
+            .iter()
+            .filter(|r| matches!(r.kind, RevisionKind::Deleted | RevisionKind::Renamed))
+            .filter_map(|r| match r.kind {
+                RevisionKind::Deleted => Some(r.path.as_str()),
+                _ => r.from.as_deref(),
+            })
+            .collect();
+        let kept: Vec<&(String, String, Option<String>)> = texts
+            .iter()
+            .filter(|t| !gone.contains(&t.0.as_str()))
+            .collect();
+        // A renamed revision stays in the chain under its new name.
+        let deleted: Vec<&str> = self
+            .revisions
+            .iter()
+            .filter(|r| r.kind == RevisionKind::Deleted)
+            .map(|r| r.path.as_str())
+            .collect();
+        let pr_tip = texts
+            .iter()
+            .rfind(|t| !deleted.contains(&t.0.as_str()))
+            .map(|t| t.1.clone());
+        let base_tip_id = if track.base_moved {
+            Some("bm".to_string())
+        } else {
+            pr_tip.clone()
+        };
+        let by_path = |path: &str| texts.iter().find(|t| t.0 == path);
+        let mut head: Vec<(String, String)> =
+            kept.iter().map(|t| (t.0.clone(), source(t, ""))).collect();
+        head.extend(
+            off_track
+                .iter()
+                .filter(|p| !gone.contains(&p.as_str()))
+                .map(|p| (p.clone(), off_track_source(p, "base"))),
+        );
+        let mut previous: Option<String> = None;
+        for (i, r) in self.revisions.iter().enumerate() {
+            let path = &r.path;
+            match r.kind {
+                RevisionKind::Deleted => continue,
+                RevisionKind::Modified => {
+                    if let Some(t) = by_path(path) {
+                        let text = source(t, "change = \"changed\"\n");
+                        head.retain(|h| &h.0 != path);
+                        head.push((path.clone(), text));
+                    } else {
+                        head.retain(|h| &h.0 != path);
+                        head.push((path.clone(), off_track_source(path, "changed")));
+                    }
+                }
+                RevisionKind::Renamed | RevisionKind::Copied => {
+                    let from = r.from.as_deref().unwrap_or(path);
+                    let text = match by_path(from) {
+                        Some(t) if on_track(path) => source(t, ""),
+                        _ => off_track_source(from, "base"),
+                    };
+                    head.push((path.clone(), text));
+                }
+                RevisionKind::NetNew if on_track(path) => {
+                    let first = previous.is_none();
+                    let id = self.new_id(i, first);
+                    let down = match (&previous, track.flaw) {
+                        (Some(p), _) => Some(p.clone()),
+                        (None, Flaw::Stale) => pr_tip.clone(),
+                        (None, Flaw::Dangling) => Some(NOWHERE.to_string()),
+                        (None, _) => base_tip_id.clone(),
+                    };
+                    let extra = if first && track.flaw == Flaw::Unparsable {
+                        "BROKEN = \"\"\"never closed\n"
+                    } else {
+                        ""
+                    };
+                    head.push((
+                        path.clone(),
+                        revision_source(path, &id, down.as_deref(), extra),
+                    ));
+                    previous = Some(id);
+                }
+                _ => head.push((path.clone(), off_track_source(path, "new"))),
+            }
+        }
+        merge_base.sort();
+        base_tip.sort();
+        head.sort();
+        RevisionFiles {
+            merge_base,
+            base_tip,
+            head,
+        }
     }
 }

@@ -9,8 +9,8 @@ use proptest::prelude::*;
 use proptest::sample::select;
 
 use super::case::{
-    Case, Change, GenFile, Indent, KeywordCase, Label, Line, Piece, Region, RevisionChange,
-    RevisionKind, Role, Style, MIGRATIONS, SCHEMA, TABLES, VERSIONS,
+    Case, Change, Flaw, GenFile, Indent, KeywordCase, Label, Line, Piece, Region, RevisionChange,
+    RevisionKind, Role, Style, Track, MIGRATIONS, SCHEMA, TABLES, VERSIONS,
 };
 
 /// The spec's SQL DDL phrases, word by word.
@@ -977,6 +977,24 @@ fn revisions() -> impl Strategy<Value = Vec<RevisionChange>> {
     })
 }
 
+/// The Alembic track: whether BASE moved on after the fork, and how (if at
+/// all) the pull request's first revision on the track breaks it.
+pub fn track() -> impl Strategy<Value = Track> {
+    let flaw = prop_oneof![
+        6 => Just(Flaw::None),
+        2 => Just(Flaw::Stale),
+        1 => Just(Flaw::Dangling),
+        1 => Just(Flaw::LongId { widened: false }),
+        1 => Just(Flaw::LongId { widened: true }),
+        1 => Just(Flaw::Unparsable),
+    ];
+    (any::<bool>(), flaw).prop_map(|(moved, flaw)| Track {
+        // A stale parent is stale only when BASE has moved on.
+        base_moved: moved || flaw == Flaw::Stale,
+        flaw,
+    })
+}
+
 fn style() -> impl Strategy<Value = Style> {
     (
         select(vec![Indent::Four, Indent::Four, Indent::Two, Indent::Tab]),
@@ -1006,9 +1024,10 @@ pub fn case() -> impl Strategy<Value = Case> {
         option::weighted(0.3, unwatched),
         revisions(),
         style(),
+        track(),
     )
         .prop_map(
-            |(migrations, schema, tables, unwatched, revisions, style)| {
+            |(migrations, schema, tables, unwatched, revisions, style, track)| {
                 let mut case = Case {
                     files: [migrations, schema, tables, unwatched]
                         .into_iter()
@@ -1016,6 +1035,7 @@ pub fn case() -> impl Strategy<Value = Case> {
                         .collect(),
                     revisions,
                     style,
+                    track,
                 };
                 case.make_additions_distinct();
                 case

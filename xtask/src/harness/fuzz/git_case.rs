@@ -5,7 +5,10 @@
 //! Each repository has the case's BASE on `main`, its HEAD on a branch `pr`,
 //! and sometimes commits that landed on `main` after the fork ("drift"):
 //! lines the branch still has are deleted there. A three-dot range ignores
-//! them; a two-dot range would take them for additions.
+//! them; a two-dot range would take them for additions. The revision files
+//! are the case's Alembic track (`Case::revision_files`): the merge-base's
+//! chain in the base commit, HEAD's on the branch, and the revision BASE
+//! gains after the fork, when the track says so, on `main`.
 
 use std::path::Path;
 
@@ -13,7 +16,7 @@ use parity_core::{Report, Rules};
 use proptest::collection::vec;
 use proptest::prelude::*;
 
-use super::case::{Case, Change, RevisionChange, RevisionKind, Role};
+use super::case::{Case, Change, RevisionKind, Role};
 use super::generate;
 use super::model::{expected, Docstrings, Expected};
 use super::property::{observed, Failure, Input};
@@ -42,11 +45,6 @@ pub fn git_trial() -> impl Strategy<Value = GitTrial> {
             }
         },
     )
-}
-
-/// A file's contents, different from every other generated file's.
-fn revision_text(path: &str, version: &str) -> String {
-    format!("\"\"\"Revision {path}.\"\"\"\nrevision = {path:?}\nchange = {version:?}\n")
 }
 
 /// The indices of BASE lines in watched files that `main` deletes after the
@@ -89,22 +87,22 @@ pub fn write_repository(trial: &GitTrial, dir: &Path) -> Result<String> {
     for file in case.files.iter().filter(|f| !f.added) {
         repo.write(&file.path, file.base(style))?;
     }
-    for revision in &case.revisions {
-        let before = revision.from.as_deref().unwrap_or(&revision.path);
-        if matches!(
-            revision.kind,
-            RevisionKind::Modified | RevisionKind::Deleted | RevisionKind::Renamed
-        ) {
-            repo.write(before, revision_text(before, "base"))?;
-        }
+    let revisions = case.revision_files();
+    for (path, text) in &revisions.merge_base {
+        repo.write(path, text)?;
     }
     repo.commit("base")?;
     repo.branch("pr")?;
     for file in &case.files {
         repo.write(&file.path, file.head(style))?;
     }
-    for revision in &case.revisions {
-        write_revision(&repo, revision)?;
+    for (path, _) in &revisions.merge_base {
+        if !revisions.head.iter().any(|(p, _)| p == path) {
+            repo.remove(path)?;
+        }
+    }
+    for (path, text) in &revisions.head {
+        repo.write(path, text)?;
     }
     let head = repo.commit("the pull request")?;
 
@@ -124,21 +122,20 @@ pub fn write_repository(trial: &GitTrial, dir: &Path) -> Result<String> {
         }
         repo.commit("main moves on after the fork")?;
     }
-    Ok(head)
-}
-
-fn write_revision(repo: &FixtureRepo, revision: &RevisionChange) -> Result<()> {
-    let path = &revision.path;
-    match revision.kind {
-        RevisionKind::Modified => repo.write(path, revision_text(path, "changed")),
-        RevisionKind::Deleted => repo.remove(path),
-        RevisionKind::Renamed => {
-            let from = revision.from.as_deref().unwrap_or(path);
-            repo.remove(from)?;
-            repo.write(path, revision_text(from, "base"))
+    // BASE gains a revision after the fork.
+    let gained: Vec<&(String, String)> = revisions
+        .base_tip
+        .iter()
+        .filter(|tip| !revisions.merge_base.contains(tip))
+        .collect();
+    if !gained.is_empty() {
+        repo.checkout("main")?;
+        for (path, text) in gained {
+            repo.write(path, text)?;
         }
-        _ => repo.write(path, revision_text(path, "new")),
+        repo.commit("main gains a revision after the fork")?;
     }
+    Ok(head)
 }
 
 /// How a repository is judged: the guard's path, or a broken variant of it.
@@ -177,6 +174,7 @@ pub fn check_git_trial(
     want.entries.sort();
     want.evidence.sort();
     want.revisions.sort();
+    want.integrity.sort();
     let fail = |message: String| Failure {
         property: "git",
         message,

@@ -1,7 +1,8 @@
 //! `cargo xtask fuzz`: proptest's runner, driven from code, over generated
 //! pull requests checked against an independent model of the rules.
 //!
-//! - `case.rs`: a generated change with labelled lines, and its renderings;
+//! - `case.rs`: a generated change with labelled lines and a labelled
+//!   Alembic track, and its renderings (the revision files included);
 //! - `generate.rs`: the strategies;
 //! - `model.rs`: the expected report, from the labels alone;
 //! - `property.rs`: the properties, each "engine on input = model on input";

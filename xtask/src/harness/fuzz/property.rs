@@ -2,17 +2,19 @@
 //! "the engine, on this rendered input, reports what the model expects", so
 //! that any failure is one input and one expectation (a regression file).
 
+use parity_core::alembic::FindingKind;
 use parity_core::diff::parse_patch;
 use parity_core::report::Reason;
 use parity_core::{
-    check_with_sources, parse_name_status, Change as CoreChange, PythonFile, Report, Rules, Sources,
+    decide, needs, parse_name_status, Change as CoreChange, Contents, InForce, PairingMode,
+    PythonFile, Report, Rules, Sources, Verdict,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
 
 use super::case::{Case, Change, Line, Order, Region, RevisionChange, Style};
 use super::generate::{self, Insertion};
-use super::model::{expected, Docstrings, Expected, ExpectedReason};
+use super::model::{expected, Docstrings, Expected, ExpectedFinding, ExpectedReason};
 
 /// The reading of the engine under test: the lexical classifier.
 pub const ENGINE_DOCSTRINGS: Docstrings = Docstrings::NeverCount;
@@ -76,8 +78,20 @@ pub fn trial() -> impl Strategy<Value = Trial> {
 pub struct Input {
     pub diff: Vec<u8>,
     pub name_status: Vec<u8>,
-    /// The watched files at HEAD, for a classifier that reads them.
+    /// The watched files and the revision files at HEAD, for a classifier
+    /// and the integrity check that read them.
     pub heads: Vec<(String, Vec<u8>)>,
+    /// The revision files at BASE's tip, for the graph after the merge.
+    pub base_tip: Vec<(String, Vec<u8>)>,
+}
+
+/// Which revisions the engine is given as BASE's tip: the true ones, or
+/// (a broken variant for the self-test) the merge-base's, as if BASE had
+/// not moved on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tip {
+    Base,
+    MergeBase,
 }
 
 impl Input {
@@ -86,6 +100,7 @@ impl Input {
             diff: Vec::new(),
             name_status: Vec::new(),
             heads: Vec::new(),
+            base_tip: Vec::new(),
         }
     }
 
@@ -94,14 +109,32 @@ impl Input {
     }
 
     pub fn ordered(case: &Case, order: &Order) -> Input {
+        Input::given(case, order, Tip::Base)
+    }
+
+    /// The input, with BASE's tip as `tip` says.
+    pub fn given(case: &Case, order: &Order, tip: Tip) -> Input {
+        let revisions = case.revision_files();
+        let bytes = |files: Vec<(String, String)>| {
+            files
+                .into_iter()
+                .map(|(p, t)| (p, t.into_bytes()))
+                .collect::<Vec<_>>()
+        };
+        let mut heads: Vec<(String, Vec<u8>)> = case
+            .files
+            .iter()
+            .map(|f| (f.path.clone(), f.head(&case.style)))
+            .collect();
+        heads.extend(bytes(revisions.head));
         Input {
             diff: case.diff_ordered(order),
             name_status: case.name_status_ordered(order),
-            heads: case
-                .files
-                .iter()
-                .map(|f| (f.path.clone(), f.head(&case.style)))
-                .collect(),
+            heads,
+            base_tip: bytes(match tip {
+                Tip::Base => revisions.base_tip,
+                Tip::MergeBase => revisions.merge_base,
+            }),
         }
     }
 }
@@ -121,16 +154,55 @@ pub fn judge(input: &Input, rules: &Rules) -> Result<Report, String> {
     let files = parse_patch(&input.diff).map_err(|e| format!("the diff does not parse: {e}"))?;
     let statuses = parse_name_status(&input.name_status)
         .map_err(|e| format!("the name-status list does not parse: {e}"))?;
-    let sources: Sources = input
+    let change = CoreChange { files, statuses };
+    // The decision every command makes, given what it asks for, as git would.
+    let mode = PairingMode::WhenDecisive;
+    let needs = needs(&change, rules, mode);
+    let head: Sources = input
         .heads
         .iter()
+        .filter(|(path, _)| needs.head.iter().any(|p| p.as_bytes() == path.as_bytes()))
         .map(|(path, head)| (path.as_str(), head.clone()))
         .collect();
-    Ok(check_with_sources(
-        &CoreChange { files, statuses },
+    let base_tip: Sources = match &needs.base_tip_dir {
+        Some(dir) => input
+            .base_tip
+            .iter()
+            .filter(|(path, _)| {
+                path.strip_prefix(dir.as_str())
+                    .is_some_and(|rest| !rest.contains('/'))
+            })
+            .map(|(path, text)| (path.as_str(), text.clone()))
+            .collect(),
+        None => Sources::new(),
+    };
+    let contents = Contents {
+        head,
+        base_tip,
+        ..Contents::default()
+    };
+    let in_force = InForce {
         rules,
-        &sources,
-    ))
+        source: None,
+    };
+    Ok(decide(&change, in_force, mode, &contents))
+}
+
+/// An integrity finding in the model's terms.
+fn finding(kind: FindingKind) -> Result<ExpectedFinding, String> {
+    Ok(match kind {
+        FindingKind::MultipleHeads => ExpectedFinding::MultipleHeads,
+        FindingKind::MissingDownRevision => ExpectedFinding::MissingDownRevision,
+        FindingKind::DuplicateId => ExpectedFinding::DuplicateId,
+        FindingKind::IdTooLong => ExpectedFinding::IdTooLong,
+        FindingKind::Unparsable => ExpectedFinding::Unparsable,
+        FindingKind::ChainUnchecked => ExpectedFinding::ChainUnchecked,
+        other => {
+            return Err(format!(
+                "an integrity finding the generator never provokes: {other:?}"
+            ))
+        }
+    })
 }
 
 /// What a report says, in the model's terms, lists sorted.
@@ -166,6 +238,12 @@ pub fn observed(report: &Report) -> Result<Expected, String> {
             .map(|e| (e.path.display(), e.line))
             .collect(),
         revisions: report.revisions.iter().map(|r| r.path.display()).collect(),
+        integrity: report
+            .integrity
+            .iter()
+            .map(|f| finding(f.kind))
+            .collect::<Result<_, _>>()?,
+        fails: report.verdict() == Verdict::Fail,
     };
     sort(&mut out);
     Ok(out)
@@ -175,6 +253,8 @@ fn sort(expected: &mut Expected) {
     expected.entries.sort();
     expected.evidence.sort();
     expected.revisions.sort();
+    expected.integrity.sort();
+    expected.integrity.dedup();
 }
 
 fn sorted_expected(case: &Case, docstrings: Docstrings) -> Expected {
@@ -210,22 +290,38 @@ pub fn agrees(
 
 /// Every property on one trial, cheapest first.
 pub fn check_trial(trial: &Trial, rules: &Rules, docstrings: Docstrings) -> Result<(), Failure> {
+    check_trial_given(trial, rules, docstrings, Tip::Base)
+}
+
+/// `check_trial`, with the engine given BASE's tip as `tip` says.
+pub fn check_trial_given(
+    trial: &Trial,
+    rules: &Rules,
+    docstrings: Docstrings,
+    tip: Tip,
+) -> Result<(), Failure> {
     let case = &trial.case;
+    let natural = |case: &Case| Input::given(case, &Order::natural(case), tip);
     round_trip(case)?;
     never_panics(trial, rules);
 
     // The verdict, entries, evidence and revisions equal the model's.
     let want = sorted_expected(case, docstrings);
-    agrees("model", Input::of(case), want.clone(), rules)?;
+    agrees("model", natural(case), want.clone(), rules)?;
 
     // Files, hunks and name-status records in another order.
     let order = order(trial);
-    agrees("reorder", Input::ordered(case, &order), want.clone(), rules)?;
+    agrees(
+        "reorder",
+        Input::given(case, &order, tip),
+        want.clone(),
+        rules,
+    )?;
 
     // CRLF, another indentation, keywords in another case.
     let mut styled = case.clone();
     styled.style = trial.style;
-    agrees("style", Input::of(&styled), want.clone(), rules)?;
+    agrees("style", natural(&styled), want.clone(), rules)?;
 
     // Comment and docstring lines never count.
     let quiet = with_insertions(case, &trial.insertions, docstrings);
@@ -234,14 +330,18 @@ pub fn check_trial(trial: &Trial, rules: &Rules, docstrings: Docstrings) -> Resu
         quiet_want.reason, want.reason,
         "the model: silent lines are silent"
     );
-    agrees("silent-lines", Input::of(&quiet), quiet_want, rules)?;
+    agrees("silent-lines", natural(&quiet), quiet_want, rules)?;
 
-    // A net-new revision turns every fail into a pass.
+    // A net-new revision turns every missing revision into a pass (unless
+    // the track it joins is broken).
     let mut revised = case.clone();
     revised.revisions.push(trial.revision.clone());
     let revised_want = sorted_expected(&revised, docstrings);
-    debug_assert!(!revised_want.fails(), "the model: a revision always passes");
-    agrees("net-new-revision", Input::of(&revised), revised_want, rules)?;
+    debug_assert!(
+        revised_want.reason != ExpectedReason::MissingRevision,
+        "the model: a revision always answers an entry"
+    );
+    agrees("net-new-revision", natural(&revised), revised_want, rules)?;
     Ok(())
 }
 
@@ -377,6 +477,7 @@ pub fn never_panics(trial: &Trial, rules: &Rules) {
                 .iter()
                 .map(|f| (f.path.clone(), edited_head.clone()))
                 .collect(),
+            base_tip: Vec::new(),
         };
         let _ = judge(&noisy, rules);
     }

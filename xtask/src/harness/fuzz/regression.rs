@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use parity_core::diff::parse_patch;
 use parity_core::Rules;
 
-use super::model::{Expected, ExpectedReason};
+use super::model::{verdict_fails, Expected, ExpectedFinding, ExpectedReason};
 use super::property::{agrees, Failure, Input};
 
 /// A regression as read back from its file.
@@ -119,11 +119,19 @@ pub fn render(failure: &Failure, found_by: &str) -> String {
         for path in &expected.revisions {
             let _ = writeln!(out, "revision: {path}");
         }
+        for finding in &expected.integrity {
+            let _ = writeln!(out, "integrity: {}", finding.name());
+        }
+        let verdict = if expected.fails { "fail" } else { "pass" };
+        let _ = writeln!(out, "verdict: {verdict}");
     }
     write_section(&mut out, "name-status", &failure.input.name_status);
     write_section(&mut out, "diff", &failure.input.diff);
     for (path, head) in &failure.input.heads {
         write_section(&mut out, &format!("head {path}"), head);
+    }
+    for (path, tip) in &failure.input.base_tip {
+        write_section(&mut out, &format!("base-tip {path}"), tip);
     }
     out
 }
@@ -133,6 +141,8 @@ pub fn parse(text: &str) -> Result<Regression, String> {
     let mut property = None;
     let mut reason = None;
     let (mut entries, mut evidence, mut revisions) = (Vec::new(), Vec::new(), Vec::new());
+    let mut integrity = Vec::new();
+    let mut verdict = None;
     let mut sections: Vec<(String, Vec<Vec<u8>>)> = Vec::new();
     let located = |spec: &str| -> Result<(String, u32), String> {
         let (line, path) = spec
@@ -161,6 +171,17 @@ pub fn parse(text: &str) -> Result<Regression, String> {
                 "entry" => entries.push(located(value)?),
                 "evidence" => evidence.push(located(value)?),
                 "revision" => revisions.push(value.to_string()),
+                "integrity" => integrity.push(
+                    ExpectedFinding::from_name(value)
+                        .ok_or(format!("unknown integrity finding `{value}`"))?,
+                ),
+                "verdict" => {
+                    verdict = Some(match value {
+                        "fail" => true,
+                        "pass" => false,
+                        _ => return Err(format!("unknown verdict `{value}`")),
+                    })
+                }
                 _ => return Err(format!("unknown key `{key}`")),
             }
         } else {
@@ -173,26 +194,33 @@ pub fn parse(text: &str) -> Result<Regression, String> {
     entries.sort();
     evidence.sort();
     revisions.sort();
+    integrity.sort();
+    integrity.dedup();
     let mut input = Input::empty();
     for (title, lines) in sections {
         let bytes = lines.join(&b'\n');
         match title.as_str() {
             "name-status" => input.name_status = bytes,
             "diff" => input.diff = bytes,
-            other => match other.strip_prefix("head ") {
-                Some(path) => input.heads.push((path.to_string(), bytes)),
-                None => return Err(format!("unknown section `{other}`")),
+            other => match (other.strip_prefix("head "), other.strip_prefix("base-tip ")) {
+                (Some(path), _) => input.heads.push((path.to_string(), bytes)),
+                (_, Some(path)) => input.base_tip.push((path.to_string(), bytes)),
+                _ => return Err(format!("unknown section `{other}`")),
             },
         }
     }
     Ok(Regression {
         property: property.ok_or("no `property:` line")?,
         input,
+        // A file without a verdict line (kept before there was one) has
+        // the verdict its reason and findings give.
         expected: reason.map(|reason| Expected {
             reason,
             entries,
             evidence,
             revisions,
+            fails: verdict.unwrap_or_else(|| verdict_fails(reason, &integrity)),
+            integrity,
         }),
     })
 }

@@ -11,7 +11,7 @@ use parity_core::rules::{Classifier, CommentSyntax, EntryRule, Pattern, PatternS
 use parity_core::Rules;
 
 use super::git_case::{check_git_trial, git_trial, Range};
-use super::property::{check_trial, trial, ENGINE_DOCSTRINGS};
+use super::property::{check_trial_given, trial, Tip, ENGINE_DOCSTRINGS};
 use super::{search, SHRINK_GIT};
 use crate::error::{Error, Result};
 
@@ -103,6 +103,9 @@ pub fn revisions_counted_on_modified() -> Rules {
     rules
 }
 
+/// The name of the variant that ignores BASE's tip in the integrity check.
+pub const TIP_IGNORED: &str = "BASE's tip ignored (the merge-base's revision graph)";
+
 pub fn variants() -> Vec<Variant> {
     vec![
         Variant {
@@ -130,8 +133,13 @@ pub fn variants() -> Vec<Variant> {
 
 /// Whether the search catches a variant: `Some(property and message)` if so.
 pub fn catches(rules: &Rules, seed: u64, budget: Budget) -> Option<String> {
+    catches_given(rules, Tip::Base, seed, budget)
+}
+
+/// `catches`, with the engine given BASE's tip as `tip` says.
+pub fn catches_given(rules: &Rules, tip: Tip, seed: u64, budget: Budget) -> Option<String> {
     search(&trial(), budget.cases, seed, budget.shrink, |t| {
-        check_trial(&t, rules, ENGINE_DOCSTRINGS)
+        check_trial_given(&t, rules, ENGINE_DOCSTRINGS, tip)
     })
     .err()
     .map(|f| format!("{}: {}", f.property, f.message.replace('\n', "; ")))
@@ -166,6 +174,10 @@ pub fn run(seed: u64, budget: Budget) -> Result<()> {
     results.push((
         "two-dot range instead of three-dot",
         range_caught(Range::TwoDot, seed, budget),
+    ));
+    results.push((
+        TIP_IGNORED,
+        catches_given(&Rules::default(), Tip::MergeBase, seed, budget),
     ));
     let mut missed = Vec::new();
     for (name, caught) in results {
