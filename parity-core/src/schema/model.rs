@@ -18,7 +18,7 @@
 //! at HEAD (where they did not at the base) give a note, never a verdict.
 //! A name built at run time is kept aside as unresolved.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
@@ -264,6 +264,16 @@ impl Model {
             model.apply(op, &Origin::new(path, *line));
         }
         model
+    }
+
+    /// Whether the model holds the object `key` names (without copying it).
+    pub fn has(&self, key: &Key) -> bool {
+        match key {
+            Key::Table(t) => self.tables.contains_key(t),
+            Key::Column(t, c) => self.tables.get(t).is_some_and(|t| t.column(c).is_some()),
+            Key::Index(i) => self.indexes.contains_key(i),
+            Key::Trigger(t) => self.triggers.contains_key(t),
+        }
     }
 
     pub fn object(&self, key: &Key) -> Option<Object> {
@@ -1230,18 +1240,17 @@ fn file_changes(f: &FileModels) -> Vec<Change> {
 ///   altering it otherwise is a note.
 pub fn diff(files: &[FileModels]) -> TrackChange {
     let mut out = TrackChange::default();
-    let in_base = |key: &Key| files.iter().any(|f| f.base.object(key).is_some());
+    let in_base = |key: &Key| files.iter().any(|f| f.base.has(key));
     let mut renames: Vec<(Key, Key)> = Vec::new();
     let mut all: Vec<Change> = Vec::new();
+    let mut first_of: HashMap<(Key, Action), usize> = HashMap::new();
     for f in files {
         for change in file_changes(f) {
             match change.fact.action {
                 Action::Created if in_base(&change.key) => continue,
                 Action::Dropped => {
                     let moved = files.iter().any(|g| {
-                        g.path != f.path
-                            && g.head.object(&change.key).is_some()
-                            && g.base.object(&change.key).is_none()
+                        g.path != f.path && g.head.has(&change.key) && !g.base.has(&change.key)
                     });
                     if moved {
                         continue;
@@ -1249,9 +1258,7 @@ pub fn diff(files: &[FileModels]) -> TrackChange {
                     let stale: Vec<&str> = files
                         .iter()
                         .filter(|g| {
-                            g.path != f.path
-                                && g.head.object(&change.key).is_some()
-                                && g.base.object(&change.key).is_some()
+                            g.path != f.path && g.head.has(&change.key) && g.base.has(&change.key)
                         })
                         .map(|g| g.path.as_str())
                         .collect();
@@ -1272,9 +1279,11 @@ pub fn diff(files: &[FileModels]) -> TrackChange {
                 }
                 _ => {}
             }
-            match all
-                .iter()
-                .find(|c| c.key == change.key && c.fact.action == change.fact.action)
+            // The first change of each object and action, found by an index:
+            // a file can state thousands of objects.
+            match first_of
+                .get(&(change.key.clone(), change.fact.action))
+                .map(|&i| &all[i])
             {
                 Some(first) => {
                     let differ = match (&first.head, &change.head) {
@@ -1293,7 +1302,10 @@ pub fn diff(files: &[FileModels]) -> TrackChange {
                         }
                     }
                 }
-                None => all.push(change),
+                None => {
+                    first_of.insert((change.key.clone(), change.fact.action), all.len());
+                    all.push(change);
+                }
             }
         }
     }
@@ -1358,19 +1370,15 @@ pub fn diff(files: &[FileModels]) -> TrackChange {
         };
         (kind, column)
     };
-    out.changes.sort_by(|a, b| {
+    // Each change's place computed once (a column's place in its table is a
+    // walk of the table).
+    out.changes.sort_by_cached_key(|c| {
         (
-            file_index(&a.origin.path),
-            a.origin.line,
-            position(a),
-            &a.key,
+            file_index(&c.origin.path),
+            c.origin.line,
+            position(c),
+            c.key.clone(),
         )
-            .cmp(&(
-                file_index(&b.origin.path),
-                b.origin.line,
-                position(b),
-                &b.key,
-            ))
     });
     // Unresolved parts new at HEAD.
     for f in files {
