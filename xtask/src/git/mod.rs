@@ -756,12 +756,13 @@ fn take_body<'a>(rest: &mut &'a [u8], size: usize) -> Result<&'a [u8]> {
 /// Records one answer in `sources`: a blob's contents, or why the path is
 /// no readable file. A missing path is a submodule whose commit is not here,
 /// or nothing: both are no file.
-fn record(sources: &mut Sources, path: &PathBytes, answer: Answer, body: &[u8]) {
+fn record(sources: &mut Sources, path: &PathBytes, answer: Answer, body: Vec<u8>) {
     match answer {
+        // The body moves in: a large file is held once, not copied.
         Answer::Object { kind, .. } if kind == "blob" => sources.insert(path.clone(), body),
         Answer::Object { kind, .. } => sources.insert_unreadable(path.clone(), not_a_file(&kind)),
         Answer::Link { kind, .. } => {
-            sources.insert_unreadable(path.clone(), link_problem(&kind, body))
+            sources.insert_unreadable(path.clone(), link_problem(&kind, &body))
         }
         Answer::Missing => {
             sources.insert_unreadable(path.clone(), "not a file (a submodule, or nothing at all)")
@@ -776,7 +777,7 @@ fn parse_batch(rest: &mut &[u8], paths: &[PathBytes], plan: &[Ask]) -> Result<So
     let mut sources = Sources::new();
     for (path, ask) in paths.iter().zip(plan) {
         match ask {
-            Ask::Not(None) => record(&mut sources, path, Answer::Missing, &[]),
+            Ask::Not(None) => record(&mut sources, path, Answer::Missing, Vec::new()),
             Ask::Not(Some(why)) => sources.insert_unreadable(path.clone(), why.clone()),
             Ask::Line(_) => {
                 let answer = batch_header(take_line(rest)?)?;
@@ -786,7 +787,7 @@ fn parse_batch(rest: &mut &[u8], paths: &[PathBytes], plan: &[Ask]) -> Result<So
                         take_body(rest, *size)?
                     }
                 };
-                record(&mut sources, path, answer, body);
+                record(&mut sources, path, answer, body.to_vec());
             }
         }
     }
@@ -939,7 +940,7 @@ impl CatFileSession<'_> {
         let mut sources = Sources::new();
         for path in paths {
             let (answer, body) = self.ask(commit, path.as_bytes())?;
-            record(&mut sources, path, answer, &body);
+            record(&mut sources, path, answer, body);
         }
         Ok(sources)
     }
