@@ -6,6 +6,7 @@
 //! by its `Classifier`; without them, every file is read by the plain rules.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use crate::classify::PythonFile;
 use crate::comments::CommentTracker;
@@ -94,6 +95,9 @@ pub struct Checker<'r> {
     notes: Vec<String>,
     /// The files lexed so far, kept for whoever decides after the check.
     lexed: LexedFiles<'r>,
+    /// By index in `rules.watched`: its set's name and its patterns' names,
+    /// made once and shared by every line of evidence.
+    names: Vec<(Arc<str>, Vec<Arc<str>>)>,
 }
 
 /// How the current file's added lines are read.
@@ -122,6 +126,14 @@ impl<'r> Checker<'r> {
             waivers: Vec::new(),
             notes: Vec::new(),
             lexed: LexedFiles::default(),
+            names: rules
+                .watched
+                .iter()
+                .map(|w| {
+                    let patterns = w.patterns.patterns.iter().map(|p| Arc::from(&*p.name));
+                    (Arc::from(&*w.patterns.name), patterns.collect())
+                })
+                .collect(),
         }
     }
 
@@ -289,7 +301,7 @@ impl PatchVisitor for Checker<'_> {
         let Some((watched, path)) = &self.current else {
             return;
         };
-        let watched = watched.map(|i| &self.rules.watched[i]);
+        let watched = *watched;
         let shown = || String::from_utf8_lossy(text).into_owned();
         if self.current_is_entry_file {
             let entry_rule = self.rules.line_entry_for(path.as_bytes());
@@ -302,13 +314,15 @@ impl PatchVisitor for Checker<'_> {
                 });
             }
         }
-        if let Some(file) = watched {
-            if let Some(pattern) = file.patterns.first_match(&readable) {
+        if let Some(index) = watched {
+            let patterns = &self.rules.watched[index].patterns;
+            if let Some(at) = patterns.first_match_index(&readable) {
+                let (set, names) = &self.names[index];
                 self.evidence.push(Evidence {
                     path: path.clone(),
                     line: number,
-                    pattern: pattern.name.clone(),
-                    set: file.patterns.name.clone(),
+                    pattern: Arc::clone(&names[at]),
+                    set: Arc::clone(set),
                     text: shown(),
                 });
             }

@@ -30,6 +30,7 @@ use std::sync::OnceLock;
 
 /// What a token is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub enum TokenKind {
     /// An identifier or keyword (`def`, `cursor`, `_migrate_x`).
     Name,
@@ -130,23 +131,93 @@ pub struct StringLiteral {
     pub docstring: bool,
 }
 
-/// One token of the source.
+/// One token of the source, in 20 bytes: a big file has millions of them.
+/// Offsets are `u32` (a file of 4 GiB or more is not lexed); a string
+/// literal's details are a few bits, its body derived from the span (see
+/// [`Token::string`]); where the token ends is [`PythonFile::end`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Token {
     pub kind: TokenKind,
+    /// A string literal's details (`StringBits`); 0 for any other token.
+    bits: u16,
     /// Byte offsets into the source.
-    pub span: Range<usize>,
+    from: u32,
+    to: u32,
     pub start: Pos,
-    /// Just past the last byte.
-    pub end: Pos,
-    /// Set for [`TokenKind::String`] only.
-    pub string: Option<StringLiteral>,
+}
+
+/// The bits of [`Token::bits`]: the prefix letters, how many there are,
+/// the quote, whether it is tripled, whether the literal is a docstring.
+struct StringBits;
+
+impl StringBits {
+    const RAW: u16 = 1;
+    const BYTES: u16 = 1 << 1;
+    const FORMAT: u16 = 1 << 2;
+    const TEMPLATE: u16 = 1 << 3;
+    /// Two bits: the number of prefix letters (0 to 2).
+    const PREFIX_LEN_SHIFT: u16 = 4;
+    const DOUBLE_QUOTE: u16 = 1 << 6;
+    const TRIPLE: u16 = 1 << 7;
+    const DOCSTRING: u16 = 1 << 8;
+
+    fn pack(prefix: StringPrefix, prefix_len: usize, quote: u8, triple: bool) -> u16 {
+        let flag = |on: bool, bit: u16| if on { bit } else { 0 };
+        // `StringPrefix::parse` accepts at most two letters.
+        let prefix_len = u16::try_from(prefix_len.min(3)).unwrap_or(3);
+        flag(prefix.raw, Self::RAW)
+            | flag(prefix.bytes, Self::BYTES)
+            | flag(prefix.format, Self::FORMAT)
+            | flag(prefix.template, Self::TEMPLATE)
+            | (prefix_len << Self::PREFIX_LEN_SHIFT)
+            | flag(quote == b'"', Self::DOUBLE_QUOTE)
+            | flag(triple, Self::TRIPLE)
+    }
 }
 
 impl Token {
+    /// Byte offsets into the source.
+    pub fn span(&self) -> Range<usize> {
+        self.from as usize..self.to as usize
+    }
+
+    /// The details of a string literal; `None` for any other token.
+    pub fn string(&self) -> Option<StringLiteral> {
+        if self.kind != TokenKind::String {
+            return None;
+        }
+        let bits = self.bits;
+        let on = |bit: u16| bits & bit != 0;
+        let triple = on(StringBits::TRIPLE);
+        let delimiter = if triple { 3 } else { 1 };
+        let prefix_len = usize::from((bits >> StringBits::PREFIX_LEN_SHIFT) & 3);
+        let span = self.span();
+        Some(StringLiteral {
+            prefix: StringPrefix {
+                raw: on(StringBits::RAW),
+                bytes: on(StringBits::BYTES),
+                format: on(StringBits::FORMAT),
+                template: on(StringBits::TEMPLATE),
+            },
+            quote: if on(StringBits::DOUBLE_QUOTE) {
+                b'"'
+            } else {
+                b'\''
+            },
+            triple,
+            body: span.start + prefix_len + delimiter..span.end - delimiter,
+            docstring: on(StringBits::DOCSTRING),
+        })
+    }
+
+    /// Whether this is a string literal Python stores as a `__doc__`.
+    pub fn is_docstring(&self) -> bool {
+        self.kind == TokenKind::String && self.bits & StringBits::DOCSTRING != 0
+    }
+
     /// Whether this is the operator or bracket `text`.
     pub fn is_operator(&self, source: &[u8], text: &str) -> bool {
-        self.kind == TokenKind::Operator && &source[self.span.clone()] == text.as_bytes()
+        self.kind == TokenKind::Operator && &source[self.span()] == text.as_bytes()
     }
 
     fn is_significant(&self) -> bool {
@@ -217,6 +288,8 @@ pub enum LexProblem {
     UnterminatedReplacementField,
     /// Strings inside f-strings inside strings... deeper than any real code.
     NestedTooDeep,
+    /// The file is 4 GiB or more: token offsets are 32-bit.
+    TooLarge,
 }
 
 /// A file that cannot be lexed, with the line where the faulty literal starts.
@@ -237,6 +310,7 @@ impl fmt::Display for LexError {
                 "an f-string with an unterminated replacement field starts"
             }
             LexProblem::NestedTooDeep => "an f-string nested too deep starts",
+            LexProblem::TooLarge => return f.write_str("the file is 4 GiB or larger"),
         };
         write!(f, "{what} on line {}", self.line)
     }
@@ -258,29 +332,49 @@ pub struct PythonFile<'a> {
     bom: usize,
 }
 
+/// A comment or string literal: byte offsets (as in [`Token`]) and class.
 #[derive(Clone, Debug)]
 struct Region {
-    span: Range<usize>,
+    from: u32,
+    to: u32,
     class: ByteClass,
+}
+
+impl Region {
+    fn start(&self) -> usize {
+        self.from as usize
+    }
+
+    fn end(&self) -> usize {
+        self.to as usize
+    }
 }
 
 impl<'a> PythonFile<'a> {
     /// Lexes `source` and marks its docstrings.
     pub fn lex(source: &'a [u8]) -> Result<PythonFile<'a>, LexError> {
+        if u32::try_from(source.len()).is_err() {
+            return Err(LexError {
+                line: 1,
+                problem: LexProblem::TooLarge,
+            });
+        }
         let line_starts = line_starts(source);
         let mut tokens = Lexer::new(source, &line_starts).run()?;
+        tokens.shrink_to_fit();
         mark_docstrings(&mut tokens, source);
         let regions = tokens
             .iter()
             .filter_map(|token| {
-                let class = match (&token.kind, &token.string) {
-                    (TokenKind::Comment, _) => ByteClass::Comment,
-                    (TokenKind::String, Some(s)) if s.docstring => ByteClass::Docstring,
-                    (TokenKind::String, _) => ByteClass::String,
+                let class = match token.kind {
+                    TokenKind::Comment => ByteClass::Comment,
+                    TokenKind::String if token.is_docstring() => ByteClass::Docstring,
+                    TokenKind::String => ByteClass::String,
                     _ => return None,
                 };
                 Some(Region {
-                    span: token.span.clone(),
+                    from: token.from,
+                    to: token.to,
                     class,
                 })
             })
@@ -310,7 +404,12 @@ impl<'a> PythonFile<'a> {
 
     /// The source bytes of a token.
     pub fn text(&self, token: &Token) -> &'a [u8] {
-        &self.source[token.span.clone()]
+        &self.source[token.span()]
+    }
+
+    /// Where a token ends: the position just past its last byte.
+    pub fn end(&self, token: &Token) -> Pos {
+        position(&self.line_starts, token.span().end)
     }
 
     /// A string literal's value, best effort: escapes decoded unless raw
@@ -319,7 +418,7 @@ impl<'a> PythonFile<'a> {
     /// shown as U+FFFD. An f-string's fields are kept as written. `None` for
     /// a token that is not a string literal.
     pub fn string_value(&self, token: &Token) -> Option<String> {
-        let literal = token.string.as_ref()?;
+        let literal = token.string()?;
         let body = &self.source[literal.body.clone()];
         let value = if literal.prefix.raw {
             body.iter()
@@ -342,18 +441,18 @@ impl<'a> PythonFile<'a> {
             match token.kind {
                 TokenKind::String => {
                     let value = self.string_value(token).unwrap_or_default();
-                    let docstring = token.string.as_ref().is_some_and(|s| s.docstring);
+                    let docstring = token.is_docstring();
                     match groups.last_mut() {
                         Some(group) if open => {
                             group.tokens.push(index);
                             group.value.push_str(&value);
-                            group.end = token.end;
+                            group.end = self.end(token);
                         }
                         _ => groups.push(StringGroup {
                             tokens: vec![index],
                             value,
                             start: token.start,
-                            end: token.end,
+                            end: self.end(token),
                             docstring,
                         }),
                     }
@@ -392,14 +491,14 @@ impl<'a> PythonFile<'a> {
         let mut class = LineClass::default();
         let mut code_from = text.start;
         for region in self.regions_between(text.start, next) {
-            class.code |= self.has_code(code_from..region.span.start.min(text.end));
+            class.code |= self.has_code(code_from..region.start().min(text.end));
             match region.class {
                 ByteClass::Comment => class.comment = true,
                 ByteClass::Docstring => class.docstring = true,
                 ByteClass::String => class.string = true,
                 ByteClass::Code => {}
             }
-            code_from = code_from.max(region.span.end);
+            code_from = code_from.max(region.end());
         }
         class.code |= self.has_code(code_from..text.end);
         Some(class)
@@ -413,8 +512,8 @@ impl<'a> PythonFile<'a> {
             .regions_between(text.start, next)
             .iter()
             .filter_map(|region| {
-                let from = region.span.start.max(text.start);
-                let to = region.span.end.min(text.end);
+                let from = region.start().max(text.start);
+                let to = region.end().min(text.end);
                 (from < to).then(|| (from - text.start..to - text.start, region.class))
             })
             .collect();
@@ -431,8 +530,8 @@ impl<'a> PythonFile<'a> {
             if region.class.counts() {
                 continue;
             }
-            let from = region.span.start.max(text.start) - text.start;
-            let to = region.span.end.min(text.end).max(text.start) - text.start;
+            let from = region.start().max(text.start) - text.start;
+            let to = region.end().min(text.end).max(text.start) - text.start;
             if from < to {
                 masked.to_mut()[from..to].fill(b' ');
             }
@@ -464,8 +563,8 @@ impl<'a> PythonFile<'a> {
 
     /// The regions that overlap `from..to`.
     fn regions_between(&self, from: usize, to: usize) -> &[Region] {
-        let first = self.regions.partition_point(|r| r.span.end <= from);
-        let last = self.regions.partition_point(|r| r.span.start < to);
+        let first = self.regions.partition_point(|r| r.end() <= from);
+        let last = self.regions.partition_point(|r| r.start() < to);
         &self.regions[first..last.max(first)]
     }
 
@@ -640,12 +739,12 @@ impl<'a> Lexer<'a> {
                         .iter()
                         .position(|&b| b == b'\n' || b == b'\r')
                         .map_or(self.src.len(), |at| start + at);
-                    self.push(TokenKind::Comment, end, None);
+                    self.push(TokenKind::Comment, end, 0);
                 }
                 b'\\' => match line_ending_len(self.src, start + 1) {
                     // A continuation joins the lines; it is no token.
                     Some(len) => self.pos = start + 1 + len,
-                    None => self.push(TokenKind::Other, start + 1, None),
+                    None => self.push(TokenKind::Other, start + 1, 0),
                 },
                 _ if is_quote(byte) => self.string(start, StringPrefix::default())?,
                 b'0'..=b'9' => self.number(),
@@ -655,20 +754,23 @@ impl<'a> Lexer<'a> {
             }
         }
         if self.statement_open {
-            self.push(TokenKind::Newline, self.src.len(), None);
+            self.push(TokenKind::Newline, self.src.len(), 0);
         }
         Ok(self.tokens)
     }
 
     /// Pushes a token from `self.pos` to `end` and moves past it.
-    fn push(&mut self, kind: TokenKind, end: usize, string: Option<StringLiteral>) {
+    /// `bits` are a string literal's (`StringBits`), 0 for other tokens.
+    fn push(&mut self, kind: TokenKind, end: usize, bits: u16) {
         let start = self.pos;
+        // `PythonFile::lex` lexes no file of 4 GiB or more.
+        let offset = |at: usize| u32::try_from(at).unwrap_or(u32::MAX);
         self.tokens.push(Token {
             kind,
-            span: start..end,
+            bits,
+            from: offset(start),
+            to: offset(end),
             start: position_after(self.line_starts, &mut self.last_line, start),
-            end: position_after(self.line_starts, &mut self.last_line, end),
-            string,
         });
         self.statement_open = match kind {
             TokenKind::Newline | TokenKind::LineBreak => false,
@@ -685,7 +787,7 @@ impl<'a> Lexer<'a> {
             TokenKind::LineBreak
         };
         let open = self.statement_open && kind == TokenKind::LineBreak;
-        self.push(kind, end, None);
+        self.push(kind, end, 0);
         // A break inside brackets leaves the statement open.
         self.statement_open = open;
     }
@@ -706,7 +808,7 @@ impl<'a> Lexer<'a> {
                 break;
             }
         }
-        self.push(TokenKind::Number, end, None);
+        self.push(TokenKind::Number, end, 0);
     }
 
     fn name_or_string(&mut self) -> Result<(), LexError> {
@@ -716,7 +818,7 @@ impl<'a> Lexer<'a> {
                 return self.string(end, prefix);
             }
         }
-        self.push(TokenKind::Name, end, None);
+        self.push(TokenKind::Name, end, 0);
         Ok(())
     }
 
@@ -727,14 +829,15 @@ impl<'a> Lexer<'a> {
                 line: position(self.line_starts, self.pos).line,
                 problem,
             })?;
-        self.push(TokenKind::String, end, Some(literal));
+        let bits = StringBits::pack(prefix, quote_at - self.pos, literal.quote, literal.triple);
+        self.push(TokenKind::String, end, bits);
         Ok(())
     }
 
     fn operator(&mut self) {
         let rest = &self.src[self.pos..];
         let Some(op) = operator_at(rest) else {
-            self.push(TokenKind::Other, self.pos + 1, None);
+            self.push(TokenKind::Other, self.pos + 1, 0);
             return;
         };
         match op {
@@ -742,7 +845,7 @@ impl<'a> Lexer<'a> {
             ")" | "]" | "}" => self.depth = self.depth.saturating_sub(1),
             _ => {}
         }
-        self.push(TokenKind::Operator, self.pos + op.len(), None);
+        self.push(TokenKind::Operator, self.pos + op.len(), 0);
     }
 }
 
@@ -907,7 +1010,7 @@ fn mark_docstrings(tokens: &mut [Token], src: &[u8]) {
     let significant: Vec<usize> = (0..tokens.len())
         .filter(|&i| tokens[i].is_significant())
         .collect();
-    let name = |i: usize| (tokens[i].kind == TokenKind::Name).then(|| &src[tokens[i].span.clone()]);
+    let name = |i: usize| (tokens[i].kind == TokenKind::Name).then(|| &src[tokens[i].span()]);
     let mut docstrings = Vec::new();
     let mut depth = 0u32;
     let mut at_statement_start = true;
@@ -937,7 +1040,7 @@ fn mark_docstrings(tokens: &mut [Token], src: &[u8]) {
                 first_of_body = std::mem::take(&mut body_on_next_line);
                 in_header = false;
             }
-            TokenKind::Operator => match &src[token.span.clone()] {
+            TokenKind::Operator => match &src[token.span()] {
                 b"(" | b"[" | b"{" => depth += 1,
                 b")" | b"]" | b"}" => depth = depth.saturating_sub(1),
                 b";" if depth == 0 => at_statement_start = true,
@@ -958,8 +1061,8 @@ fn mark_docstrings(tokens: &mut [Token], src: &[u8]) {
         }
     }
     for i in docstrings {
-        if let Some(literal) = tokens[i].string.as_mut() {
-            literal.docstring = true;
+        if tokens[i].kind == TokenKind::String {
+            tokens[i].bits |= StringBits::DOCSTRING;
         }
     }
 }
@@ -977,7 +1080,7 @@ fn docstring_at(tokens: &[Token], src: &[u8], statement: &[usize]) -> Vec<usize>
     }
     let first = k;
     while token(k).is_some_and(|t| t.kind == TokenKind::String) {
-        let prefix = token(k).and_then(|t| t.string.as_ref()).map(|s| s.prefix);
+        let prefix = token(k).and_then(Token::string).map(|s| s.prefix);
         if prefix.is_some_and(|p| p.bytes || p.has_fields()) {
             return Vec::new();
         }

@@ -1,12 +1,14 @@
 //! Paths as git gives them: bytes, not necessarily UTF-8, sometimes C-quoted.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Serialize, Serializer};
 
-/// A repository-relative path exactly as git stores it.
+/// A repository-relative path exactly as git stores it. A clone shares the
+/// bytes: a report names one path on each of its many lines.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct PathBytes(Vec<u8>);
+pub struct PathBytes(Arc<[u8]>);
 
 impl PathBytes {
     pub fn as_bytes(&self) -> &[u8] {
@@ -31,19 +33,19 @@ impl PathBytes {
 
 impl From<&[u8]> for PathBytes {
     fn from(bytes: &[u8]) -> Self {
-        PathBytes(bytes.to_vec())
+        PathBytes(Arc::from(bytes))
     }
 }
 
 impl From<Vec<u8>> for PathBytes {
     fn from(bytes: Vec<u8>) -> Self {
-        PathBytes(bytes)
+        PathBytes(Arc::from(bytes))
     }
 }
 
 impl From<&str> for PathBytes {
     fn from(text: &str) -> Self {
-        PathBytes(text.as_bytes().to_vec())
+        PathBytes(Arc::from(text.as_bytes()))
     }
 }
 
@@ -129,7 +131,7 @@ pub fn unquote_c_path(raw: &[u8]) -> PathBytes {
             }
         }
     }
-    PathBytes(out)
+    PathBytes::from(out)
 }
 
 #[cfg(test)]

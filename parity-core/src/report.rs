@@ -6,6 +6,7 @@ pub mod github;
 pub mod sarif;
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -197,10 +198,11 @@ pub struct Entry {
 pub struct Evidence {
     pub path: PathBytes,
     pub line: u32,
-    /// The pattern that matched (`ALTER TABLE`, `Column(`).
-    pub pattern: String,
-    /// The set it belongs to (`sql`, `metadata`).
-    pub set: String,
+    /// The pattern that matched (`ALTER TABLE`, `Column(`), shared by every
+    /// line it matched.
+    pub pattern: Arc<str>,
+    /// The set it belongs to (`sql`, `metadata`), shared likewise.
+    pub set: Arc<str>,
     pub text: String,
 }
 

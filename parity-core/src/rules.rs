@@ -63,10 +63,15 @@ impl PatternSet {
 
     /// The first pattern, in declared order, that the line matches.
     pub fn first_match(&self, line: &[u8]) -> Option<&Pattern> {
+        self.first_match_index(line).map(|i| &self.patterns[i])
+    }
+
+    /// The index in `patterns` of the first pattern the line matches.
+    pub fn first_match_index(&self, line: &[u8]) -> Option<usize> {
         if !self.any.is_match(line) {
             return None;
         }
-        self.patterns.iter().find(|p| p.regex.is_match(line))
+        self.patterns.iter().position(|p| p.regex.is_match(line))
     }
 
     /// The spec's SQL set: DDL keywords, case-insensitive, whole words, any run

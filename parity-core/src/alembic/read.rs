@@ -556,7 +556,7 @@ impl<'f, 'a> Code<'f, 'a> {
         let mut value = String::new();
         for at in range {
             let token = self.token(at)?;
-            let literal = token.string.as_ref()?;
+            let literal = token.string()?;
             if literal.prefix.bytes || literal.prefix.has_fields() {
                 return None;
             }

@@ -40,8 +40,7 @@ pub fn sql_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
     let has_fields = |g: &StringGroup| {
         g.tokens.iter().any(|&t| {
             file.tokens()[t]
-                .string
-                .as_ref()
+                .string()
                 .is_some_and(|s| s.prefix.has_fields())
         })
     };
@@ -275,7 +274,7 @@ impl<'f, 'a> Calls<'f, 'a> {
         let value = self.string(arg)?;
         let fields = arg.tokens.clone().any(|at| {
             self.token(at)
-                .and_then(|t| t.string.as_ref())
+                .and_then(|t| t.string())
                 .is_some_and(|s| s.prefix.has_fields())
         });
         Some(if fields {

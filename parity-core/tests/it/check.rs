@@ -86,7 +86,7 @@ fn a_table_added_without_a_revision_fails() {
     let evidence: Vec<_> = report
         .evidence
         .iter()
-        .map(|e| (e.path.display(), e.line, e.pattern.as_str()))
+        .map(|e| (e.path.display(), e.line, &*e.pattern))
         .collect();
     assert_eq!(
         evidence,
@@ -136,7 +136,7 @@ fn a_column_added_with_a_revision_passes_and_without_fails() {
     let lines: Vec<_> = without
         .evidence
         .iter()
-        .map(|e| (e.line, e.pattern.as_str()))
+        .map(|e| (e.line, &*e.pattern))
         .collect();
     assert_eq!(lines, vec![(3, "ALTER TABLE"), (2, "Column(")]);
 }

@@ -58,12 +58,7 @@ fn strings(source: &[u8]) -> Vec<(String, bool)> {
     file.tokens()
         .iter()
         .filter(|t| t.kind == TokenKind::String)
-        .map(|t| {
-            (
-                file.string_value(t).unwrap(),
-                t.string.as_ref().unwrap().docstring,
-            )
-        })
+        .map(|t| (file.string_value(t).unwrap(), t.string().unwrap().docstring))
         .collect()
 }
 
@@ -120,9 +115,10 @@ fn token_positions_are_git_lines_and_byte_columns() {
         .tokens()
         .iter()
         .map(|t| {
+            let end = file.end(t);
             (
                 (t.start.line, t.start.column),
-                (t.end.line, t.end.column),
+                (end.line, end.column),
                 t.kind,
             )
         })
@@ -180,12 +176,15 @@ fn every_prefix_in_any_case_makes_a_string() {
             file.text(string),
             format!("{prefix}'ALTER TABLE'").as_bytes()
         );
-        let flags = string.string.as_ref().unwrap().prefix;
+        let literal = string.string().unwrap();
+        let flags = literal.prefix;
         let lower = prefix.to_ascii_lowercase();
         assert_eq!(flags.raw, lower.contains('r'), "{prefix}");
         assert_eq!(flags.bytes, lower.contains('b'), "{prefix}");
         assert_eq!(flags.format, lower.contains('f'), "{prefix}");
         assert_eq!(flags.template, lower.contains('t'), "{prefix}");
+        assert_eq!(&source.as_bytes()[literal.body], b"ALTER TABLE", "{prefix}");
+        assert_eq!((literal.quote, literal.triple), (b'\'', false), "{prefix}");
     }
     // Not prefixes: a name, then a plain string.
     for letters in ["ur", "bu", "fb", "rr", "abc", "bft"] {
@@ -371,7 +370,7 @@ class H: x = 'ALTER TABLE'
     let docstrings = file
         .tokens()
         .iter()
-        .filter(|t| t.string.as_ref().is_some_and(|s| s.docstring))
+        .filter(|t| t.string().is_some_and(|s| s.docstring))
         .count();
     assert_eq!(docstrings, 0);
     for (line, class) in classes(source).iter().enumerate() {
@@ -521,8 +520,13 @@ proptest! {
         if let Ok(file) = PythonFile::lex(&bytes) {
             let mut previous_end = 0;
             for token in file.tokens() {
-                prop_assert!(token.span.start >= previous_end && token.span.end <= bytes.len());
-                previous_end = token.span.end;
+                let span = token.span();
+                prop_assert!(span.start >= previous_end && span.end <= bytes.len());
+                prop_assert!(file.end(token) >= token.start);
+                if let Some(literal) = token.string() {
+                    prop_assert!(span.start <= literal.body.start && literal.body.end <= span.end);
+                }
+                previous_end = span.end;
                 let _ = file.string_value(token);
             }
             let _ = file.string_groups();
@@ -555,4 +559,51 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn a_string_token_gives_back_its_literal_details() {
+    let source = b"Rb\"\"\"a\nb\"\"\"\nx = f'{y}'\n";
+    let file = PythonFile::lex(source).unwrap();
+    let literals: Vec<_> = file
+        .tokens()
+        .iter()
+        .filter_map(|t| t.string().map(|s| (s, file.end(t))))
+        .map(|(s, end)| {
+            (
+                (s.prefix.raw, s.prefix.bytes, s.prefix.format),
+                s.quote,
+                s.triple,
+                String::from_utf8_lossy(&source[s.body]).into_owned(),
+                s.docstring,
+                (end.line, end.column),
+            )
+        })
+        .collect();
+    assert_eq!(
+        literals,
+        vec![
+            // A bytes literal is never a docstring.
+            (
+                (true, true, false),
+                b'"',
+                true,
+                "a\nb".to_string(),
+                false,
+                (2, 4)
+            ),
+            (
+                (false, false, true),
+                b'\'',
+                false,
+                "{y}".to_string(),
+                false,
+                (3, 10)
+            ),
+        ]
+    );
+    let doc = PythonFile::lex(b"'''doc'''\n").unwrap();
+    assert!(doc.tokens()[0].is_docstring());
+    assert!(doc.tokens()[0].string().unwrap().docstring);
+    assert!(file.tokens().iter().all(|t| !t.is_docstring()));
 }

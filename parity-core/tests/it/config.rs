@@ -71,7 +71,7 @@ fn sql_files_layout_a_new_sqlite_file_with_ddl_needs_a_postgres_file() {
         report
             .evidence
             .iter()
-            .map(|e| (e.line, e.pattern.as_str()))
+            .map(|e| (e.line, &*e.pattern))
             .collect::<Vec<_>>(),
         vec![(2, "ALTER TABLE")],
         "one evidence per line: the first pattern it matches"

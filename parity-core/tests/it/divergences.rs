@@ -80,7 +80,7 @@ fn evidence(report: &Report) -> Vec<(String, u32, String)> {
     report
         .evidence
         .iter()
-        .map(|e| (e.path.display(), e.line, e.pattern.clone()))
+        .map(|e| (e.path.display(), e.line, e.pattern.to_string()))
         .collect()
 }
 

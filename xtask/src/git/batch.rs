@@ -136,12 +136,13 @@ pub(super) fn take_body<'a>(rest: &mut &'a [u8], size: usize) -> Result<&'a [u8]
 /// Records one answer in `sources`: a blob's contents, or why the path is
 /// no readable file. A missing path is a submodule whose commit is not here,
 /// or nothing: both are no file.
-pub(super) fn record(sources: &mut Sources, path: &PathBytes, answer: Answer, body: &[u8]) {
+pub(super) fn record(sources: &mut Sources, path: &PathBytes, answer: Answer, body: Vec<u8>) {
     match answer {
+        // The body moves in: a large file is held once, not copied.
         Answer::Object { kind, .. } if kind == "blob" => sources.insert(path.clone(), body),
         Answer::Object { kind, .. } => sources.insert_unreadable(path.clone(), not_a_file(&kind)),
         Answer::Link { kind, .. } => {
-            sources.insert_unreadable(path.clone(), link_problem(&kind, body))
+            sources.insert_unreadable(path.clone(), link_problem(&kind, &body))
         }
         Answer::Missing => {
             sources.insert_unreadable(path.clone(), "not a file (a submodule, or nothing at all)")
@@ -156,7 +157,7 @@ pub(super) fn parse_batch(rest: &mut &[u8], paths: &[PathBytes], plan: &[Ask]) -
     let mut sources = Sources::new();
     for (path, ask) in paths.iter().zip(plan) {
         match ask {
-            Ask::Not(None) => record(&mut sources, path, Answer::Missing, &[]),
+            Ask::Not(None) => record(&mut sources, path, Answer::Missing, Vec::new()),
             Ask::Not(Some(why)) => sources.insert_unreadable(path.clone(), why.clone()),
             Ask::Line(_) => {
                 let answer = batch_header(take_line(rest)?)?;
@@ -166,7 +167,7 @@ pub(super) fn parse_batch(rest: &mut &[u8], paths: &[PathBytes], plan: &[Ask]) -
                         take_body(rest, *size)?
                     }
                 };
-                record(&mut sources, path, answer, body);
+                record(&mut sources, path, answer, body.to_vec());
             }
         }
     }
@@ -319,7 +320,7 @@ impl CatFileSession<'_> {
         let mut sources = Sources::new();
         for path in paths {
             let (answer, body) = self.ask(commit, path.as_bytes())?;
-            record(&mut sources, path, answer, &body);
+            record(&mut sources, path, answer, body);
         }
         Ok(sources)
     }
