@@ -107,6 +107,20 @@ fn the_project_cites_only_its_own_files() {
             }
         }
     }
+    // The data and CI too: every text file under testdata/, and .ci/run.
+    let mut stack = vec![root().join("testdata"), root().join(".ci")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(text) = std::fs::read_to_string(&path) {
+                if text.contains("SPEC.md") || text.contains("../shared") {
+                    found.push(path.display().to_string());
+                }
+            }
+        }
+    }
     assert!(
         found.is_empty(),
         "cites a file outside the repository: {found:?}"
