@@ -301,23 +301,25 @@ fn a_clean_range_exits_0_and_a_range_limits_the_walk() {
     assert_eq!(scan_all(h.repo.dir(), &options), judged[..clean].to_vec());
 }
 
+/// A `migrations.py` whose entries each add a column to `t`.
+fn migrations(entries: &[&str]) -> String {
+    let mut text = String::new();
+    for e in entries {
+        text.push_str(&format!(
+            "def _migrate_{e}(cursor, conn):\n    cursor.execute(\"ALTER TABLE t ADD COLUMN {e} TEXT\")\n\n"
+        ));
+    }
+    text.push_str("MIGRATIONS = [\n");
+    for e in entries {
+        text.push_str(&format!("    (\"{e}\", _migrate_{e}),\n"));
+    }
+    text + "]\n"
+}
+
 #[test]
 fn since_revisions_starts_where_the_revision_directory_appears() {
     let tmp = tempfile::tempdir().unwrap();
     let mut repo = FixtureRepo::init(&tmp.path().join("repo")).unwrap();
-    let migrations = |entries: &[&str]| {
-        let mut text = String::new();
-        for e in entries {
-            text.push_str(&format!(
-                "def _migrate_{e}(cursor, conn):\n    cursor.execute(\"ALTER TABLE t ADD COLUMN {e} TEXT\")\n\n"
-            ));
-        }
-        text.push_str("MIGRATIONS = [\n");
-        for e in entries {
-            text.push_str(&format!("    (\"{e}\", _migrate_{e}),\n"));
-        }
-        text + "]\n"
-    };
     repo.write("src/backend/db/migrations.py", migrations(&["a"]))
         .unwrap();
     repo.commit("root").unwrap();
@@ -652,19 +654,6 @@ fn scan_honours_the_parity_toml_at_each_parent_and_config_overrides_it() {
 fn since_revisions_on_every_parent_skips_a_branch_until_it_has_the_directory() {
     let tmp = tempfile::tempdir().unwrap();
     let mut repo = FixtureRepo::init(&tmp.path().join("repo")).unwrap();
-    let migrations = |entries: &[&str]| {
-        let mut text = String::new();
-        for e in entries {
-            text.push_str(&format!(
-                "def _migrate_{e}(cursor, conn):\n    cursor.execute(\"ALTER TABLE t ADD COLUMN {e} TEXT\")\n\n"
-            ));
-        }
-        text.push_str("MIGRATIONS = [\n");
-        for e in entries {
-            text.push_str(&format!("    (\"{e}\", _migrate_{e}),\n"));
-        }
-        text + "]\n"
-    };
     repo.write("src/backend/db/migrations.py", migrations(&["a"]))
         .unwrap();
     repo.commit("root").unwrap();

@@ -94,14 +94,14 @@ fn parity_core_does_no_io() {
 
 #[test]
 fn the_project_cites_only_its_own_files() {
+    // Spelled in pieces, so that this test does not cite them itself.
+    let cited = [["SPEC", ".md"].concat(), ["..", "/shared"].concat()];
+    let cites = |text: &str| cited.iter().any(|c| text.contains(c.as_str()));
     let mut found = Vec::new();
     for dir in ["parity-core", "xtask"] {
         for (path, text) in sources(&root().join(dir)) {
-            if path.ends_with("tidy.rs") {
-                continue;
-            }
             for (number, line) in text.lines().enumerate() {
-                if line.contains("SPEC.md") || line.contains("../shared") {
+                if cites(line) {
                     found.push(format!("{}:{}", path.display(), number + 1));
                 }
             }
@@ -115,7 +115,7 @@ fn the_project_cites_only_its_own_files() {
             if path.is_dir() {
                 stack.push(path);
             } else if let Ok(text) = std::fs::read_to_string(&path) {
-                if text.contains("SPEC.md") || text.contains("../shared") {
+                if cites(&text) {
                     found.push(path.display().to_string());
                 }
             }
