@@ -44,45 +44,72 @@ pub fn sql_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
                 .is_some_and(|s| s.prefix.has_fields())
         })
     };
+    // The module-level function whose body holds a token: the bodies are
+    // disjoint and in file order.
+    let enclosing = |at: usize| -> Option<usize> {
+        let i = functions.partition_point(|f| f.body.start <= at);
+        (i > 0 && functions[i - 1].body.contains(&at)).then(|| i - 1)
+    };
     // Helpers: functions whose f-strings name a parameter and that are
     // called somewhere in the file.
-    let mut templates: Vec<(&FunctionDef, Vec<usize>)> = Vec::new();
-    for function in &functions {
-        let uses_params = groups.iter().any(|(at, g)| {
-            function.body.contains(at)
-                && has_fields(g)
-                && function
-                    .params
-                    .iter()
-                    .any(|p| g.value.contains(&format!("{{{p}}}")))
-        });
-        if !uses_params {
-            continue;
-        }
-        let sites: Vec<usize> = (0..calls.order.len())
-            .filter(|&at| {
-                calls.is_name(at, &function.name)
-                    && calls.is_op(at + 1, "(")
-                    && !calls.is_name(at.wrapping_sub(1), "def")
-                    && !calls.is_op(at.wrapping_sub(1), ".")
-            })
-            .collect();
-        if !sites.is_empty() {
-            templates.push((function, sites));
+    let mut is_template = vec![false; functions.len()];
+    for (at, group) in &groups {
+        let Some(f) = enclosing(*at) else { continue };
+        if !is_template[f]
+            && has_fields(group)
+            && functions[f]
+                .params
+                .iter()
+                .any(|p| group.value.contains(&format!("{{{p}}}")))
+        {
+            is_template[f] = true;
         }
     }
+    let mut template_of: HashMap<&[u8], Vec<usize>> = HashMap::new();
+    for (i, f) in functions.iter().enumerate() {
+        if is_template[i] {
+            template_of.entry(f.name.as_bytes()).or_default().push(i);
+        }
+    }
+    let mut sites: Vec<Vec<usize>> = vec![Vec::new(); functions.len()];
+    if !template_of.is_empty() {
+        for at in 0..calls.order.len() {
+            let called = calls
+                .token(at)
+                .filter(|t| t.kind == TokenKind::Name)
+                .and_then(|_| template_of.get(calls.text(at)));
+            if let Some(defined) = called {
+                if calls.is_op(at + 1, "(")
+                    && !calls.is_name(at.wrapping_sub(1), "def")
+                    && !calls.is_op(at.wrapping_sub(1), ".")
+                {
+                    for &f in defined {
+                        sites[f].push(at);
+                    }
+                }
+            }
+        }
+    }
+    let templates: Vec<(&FunctionDef, &[usize])> = functions
+        .iter()
+        .zip(&sites)
+        .filter(|(_, sites)| !sites.is_empty())
+        .map(|(f, sites)| (f, sites.as_slice()))
+        .collect();
     let order = migrations_order(&calls);
+    let mut rank: HashMap<&str, usize> = HashMap::new();
+    for (i, name) in order.iter().enumerate() {
+        rank.entry(name.as_str()).or_insert(i);
+    }
     let key = |at: usize| -> (usize, usize) {
-        functions
-            .iter()
-            .find(|f| f.body.contains(&at))
-            .and_then(|f| order.iter().position(|name| *name == f.name))
-            .map_or((0, 0), |i| (1, i))
+        enclosing(at)
+            .and_then(|f| rank.get(functions[f].name.as_str()))
+            .map_or((0, 0), |&i| (1, i))
     };
     let mut ops: Vec<((usize, usize), usize, usize, LineOp)> = Vec::new();
     let mut seq = 0usize;
     for (at, group) in &groups {
-        if templates.iter().any(|(f, _)| f.body.contains(at)) {
+        if enclosing(*at).is_some_and(|f| !sites[f].is_empty()) {
             continue;
         }
         for (offset, op) in extract_sql_lines(&group.value) {
@@ -90,7 +117,7 @@ pub fn sql_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
             seq += 1;
         }
     }
-    for (function, sites) in &templates {
+    for &(function, sites) in &templates {
         for &site in sites {
             let (args, _) = calls.args(site + 1);
             let mut bindings: Vec<(String, String)> = Vec::new();
@@ -104,10 +131,10 @@ pub fn sql_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
                 }
             }
             let line = calls.line(site);
-            for (at, group) in &groups {
-                if !function.body.contains(at) {
-                    continue;
-                }
+            // `groups` is in file order: the body's groups are one run.
+            let first = groups.partition_point(|(at, _)| *at < function.body.start);
+            let last = groups.partition_point(|(at, _)| *at < function.body.end);
+            for (_, group) in &groups[first..last] {
                 let mut sql = group.value.clone();
                 if has_fields(group) {
                     for (field, value) in &bindings {
