@@ -127,7 +127,7 @@ fn judge(
                 match &change.key {
                     Key::Table(t) => Some(Fix::DropTable(super::model::Table {
                         name: t.clone(),
-                        columns: Vec::new(),
+                        columns: super::model::Columns::default(),
                         constraints: Vec::new(),
                         pk_name: None,
                         origin: change.origin.clone(),

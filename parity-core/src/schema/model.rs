@@ -125,12 +125,121 @@ pub fn pg_default_name(table: &str, columns: &[String], label: &str) -> String {
     out
 }
 
+/// A table's columns in their order, each found by name in constant time
+/// (a migration may add a million columns to one table). Read as a slice;
+/// changed only through the methods that keep the index true.
+#[derive(Clone, Debug, Default)]
+pub struct Columns {
+    list: Vec<Column>,
+    by_name: HashMap<String, usize>,
+}
+
+impl Columns {
+    pub fn get(&self, name: &str) -> Option<&Column> {
+        self.position(name).map(|i| &self.list[i])
+    }
+
+    fn get_mut(&mut self, name: &str) -> Option<&mut Column> {
+        self.position(name).map(|i| &mut self.list[i])
+    }
+
+    /// Where the column stands in the table.
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.by_name.get(name).copied()
+    }
+
+    /// Adds a column at the end, or replaces the one of its name in place.
+    pub fn upsert(&mut self, column: Column) {
+        match self.by_name.get(&column.name) {
+            Some(&i) => self.list[i] = column,
+            None => {
+                self.by_name.insert(column.name.clone(), self.list.len());
+                self.list.push(column);
+            }
+        }
+    }
+
+    /// Removes the column of that name; those after it move up one place.
+    fn remove(&mut self, name: &str) {
+        let Some(i) = self.by_name.remove(name) else {
+            return;
+        };
+        self.list.remove(i);
+        for (place, column) in self.list.iter().enumerate().skip(i) {
+            self.by_name.insert(column.name.clone(), place);
+        }
+    }
+
+    /// Renames a column in place; false when there is none of that name.
+    fn rename(&mut self, from: &str, to: &str) -> bool {
+        let Some(i) = self.by_name.remove(from) else {
+            return false;
+        };
+        if let Some(other) = self.by_name.insert(to.to_string(), i) {
+            // `to` named another column: SQLite refuses this rename; the
+            // model keeps the renamed one, as the last statement said.
+            self.list[other].name.clear();
+        }
+        self.list[i].name = to.to_string();
+        if self.list.iter().any(|c| c.name.is_empty()) {
+            self.list.retain(|c| !c.name.is_empty());
+            self.reindex();
+        }
+        true
+    }
+
+    /// Each column, to change attributes other than its name.
+    fn each_mut(&mut self) -> impl Iterator<Item = &mut Column> {
+        self.list.iter_mut()
+    }
+
+    fn reindex(&mut self) {
+        self.by_name = self
+            .list
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.name.clone(), i))
+            .collect();
+    }
+}
+
+impl std::ops::Deref for Columns {
+    type Target = [Column];
+
+    fn deref(&self) -> &[Column] {
+        &self.list
+    }
+}
+
+impl PartialEq for Columns {
+    fn eq(&self, other: &Columns) -> bool {
+        self.list == other.list
+    }
+}
+
+impl Eq for Columns {}
+
+impl Serialize for Columns {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.list.serialize(serializer)
+    }
+}
+
+impl<'c> IntoIterator for &'c Columns {
+    type Item = &'c Column;
+    type IntoIter = std::slice::Iter<'c, Column>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.list.iter()
+    }
+}
+
 /// A table: its columns in order and the constraints on several columns
 /// (one-column constraints are attributes of their column).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Table {
     pub name: String,
-    pub columns: Vec<Column>,
+    pub columns: Columns,
     pub constraints: Vec<Constraint>,
     /// The primary key constraint's name on PostgreSQL: as stated, else
     /// `<table>_pkey` from the table's name when the key was made.
@@ -142,11 +251,11 @@ pub struct Table {
 
 impl Table {
     pub fn column(&self, name: &str) -> Option<&Column> {
-        self.columns.iter().find(|c| c.name == name)
+        self.columns.get(name)
     }
 
     fn column_mut(&mut self, name: &str) -> Option<&mut Column> {
-        self.columns.iter_mut().find(|c| c.name == name)
+        self.columns.get_mut(name)
     }
 
     /// The primary key's columns.
@@ -365,7 +474,7 @@ impl Model {
                     table.clone(),
                     Table {
                         name: table.clone(),
-                        columns: Vec::new(),
+                        columns: Columns::default(),
                         constraints: Vec::new(),
                         pk_name: None,
                         origin: origin.clone(),
@@ -415,7 +524,7 @@ impl Model {
                 }
                 let from_ident = Ident::Known(from.clone());
                 for table in self.tables.values_mut() {
-                    for column in &mut table.columns {
+                    for column in table.columns.each_mut() {
                         if let Some(fk) = &mut column.foreign_key {
                             if fk.table == from_ident {
                                 fk.table = Ident::Known(to.clone());
@@ -435,7 +544,7 @@ impl Model {
                         table.clone(),
                         Table {
                             name: table.clone(),
-                            columns: Vec::new(),
+                            columns: Columns::default(),
                             constraints: Vec::new(),
                             pk_name: None,
                             origin: origin.clone(),
@@ -449,7 +558,7 @@ impl Model {
                 let key = Key::Column(table.clone(), column.clone());
                 self.touch(key.clone(), origin);
                 if let Some(t) = self.tables.get_mut(&table) {
-                    t.columns.retain(|c| c.name != column);
+                    t.columns.remove(&column);
                 }
                 self.drops.insert(key, origin.clone());
             }
@@ -460,10 +569,9 @@ impl Model {
                 let Some(t) = self.tables.get_mut(&table) else {
                     return;
                 };
-                let Some(column) = t.column_mut(&from) else {
+                if !t.columns.rename(&from, &to) {
                     return;
-                };
-                column.name = to.clone();
+                }
                 for constraint in &mut t.constraints {
                     rename_in(constraint_columns_mut(constraint), &from, &to);
                 }
@@ -474,7 +582,7 @@ impl Model {
                 }
                 let table_ident = Ident::Known(table.clone());
                 for other in self.tables.values_mut() {
-                    for column in &mut other.columns {
+                    for column in other.columns.each_mut() {
                         if let Some(fk) = &mut column.foreign_key {
                             if fk.table == table_ident {
                                 rename_in(&mut fk.columns, &from, &to);
@@ -580,10 +688,7 @@ impl Model {
         if column.primary_key && t.pk_name.is_none() {
             t.pk_name = Some(pg_default_name(table, &[], "pkey"));
         }
-        match t.column_mut(&column_name) {
-            Some(existing) => *existing = column,
-            None => t.columns.push(column),
-        }
+        t.columns.upsert(column);
         if def.index {
             // SQLAlchemy's `index=True` and its default index name.
             let index = format!("ix_{table}_{column_name}");
@@ -728,7 +833,7 @@ impl Model {
         match (&constraint, columns.as_slice()) {
             (Constraint::PrimaryKey { .. }, _) => {
                 t.pk_name = None;
-                for c in &mut t.columns {
+                for c in t.columns.each_mut() {
                     if columns.contains(&c.name) {
                         c.primary_key = false;
                     }
@@ -1355,7 +1460,7 @@ pub fn diff(files: &[FileModels]) -> TrackChange {
             (Some(Object::Column { table, column }), Some(m)) => m
                 .tables
                 .get(table)
-                .and_then(|t| t.columns.iter().position(|x| x.name == column.name)),
+                .and_then(|t| t.columns.position(&column.name)),
             _ => None,
         };
         let file = files.iter().find(|f| f.path == c.origin.path);
@@ -1407,7 +1512,7 @@ pub fn merged(models: &[&Model]) -> Model {
                 Some(existing) => {
                     for column in &table.columns {
                         if existing.column(&column.name).is_none() {
-                            existing.columns.push(column.clone());
+                            existing.columns.upsert(column.clone());
                         }
                     }
                 }
