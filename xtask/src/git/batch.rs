@@ -1,6 +1,7 @@
 //! `git cat-file`: the long-lived sessions that read contents, say where a
 //! path leads, and walk trees, and the parsing of their answers.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{ChildStdin, ChildStdout};
 
@@ -188,16 +189,27 @@ pub(super) fn os_string(bytes: Vec<u8>) -> std::ffi::OsString {
 
 /// The names of the regular files (modes 100644 and 100755) of a tree
 /// object: entries `<mode> <name>\0<object name, raw>`.
-pub(super) fn regular_files(tree: &[u8], oid_bytes: usize) -> Result<Vec<&[u8]>> {
-    Ok(tree_entries(tree, oid_bytes)?
-        .into_iter()
-        .filter(|(mode, _)| *mode == b"100644" || *mode == b"100755")
-        .map(|(_, name)| name)
-        .collect())
+/// One entry of a tree object: its mode, its name and its object name (raw bytes).
+pub(super) struct TreeEntry<'t> {
+    pub mode: &'t [u8],
+    pub name: &'t [u8],
+    pub id: &'t [u8],
 }
 
-/// The `(mode, name)` of every entry of a tree object.
-pub(super) fn tree_entries(tree: &[u8], oid_bytes: usize) -> Result<Vec<(&[u8], &[u8])>> {
+impl TreeEntry<'_> {
+    /// A regular file (not a symlink, a directory or a submodule).
+    pub fn is_regular_file(&self) -> bool {
+        self.mode == b"100644" || self.mode == b"100755"
+    }
+
+    /// The object name in hex, as `cat-file` takes it.
+    pub fn hex_id(&self) -> String {
+        self.id.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Every entry of a tree object.
+pub(super) fn tree_entries(tree: &[u8], oid_bytes: usize) -> Result<Vec<TreeEntry<'_>>> {
     let mut entries = Vec::new();
     let mut rest = tree;
     while !rest.is_empty() {
@@ -206,7 +218,11 @@ pub(super) fn tree_entries(tree: &[u8], oid_bytes: usize) -> Result<Vec<(&[u8], 
         if nul < space || rest.len() < nul + 1 + oid_bytes {
             return Err(malformed_batch());
         }
-        entries.push((&rest[..space], &rest[space + 1..nul]));
+        entries.push(TreeEntry {
+            mode: &rest[..space],
+            name: &rest[space + 1..nul],
+            id: &rest[nul + 1..nul + 1 + oid_bytes],
+        });
         rest = &rest[nul + 1 + oid_bytes..];
     }
     Ok(entries)
@@ -311,6 +327,10 @@ pub struct CatFileSession<'g> {
     pub(super) stream: GitStream<'g>,
     pub(super) requests: ChildStdin,
     pub(super) answers: BufReader<ChildStdout>,
+    /// The blobs `files_in_dir` read, by raw object name, for the session:
+    /// a scan reads a revision directory at many commits, and from one
+    /// commit to the next almost all of its files are the same blobs.
+    pub(super) dir_blobs: HashMap<Vec<u8>, Vec<u8>>,
 }
 
 impl CatFileSession<'_> {
@@ -337,12 +357,16 @@ impl CatFileSession<'_> {
                 vec![Ask::Line(line)]
             }
         };
-        let request = match plan.into_iter().next() {
-            Some(Ask::Line(line)) => line,
-            Some(Ask::Not(Some(why))) => return Ok((Answer::NotAsked(why), Vec::new())),
-            _ => return Ok((Answer::Missing, Vec::new())),
-        };
-        self.requests.write_all(&request)?;
+        match plan.into_iter().next() {
+            Some(Ask::Line(line)) => self.answer(&line),
+            Some(Ask::Not(Some(why))) => Ok((Answer::NotAsked(why), Vec::new())),
+            _ => Ok((Answer::Missing, Vec::new())),
+        }
+    }
+
+    /// The answer to one request line, with the bytes that follow it.
+    fn answer(&mut self, request: &[u8]) -> Result<(Answer, Vec<u8>)> {
+        self.requests.write_all(request)?;
         self.requests.flush()?;
         let mut header = Vec::new();
         self.answers.read_until(b'\n', &mut header)?;
@@ -383,16 +407,26 @@ impl CatFileSession<'_> {
             Some(object) if !object.is_blob => object,
             _ => return Ok(Sources::new()),
         };
-        let paths: Vec<PathBytes> = regular_files(&tree.contents, tree.name.len() / 2)?
-            .into_iter()
-            .map(|name| {
-                let mut path = dir.as_bytes().to_vec();
-                path.push(b'/');
-                path.extend_from_slice(name);
-                PathBytes::from(path)
-            })
-            .collect();
-        self.contents_at(commit, &paths)
+        let mut sources = Sources::new();
+        for entry in tree_entries(&tree.contents, tree.name.len() / 2)? {
+            if !entry.is_regular_file() {
+                continue;
+            }
+            let mut path = dir.as_bytes().to_vec();
+            path.push(b'/');
+            path.extend_from_slice(entry.name);
+            let path = PathBytes::from(path);
+            if let Some(contents) = self.dir_blobs.get(entry.id) {
+                sources.insert(path, contents.clone());
+                continue;
+            }
+            let (answer, body) = self.answer(format!("{}\n", entry.hex_id()).as_bytes())?;
+            if matches!(&answer, Answer::Object { kind, .. } if kind == "blob") {
+                self.dir_blobs.insert(entry.id.to_vec(), body.clone());
+            }
+            record(&mut sources, &path, answer, body);
+        }
+        Ok(sources)
     }
 
     /// The paths of every file (blob or symlink) under `dir` at `commit`,
@@ -407,13 +441,13 @@ impl CatFileSession<'_> {
                 Some(object) if !object.is_blob => object,
                 _ => continue,
             };
-            for (mode, name) in tree_entries(&tree.contents, tree.name.len() / 2)? {
+            for entry in tree_entries(&tree.contents, tree.name.len() / 2)? {
                 let mut path = dir.clone();
                 if !path.is_empty() {
                     path.push(b'/');
                 }
-                path.extend_from_slice(name);
-                match mode {
+                path.extend_from_slice(entry.name);
+                match entry.mode {
                     b"40000" => dirs.push(path),
                     b"160000" => {}
                     _ => files.push(PathBytes::from(path)),

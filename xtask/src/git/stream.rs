@@ -1,8 +1,10 @@
 //! git's output read as it comes: the walks and streams of a history audit
 //! (`git log` of patches and of added files), records split on a delimiter.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read};
 use std::process::ChildStdout;
+use std::sync::mpsc::{sync_channel, Receiver};
 
 use super::*;
 
@@ -46,10 +48,11 @@ pub struct GitStream<'g> {
 }
 
 impl GitStream<'_> {
-    /// The output, split into records that end with `delimiter`.
-    pub fn records(&mut self, delimiter: u8) -> Records<ChildStdout> {
+    /// The output, split into records that end with `delimiter`, read
+    /// ahead on a thread (see `ReadAhead`).
+    pub fn records(&mut self, delimiter: u8) -> Records<ReadAhead> {
         let stdout = self.stdout.take().expect("the output is read once");
-        Records::new(stdout, delimiter)
+        Records::new(ReadAhead::new(stdout), delimiter)
     }
 
     /// Waits for git; a non-zero exit is an error that quotes git.
@@ -75,6 +78,69 @@ impl Drop for GitStream<'_> {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
+    }
+}
+
+/// A child's output read on a thread, up to `ReadAhead::CHUNKS` chunks
+/// before the reader asks for them: git goes on producing a long stream
+/// while the audit judges what came before, instead of stalling on a full
+/// pipe and starting again only when it is drained.
+pub struct ReadAhead {
+    chunks: Receiver<std::io::Result<Vec<u8>>>,
+    current: Vec<u8>,
+    at: usize,
+}
+
+impl ReadAhead {
+    const CHUNK: usize = 1 << 16;
+    /// At most 16 MiB read ahead.
+    const CHUNKS: usize = 256;
+
+    pub fn new(mut inner: impl Read + Send + 'static) -> ReadAhead {
+        let (sender, chunks) = sync_channel(Self::CHUNKS);
+        // The thread ends at the end of the stream, on an error, or when
+        // the reader goes away (its next send fails).
+        std::thread::spawn(move || loop {
+            let mut chunk = vec![0; Self::CHUNK];
+            match inner.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => {
+                    chunk.truncate(n);
+                    if sender.send(Ok(chunk)).is_err() {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    let _ = sender.send(Err(e));
+                    break;
+                }
+            }
+        });
+        ReadAhead {
+            chunks,
+            current: Vec::new(),
+            at: 0,
+        }
+    }
+}
+
+impl Read for ReadAhead {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.at == self.current.len() {
+            match self.chunks.recv() {
+                Ok(chunk) => {
+                    self.current = chunk?;
+                    self.at = 0;
+                }
+                // The thread is done: the end of the stream.
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len() - self.at);
+        buf[..n].copy_from_slice(&self.current[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
     }
 }
 
@@ -199,6 +265,7 @@ impl Git {
             stream,
             requests,
             answers,
+            dir_blobs: HashMap::new(),
         })
     }
 

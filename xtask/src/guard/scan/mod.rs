@@ -719,7 +719,7 @@ impl<'g> Contents<'g> {
 
 /// The added-files stream, read one record ahead.
 struct AddedStream {
-    records: Option<Records<std::process::ChildStdout>>,
+    records: Option<Records<crate::git::ReadAhead>>,
     reader: Option<AddedFilesReader>,
     next: Option<AddedFiles>,
 }

@@ -46,12 +46,35 @@ pub struct BenchArgs {
     /// Internal: measure the core alone in this process, as `MODE:MIB`.
     #[arg(long, hide = true, value_name = "MODE:MIB")]
     core_child: Option<String>,
-    /// Only the memory of one check on a 50 MB pull request.
-    #[arg(long)]
+    /// Only the memory of one check on a 50 MB pull request (as `--only memory`).
+    #[arg(long, conflicts_with = "only")]
     memory_only: bool,
+    /// Only these parts, in the usual order (repeat, or separate by commas).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    only: Vec<Part>,
     /// Internal: run one check of `main...pr` in DIR and print the peak memory.
     #[arg(long, hide = true, value_name = "DIR")]
     check_child: Option<PathBuf>,
+}
+
+/// The parts of the bench, in the order they run.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    Core,
+    Scan,
+    Check,
+    Build,
+    Memory,
+}
+
+impl BenchArgs {
+    fn runs(&self, part: Part) -> bool {
+        match (self.memory_only, self.only.is_empty()) {
+            (true, _) => part == Part::Memory,
+            (false, true) => true,
+            (false, false) => self.only.contains(&part),
+        }
+    }
 }
 
 pub fn run(args: BenchArgs) -> Result<i32> {
@@ -66,18 +89,26 @@ pub fn run(args: BenchArgs) -> Result<i32> {
     }
     println!("parity bench: {}", machine());
     println!();
-    if !args.memory_only {
+    if args.runs(Part::Core) {
         bench_core(args.core_mib)?;
         println!();
+    }
+    if args.runs(Part::Scan) {
         bench_scan(args.steps, !args.no_loop)?;
         println!();
+    }
+    if args.runs(Part::Check) {
         bench_single_check()?;
         println!();
+    }
+    if args.runs(Part::Build) {
         build::bench_build_times()?;
         println!();
     }
     // Last: the slowest figure, so that the others are printed first.
-    bench_memory()?;
+    if args.runs(Part::Memory) {
+        bench_memory()?;
+    }
     Ok(0)
 }
 

@@ -127,7 +127,7 @@ pub(super) fn raw_git(
     let mut session = git.cat_file_session()?;
     let mut added_out = added.records(0);
     let mut patch_out = patches.records(b'\n');
-    let drain = |records: &mut crate::git::Records<std::process::ChildStdout>| {
+    let drain = |records: &mut crate::git::Records<crate::git::ReadAhead>| {
         let mut n = 0u64;
         while let Some(r) = records.next_record()? {
             n += r.len() as u64;
