@@ -11,7 +11,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::alembic::{check_integrity, EnvPy, IntegrityFinding, IntegrityInput};
+use crate::alembic::{check_integrity_with, EnvPy, IntegrityFinding, IntegrityInput, RevisionMemo};
 use crate::check::{check_keeping_lexed, Change};
 use crate::config::CONFIG_FILE;
 use crate::name_status::NameStatus;
@@ -189,12 +189,31 @@ fn added_revisions(statuses: &[NameStatus], rules: &Rules) -> Vec<PathBytes> {
         .collect()
 }
 
+/// What a run of many decisions (an audit of a history) keeps from one to
+/// the next, so that work on the same bytes is done once. It never changes a
+/// report: a decision with a fresh memo says the same.
+#[derive(Debug, Default)]
+pub struct Memo {
+    revisions: RevisionMemo,
+}
+
 /// Judges `change` by the rules in force, from the contents [`needs`] named.
 pub fn decide(
     change: &Change,
     in_force: InForce<'_>,
     mode: PairingMode,
     contents: &Contents,
+) -> Report {
+    decide_with(change, in_force, mode, contents, &mut Memo::default())
+}
+
+/// [`decide`], keeping what it read in `memo` for the next decision.
+pub fn decide_with(
+    change: &Change,
+    in_force: InForce<'_>,
+    mode: PairingMode,
+    contents: &Contents,
+    memo: &mut Memo,
 ) -> Report {
     let rules = in_force.rules;
     let (mut report, head_lexed) = check_keeping_lexed(change, rules, &contents.head);
@@ -243,7 +262,7 @@ pub fn decide(
         report.notes.extend(pairing.notes);
     }
     if let Some(touched) = integrity_touched(change, rules) {
-        report.integrity = integrity(rules, touched, contents);
+        report.integrity = integrity(rules, touched, contents, &mut memo.revisions);
     }
     if let Some(source) = in_force.source {
         report.notes.push(format!("rules from {source}"));
@@ -279,6 +298,7 @@ fn integrity(
     rules: &Rules,
     changed: BTreeSet<PathBytes>,
     contents: &Contents,
+    memo: &mut RevisionMemo,
 ) -> Vec<IntegrityFinding> {
     let Some(alembic) = &rules.alembic else {
         return Vec::new();
@@ -300,13 +320,16 @@ fn integrity(
             path: alembic.env.clone(),
             source,
         });
-    check_integrity(&IntegrityInput {
-        head,
-        base,
-        changed,
-        env_py,
-        configured_width: alembic.version_width,
-    })
+    check_integrity_with(
+        &IntegrityInput {
+            head,
+            base,
+            changed,
+            env_py,
+            configured_width: alembic.version_width,
+        },
+        memo,
+    )
 }
 
 /// A revision counts only if Alembic could import it: an added path that is

@@ -48,7 +48,7 @@ pub mod waiver;
 
 pub use check::{check, check_with_sources, Change, Checker};
 pub use classify::{LexError, LineClass, PythonFile, Token, TokenKind};
-pub use decide::{decide, needs, Contents, InForce, Needs, PairingMode};
+pub use decide::{decide, decide_with, needs, Contents, InForce, Memo, Needs, PairingMode};
 pub use diff::{parse_patch, FileHeader, FileKind, FilePatch, PatchParser, PatchVisitor};
 pub use name_status::{parse_name_status, NameStatus, Status};
 pub use path::PathBytes;

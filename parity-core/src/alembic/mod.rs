@@ -43,7 +43,7 @@ mod sql;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
 use serde::{Serialize, Serializer};
@@ -219,6 +219,40 @@ impl WidthSource {
 
 /// Checks the merged revision tree; see the module documentation.
 pub fn check_integrity(input: &IntegrityInput<'_>) -> Vec<IntegrityFinding> {
+    check_integrity_with(input, &mut RevisionMemo::default())
+}
+
+/// Revision files already read, by path and contents: an audit checks the
+/// graph at many commits whose revision directories share almost every
+/// file, and reads each file once.
+#[derive(Debug, Default)]
+pub struct RevisionMemo {
+    /// Path, then contents.
+    read: HashMap<Vec<u8>, HashMap<Vec<u8>, RevisionRead>>,
+}
+
+type RevisionRead = Result<RevisionFile, ReadError>;
+
+impl RevisionMemo {
+    fn read(&mut self, path: &PathBytes, source: &[u8]) -> RevisionRead {
+        let versions = match self.read.get_mut(path.as_bytes()) {
+            Some(versions) => versions,
+            None => self.read.entry(path.as_bytes().to_vec()).or_default(),
+        };
+        if let Some(read) = versions.get(source) {
+            return read.clone();
+        }
+        let read = read_revision(path, source);
+        versions.insert(source.to_vec(), read.clone());
+        read
+    }
+}
+
+/// [`check_integrity`], reading revision files through `memo`.
+pub fn check_integrity_with(
+    input: &IntegrityInput<'_>,
+    memo: &mut RevisionMemo,
+) -> Vec<IntegrityFinding> {
     let mut findings = Vec::new();
 
     // env.py: the version table's name and how it is created.
@@ -269,7 +303,7 @@ pub fn check_integrity(input: &IntegrityInput<'_>) -> Vec<IntegrityFinding> {
             input.base.get(path)
         };
         let Some(source) = source else { continue };
-        match read_revision(path, source) {
+        match memo.read(path, source) {
             Ok(file) => files.push(file),
             Err(error) => unreadable.push((path.clone(), error)),
         }

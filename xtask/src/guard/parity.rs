@@ -7,8 +7,8 @@ use clap::{Args, ValueEnum};
 use parity_core::config::{self, Config, CONFIG_FILE};
 use parity_core::report::{github, render_json, render_text, sarif, Colour, RangeInfo};
 use parity_core::{
-    decide, needs, parse_patch, Change, Contents, InForce, NameStatus, Needs, PairingMode,
-    PathBytes, Report, Rules, Sources,
+    decide_with, needs, parse_patch, Change, Contents, InForce, Memo, NameStatus, Needs,
+    PairingMode, PathBytes, Report, Rules, Sources,
 };
 
 use crate::error::{Error, Result};
@@ -209,6 +209,7 @@ pub fn judge_range(
         PairingMode::Always,
         commits,
         &mut session,
+        &mut Memo::default(),
     )?;
     session.finish()?;
     report.notes.extend(link_notes);
@@ -235,14 +236,16 @@ pub struct Commits<'a> {
 }
 
 /// Reads what the core's decision needs (`parity_core::needs`) through
-/// `reader` and decides; also hands back what was read. `parity` and `scan`
-/// both decide through here.
+/// `reader` and decides, keeping in `memo` what the next decision of the same
+/// run can reuse; also hands back what was read. `parity` and `scan` both
+/// decide through here.
 pub fn fetch_and_decide(
     change: &Change,
     in_force: InForce<'_>,
     mode: PairingMode,
     commits: Commits<'_>,
     reader: &mut impl ReadContents,
+    memo: &mut Memo,
 ) -> Result<(Report, Needs)> {
     let needs = needs(change, in_force.rules, mode);
     let [head, merge_base]: [Sources; 2] = reader
@@ -266,7 +269,7 @@ pub fn fetch_and_decide(
         base_tip,
         head_files,
     };
-    Ok((decide(change, in_force, mode, &contents), needs))
+    Ok((decide_with(change, in_force, mode, &contents, memo), needs))
 }
 
 /// The rules the guard applies, and where they come from.

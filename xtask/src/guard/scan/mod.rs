@@ -24,7 +24,7 @@ use parity_core::log::{commit_header, AddedFiles, AddedFilesReader, CommitHeader
 use parity_core::name_status::Status;
 use parity_core::report::RangeInfo;
 use parity_core::{
-    parse_name_status, parse_patch, Change, NameStatus, PairingMode, PatchParser, PathBytes,
+    parse_name_status, parse_patch, Change, Memo, NameStatus, PairingMode, PatchParser, PathBytes,
     Report, Rules, Verdict,
 };
 use serde::Serialize;
@@ -333,6 +333,7 @@ pub fn scan(
         pathspecs,
         since_revisions: options.since_revisions,
         not_yet: 0,
+        memo: Memo::default(),
     };
     let mut lines = patches.records(b'\n');
     let mut current: Option<CommitInProgress> = None;
@@ -439,6 +440,8 @@ struct Audit {
     since_revisions: bool,
     /// Commits left out by `--since-revisions`.
     not_yet: u64,
+    /// What one commit's decision keeps for the next.
+    memo: Memo,
 }
 
 impl ScanSummary {
@@ -619,6 +622,7 @@ impl CommitInProgress {
             PairingMode::WhenDecisive,
             commits,
             contents.session()?,
+            &mut audit.memo,
         )?;
         let mut reads = Vec::new();
         for (commit, paths) in [(sha, needs.head), (parent, needs.merge_base)] {

@@ -193,6 +193,7 @@ pub(super) fn per_commit_loop(
             parity_core::PairingMode::WhenDecisive,
             commits,
             &mut session,
+            &mut parity_core::Memo::default(),
         )?;
         session.finish()?;
         failing += u64::from(report.verdict() == Verdict::Fail);
