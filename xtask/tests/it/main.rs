@@ -2,6 +2,7 @@
 //! directories, and the built binary run on them. One test crate, so that the
 //! helpers in `common` are built once and shared.
 
+mod bench;
 mod common;
 mod engines;
 mod fixtures;

@@ -169,10 +169,6 @@ fn every_documented_flag_of_every_command_is_exercised_by_a_test() {
     let mut untested = Vec::new();
     let mut seen = 0;
     for command in cli.get_subcommands() {
-        // bench's flags only size the figures it prints; it is run by hand.
-        if command.get_name() == "bench" {
-            continue;
-        }
         for arg in command.get_arguments().filter(|arg| !arg.is_hide_set()) {
             let Some(long) = arg.get_long() else {
                 continue;

@@ -1,5 +1,5 @@
 //! One `parity` check of a large pull request against the git calls it makes,
-//! and the peak memory of one check on a 50 MB pull request.
+//! and the peak memory of one check on a pull request of 50 MB of DDL (`--memory-mb`).
 
 use std::io::Write;
 use std::path::Path;
@@ -96,22 +96,19 @@ pub(super) fn bench_single_check() -> Result<()> {
     Ok(())
 }
 
-/// The size of the DDL a pull request adds to `migrations.py` for the memory figure.
-pub(super) const MEMORY_PR_BYTES: usize = 50_000_000;
-
 /// The peak memory of one `parity` check (the guard's real path: git, the
-/// lexer, pairing, the JSON report) on a pull request that adds 50 MB of DDL
+/// lexer, pairing, the JSON report) on a pull request that adds `pr_bytes` of DDL
 /// lines to `migrations.py`, in a child process, against its target.
-pub(super) fn bench_memory() -> Result<()> {
-    let dir = bench_repo(&format!("memory-{MEMORY_PR_BYTES}"), |repo| {
+pub(super) fn bench_memory(pr_bytes: usize) -> Result<()> {
+    let dir = bench_repo(&format!("memory-{pr_bytes}"), |repo| {
         let base = "def _migrate_agents(cursor, conn):\n    cursor.execute(\"CREATE TABLE t (id INTEGER)\")\n\n\nMIGRATIONS = [\n    (\"agents\", _migrate_agents),\n]\n";
         repo.write("src/backend/db/migrations.py", base)?;
         repo.commit("baseline")?;
         repo.branch("pr")?;
-        let mut big = String::with_capacity(MEMORY_PR_BYTES + 4096);
+        let mut big = String::with_capacity(pr_bytes + 4096);
         big.push_str("def _migrate_big(cursor, conn):\n");
         let mut n = 0u64;
-        while big.len() < MEMORY_PR_BYTES {
+        while big.len() < pr_bytes {
             let _ = std::fmt::Write::write_fmt(
                 &mut big,
                 format_args!("    cursor.execute(\"ALTER TABLE t ADD COLUMN c{n} TEXT\")\n"),
@@ -145,7 +142,7 @@ pub(super) fn bench_memory() -> Result<()> {
         .trim()
         .parse()
         .map_err(|_| Error::new("the memory child printed no figure"))?;
-    let diff_mb = MEMORY_PR_BYTES as f64 / 1e6;
+    let diff_mb = pr_bytes as f64 / 1e6;
     let peak_mb = peak_kib as f64 * 1024.0 / 1e6;
     let target_mb = 4.0 * diff_mb + 64.0 * 1.048_576;
     println!(
