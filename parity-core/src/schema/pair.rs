@@ -217,7 +217,7 @@ pub fn pair(rules: &Rules, added_revisions: &[PathBytes], sources: PairingSource
             second.apply(op, &Origin::new(&name, *line));
         }
     }
-    pairing.coverage = coverage(&change, &second_base, &second);
+    pairing.coverage = coverage(&change, &files, &second_base, &second);
     // In the order of the watched files, then by line.
     let file_index = |path: &str| files.iter().position(|f| f.path == path);
     pairing
