@@ -304,6 +304,8 @@ pub enum Key {
 /// One object of a model, with its definition, borrowed from the model (a
 /// table may hold a million columns: looking at it copies none of them). A
 /// column whose foreign key is resolved (`resolved_object`) is its own copy.
+// Objects are short-lived values read one at a time, never stored in bulk.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Object<'m> {
     Table(&'m Table),
