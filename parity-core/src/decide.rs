@@ -217,7 +217,7 @@ pub fn decide(
             PairingSources {
                 base: &contents.merge_base,
                 head: &contents.head,
-                head_lexed: &head_lexed,
+                head_lexed,
                 revisions: &contents.head,
             },
         );

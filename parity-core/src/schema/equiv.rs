@@ -240,8 +240,7 @@ mod tests {
             head: head_model,
         }];
         let change = diff(&files);
-        let mut second = base_model.clone();
-        second.touched.clear();
+        let mut second = base_model.clone().recording_touches();
         for (line, op) in extract_sql_lines(revision) {
             second.apply(&op, &Origin::new("versions/0004_x.py", line + 1));
         }

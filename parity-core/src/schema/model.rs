@@ -196,6 +196,12 @@ impl Columns {
         self.list.iter_mut()
     }
 
+    /// Gives back the room the list and the index grew beyond what they hold.
+    fn shrink_to_fit(&mut self) {
+        self.list.shrink_to_fit();
+        self.by_name.shrink_to_fit();
+    }
+
     fn reindex(&mut self) {
         self.by_name = self
             .list
@@ -340,12 +346,18 @@ pub struct Model {
     pub drops: BTreeMap<Key, Origin>,
     /// Operations that name something built at run time, as facts.
     pub unresolved: Vec<(Fact, Origin)>,
-    /// Every object an operation touched, with the last such operation.
+    /// Every object an operation touched, with the last such operation:
+    /// kept only by a model that records touches (the second track's,
+    /// where coverage asks which revision touched an object; see
+    /// `recording_touches`), never by the first track's, which may hold a
+    /// million objects.
     pub touched: BTreeMap<Key, Origin>,
     /// Every object an operation created, even if it was dropped since.
     pub created: BTreeSet<Key>,
     /// Named constraints: name -> (table, constraint).
     named: BTreeMap<String, (String, Constraint)>,
+    /// Whether `touched` is kept.
+    records_touches: bool,
 }
 
 fn known(ident: &Ident) -> Option<String> {
@@ -376,13 +388,24 @@ fn resolved(op: &SchemaOp) -> bool {
 }
 
 impl Model {
-    /// The model that `ops`, stated in `path`, leave.
+    /// The model that `ops`, stated in `path`, leave (a first track's
+    /// model: it records no touches).
     pub fn build(path: &str, ops: &[(u32, SchemaOp)]) -> Model {
         let mut model = Model::default();
         for (line, op) in ops {
             model.apply(op, &Origin::new(path, *line));
         }
+        for table in model.tables.values_mut() {
+            table.columns.shrink_to_fit();
+        }
         model
+    }
+
+    /// The same model, recording from now on which operation last touched
+    /// each object (`touched`).
+    pub fn recording_touches(mut self) -> Model {
+        self.records_touches = true;
+        self
     }
 
     /// Whether the model holds the object `key` names (without copying it).
@@ -463,7 +486,9 @@ impl Model {
     }
 
     fn touch(&mut self, key: Key, origin: &Origin) {
-        self.touched.insert(key, origin.clone());
+        if self.records_touches {
+            self.touched.insert(key, origin.clone());
+        }
     }
 
     /// Applies one operation stated at `origin`.
@@ -726,8 +751,7 @@ impl Model {
                 .insert(name, (table.to_string(), constraint.clone()));
         }
         let Some(t) = self.tables.get_mut(table) else {
-            self.touched
-                .insert(Key::Table(table.to_string()), origin.clone());
+            self.touch(Key::Table(table.to_string()), origin);
             return;
         };
         let columns = constraint.columns();
@@ -1539,7 +1563,7 @@ pub fn diff(files: &[FileModels]) -> TrackChange {
 /// object in several files takes the definition of the first (the rules'
 /// order, metadata files last).
 pub fn merged(models: &[&Model]) -> Model {
-    let mut out = Model::default();
+    let mut out = Model::default().recording_touches();
     for model in models {
         for (name, table) in &model.tables {
             match out.tables.get_mut(name) {
