@@ -79,7 +79,7 @@ fn touched<'m>(second: &'m Model, key: &Key) -> Option<&'m str> {
         Key::Column(t, _) => second.touched.get(&Key::Table(t.clone())),
         _ => None,
     };
-    own.or(table).map(|o| o.path.as_str())
+    own.or(table).map(|o| &*o.path)
 }
 
 fn judge(

@@ -22,6 +22,7 @@ use std::borrow::Cow;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -32,16 +33,17 @@ use super::{
 };
 
 /// Where an object or an operation is stated: a file and a 1-based line.
-#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+/// The path is shared by every origin in one file (`Model::build`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Origin {
-    pub path: String,
+    pub path: Arc<str>,
     pub line: u32,
 }
 
 impl Origin {
     pub fn new(path: &str, line: u32) -> Origin {
         Origin {
-            path: path.to_string(),
+            path: Arc::from(path),
             line,
         }
     }
@@ -392,8 +394,13 @@ impl Model {
     /// model: it records no touches).
     pub fn build(path: &str, ops: &[(u32, SchemaOp)]) -> Model {
         let mut model = Model::default();
+        let path: Arc<str> = Arc::from(path);
         for (line, op) in ops {
-            model.apply(op, &Origin::new(path, *line));
+            let origin = Origin {
+                path: Arc::clone(&path),
+                line: *line,
+            };
+            model.apply(op, &origin);
         }
         for table in model.tables.values_mut() {
             table.columns.shrink_to_fit();
