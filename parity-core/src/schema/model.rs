@@ -60,7 +60,8 @@ pub struct Column {
     pub primary_key: bool,
     pub unique: bool,
     pub default: Option<DefaultValue>,
-    pub foreign_key: Option<ForeignKey>,
+    /// Boxed: few columns have one, and a model may hold a million columns.
+    pub foreign_key: Option<Box<ForeignKey>>,
     /// The name of the foreign key's constraint on PostgreSQL: as stated,
     /// else the one PostgreSQL gives an unnamed one (`<table>_<column>_fkey`,
     /// from the table's name when it was made). Never compared.
@@ -91,7 +92,7 @@ impl Column {
             primary_key: def.primary_key,
             unique: def.unique,
             default: def.default.clone(),
-            foreign_key: def.foreign_key.clone(),
+            foreign_key: def.foreign_key.clone().map(Box::new),
             origin: origin.clone(),
         }
     }
@@ -487,7 +488,7 @@ impl Model {
                     column.declared = target.declared.clone();
                 }
             }
-            column.foreign_key = Some(fk);
+            column.foreign_key = Some(Box::new(fk));
         }
         column
     }
@@ -784,7 +785,7 @@ impl Model {
                 columns, target, ..
             } if single => {
                 if let Some(c) = t.column_mut(&columns[0]) {
-                    c.foreign_key = Some(target.clone());
+                    c.foreign_key = Some(Box::new(target.clone()));
                     c.fk_name =
                         Some(stated.unwrap_or_else(|| pg_default_name(table, columns, "fkey")));
                 }
@@ -830,7 +831,7 @@ impl Model {
                     c.foreign_key.clone().map(|target| Constraint::ForeignKey {
                         name: None,
                         columns: vec![c.name.clone()],
-                        target,
+                        target: *target,
                     })
                 } else if c.unique_name.as_deref() == Some(name) && c.unique {
                     Some(Constraint::Unique {
@@ -863,7 +864,7 @@ impl Model {
                     [c] if fk && c.foreign_key.is_some() => Constraint::ForeignKey {
                         name: None,
                         columns: vec![c.name.clone()],
-                        target: c.foreign_key.clone().expect("checked"),
+                        target: *c.foreign_key.clone().expect("checked"),
                     },
                     [c] => Constraint::Unique {
                         name: None,
@@ -1039,11 +1040,11 @@ pub fn column_differences(a: &Column, b: &Column) -> Vec<(Attribute, String, Str
             DefaultValue::describe(b.default.as_ref()),
         ));
     }
-    if !fk_equivalent(a.foreign_key.as_ref(), b.foreign_key.as_ref()) {
+    if !fk_equivalent(a.foreign_key.as_deref(), b.foreign_key.as_deref()) {
         out.push((
             Attribute::ForeignKey,
-            describe_fk(a.foreign_key.as_ref()),
-            describe_fk(b.foreign_key.as_ref()),
+            describe_fk(a.foreign_key.as_deref()),
+            describe_fk(b.foreign_key.as_deref()),
         ));
     }
     out

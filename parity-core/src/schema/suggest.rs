@@ -56,8 +56,8 @@ pub enum Fix {
     DropIndex(Index),
     /// An index whose definition differs: dropped and re-created.
     ReplaceIndex {
-        from: Index,
-        to: Index,
+        from: Box<Index>,
+        to: Box<Index>,
     },
     /// A primary key that differs: dropped (by `from_name`, its name on
     /// PostgreSQL) and created with its columns.
@@ -126,8 +126,8 @@ impl Fix {
                 })
             }
             (Object::Index(a), Object::Index(b)) => Some(Fix::ReplaceIndex {
-                from: (*a).clone(),
-                to: (*b).clone(),
+                from: Box::new((*a).clone()),
+                to: Box::new((*b).clone()),
             }),
             _ => None,
         }
