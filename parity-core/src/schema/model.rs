@@ -17,6 +17,13 @@
 //! sides changed one of its attributes. Files that disagree on an object
 //! at HEAD (where they did not at the base) give a note, never a verdict.
 //! A name built at run time is kept aside as unresolved.
+//!
+//! A file may state a million columns, so nothing here is copied per
+//! object that need not be: an `Object` borrows its definition from its
+//! model, a `Change` names its file and reads the definitions from that
+//! file's models when asked, an `Origin`'s path is shared by the whole
+//! file, and only the second track's model records which operation touched
+//! each object (`recording_touches`).
 
 use std::borrow::Cow;
 use std::collections::hash_map::DefaultHasher;
