@@ -236,7 +236,7 @@ pub fn decide_with(
             PairingSources {
                 base: &contents.merge_base,
                 head: &contents.head,
-                head_lexed: &head_lexed,
+                head_lexed,
                 revisions: &contents.head,
             },
         );

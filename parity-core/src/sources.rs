@@ -86,4 +86,11 @@ impl<'s> LexedFiles<'s> {
             .find(|(p, _)| p.as_bytes() == path)
             .map(|(_, file)| file)
     }
+
+    /// Takes the lexed file out, so that its tokens go as soon as its
+    /// reader is done with them.
+    pub fn take(&mut self, path: &[u8]) -> Option<PythonFile<'s>> {
+        let at = self.files.iter().position(|(p, _)| p.as_bytes() == path)?;
+        Some(self.files.swap_remove(at).1)
+    }
 }

@@ -125,7 +125,7 @@ pub fn findings(report: &Report) -> Vec<Finding> {
             out.push(Finding {
                 kind,
                 level,
-                path: PathBytes::from(coverage.path.as_str()),
+                path: PathBytes::from(&*coverage.path),
                 line: coverage.line,
                 message,
             });

@@ -17,20 +17,27 @@
 
 use std::collections::BTreeMap;
 
-use super::model::{differences, resolved_object, Change, Key, Model, Object, Table, TrackChange};
+use super::model::{
+    differences, resolved_object, Change, FileModels, Key, Model, Object, Table, TrackChange,
+};
 use super::suggest::Fix;
 use super::{Action, Coverage, CoverageStatus, Mismatch, ObjectKind};
 
-/// The coverage of each change; `base` is the second track's model at the
-/// merge-base, `second` the same after the revisions (whose `touched`
-/// names the revision of each touched object).
-pub fn coverage(change: &TrackChange, base: &Model, second: &Model) -> Vec<Coverage> {
+/// The coverage of each change (of the first track's `files`); `base` is
+/// the second track's model at the merge-base, `second` the same after the
+/// revisions (whose `touched` names the revision of each touched object).
+pub fn coverage(
+    change: &TrackChange,
+    files: &[FileModels],
+    base: &Model,
+    second: &Model,
+) -> Vec<Coverage> {
     // The primary key each table should have on the second track: its own,
     // with every changed column of the first track in or out.
     let mut primary_keys: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for c in &change.changes {
-        if let Some(Object::Column { table, column }) = &c.head {
-            let key = primary_keys.entry(table.clone()).or_insert_with(|| {
+        if let Some(Object::Column { table, column }) = c.head(files) {
+            let key = primary_keys.entry(table.to_string()).or_insert_with(|| {
                 second
                     .tables
                     .get(table)
@@ -48,7 +55,7 @@ pub fn coverage(change: &TrackChange, base: &Model, second: &Model) -> Vec<Cover
     let mut out: Vec<Coverage> = change
         .changes
         .iter()
-        .map(|c| judge(c, base, second, &primary_keys))
+        .map(|c| judge(c, files, base, second, &primary_keys))
         .collect();
     for (fact, origin) in &change.unresolved {
         out.push(Coverage {
@@ -72,11 +79,12 @@ fn touched<'m>(second: &'m Model, key: &Key) -> Option<&'m str> {
         Key::Column(t, _) => second.touched.get(&Key::Table(t.clone())),
         _ => None,
     };
-    own.or(table).map(|o| o.path.as_str())
+    own.or(table).map(|o| &*o.path)
 }
 
 fn judge(
     change: &Change,
+    files: &[FileModels],
     base: &Model,
     second: &Model,
     primary_keys: &BTreeMap<String, Vec<String>>,
@@ -88,7 +96,7 @@ fn judge(
         Some(before) => !differences(&before, there).is_empty(),
     };
     let (status, mismatches, fix) = match change.fact.action {
-        Action::Created | Action::Altered => match (&change.head, &there) {
+        Action::Created | Action::Altered => match (&change.head(files), &there) {
             (Some(head), Some(there)) => {
                 let diffs = differences(head, there);
                 if diffs.is_empty() {
@@ -121,7 +129,7 @@ fn judge(
         Action::Dropped => match &there {
             // An object the model never saw is dropped when the revisions
             // drop it too.
-            None if change.base.is_none() && touched(second, &change.key).is_none() => (
+            None if change.base(files).is_none() && touched(second, &change.key).is_none() => (
                 CoverageStatus::Uncovered,
                 Vec::new(),
                 match &change.key {
@@ -226,17 +234,17 @@ mod tests {
     fn judged_full(base: &str, head: &str, revision: &str) -> Vec<Coverage> {
         let base_model = Model::build("m.py", &extract_sql_lines(base));
         let head_model = Model::build("m.py", &extract_sql_lines(head));
-        let change = diff(&[FileModels {
+        let files = [FileModels {
             path: "m.py".into(),
             base: base_model.clone(),
             head: head_model,
-        }]);
-        let mut second = base_model.clone();
-        second.touched.clear();
+        }];
+        let change = diff(&files);
+        let mut second = base_model.clone().recording_touches();
         for (line, op) in extract_sql_lines(revision) {
             second.apply(&op, &Origin::new("versions/0004_x.py", line + 1));
         }
-        coverage(&change, &base_model, &second)
+        coverage(&change, &files, &base_model, &second)
     }
 
     const BASE: &str =

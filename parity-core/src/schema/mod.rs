@@ -18,6 +18,7 @@ pub mod suggest;
 pub mod types;
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -423,7 +424,8 @@ impl Mismatch {
 pub struct Coverage {
     pub fact: Fact,
     pub description: String,
-    pub path: String,
+    /// Shared by every object stated in one file.
+    pub path: Arc<str>,
     pub line: u32,
     pub status: CoverageStatus,
     /// What differs, when `status` is `mismatched`.

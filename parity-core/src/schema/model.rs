@@ -17,8 +17,19 @@
 //! sides changed one of its attributes. Files that disagree on an object
 //! at HEAD (where they did not at the base) give a note, never a verdict.
 //! A name built at run time is kept aside as unresolved.
+//!
+//! A file may state a million columns, so nothing here is copied per
+//! object that need not be: an `Object` borrows its definition from its
+//! model, a `Change` names its file and reads the definitions from that
+//! file's models when asked, an `Origin`'s path is shared by the whole
+//! file, and only the second track's model records which operation touched
+//! each object (`recording_touches`).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -29,16 +40,17 @@ use super::{
 };
 
 /// Where an object or an operation is stated: a file and a 1-based line.
-#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+/// The path is shared by every origin in one file (`Model::build`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Origin {
-    pub path: String,
+    pub path: Arc<str>,
     pub line: u32,
 }
 
 impl Origin {
     pub fn new(path: &str, line: u32) -> Origin {
         Origin {
-            path: path.to_string(),
+            path: Arc::from(path),
             line,
         }
     }
@@ -55,7 +67,8 @@ pub struct Column {
     pub primary_key: bool,
     pub unique: bool,
     pub default: Option<DefaultValue>,
-    pub foreign_key: Option<ForeignKey>,
+    /// Boxed: few columns have one, and a model may hold a million columns.
+    pub foreign_key: Option<Box<ForeignKey>>,
     /// The name of the foreign key's constraint on PostgreSQL: as stated,
     /// else the one PostgreSQL gives an unnamed one (`<table>_<column>_fkey`,
     /// from the table's name when it was made). Never compared.
@@ -86,7 +99,7 @@ impl Column {
             primary_key: def.primary_key,
             unique: def.unique,
             default: def.default.clone(),
-            foreign_key: def.foreign_key.clone(),
+            foreign_key: def.foreign_key.clone().map(Box::new),
             origin: origin.clone(),
         }
     }
@@ -191,6 +204,12 @@ impl Columns {
     /// Each column, to change attributes other than its name.
     fn each_mut(&mut self) -> impl Iterator<Item = &mut Column> {
         self.list.iter_mut()
+    }
+
+    /// Gives back the room the list and the index grew beyond what they hold.
+    fn shrink_to_fit(&mut self) {
+        self.list.shrink_to_fit();
+        self.by_name.shrink_to_fit();
     }
 
     fn reindex(&mut self) {
@@ -298,16 +317,23 @@ pub enum Key {
     Trigger(String),
 }
 
-/// One object of a model, with its definition.
+/// One object of a model, with its definition, borrowed from the model (a
+/// table may hold a million columns: looking at it copies none of them). A
+/// column whose foreign key is resolved (`resolved_object`) is its own copy.
+// Objects are short-lived values read one at a time, never stored in bulk.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Object {
-    Table(Table),
-    Column { table: String, column: Column },
-    Index(Index),
-    Trigger(Trigger),
+pub enum Object<'m> {
+    Table(&'m Table),
+    Column {
+        table: &'m str,
+        column: Cow<'m, Column>,
+    },
+    Index(&'m Index),
+    Trigger(&'m Trigger),
 }
 
-impl Object {
+impl Object<'_> {
     pub fn origin(&self) -> &Origin {
         match self {
             Object::Table(t) => &t.origin,
@@ -330,12 +356,18 @@ pub struct Model {
     pub drops: BTreeMap<Key, Origin>,
     /// Operations that name something built at run time, as facts.
     pub unresolved: Vec<(Fact, Origin)>,
-    /// Every object an operation touched, with the last such operation.
+    /// Every object an operation touched, with the last such operation:
+    /// kept only by a model that records touches (the second track's,
+    /// where coverage asks which revision touched an object; see
+    /// `recording_touches`), never by the first track's, which may hold a
+    /// million objects.
     pub touched: BTreeMap<Key, Origin>,
     /// Every object an operation created, even if it was dropped since.
     pub created: BTreeSet<Key>,
     /// Named constraints: name -> (table, constraint).
     named: BTreeMap<String, (String, Constraint)>,
+    /// Whether `touched` is kept.
+    records_touches: bool,
 }
 
 fn known(ident: &Ident) -> Option<String> {
@@ -366,13 +398,29 @@ fn resolved(op: &SchemaOp) -> bool {
 }
 
 impl Model {
-    /// The model that `ops`, stated in `path`, leave.
+    /// The model that `ops`, stated in `path`, leave (a first track's
+    /// model: it records no touches).
     pub fn build(path: &str, ops: &[(u32, SchemaOp)]) -> Model {
         let mut model = Model::default();
+        let path: Arc<str> = Arc::from(path);
         for (line, op) in ops {
-            model.apply(op, &Origin::new(path, *line));
+            let origin = Origin {
+                path: Arc::clone(&path),
+                line: *line,
+            };
+            model.apply(op, &origin);
+        }
+        for table in model.tables.values_mut() {
+            table.columns.shrink_to_fit();
         }
         model
+    }
+
+    /// The same model, recording from now on which operation last touched
+    /// each object (`touched`).
+    pub fn recording_touches(mut self) -> Model {
+        self.records_touches = true;
+        self
     }
 
     /// Whether the model holds the object `key` names (without copying it).
@@ -385,35 +433,38 @@ impl Model {
         }
     }
 
-    pub fn object(&self, key: &Key) -> Option<Object> {
+    pub fn object(&self, key: &Key) -> Option<Object<'_>> {
         match key {
-            Key::Table(t) => self.tables.get(t).cloned().map(Object::Table),
+            Key::Table(t) => self.tables.get(t).map(Object::Table),
             Key::Column(t, c) => {
-                self.tables
-                    .get(t)
-                    .and_then(|table| table.column(c))
-                    .map(|column| Object::Column {
-                        table: t.clone(),
-                        column: column.clone(),
-                    })
+                let (name, table) = self.tables.get_key_value(t)?;
+                table.column(c).map(|column| Object::Column {
+                    table: name,
+                    column: Cow::Borrowed(column),
+                })
             }
-            Key::Index(i) => self.indexes.get(i).cloned().map(Object::Index),
-            Key::Trigger(t) => self.triggers.get(t).cloned().map(Object::Trigger),
+            Key::Index(i) => self.indexes.get(i).map(Object::Index),
+            Key::Trigger(t) => self.triggers.get(t).map(Object::Trigger),
         }
     }
 
     /// Every object's key, tables first.
     pub fn keys(&self) -> Vec<Key> {
-        let mut keys = Vec::new();
-        for (name, table) in &self.tables {
-            keys.push(Key::Table(name.clone()));
-            for column in &table.columns {
-                keys.push(Key::Column(name.clone(), column.name.clone()));
-            }
-        }
-        keys.extend(self.indexes.keys().map(|i| Key::Index(i.clone())));
-        keys.extend(self.triggers.keys().map(|t| Key::Trigger(t.clone())));
-        keys
+        self.each_key().collect()
+    }
+
+    /// `keys`, one at a time.
+    fn each_key(&self) -> impl Iterator<Item = Key> + '_ {
+        let tables = self.tables.iter().flat_map(|(name, table)| {
+            let columns = table
+                .columns
+                .iter()
+                .map(move |column| Key::Column(name.clone(), column.name.clone()));
+            std::iter::once(Key::Table(name.clone())).chain(columns)
+        });
+        tables
+            .chain(self.indexes.keys().map(|i| Key::Index(i.clone())))
+            .chain(self.triggers.keys().map(|t| Key::Trigger(t.clone())))
     }
 
     /// A foreign key with its target columns filled in: no columns means
@@ -444,13 +495,15 @@ impl Model {
                     column.declared = target.declared.clone();
                 }
             }
-            column.foreign_key = Some(fk);
+            column.foreign_key = Some(Box::new(fk));
         }
         column
     }
 
     fn touch(&mut self, key: Key, origin: &Origin) {
-        self.touched.insert(key, origin.clone());
+        if self.records_touches {
+            self.touched.insert(key, origin.clone());
+        }
     }
 
     /// Applies one operation stated at `origin`.
@@ -713,8 +766,7 @@ impl Model {
                 .insert(name, (table.to_string(), constraint.clone()));
         }
         let Some(t) = self.tables.get_mut(table) else {
-            self.touched
-                .insert(Key::Table(table.to_string()), origin.clone());
+            self.touch(Key::Table(table.to_string()), origin);
             return;
         };
         let columns = constraint.columns();
@@ -740,7 +792,7 @@ impl Model {
                 columns, target, ..
             } if single => {
                 if let Some(c) = t.column_mut(&columns[0]) {
-                    c.foreign_key = Some(target.clone());
+                    c.foreign_key = Some(Box::new(target.clone()));
                     c.fk_name =
                         Some(stated.unwrap_or_else(|| pg_default_name(table, columns, "fkey")));
                 }
@@ -786,7 +838,7 @@ impl Model {
                     c.foreign_key.clone().map(|target| Constraint::ForeignKey {
                         name: None,
                         columns: vec![c.name.clone()],
-                        target,
+                        target: *target,
                     })
                 } else if c.unique_name.as_deref() == Some(name) && c.unique {
                     Some(Constraint::Unique {
@@ -819,7 +871,7 @@ impl Model {
                     [c] if fk && c.foreign_key.is_some() => Constraint::ForeignKey {
                         name: None,
                         columns: vec![c.name.clone()],
-                        target: c.foreign_key.clone().expect("checked"),
+                        target: *c.foreign_key.clone().expect("checked"),
                     },
                     [c] => Constraint::Unique {
                         name: None,
@@ -995,11 +1047,11 @@ pub fn column_differences(a: &Column, b: &Column) -> Vec<(Attribute, String, Str
             DefaultValue::describe(b.default.as_ref()),
         ));
     }
-    if !fk_equivalent(a.foreign_key.as_ref(), b.foreign_key.as_ref()) {
+    if !fk_equivalent(a.foreign_key.as_deref(), b.foreign_key.as_deref()) {
         out.push((
             Attribute::ForeignKey,
-            describe_fk(a.foreign_key.as_ref()),
-            describe_fk(b.foreign_key.as_ref()),
+            describe_fk(a.foreign_key.as_deref()),
+            describe_fk(b.foreign_key.as_deref()),
         ));
     }
     out
@@ -1093,7 +1145,8 @@ pub struct FileModels {
     pub head: Model,
 }
 
-/// One object of the first track's change.
+/// One object of the first track's change. Its definitions are not copied:
+/// `head` and `base` read them from the models of its file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Change {
     pub fact: Fact,
@@ -1101,12 +1154,32 @@ pub struct Change {
     /// For a rename, the key before.
     pub from: Option<Key>,
     pub origin: Origin,
-    /// The definition at HEAD (none for a drop).
-    pub head: Option<Object>,
-    /// The definition at the base (none for a creation).
-    pub base: Option<Object>,
+    /// The file whose models show the change: an index into the files
+    /// `diff` was given.
+    pub file: usize,
     /// The attributes that changed, for an alteration.
     pub changed: Vec<Attribute>,
+}
+
+impl Change {
+    /// The definition at HEAD (none for a drop).
+    pub fn head<'m>(&self, files: &'m [FileModels]) -> Option<Object<'m>> {
+        match self.fact.action {
+            Action::Dropped => None,
+            _ => resolved_object(&files[self.file].head, &self.key),
+        }
+    }
+
+    /// The definition at the base (none for a creation; a rename's is
+    /// under its key before).
+    pub fn base<'m>(&self, files: &'m [FileModels]) -> Option<Object<'m>> {
+        let key = match self.fact.action {
+            Action::Created => return None,
+            Action::Renamed => self.from.as_ref()?,
+            Action::Dropped | Action::Altered => &self.key,
+        };
+        resolved_object(&files[self.file].base, key)
+    }
 }
 
 /// What the first track's files, together, changed.
@@ -1139,10 +1212,13 @@ fn key_name(key: &Key) -> String {
 }
 
 /// An object's definition with its foreign keys resolved by its model.
-pub fn resolved_object(model: &Model, key: &Key) -> Option<Object> {
+pub fn resolved_object<'m>(model: &'m Model, key: &Key) -> Option<Object<'m>> {
     let mut object = model.object(key)?;
     if let Object::Column { column, .. } = &mut object {
-        *column = model.resolve_column(column);
+        // Only a foreign key is resolved: any other column is read in place.
+        if column.foreign_key.is_some() {
+            *column = Cow::Owned(model.resolve_column(column));
+        }
     }
     Some(object)
 }
@@ -1178,27 +1254,30 @@ fn disagreements(files: &[FileModels], key: &Key, pick: fn(&FileModels) -> &Mode
     out
 }
 
-/// One file's own change, before the files are taken together.
-fn file_changes(f: &FileModels) -> Vec<Change> {
-    let mut keys: BTreeSet<Key> = f.base.keys().into_iter().collect();
-    keys.extend(f.head.keys());
+/// One file's own change (`files[file]`), before the files are taken together.
+fn file_changes(files: &[FileModels], file: usize) -> Vec<Change> {
+    let f = &files[file];
+    let mut keys: BTreeSet<Key> = f.base.each_key().collect();
+    keys.extend(f.head.each_key());
     let mut created = Vec::new();
     let mut dropped = Vec::new();
     let mut altered = Vec::new();
+    let change = |key: &Key, action: Action, origin: Origin| Change {
+        fact: fact_for(key, action),
+        key: key.clone(),
+        from: None,
+        origin,
+        file,
+        changed: Vec::new(),
+    };
     for key in &keys {
         let base = resolved_object(&f.base, key);
         let head = resolved_object(&f.head, key);
         match (base, head) {
-            (None, Some(head)) => created.push(Change {
-                fact: fact_for(key, Action::Created),
-                key: key.clone(),
-                from: None,
-                origin: head.origin().clone(),
-                head: Some(head),
-                base: None,
-                changed: Vec::new(),
-            }),
-            (Some(base), None) => {
+            (None, Some(head)) => {
+                created.push(change(key, Action::Created, head.origin().clone()));
+            }
+            (Some(_), None) => {
                 let origin = f
                     .head
                     .drops
@@ -1209,49 +1288,29 @@ fn file_changes(f: &FileModels) -> Vec<Change> {
                         _ => None,
                     })
                     .unwrap_or_else(|| Origin::new(&f.path, 0));
-                dropped.push(Change {
-                    fact: fact_for(key, Action::Dropped),
-                    key: key.clone(),
-                    from: None,
-                    origin,
-                    head: None,
-                    base: Some(base),
-                    changed: Vec::new(),
-                });
+                dropped.push(change(key, Action::Dropped, origin));
             }
             (Some(base), Some(head)) => {
                 let diffs = differences(&base, &head);
                 if !diffs.is_empty() {
                     altered.push(Change {
-                        fact: fact_for(key, Action::Altered),
-                        key: key.clone(),
-                        from: None,
-                        origin: head.origin().clone(),
                         changed: diffs.iter().map(|(a, _, _)| *a).collect(),
-                        head: Some(head),
-                        base: Some(base),
+                        ..change(key, Action::Altered, head.origin().clone())
                     });
                 }
             }
             (None, None) => {}
         }
     }
+    drop(keys);
     // A drop, new in the range, of an object the model never saw (made by
     // something the files do not show): still a drop to make.
     for (key, origin) in &f.head.drops {
         let new = !f.base.drops.contains_key(key);
-        let known = f.base.object(key).is_some() || f.head.object(key).is_some();
+        let known = f.base.has(key) || f.head.has(key);
         let scratch = f.head.created.contains(key) || f.base.created.contains(key);
         if new && !known && !scratch && !matches!(key, Key::Column(..)) {
-            dropped.push(Change {
-                fact: fact_for(key, Action::Dropped),
-                key: key.clone(),
-                from: None,
-                origin: origin.clone(),
-                head: None,
-                base: None,
-                changed: Vec::new(),
-            });
+            dropped.push(change(key, Action::Dropped, origin.clone()));
         }
     }
     // Renames: a drop and a creation that the file's operations link.
@@ -1282,7 +1341,6 @@ fn file_changes(f: &FileModels) -> Vec<Change> {
         change.fact.action = Action::Renamed;
         change.fact.from = Some(gone.fact.name.clone());
         change.from = Some(gone.key.clone());
-        change.base = gone.base;
         change.origin = origin.clone();
         if let (Key::Table(a), Key::Table(b)) = (from, to) {
             renamed_tables.push((a.clone(), b.clone()));
@@ -1319,17 +1377,25 @@ fn file_changes(f: &FileModels) -> Vec<Change> {
         })
         .collect();
     dropped.retain(|d| {
-        let table = match (&d.key, &d.base) {
-            (Key::Column(t, _), _) => Some(t),
-            (_, Some(Object::Index(i))) => Some(&i.table),
-            (_, Some(Object::Trigger(t))) => Some(&t.table),
+        let table = match (&d.key, d.base(files)) {
+            (Key::Column(t, _), _) => Some(t.as_str()),
+            (_, Some(Object::Index(i))) => Some(i.table.as_str()),
+            (_, Some(Object::Trigger(t))) => Some(t.table.as_str()),
             _ => None,
         };
-        table.is_none_or(|t| !dropped_tables.contains(t))
+        table.is_none_or(|t| !dropped_tables.iter().any(|d| d == t))
     });
     created.extend(dropped);
     created.extend(altered);
     created
+}
+
+/// A hash of a change's object and action: `diff` finds the first change of
+/// each by it without a copy of every key.
+fn object_hash(key: &Key, action: Action) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    (key, action).hash(&mut hasher);
+    hasher.finish()
 }
 
 /// The first track's change: what each file's HEAD model changed from its
@@ -1348,9 +1414,13 @@ pub fn diff(files: &[FileModels]) -> TrackChange {
     let in_base = |key: &Key| files.iter().any(|f| f.base.has(key));
     let mut renames: Vec<(Key, Key)> = Vec::new();
     let mut all: Vec<Change> = Vec::new();
-    let mut first_of: HashMap<(Key, Action), usize> = HashMap::new();
-    for f in files {
-        for change in file_changes(f) {
+    // The first change of each object and action, found by a hash of them:
+    // a file can state a million objects.
+    let mut first_of: HashMap<u64, Vec<usize>> = HashMap::new();
+    for (i, f) in files.iter().enumerate() {
+        let changes = file_changes(files, i);
+        all.reserve(changes.len());
+        for change in changes {
             match change.fact.action {
                 Action::Created if in_base(&change.key) => continue,
                 Action::Dropped => {
@@ -1384,15 +1454,16 @@ pub fn diff(files: &[FileModels]) -> TrackChange {
                 }
                 _ => {}
             }
-            // The first change of each object and action, found by an index:
-            // a file can state thousands of objects.
-            match first_of
-                .get(&(change.key.clone(), change.fact.action))
-                .map(|&i| &all[i])
-            {
+            let hash = object_hash(&change.key, change.fact.action);
+            let same = first_of.entry(hash).or_default();
+            let first = same
+                .iter()
+                .map(|&at| &all[at])
+                .find(|c| c.key == change.key && c.fact.action == change.fact.action);
+            match first {
                 Some(first) => {
-                    let differ = match (&first.head, &change.head) {
-                        (Some(a), Some(b)) => !differences(a, b).is_empty(),
+                    let differ = match (first.head(files), change.head(files)) {
+                        (Some(a), Some(b)) => !differences(&a, &b).is_empty(),
                         _ => false,
                     };
                     if differ {
@@ -1408,37 +1479,46 @@ pub fn diff(files: &[FileModels]) -> TrackChange {
                     }
                 }
                 None => {
-                    first_of.insert((change.key.clone(), change.fact.action), all.len());
+                    same.push(all.len());
                     all.push(change);
                 }
             }
         }
     }
+    drop(first_of);
     // A rename in one file stands for the drop and creation another shows,
     // a table's columns included.
     let had_column = |table: &str, column: &str| {
         let key = Key::Column(table.to_string(), column.to_string());
-        files.iter().any(|f| f.base.object(&key).is_some())
+        files.iter().any(|f| f.base.has(&key))
     };
-    all.retain(|c| {
-        !renames.iter().any(|(from, to)| {
-            let moved_column = match (from, to, &c.key) {
-                (Key::Table(a), Key::Table(b), Key::Column(t, col)) => {
-                    (c.fact.action == Action::Created && t == b && had_column(a, col))
-                        || (c.fact.action == Action::Dropped && t == a)
-                }
-                _ => false,
-            };
-            moved_column
-                || (c.fact.action == Action::Dropped && &c.key == from)
-                || (c.fact.action == Action::Created && &c.key == to)
-        })
-    });
+    if !renames.is_empty() {
+        all.retain(|c| {
+            !renames.iter().any(|(from, to)| {
+                let moved_column = match (from, to, &c.key) {
+                    (Key::Table(a), Key::Table(b), Key::Column(t, col)) => {
+                        (c.fact.action == Action::Created && t == b && had_column(a, col))
+                            || (c.fact.action == Action::Dropped && t == a)
+                    }
+                    _ => false,
+                };
+                moved_column
+                    || (c.fact.action == Action::Dropped && &c.key == from)
+                    || (c.fact.action == Action::Created && &c.key == to)
+            })
+        });
+    }
     out.changes = all;
-    // Disagreements that the range brought.
+    // Disagreements that the range brought: only an object that two files
+    // state at HEAD can be one.
     let mut keys: BTreeSet<Key> = BTreeSet::new();
-    for f in files {
-        keys.extend(f.head.keys());
+    for (i, f) in files.iter().enumerate() {
+        let others = &files[i + 1..];
+        keys.extend(
+            f.head
+                .each_key()
+                .filter(|key| others.iter().any(|g| g.head.has(key))),
+        );
     }
     for key in &keys {
         let before: BTreeSet<String> = disagreements(files, key, |f| &f.base).into_iter().collect();
@@ -1448,24 +1528,26 @@ pub fn diff(files: &[FileModels]) -> TrackChange {
             }
         }
     }
-    let file_index = |path: &str| {
-        files
-            .iter()
-            .position(|f| f.path == path)
-            .unwrap_or(usize::MAX)
+    // In file order, then line, then a table's columns in their order, then
+    // by key: sorted by key first, so that the stable sort by the rest keeps
+    // that order among equals.
+    let place = |model: &Model, key: Option<&Key>| match key {
+        Some(Key::Column(table, column)) => model
+            .tables
+            .get(table)
+            .and_then(|t| t.columns.position(column)),
+        _ => None,
     };
-    // In file order, then line, then a table's columns in their order.
     let position = |c: &Change| -> (u8, usize) {
-        let in_table = |object: &Option<Object>, model: Option<&Model>| match (object, model) {
-            (Some(Object::Column { table, column }), Some(m)) => m
-                .tables
-                .get(table)
-                .and_then(|t| t.columns.position(&column.name)),
-            _ => None,
+        let f = &files[c.file];
+        let head_key = (c.fact.action != Action::Dropped).then_some(&c.key);
+        let base_key = match c.fact.action {
+            Action::Created => None,
+            Action::Renamed => c.from.as_ref(),
+            Action::Dropped | Action::Altered => Some(&c.key),
         };
-        let file = files.iter().find(|f| f.path == c.origin.path);
-        let column = in_table(&c.head, file.map(|f| &f.head))
-            .or_else(|| in_table(&c.base, file.map(|f| &f.base)))
+        let column = place(&f.head, head_key)
+            .or_else(|| place(&f.base, base_key))
             .unwrap_or(0);
         let kind = match c.key {
             Key::Table(_) => 0,
@@ -1475,22 +1557,16 @@ pub fn diff(files: &[FileModels]) -> TrackChange {
         };
         (kind, column)
     };
-    // Each change's place computed once (a column's place in its table is a
-    // walk of the table).
-    out.changes.sort_by_cached_key(|c| {
-        (
-            file_index(&c.origin.path),
-            c.origin.line,
-            position(c),
-            c.key.clone(),
-        )
-    });
-    // Unresolved parts new at HEAD.
+    out.changes.sort_by(|a, b| a.key.cmp(&b.key));
+    out.changes
+        .sort_by_cached_key(|c| (c.file, c.origin.line, position(c)));
+    // Unresolved parts new at HEAD, each fact once.
+    let mut seen: HashSet<Fact> = HashSet::new();
     for f in files {
+        let before: HashSet<&Fact> = f.base.unresolved.iter().map(|(b, _)| b).collect();
         for (fact, origin) in &f.head.unresolved {
-            let before = f.base.unresolved.iter().any(|(b, _)| b == fact);
-            let seen = out.unresolved.iter().any(|(u, _)| u == fact);
-            if !before && !seen {
+            if !before.contains(fact) && !seen.contains(fact) {
+                seen.insert(fact.clone());
                 out.unresolved.push((fact.clone(), origin.clone()));
             }
         }
@@ -1502,7 +1578,7 @@ pub fn diff(files: &[FileModels]) -> TrackChange {
 /// object in several files takes the definition of the first (the rules'
 /// order, metadata files last).
 pub fn merged(models: &[&Model]) -> Model {
-    let mut out = Model::default();
+    let mut out = Model::default().recording_touches();
     for model in models {
         for (name, table) in &model.tables {
             match out.tables.get_mut(name) {
@@ -1711,13 +1787,14 @@ mod tests {
              DROP TABLE tasks_old;
              CREATE INDEX ix_title ON tasks (title);"
         );
-        let change = diff(&files(base, &head));
+        let files = files(base, &head);
+        let change = diff(&files);
         assert_eq!(
             described(&change),
             vec!["column tasks.done (added)".to_string()]
         );
-        let done = match &change.changes[0].head {
-            Some(Object::Column { column, .. }) => column.clone(),
+        let done = match change.changes[0].head(&files) {
+            Some(Object::Column { column, .. }) => column.into_owned(),
             other => panic!("{other:?}"),
         };
         assert_eq!(done.type_class, TypeClass::Boolean);

@@ -22,8 +22,9 @@ pub struct PairingSources<'a> {
     pub base: &'a Sources,
     /// The same files at HEAD.
     pub head: &'a Sources,
-    /// Those of them the check already lexed at HEAD.
-    pub head_lexed: &'a LexedFiles<'a>,
+    /// Those of them the check already lexed at HEAD (each dropped once
+    /// its operations are read).
+    pub head_lexed: LexedFiles<'a>,
     /// The added revision files at HEAD.
     pub revisions: &'a Sources,
 }
@@ -127,6 +128,7 @@ fn chain_order<'p>(paths: &'p [PathBytes], sources: &Sources) -> Vec<&'p PathByt
 
 /// Pairs the first track's change with the added revisions.
 pub fn pair(rules: &Rules, added_revisions: &[PathBytes], sources: PairingSources<'_>) -> Pairing {
+    let mut head_lexed = sources.head_lexed;
     let mut pairing = Pairing::default();
     let mut files: Vec<(FileModels, bool)> = Vec::new();
     for watched in &rules.watched {
@@ -140,8 +142,8 @@ pub fn pair(rules: &Rules, added_revisions: &[PathBytes], sources: PairingSource
         let head_ops = match sources.head.get(path) {
             None => Vec::new(),
             Some(head) => {
-                let lexed = match sources.head_lexed.get(path) {
-                    Some(file) => Ok(extract(file)),
+                let lexed = match head_lexed.take(path) {
+                    Some(file) => Ok(extract(&file)),
                     None => PythonFile::lex(head).map(|file| extract(&file)),
                 };
                 match lexed {
@@ -157,6 +159,9 @@ pub fn pair(rules: &Rules, added_revisions: &[PathBytes], sources: PairingSource
                 }
             }
         };
+        // Each side's operations go once its model is built.
+        let head = Model::build(exact, &head_ops);
+        drop(head_ops);
         // A file new in the range, or unreadable at the base, states
         // nothing there.
         let base_ops = sources
@@ -169,7 +174,7 @@ pub fn pair(rules: &Rules, added_revisions: &[PathBytes], sources: PairingSource
             FileModels {
                 path: exact.clone(),
                 base: Model::build(exact, &base_ops),
-                head: Model::build(exact, &head_ops),
+                head,
             },
             watched.patterns.name == "metadata",
         ));
@@ -217,7 +222,7 @@ pub fn pair(rules: &Rules, added_revisions: &[PathBytes], sources: PairingSource
             second.apply(op, &Origin::new(&name, *line));
         }
     }
-    pairing.coverage = coverage(&change, &second_base, &second);
+    pairing.coverage = coverage(&change, &files, &second_base, &second);
     // In the order of the watched files, then by line.
     let file_index = |path: &str| files.iter().position(|f| f.path == path);
     pairing
@@ -266,14 +271,13 @@ mod tests {
         let head = sources(head);
         let revision_sources = sources(revisions);
         let added: Vec<PathBytes> = revisions.iter().map(|(p, _)| PathBytes::from(*p)).collect();
-        let lexed = LexedFiles::default();
         pair(
             &rules,
             &added,
             PairingSources {
                 base: &base,
                 head: &head,
-                head_lexed: &lexed,
+                head_lexed: LexedFiles::default(),
                 revisions: &revision_sources,
             },
         )

@@ -56,8 +56,8 @@ pub enum Fix {
     DropIndex(Index),
     /// An index whose definition differs: dropped and re-created.
     ReplaceIndex {
-        from: Index,
-        to: Index,
+        from: Box<Index>,
+        to: Box<Index>,
     },
     /// A primary key that differs: dropped (by `from_name`, its name on
     /// PostgreSQL) and created with its columns.
@@ -84,12 +84,12 @@ impl Fix {
     /// Creating an object the second track lacks.
     pub fn create(object: &Object) -> Option<Fix> {
         Some(match object {
-            Object::Table(t) => Fix::CreateTable(t.clone()),
+            Object::Table(t) => Fix::CreateTable((*t).clone()),
             Object::Column { table, column } => Fix::AddColumn {
-                table: table.clone(),
-                column: column.clone(),
+                table: table.to_string(),
+                column: column.clone().into_owned(),
             },
-            Object::Index(i) => Fix::CreateIndex(i.clone()),
+            Object::Index(i) => Fix::CreateIndex((*i).clone()),
             Object::Trigger(t) => Fix::CreateTrigger {
                 name: t.name.clone(),
                 table: t.table.clone(),
@@ -101,12 +101,12 @@ impl Fix {
     /// Dropping an object the second track still has.
     pub fn drop(object: &Object) -> Option<Fix> {
         Some(match object {
-            Object::Table(t) => Fix::DropTable(t.clone()),
+            Object::Table(t) => Fix::DropTable((*t).clone()),
             Object::Column { table, column } => Fix::DropColumn {
-                table: table.clone(),
-                column: column.clone(),
+                table: table.to_string(),
+                column: column.clone().into_owned(),
             },
-            Object::Index(i) => Fix::DropIndex(i.clone()),
+            Object::Index(i) => Fix::DropIndex((*i).clone()),
             Object::Trigger(t) => Fix::DropTrigger {
                 name: t.name.clone(),
                 table: t.table.clone(),
@@ -120,14 +120,14 @@ impl Fix {
         match (from, to) {
             (Object::Column { table, column: a }, Object::Column { column: b, .. }) => {
                 Some(Fix::AlterColumn {
-                    table: table.clone(),
-                    from: Box::new(a.clone()),
-                    to: Box::new(b.clone()),
+                    table: table.to_string(),
+                    from: Box::new(a.clone().into_owned()),
+                    to: Box::new(b.clone().into_owned()),
                 })
             }
             (Object::Index(a), Object::Index(b)) => Some(Fix::ReplaceIndex {
-                from: a.clone(),
-                to: b.clone(),
+                from: Box::new((*a).clone()),
+                to: Box::new((*b).clone()),
             }),
             _ => None,
         }
@@ -954,17 +954,17 @@ mod tests {
     /// running `revision` leave open.
     fn fixes(base: &str, head: &str, revision: &str) -> Vec<Fix> {
         let base_model = Model::build("m.py", &extract_sql_lines(base));
-        let change = diff(&[FileModels {
+        let files = [FileModels {
             path: "m.py".into(),
             base: base_model.clone(),
             head: Model::build("m.py", &extract_sql_lines(head)),
-        }]);
-        let mut second = base_model.clone();
-        second.touched.clear();
+        }];
+        let change = diff(&files);
+        let mut second = base_model.clone().recording_touches();
         for (line, op) in extract_sql_lines(revision) {
             second.apply(&op, &Origin::new("versions/0004_x.py", line + 1));
         }
-        ops_for(&coverage(&change, &base_model, &second))
+        ops_for(&coverage(&change, &files, &base_model, &second))
     }
 
     fn body(source: &str, function: &str) -> String {

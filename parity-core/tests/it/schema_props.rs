@@ -321,7 +321,8 @@ proptest! {
         let model = Model::build("m.py", &ops);
         let same = diff(&[FileModels { path: "m.py".into(), base: model.clone(), head: model.clone() }]);
         prop_assert!(same.changes.is_empty(), "{:?}", same.changes);
-        let fresh = diff(&[FileModels { path: "m.py".into(), base: Model::default(), head: model.clone() }]);
+        let fresh_files = [FileModels { path: "m.py".into(), base: Model::default(), head: model.clone() }];
+        let fresh = diff(&fresh_files);
         use parity_core::schema::Action;
         let created = fresh.changes.iter().filter(|c| c.fact.action == Action::Created).count();
         prop_assert_eq!(created, model.keys().len());
@@ -330,6 +331,6 @@ proptest! {
             .changes
             .iter()
             .all(|c| c.fact.action == Action::Created
-                || (c.fact.action == Action::Dropped && c.base.is_none())));
+                || (c.fact.action == Action::Dropped && c.base(&fresh_files).is_none())));
     }
 }
