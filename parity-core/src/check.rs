@@ -6,9 +6,10 @@
 //! by its `Classifier`; without them, every file is read by the plain rules.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::sync::Arc;
 
-use crate::classify::PythonFile;
+use crate::classify::{LexError, LexMemo, PythonFile};
 use crate::comments::CommentTracker;
 use crate::diff::{FileHeader, FilePatch, PatchVisitor};
 use crate::name_status::NameStatus;
@@ -65,6 +66,21 @@ pub fn check_keeping_lexed<'s>(
     fed(Checker::with_sources(rules, sources), change).finish_keeping_lexed(&change.statuses)
 }
 
+/// `check_keeping_lexed`, lexing through `memo` (an audit's, which lexes
+/// each new version of a file from where it differs from the last).
+pub fn check_keeping_lexed_with<'s>(
+    change: &Change,
+    rules: &'s Rules,
+    sources: &'s Sources,
+    memo: &'s RefCell<LexMemo>,
+) -> (Report, LexedFiles<'s>) {
+    let checker = Checker {
+        memo: Some(memo),
+        ..Checker::with_sources(rules, sources)
+    };
+    fed(checker, change).finish_keeping_lexed(&change.statuses)
+}
+
 /// The checker, once every file of the change has streamed through it.
 fn fed<'r>(mut checker: Checker<'r>, change: &Change) -> Checker<'r> {
     for file in &change.files {
@@ -89,6 +105,8 @@ pub struct Checker<'r> {
     /// Comment state of the plain rules, carried across added lines.
     comments: CommentTracker,
     sources: Option<&'r Sources>,
+    /// Where files are lexed, when an audit keeps their last versions.
+    memo: Option<&'r RefCell<LexMemo>>,
     entries: Vec<Entry>,
     evidence: Vec<Evidence>,
     waivers: Vec<Waiver>,
@@ -121,6 +139,7 @@ impl<'r> Checker<'r> {
             lexical: Lexical::Plain,
             comments: CommentTracker::default(),
             sources: None,
+            memo: None,
             entries: Vec::new(),
             evidence: Vec::new(),
             waivers: Vec::new(),
@@ -143,6 +162,13 @@ impl<'r> Checker<'r> {
             if let Some((_, path)) = &self.current {
                 self.lexed.push(path.clone(), file);
             }
+        }
+    }
+
+    fn lex(&self, path: &[u8], source: &'r [u8]) -> Result<PythonFile<'r>, LexError> {
+        match self.memo {
+            Some(memo) => memo.borrow_mut().lex(path, source),
+            None => PythonFile::lex(source),
         }
     }
 
@@ -226,7 +252,7 @@ impl<'r> Checker<'r> {
                     self.notes.push(note);
                     Lexical::Plain
                 }
-                Some(source) => match PythonFile::lex(source) {
+                Some(source) => match self.lex(path.as_bytes(), source) {
                     Ok(file) => Lexical::Python(file),
                     Err(error) => {
                         let note = format!(

@@ -9,10 +9,12 @@
 //! can change the verdict, and lets strictness turn uncovered objects into a
 //! fail. The verdict and the message follow from the report's reason.
 
+use std::cell::RefCell;
 use std::collections::BTreeSet;
 
 use crate::alembic::{check_integrity_with, EnvPy, IntegrityFinding, IntegrityInput, RevisionMemo};
-use crate::check::{check_keeping_lexed, Change};
+use crate::check::{check_keeping_lexed, check_keeping_lexed_with, Change};
+use crate::classify::LexMemo;
 use crate::config::CONFIG_FILE;
 use crate::name_status::NameStatus;
 use crate::path::PathBytes;
@@ -195,6 +197,19 @@ fn added_revisions(statuses: &[NameStatus], rules: &Rules) -> Vec<PathBytes> {
 #[derive(Debug, Default)]
 pub struct Memo {
     revisions: RevisionMemo,
+    /// The last version of each file lexed; kept only for an audit (one
+    /// check has no next version to lex, and would hold a copy for nothing).
+    lexed: Option<RefCell<LexMemo>>,
+}
+
+impl Memo {
+    /// The memo of an audit, which judges commit after commit.
+    pub fn for_audit() -> Memo {
+        Memo {
+            lexed: Some(RefCell::default()),
+            ..Memo::default()
+        }
+    }
 }
 
 /// Judges `change` by the rules in force, from the contents [`needs`] named.
@@ -216,7 +231,10 @@ pub fn decide_with(
     memo: &mut Memo,
 ) -> Report {
     let rules = in_force.rules;
-    let (mut report, head_lexed) = check_keeping_lexed(change, rules, &contents.head);
+    let (mut report, head_lexed) = match &memo.lexed {
+        Some(lexed) => check_keeping_lexed_with(change, rules, &contents.head, lexed),
+        None => check_keeping_lexed(change, rules, &contents.head),
+    };
     drop_unreadable_revisions(&mut report, &contents.head);
     crate::counterpart::resolve(&mut report, rules, &change.statuses, &contents.head_files);
     // Further pairs of tracks: the first failing one gives the report.

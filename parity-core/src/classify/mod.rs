@@ -357,6 +357,38 @@ impl Region {
 impl<'a> PythonFile<'a> {
     /// Lexes `source` and marks its docstrings.
     pub fn lex(source: &'a [u8]) -> Result<PythonFile<'a>, LexError> {
+        PythonFile::lex_on(source, Vec::new())
+    }
+
+    /// `lex`, given an earlier version of the same file and its tokens: the
+    /// tokens of the statements both versions begin with are taken as they
+    /// are, and the lexer starts after the last of them (a statement ends
+    /// at bracket depth 0, where the lexer carries nothing from before).
+    /// Always the same file as `lex(source)`.
+    pub fn lex_resuming(
+        source: &'a [u8],
+        before: &[u8],
+        before_tokens: &[Token],
+    ) -> Result<PythonFile<'a>, LexError> {
+        // The lexer looks a byte or two past a token's end to end it; a
+        // statement end this far inside the common bytes was made from them
+        // alone.
+        const MARGIN: usize = 8;
+        let common = common_prefix(source, before);
+        let kept = before_tokens
+            .iter()
+            .rposition(|t| t.kind == TokenKind::Newline && t.span().end + MARGIN <= common)
+            .map_or(0, |last| last + 1);
+        let mut tokens = before_tokens[..kept].to_vec();
+        for token in &mut tokens {
+            // Marked again over the whole file.
+            token.bits &= !StringBits::DOCSTRING;
+        }
+        PythonFile::lex_on(source, tokens)
+    }
+
+    /// Lexes `source` after `kept`, the tokens of its first statements.
+    fn lex_on(source: &'a [u8], kept: Vec<Token>) -> Result<PythonFile<'a>, LexError> {
         if u32::try_from(source.len()).is_err() {
             return Err(LexError {
                 line: 1,
@@ -364,7 +396,13 @@ impl<'a> PythonFile<'a> {
             });
         }
         let line_starts = line_starts(source);
-        let mut tokens = Lexer::new(source, &line_starts).run()?;
+        let mut lexer = Lexer::new(source, &line_starts);
+        if let Some(last) = kept.last() {
+            lexer.pos = last.span().end;
+            lexer.last_line = line_starts.partition_point(|&start| start <= lexer.pos) - 1;
+        }
+        lexer.tokens = kept;
+        let mut tokens = lexer.run()?;
         tokens.shrink_to_fit();
         mark_docstrings(&mut tokens, source);
         let regions = tokens
@@ -698,6 +736,43 @@ impl Delimiter {
     }
 }
 
+/// How many bytes `a` and `b` begin with in common: compared a block at a
+/// time (one `memcmp` each), then byte by byte in the first block that differs.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    const BLOCK: usize = 4096;
+    let len = a.len().min(b.len());
+    let mut at = 0;
+    while at + BLOCK <= len && a[at..at + BLOCK] == b[at..at + BLOCK] {
+        at += BLOCK;
+    }
+    at + a[at..len]
+        .iter()
+        .zip(&b[at..len])
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// The last version of each file lexed, by path, so that the next version
+/// of the same file is lexed from where the two differ: an audit lexes a
+/// migrations file that grows by a few lines at every commit.
+#[derive(Debug, Default)]
+pub struct LexMemo {
+    last: std::collections::HashMap<Vec<u8>, (Vec<u8>, Vec<Token>)>,
+}
+
+impl LexMemo {
+    /// `PythonFile::lex(source)`, resumed from the last version of `path`.
+    pub fn lex<'a>(&mut self, path: &[u8], source: &'a [u8]) -> Result<PythonFile<'a>, LexError> {
+        let file = match self.last.get(path) {
+            Some((before, tokens)) => PythonFile::lex_resuming(source, before, tokens)?,
+            None => PythonFile::lex(source)?,
+        };
+        self.last
+            .insert(path.to_vec(), (source.to_vec(), file.tokens.clone()));
+        Ok(file)
+    }
+}
+
 struct Lexer<'a> {
     src: &'a [u8],
     line_starts: &'a [usize],
@@ -725,7 +800,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn run(mut self) -> Result<Vec<Token>, LexError> {
-        if self.src.starts_with(BOM) {
+        if self.pos == 0 && self.src.starts_with(BOM) {
             self.pos = BOM.len();
         }
         while let Some(&byte) = self.src.get(self.pos) {

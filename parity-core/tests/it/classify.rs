@@ -561,6 +561,85 @@ proptest! {
     }
 }
 
+/// Python-shaped pieces for the resumed lexer: statements, brackets across
+/// lines, strings of every kind, comments, docstrings, every line end.
+fn resumable_pieces() -> impl Strategy<Value = Vec<&'static str>> {
+    proptest::collection::vec(
+        prop::sample::select(vec![
+            "x = 1\n",
+            "def f():\n",
+            "    \"\"\"doc\"\"\"\n",
+            "    y = (\n",
+            "1,\n",
+            ")\n",
+            "# c\n",
+            "'",
+            "\"",
+            "'''",
+            "\"\"\"",
+            "\\\n",
+            "\r\n",
+            "\r",
+            "\n",
+            "f'{a}'",
+            "[",
+            "]",
+            "cursor.execute(\"ALTER TABLE t ADD c\")\n",
+            "class C:\n",
+            " ",
+            ";",
+        ]),
+        0..60,
+    )
+}
+
+proptest! {
+    #[test]
+    fn lexing_a_new_version_from_an_old_one_is_lexing_it_afresh(
+        common in resumable_pieces(),
+        old_tail in resumable_pieces(),
+        new_tail in resumable_pieces(),
+    ) {
+        let old = [common.concat(), old_tail.concat()].concat();
+        let new = [common.concat(), new_tail.concat()].concat();
+        let Ok(before) = PythonFile::lex(old.as_bytes()) else {
+            return Ok(());
+        };
+        let fresh = PythonFile::lex(new.as_bytes());
+        let resumed = PythonFile::lex_resuming(new.as_bytes(), old.as_bytes(), before.tokens());
+        match (fresh, resumed) {
+            (Ok(fresh), Ok(resumed)) => {
+                prop_assert_eq!(fresh.tokens(), resumed.tokens());
+                for line in 1..=fresh.line_count() {
+                    prop_assert_eq!(fresh.masked_line(line), resumed.masked_line(line));
+                }
+            }
+            (Err(fresh), Err(resumed)) => prop_assert_eq!(fresh, resumed),
+            (fresh, resumed) => prop_assert!(
+                false,
+                "fresh {:?}, resumed {:?}",
+                fresh.map(|f| f.tokens().len()),
+                resumed.map(|f| f.tokens().len())
+            ),
+        }
+    }
+}
+
+#[test]
+fn a_new_version_lexed_from_an_old_one_keeps_the_common_statements() {
+    let old = "x = 1\ny = 2\nz = 3\n";
+    let new = "x = 1\ny = 2\nz = '''\n'''\n";
+    let before = PythonFile::lex(old.as_bytes()).unwrap();
+    let resumed =
+        PythonFile::lex_resuming(new.as_bytes(), old.as_bytes(), before.tokens()).unwrap();
+    assert_eq!(
+        resumed.tokens(),
+        PythonFile::lex(new.as_bytes()).unwrap().tokens()
+    );
+    let closing = resumed.line_class(4).unwrap();
+    assert!(closing.string && !closing.code, "{closing:?}");
+}
+
 #[test]
 fn a_string_token_gives_back_its_literal_details() {
     let source = b"Rb\"\"\"a\nb\"\"\"\nx = f'{y}'\n";

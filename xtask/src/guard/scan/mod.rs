@@ -333,7 +333,7 @@ pub fn scan(
         pathspecs,
         since_revisions: options.since_revisions,
         not_yet: 0,
-        memo: Memo::default(),
+        memo: Memo::for_audit(),
     };
     let mut lines = patches.records(b'\n');
     let mut current: Option<CommitInProgress> = None;
