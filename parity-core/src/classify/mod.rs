@@ -368,7 +368,7 @@ impl<'a> PythonFile<'a> {
     pub fn lex_resuming(
         source: &'a [u8],
         before: &[u8],
-        before_tokens: &[Token],
+        mut before_tokens: Vec<Token>,
     ) -> Result<PythonFile<'a>, LexError> {
         // The lexer looks a byte or two past a token's end to end it; a
         // statement end this far inside the common bytes was made from them
@@ -379,12 +379,12 @@ impl<'a> PythonFile<'a> {
             .iter()
             .rposition(|t| t.kind == TokenKind::Newline && t.span().end + MARGIN <= common)
             .map_or(0, |last| last + 1);
-        let mut tokens = before_tokens[..kept].to_vec();
-        for token in &mut tokens {
+        before_tokens.truncate(kept);
+        for token in &mut before_tokens {
             // Marked again over the whole file.
             token.bits &= !StringBits::DOCSTRING;
         }
-        PythonFile::lex_on(source, tokens)
+        PythonFile::lex_on(source, before_tokens)
     }
 
     /// Lexes `source` after `kept`, the tokens of its first statements.
@@ -637,13 +637,7 @@ fn is_quote(byte: u8) -> bool {
 
 fn line_starts(source: &[u8]) -> Vec<usize> {
     let mut starts = vec![0];
-    starts.extend(
-        source
-            .iter()
-            .enumerate()
-            .filter(|&(_, &b)| b == b'\n')
-            .map(|(i, _)| i + 1),
-    );
+    starts.extend(memchr::memchr_iter(b'\n', source).map(|i| i + 1));
     starts
 }
 
@@ -763,8 +757,8 @@ pub struct LexMemo {
 impl LexMemo {
     /// `PythonFile::lex(source)`, resumed from the last version of `path`.
     pub fn lex<'a>(&mut self, path: &[u8], source: &'a [u8]) -> Result<PythonFile<'a>, LexError> {
-        let file = match self.last.get(path) {
-            Some((before, tokens)) => PythonFile::lex_resuming(source, before, tokens)?,
+        let file = match self.last.remove(path) {
+            Some((before, tokens)) => PythonFile::lex_resuming(source, &before, tokens)?,
             None => PythonFile::lex(source)?,
         };
         self.last
