@@ -24,6 +24,13 @@ pub(super) fn bench_single_check() -> Result<()> {
     let (check_time, report) = best_of(5, || {
         crate::guard::parity::judge(&dir, "main", "pr", &rules)
     })?;
+    let strict = Rules {
+        strict: true,
+        ..Rules::default()
+    };
+    let (strict_time, _) = best_of(5, || {
+        crate::guard::parity::judge(&dir, "main", "pr", &strict)
+    })?;
     // The files `judge` reads, found once by a scan of the same range.
     let mut reads = Vec::new();
     let range = crate::guard::scan::ScanOptions {
@@ -92,6 +99,12 @@ pub(super) fn bench_single_check() -> Result<()> {
         "cargo xtask parity main pr",
         secs(check_time),
         secs(check_time) / secs(git_time)
+    );
+    println!(
+        "  {:<44} {:>8.3} s   {:.2}x its git calls (target <= 1.2x)",
+        "cargo xtask parity --strict main pr",
+        secs(strict_time),
+        secs(strict_time) / secs(git_time)
     );
     Ok(())
 }
