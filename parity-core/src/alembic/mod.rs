@@ -338,6 +338,24 @@ pub fn check_integrity_with(
             chain_failed |= missing_references(file, &graph, &mut findings);
         }
     }
+    // A revision the range deletes that one it leaves alone still names:
+    // the range broke that chain, so it fails here, at the revision that
+    // names it, rather than being left for the base branch to fix.
+    let deleted: Vec<(String, &PathBytes)> = input
+        .changed
+        .iter()
+        .filter(|path| is_revision_file_name(path.file_name()) && !input.head.contains_key(*path))
+        .filter_map(|path| {
+            let read = memo.read(path, input.base.get(path)?).ok()?;
+            Some((read.revision, path))
+        })
+        .filter(|(id, _)| graph.id(id).is_none())
+        .collect();
+    if complete {
+        for file in files.iter().filter(|f| !touched(f)) {
+            chain_failed |= deleted_references(file, &deleted, &mut findings);
+        }
+    }
     let cycles = graph.cycles();
     for cycle in &cycles {
         let members: Vec<&RevisionFile> = cycle.iter().map(|&i| graph.revs[i]).collect();
@@ -539,6 +557,48 @@ fn missing_references(
                 format!(
                     "depends_on of revision {} names {dependency:?}, which is neither a revision \
                      nor a branch label of the merged history",
+                    file.revision
+                ),
+            ));
+        }
+    }
+    any
+}
+
+/// The references of `file` (which the range does not touch) to revisions
+/// the range deletes: each is a broken chain.
+fn deleted_references(
+    file: &RevisionFile,
+    deleted: &[(String, &PathBytes)],
+    findings: &mut Vec<IntegrityFinding>,
+) -> bool {
+    let deleted_as = |id: &str| deleted.iter().find(|(gone, _)| gone == id).map(|(_, p)| *p);
+    let mut any = false;
+    for down in &file.down_revisions {
+        if let Some(path) = deleted_as(down) {
+            any = true;
+            findings.push(IntegrityFinding::new(
+                FindingKind::MissingDownRevision,
+                &file.path,
+                file.down_revision_line,
+                format!(
+                    "down_revision of revision {} names {down:?}, which this range deletes \
+                     ({path}): keep that file, or point this down_revision at a revision that stays",
+                    file.revision
+                ),
+            ));
+        }
+    }
+    for dependency in &file.depends_on {
+        if let Some(path) = deleted_as(dependency) {
+            any = true;
+            findings.push(IntegrityFinding::new(
+                FindingKind::MissingDependsOn,
+                &file.path,
+                file.depends_on_line.unwrap_or(file.revision_line),
+                format!(
+                    "depends_on of revision {} names {dependency:?}, which this range deletes \
+                     ({path}): keep that file, or drop the dependency",
                     file.revision
                 ),
             ));

@@ -121,6 +121,13 @@ impl Case {
         self
     }
 
+    /// A file the pull request deleted: at the base, gone at HEAD.
+    fn deleted(mut self, name: &str) -> Case {
+        self.head.retain(|(n, _)| n != name);
+        self.changed.push(name.into());
+        self
+    }
+
     fn env(mut self, source: &str) -> Case {
         self.env = Some(source.into());
         self
@@ -182,6 +189,32 @@ fn start() -> Case {
 }
 
 // 1. One head after the merge.
+
+#[test]
+fn deleting_a_revision_that_another_still_names_breaks_the_chain_there() {
+    let case = start()
+        .both("0003_tasks.py", &rev("0003", &on("0002")))
+        .deleted("0002_users.py");
+    let findings = case.run();
+    assert_eq!(
+        summary(&findings),
+        vec![(FindingKind::MissingDownRevision, "0003_tasks.py".into(), 6)]
+    );
+    assert_eq!(
+        messages(&findings),
+        vec![format!(
+            "down_revision of revision 0003 names \"0002\", which this range deletes \
+             ({DIR}0002_users.py): keep that file, or point this down_revision at a revision \
+             that stays"
+        )]
+    );
+}
+
+#[test]
+fn deleting_the_head_revision_breaks_nothing() {
+    let findings = start().deleted("0002_users.py").run();
+    assert_eq!(summary(&findings), vec![]);
+}
 
 #[test]
 fn the_base_moved_on_after_the_fork_two_heads() {

@@ -211,7 +211,9 @@ pub fn integrity(case: &Case) -> Vec<ExpectedFinding> {
                 }
             }
             if cut_under_moved {
-                out.push(ExpectedFinding::ChainUnchecked);
+                // BASE's revision, which the range leaves alone, names one
+                // the range deletes: the range broke that chain.
+                out.push(ExpectedFinding::MissingDownRevision);
             } else if flaw == Flaw::Stale && moved {
                 out.push(ExpectedFinding::MultipleHeads);
             }
