@@ -375,15 +375,26 @@ impl<'a> PythonFile<'a> {
         // alone.
         const MARGIN: usize = 8;
         let common = common_prefix(source, before);
-        let kept = before_tokens
-            .iter()
-            .rposition(|t| t.kind == TokenKind::Newline && t.span().end + MARGIN <= common)
+        // A statement that ends in `:` may open a body whose first
+        // statement is a docstring: resume after one that does not, so that
+        // the docstrings of the kept statements stand as they are.
+        let opens_no_body = |end: usize| {
+            before_tokens[..end]
+                .iter()
+                .rev()
+                .find(|t| t.is_significant())
+                .is_none_or(|t| !t.is_operator(before, ":"))
+        };
+        let kept = (0..before_tokens.len())
+            .rev()
+            .find(|&at| {
+                let token = &before_tokens[at];
+                token.kind == TokenKind::Newline
+                    && token.span().end + MARGIN <= common
+                    && opens_no_body(at)
+            })
             .map_or(0, |last| last + 1);
         before_tokens.truncate(kept);
-        for token in &mut before_tokens {
-            // Marked again over the whole file.
-            token.bits &= !StringBits::DOCSTRING;
-        }
         PythonFile::lex_on(source, before_tokens)
     }
 
@@ -401,10 +412,11 @@ impl<'a> PythonFile<'a> {
             lexer.pos = last.span().end;
             lexer.last_line = line_starts.partition_point(|&start| start <= lexer.pos) - 1;
         }
+        let marked = kept.len();
         lexer.tokens = kept;
         let mut tokens = lexer.run()?;
         tokens.shrink_to_fit();
-        mark_docstrings(&mut tokens, source);
+        mark_docstrings(&mut tokens, source, marked);
         let regions = tokens
             .iter()
             .filter_map(|token| {
@@ -1079,8 +1091,11 @@ fn scan_format_spec(
 
 /// Finds the first statement of the module and of every class and function
 /// body, and marks it as a docstring if it is only string literals.
-fn mark_docstrings(tokens: &mut [Token], src: &[u8]) {
-    let significant: Vec<usize> = (0..tokens.len())
+/// Marks the docstrings of `tokens[from..]`. A `from` past 0 is just after
+/// a statement that opens no body (see `PythonFile::lex_resuming`), whose
+/// own tokens are marked already.
+fn mark_docstrings(tokens: &mut [Token], src: &[u8], from: usize) {
+    let significant: Vec<usize> = (from..tokens.len())
         .filter(|&i| tokens[i].is_significant())
         .collect();
     let name = |i: usize| (tokens[i].kind == TokenKind::Name).then(|| &src[tokens[i].span()]);
@@ -1088,7 +1103,7 @@ fn mark_docstrings(tokens: &mut [Token], src: &[u8]) {
     let mut depth = 0u32;
     let mut at_statement_start = true;
     // The module's first statement may be its docstring.
-    let mut first_of_body = true;
+    let mut first_of_body = from == 0;
     let mut in_header = false;
     let mut body_on_next_line = false;
     for (k, &i) in significant.iter().enumerate() {
