@@ -338,22 +338,18 @@ pub fn check_integrity_with(
             chain_failed |= missing_references(file, &graph, &mut findings);
         }
     }
-    // A revision the range deletes that one it leaves alone still names:
+    // A revision the range removes that one it leaves alone still names:
     // the range broke that chain, so it fails here, at the revision that
     // names it, rather than being left for the base branch to fix.
-    let deleted: Vec<(String, &PathBytes)> = input
+    let removed: Vec<(RevisionFile, &PathBytes)> = input
         .changed
         .iter()
         .filter(|path| is_revision_file_name(path.file_name()) && !input.head.contains_key(*path))
-        .filter_map(|path| {
-            let read = memo.read(path, input.base.get(path)?).ok()?;
-            Some((read.revision, path))
-        })
-        .filter(|(id, _)| graph.id(id).is_none())
+        .filter_map(|path| Some((memo.read(path, input.base.get(path)?).ok()?, path)))
         .collect();
     if complete {
         for file in files.iter().filter(|f| !touched(f)) {
-            chain_failed |= deleted_references(file, &deleted, &mut findings);
+            chain_failed |= removed_references(file, &removed, &graph, &mut findings);
         }
     }
     let cycles = graph.cycles();
@@ -565,44 +561,58 @@ fn missing_references(
     any
 }
 
-/// The references of `file` (which the range does not touch) to revisions
-/// the range deletes: each is a broken chain.
-fn deleted_references(
+/// The references of `file` (which the range does not touch) that nothing
+/// in the merged history answers and that a revision the range removes
+/// (deletes, or leaves no readable file at HEAD) answered: each is a chain
+/// the range broke.
+fn removed_references(
     file: &RevisionFile,
-    deleted: &[(String, &PathBytes)],
+    removed: &[(RevisionFile, &PathBytes)],
+    graph: &Graph<'_>,
     findings: &mut Vec<IntegrityFinding>,
 ) -> bool {
-    let deleted_as = |id: &str| deleted.iter().find(|(gone, _)| gone == id).map(|(_, p)| *p);
+    let removed_with = |name: &str, labels_too: bool| {
+        removed
+            .iter()
+            .find(|(gone, _)| {
+                gone.revision == name || labels_too && gone.branch_labels.iter().any(|l| l == name)
+            })
+            .map(|(_, path)| *path)
+    };
     let mut any = false;
     for down in &file.down_revisions {
-        if let Some(path) = deleted_as(down) {
-            any = true;
-            findings.push(IntegrityFinding::new(
-                FindingKind::MissingDownRevision,
-                &file.path,
-                file.down_revision_line,
-                format!(
-                    "down_revision of revision {} names {down:?}, which this range deletes \
-                     ({path}): keep that file, or point this down_revision at a revision that stays",
-                    file.revision
-                ),
-            ));
-        }
+        let Some(path) = removed_with(down, false).filter(|_| graph.id(down).is_none()) else {
+            continue;
+        };
+        any = true;
+        findings.push(IntegrityFinding::new(
+            FindingKind::MissingDownRevision,
+            &file.path,
+            file.down_revision_line,
+            format!(
+                "down_revision of revision {} names {down:?}, which this range removes \
+                 ({path}): keep that file, or point this down_revision at a revision that stays",
+                file.revision
+            ),
+        ));
     }
     for dependency in &file.depends_on {
-        if let Some(path) = deleted_as(dependency) {
-            any = true;
-            findings.push(IntegrityFinding::new(
-                FindingKind::MissingDependsOn,
-                &file.path,
-                file.depends_on_line.unwrap_or(file.revision_line),
-                format!(
-                    "depends_on of revision {} names {dependency:?}, which this range deletes \
-                     ({path}): keep that file, or drop the dependency",
-                    file.revision
-                ),
-            ));
-        }
+        let Some(path) =
+            removed_with(dependency, true).filter(|_| graph.dependency(dependency).is_none())
+        else {
+            continue;
+        };
+        any = true;
+        findings.push(IntegrityFinding::new(
+            FindingKind::MissingDependsOn,
+            &file.path,
+            file.depends_on_line.unwrap_or(file.revision_line),
+            format!(
+                "depends_on of revision {} names {dependency:?}, which this range removes \
+                 ({path}): keep that file, or drop the dependency",
+                file.revision
+            ),
+        ));
     }
     any
 }

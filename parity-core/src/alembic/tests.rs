@@ -203,10 +203,26 @@ fn deleting_a_revision_that_another_still_names_breaks_the_chain_there() {
     assert_eq!(
         messages(&findings),
         vec![format!(
-            "down_revision of revision 0003 names \"0002\", which this range deletes \
+            "down_revision of revision 0003 names \"0002\", which this range removes \
              ({DIR}0002_users.py): keep that file, or point this down_revision at a revision \
              that stays"
         )]
+    );
+}
+
+#[test]
+fn a_dependency_on_a_label_only_a_removed_revision_carried_breaks_the_chain_there() {
+    let labelled = "\"\"\"Labelled.\"\"\"\nrevision = \"0002\"\ndown_revision = \"0001\"\nbranch_labels = (\"users\",)\n";
+    let dependent = "\"\"\"Depends.\"\"\"\nrevision = \"0003\"\ndown_revision = \"0001\"\ndepends_on = \"users\"\n";
+    let mut case = Case::default().both("0001_init.py", &rev("0001", "None"));
+    case.head.push(("0002_users.py".into(), labelled.into()));
+    case.base.push(("0002_users.py".into(), labelled.into()));
+    case.head.push(("0003_tasks.py".into(), dependent.into()));
+    case.base.push(("0003_tasks.py".into(), dependent.into()));
+    let findings = case.deleted("0002_users.py").run();
+    assert_eq!(
+        summary(&findings),
+        vec![(FindingKind::MissingDependsOn, "0003_tasks.py".into(), 4)]
     );
 }
 

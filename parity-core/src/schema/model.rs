@@ -184,19 +184,21 @@ impl Columns {
     }
 
     /// Renames a column in place; false when there is none of that name.
+    /// When `to` already names another column (SQLite refuses that rename)
+    /// the model keeps the renamed one, as the last statement said.
     fn rename(&mut self, from: &str, to: &str) -> bool {
         let Some(i) = self.by_name.remove(from) else {
             return false;
         };
-        if let Some(other) = self.by_name.insert(to.to_string(), i) {
-            // `to` named another column: SQLite refuses this rename; the
-            // model keeps the renamed one, as the last statement said.
-            self.list[other].name.clear();
-        }
         self.list[i].name = to.to_string();
-        if self.list.iter().any(|c| c.name.is_empty()) {
-            self.list.retain(|c| !c.name.is_empty());
-            self.reindex();
+        match self.by_name.get(to).copied() {
+            Some(other) if other != i => {
+                self.list.remove(other);
+                self.reindex();
+            }
+            _ => {
+                self.by_name.insert(to.to_string(), i);
+            }
         }
         true
     }
@@ -1616,6 +1618,61 @@ mod tests {
 
     fn model(sql: &str) -> Model {
         Model::build("m.py", &extract_sql_lines(sql))
+    }
+
+    fn columns_of(m: &Model, table: &str) -> Vec<(String, String)> {
+        m.tables[table]
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), c.declared.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn a_rename_onto_another_column_keeps_the_renamed_one_and_nothing_else() {
+        let m = model(
+            "CREATE TABLE t (b INTEGER, a TEXT, c REAL);\nALTER TABLE t RENAME COLUMN a TO b;",
+        );
+        let cols = columns_of(&m, "t");
+        assert_eq!(
+            cols,
+            vec![
+                ("b".to_string(), "TEXT".to_string()),
+                ("c".into(), "REAL".into())
+            ]
+        );
+        assert_eq!(
+            m.tables["t"].column("b").map(|c| c.declared.as_str()),
+            Some("TEXT")
+        );
+        assert_eq!(
+            m.tables["t"].column("c").map(|c| c.declared.as_str()),
+            Some("REAL")
+        );
+    }
+
+    #[test]
+    fn columns_stay_found_by_name_after_drops_and_renames() {
+        let m = model(
+            "CREATE TABLE t (a INTEGER, b TEXT, c REAL, d BLOB);\n\
+             ALTER TABLE t DROP COLUMN b;\n\
+             ALTER TABLE t RENAME COLUMN c TO e;",
+        );
+        assert_eq!(
+            columns_of(&m, "t"),
+            vec![
+                ("a".to_string(), "INTEGER".to_string()),
+                ("e".into(), "REAL".into()),
+                ("d".into(), "BLOB".into())
+            ]
+        );
+        for (name, declared) in [("a", "INTEGER"), ("e", "REAL"), ("d", "BLOB")] {
+            assert_eq!(
+                m.tables["t"].column(name).map(|c| c.declared.as_str()),
+                Some(declared)
+            );
+        }
+        assert!(m.tables["t"].column("b").is_none() && m.tables["t"].column("c").is_none());
     }
 
     fn files(base: &str, head: &str) -> Vec<FileModels> {

@@ -1074,7 +1074,14 @@ fn module_functions(calls: &Calls<'_, '_>) -> Vec<FunctionDef> {
         let Some(token) = calls.token(def) else {
             continue;
         };
-        if token.start.column != 0 {
+        // A `def` inside the body before it (an open bracket runs on: no
+        // module-level def as Python would read it) starts no function, so
+        // that the bodies are disjoint and in file order.
+        if token.start.column != 0
+            || out
+                .last()
+                .is_some_and(|f: &FunctionDef| f.body.contains(&def))
+        {
             continue;
         }
         let (args, _) = calls.args(def + 2);
@@ -1130,6 +1137,22 @@ mod tests {
 
     fn col(name: &str, sql_type: &str) -> ColumnDef {
         ColumnDef::new(k(name), sql_type)
+    }
+
+    #[test]
+    fn a_def_inside_an_unclosed_bracket_starts_no_function() {
+        // Not Python (the bracket never closes), but lexed: the helper's
+        // body runs on, and what it holds runs once, through its call.
+        let source = "def _drop(cursor, table):\n    cursor.execute(f\"DROP TABLE {table}\"\n\
+                      def upgrade(cursor):\n    _drop(cursor, \"a\")\n    \
+                      cursor.execute(\"CREATE TABLE b (id INT)\")\n";
+        let ops = sql_ops(&lex(source));
+        let creates: Vec<u32> = ops
+            .iter()
+            .filter(|(_, op)| matches!(op, SchemaOp::CreateTable { .. }))
+            .map(|(line, _)| *line)
+            .collect();
+        assert_eq!(creates, vec![4], "{ops:?}");
     }
 
     #[test]
