@@ -520,45 +520,75 @@ fn duplicate_labels(
     findings.len() > before
 }
 
+/// Which of a revision's references names nothing.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reference {
+    DownRevision,
+    DependsOn,
+}
+
 /// Reports the `down_revision` and `depends_on` entries of `file` that name
-/// nothing; whether there was one.
+/// nothing in the merged history, each with the words `why` gives for it
+/// (`None`: not reported); whether there was one.
+fn unanswered_references(
+    file: &RevisionFile,
+    graph: &Graph<'_>,
+    why: impl Fn(&str, Reference) -> Option<String>,
+    findings: &mut Vec<IntegrityFinding>,
+) -> bool {
+    let mut any = false;
+    for down in file.down_revisions.iter().filter(|d| graph.id(d).is_none()) {
+        let Some(why) = why(down, Reference::DownRevision) else {
+            continue;
+        };
+        any = true;
+        findings.push(IntegrityFinding::new(
+            FindingKind::MissingDownRevision,
+            &file.path,
+            file.down_revision_line,
+            format!(
+                "down_revision of revision {} names {down:?}, {why}",
+                file.revision
+            ),
+        ));
+    }
+    for dependency in file
+        .depends_on
+        .iter()
+        .filter(|d| graph.dependency(d).is_none())
+    {
+        let Some(why) = why(dependency, Reference::DependsOn) else {
+            continue;
+        };
+        any = true;
+        findings.push(IntegrityFinding::new(
+            FindingKind::MissingDependsOn,
+            &file.path,
+            file.depends_on_line.unwrap_or(file.revision_line),
+            format!(
+                "depends_on of revision {} names {dependency:?}, {why}",
+                file.revision
+            ),
+        ));
+    }
+    any
+}
+
+/// The references of a touched `file` that name nothing.
 fn missing_references(
     file: &RevisionFile,
     graph: &Graph<'_>,
     findings: &mut Vec<IntegrityFinding>,
 ) -> bool {
-    let mut any = false;
-    for down in &file.down_revisions {
-        if graph.id(down).is_none() {
-            any = true;
-            findings.push(IntegrityFinding::new(
-                FindingKind::MissingDownRevision,
-                &file.path,
-                file.down_revision_line,
-                format!(
-                    "down_revision of revision {} names {down:?}, which no revision of the merged \
-                     history has",
-                    file.revision
-                ),
-            ));
-        }
-    }
-    for dependency in &file.depends_on {
-        if graph.dependency(dependency).is_none() {
-            any = true;
-            findings.push(IntegrityFinding::new(
-                FindingKind::MissingDependsOn,
-                &file.path,
-                file.depends_on_line.unwrap_or(file.revision_line),
-                format!(
-                    "depends_on of revision {} names {dependency:?}, which is neither a revision \
-                     nor a branch label of the merged history",
-                    file.revision
-                ),
-            ));
-        }
-    }
-    any
+    let why = |_: &str, reference| {
+        Some(match reference {
+            Reference::DownRevision => "which no revision of the merged history has".to_string(),
+            Reference::DependsOn => {
+                "which is neither a revision nor a branch label of the merged history".to_string()
+            }
+        })
+    };
+    unanswered_references(file, graph, why, findings)
 }
 
 /// The references of `file` (which the range does not touch) that nothing
@@ -571,50 +601,20 @@ fn removed_references(
     graph: &Graph<'_>,
     findings: &mut Vec<IntegrityFinding>,
 ) -> bool {
-    let removed_with = |name: &str, labels_too: bool| {
-        removed
-            .iter()
-            .find(|(gone, _)| {
-                gone.revision == name || labels_too && gone.branch_labels.iter().any(|l| l == name)
-            })
-            .map(|(_, path)| *path)
+    let why = |name: &str, reference| {
+        let (_, path) = removed.iter().find(|(gone, _)| {
+            gone.revision == name
+                || reference == Reference::DependsOn && gone.branch_labels.iter().any(|l| l == name)
+        })?;
+        let fix = match reference {
+            Reference::DownRevision => "point this down_revision at a revision that stays",
+            Reference::DependsOn => "drop the dependency",
+        };
+        Some(format!(
+            "which this range removes ({path}): keep that file, or {fix}"
+        ))
     };
-    let mut any = false;
-    for down in &file.down_revisions {
-        let Some(path) = removed_with(down, false).filter(|_| graph.id(down).is_none()) else {
-            continue;
-        };
-        any = true;
-        findings.push(IntegrityFinding::new(
-            FindingKind::MissingDownRevision,
-            &file.path,
-            file.down_revision_line,
-            format!(
-                "down_revision of revision {} names {down:?}, which this range removes \
-                 ({path}): keep that file, or point this down_revision at a revision that stays",
-                file.revision
-            ),
-        ));
-    }
-    for dependency in &file.depends_on {
-        let Some(path) =
-            removed_with(dependency, true).filter(|_| graph.dependency(dependency).is_none())
-        else {
-            continue;
-        };
-        any = true;
-        findings.push(IntegrityFinding::new(
-            FindingKind::MissingDependsOn,
-            &file.path,
-            file.depends_on_line.unwrap_or(file.revision_line),
-            format!(
-                "depends_on of revision {} names {dependency:?}, which this range removes \
-                 ({path}): keep that file, or drop the dependency",
-                file.revision
-            ),
-        ));
-    }
-    any
+    unanswered_references(file, graph, why, findings)
 }
 
 fn cycle_finding(first: &RevisionFile, members: &[&RevisionFile]) -> IntegrityFinding {
