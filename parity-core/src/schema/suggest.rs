@@ -15,6 +15,7 @@
 //! `uq_<table>_<column>`, `<table>_pkey`. A trigger is ported from SQLite's
 //! definition to a PL/pgSQL function and a row trigger that runs it.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
@@ -81,6 +82,26 @@ pub enum Fix {
 }
 
 impl Fix {
+    /// What the fix is to, by kind and names: two equal fixes have the
+    /// same; so `ops_for` compares whole fixes only within one.
+    fn identity(&self) -> (u8, &str, &str) {
+        match self {
+            Fix::CreateTable(t) => (0, &t.name, ""),
+            Fix::DropTable(t) => (1, &t.name, ""),
+            Fix::RenameTable { from, to } => (2, from, to),
+            Fix::AddColumn { table, column } => (3, table, &column.name),
+            Fix::DropColumn { table, column } => (4, table, &column.name),
+            Fix::RenameColumn { table, from, .. } => (5, table, from),
+            Fix::AlterColumn { table, to, .. } => (6, table, &to.name),
+            Fix::CreateIndex(i) => (7, &i.name, ""),
+            Fix::DropIndex(i) => (8, &i.name, ""),
+            Fix::ReplaceIndex { to, .. } => (9, &to.name, ""),
+            Fix::ReplacePrimaryKey { table, .. } => (10, table, ""),
+            Fix::CreateTrigger { name, .. } => (11, name, ""),
+            Fix::DropTrigger { name, .. } => (12, name, ""),
+        }
+    }
+
     /// Creating an object the second track lacks.
     pub fn create(object: &Object) -> Option<Fix> {
         Some(match object {
@@ -172,7 +193,9 @@ impl Fix {
 /// The fixes for every uncovered or mismatched object, in the coverage's
 /// order, each once. Unresolved objects are never suggested.
 pub fn ops_for(coverage: &[Coverage]) -> Vec<Fix> {
-    let mut fixes: Vec<Fix> = Vec::new();
+    let mut fixes: Vec<&Fix> = Vec::new();
+    // The fixes kept so far, by identity: a pull request may need a million.
+    let mut kept: HashMap<(u8, &str, &str), Vec<usize>> = HashMap::new();
     for c in coverage {
         if !matches!(
             c.status,
@@ -181,13 +204,16 @@ pub fn ops_for(coverage: &[Coverage]) -> Vec<Fix> {
             continue;
         }
         for fix in &c.fix {
-            if !fixes.contains(fix) {
-                fixes.push(fix.clone());
+            let same = kept.entry(fix.identity()).or_default();
+            if !same.iter().any(|&i| fixes[i] == fix) {
+                same.push(fixes.len());
+                fixes.push(fix);
             }
         }
     }
+    let mut fixes: Vec<Fix> = fixes.into_iter().cloned().collect();
     // A new table is created whole: its columns are not added again.
-    let created: Vec<String> = fixes
+    let created: HashSet<String> = fixes
         .iter()
         .filter_map(|f| match f {
             Fix::CreateTable(t) => Some(t.name.clone()),
