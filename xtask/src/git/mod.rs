@@ -412,18 +412,7 @@ impl Git {
     /// line break cannot be asked for on a line: it is found by one `git
     /// ls-tree` of its commit and asked for by its object name.
     pub fn contents_in(&self, requests: &[(&str, &[PathBytes])]) -> Result<Vec<Sources>> {
-        let plans = requests
-            .iter()
-            .map(|(commit, paths)| self.plan(commit, paths))
-            .collect::<Result<Vec<_>>>()?;
-        let input = request_lines(&plans);
-        let out = match input.is_empty() {
-            true => Vec::new(),
-            false => self.run(
-                self.cmd().args(BATCH).stdin(input),
-                "read files of the range",
-            )?,
-        };
+        let (plans, out) = self.ask_batch(requests, &BATCH, "read files of the range")?;
         let mut rest: &[u8] = &out;
         let sources = requests
             .iter()
@@ -434,6 +423,27 @@ impl Git {
             return Err(malformed_batch());
         }
         Ok(sources)
+    }
+
+    /// One `cat-file` (with `args`) asked every request's paths at once: how
+    /// each path was asked (see `plan`), and git's answers; no process when
+    /// nothing is to be asked.
+    fn ask_batch(
+        &self,
+        requests: &[(&str, &[PathBytes])],
+        args: &[&str],
+        what: &'static str,
+    ) -> Result<(Vec<Vec<Ask>>, Vec<u8>)> {
+        let plans = requests
+            .iter()
+            .map(|(commit, paths)| self.plan(commit, paths))
+            .collect::<Result<Vec<_>>>()?;
+        let input = request_lines(&plans);
+        let out = match input.is_empty() {
+            true => Vec::new(),
+            false => self.run(self.cmd().args(args).stdin(input), what)?,
+        };
+        Ok((plans, out))
     }
 
     /// How each path of `commit` is asked for (see `Ask`).
@@ -516,20 +526,11 @@ impl Git {
     /// (symlinks followed inside the tree), by one process: one answer per
     /// `(commit, paths)` request and path, in order.
     pub fn resolve_paths(&self, requests: &[(&str, &[PathBytes])]) -> Result<Vec<Vec<Resolved>>> {
-        let plans = requests
-            .iter()
-            .map(|(commit, paths)| self.plan(commit, paths))
-            .collect::<Result<Vec<_>>>()?;
-        let input = request_lines(&plans);
-        let out = match input.is_empty() {
-            true => Vec::new(),
-            false => self.run(
-                self.cmd()
-                    .args(["cat-file", "--batch-check", "--follow-symlinks"])
-                    .stdin(input),
-                "resolve the watched paths",
-            )?,
-        };
+        let (plans, out) = self.ask_batch(
+            requests,
+            &["cat-file", "--batch-check", "--follow-symlinks"],
+            "resolve the watched paths",
+        )?;
         let mut rest: &[u8] = &out;
         let mut all = Vec::new();
         for plan in &plans {
