@@ -211,6 +211,11 @@ impl LineEntry {
 
     /// The entry's name on a matching line, or `None` if the line registers none.
     pub fn name_in(&self, line: &[u8]) -> Option<String> {
+        // Most lines register nothing: a plain search rejects them without
+        // the allocation a search for captures makes.
+        if !self.pattern.regex.is_match(line) {
+            return None;
+        }
         let captures = self.pattern.regex.captures(line)?;
         let name = captures
             .iter()

@@ -71,6 +71,12 @@ impl WaiverRule {
     /// The marker on a line, if any: `Some(Some(reason))` for a waiver,
     /// `Some(None)` for a marker without a reason.
     pub fn find(&self, line: &[u8]) -> Option<Option<String>> {
+        // The marker stands in a comment that opens the line, after blank
+        // space: any other line is rejected before the regex runs.
+        let first = line.iter().find(|&&b| b != b' ' && b != b'\t')?;
+        if !matches!(first, b'-' | b'#' | b'/' | b'*') {
+            return None;
+        }
         let captures = self.regex.captures(line)?;
         let reason = captures
             .get(1)
@@ -115,6 +121,10 @@ mod tests {
             reason("fts5 only")
         );
         assert_eq!(find("  /* parity: sqlite-only why */"), reason("why"));
+        assert_eq!(find("\t * parity: sqlite-only in a block"), reason("in a block"));
+        assert_eq!(find(" \t// parity: sqlite-only slashes"), reason("slashes"));
+        assert_eq!(find("   "), None);
+        assert_eq!(find("x -- parity: sqlite-only x"), None);
         assert_eq!(find("-- parity: sqlite-only"), Some(None));
         assert_eq!(find("-- parity: sqlite-only   ...  "), Some(None));
         assert_eq!(find("-- parity: sqlite-onlyish x"), None);

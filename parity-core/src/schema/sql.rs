@@ -527,6 +527,9 @@ pub fn extract_sql(sql: &str) -> Vec<SchemaOp> {
 /// Every schema change the SQL text names, each with the 0-based line of the
 /// text where its statement starts.
 pub fn extract_sql_lines(sql: &str) -> Vec<(u32, SchemaOp)> {
+    if !may_change_schema(sql) {
+        return Vec::new();
+    }
     let (tokens, lines) = tokenize(sql);
     let mut cursor = Cursor {
         tokens: &tokens,
@@ -543,6 +546,26 @@ pub fn extract_sql_lines(sql: &str) -> Vec<(u32, SchemaOp)> {
         }
     }
     ops
+}
+
+/// Whether `sql` holds a word a schema statement starts with (`CREATE`,
+/// `ALTER`, `DROP`, in any ASCII case; see `statement_ops`): a bare word is
+/// a slice of the text, so text without one states no change, and most
+/// string literals of a migrations file (`UPDATE ...`, messages) are passed
+/// over without being tokenized.
+fn may_change_schema(sql: &str) -> bool {
+    let bytes = sql.as_bytes();
+    bytes.iter().enumerate().any(|(at, &b)| {
+        let word: &[u8] = match b | 0x20 {
+            b'c' => b"create",
+            b'a' => b"alter",
+            b'd' => b"drop",
+            _ => return false,
+        };
+        bytes
+            .get(at..at + word.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(word))
+    })
 }
 
 /// A normalised SQL fragment (an index expression or condition), as the
@@ -917,6 +940,23 @@ mod tests {
 
     fn col(name: &str, sql_type: &str) -> ColumnDef {
         ColumnDef::new(k(name), sql_type)
+    }
+
+    #[test]
+    fn the_statement_words_are_found_in_any_case_and_anywhere() {
+        for sql in [
+            "create table t (a INT)",
+            "UPDATE x SET y = 1; Alter Table t ADD COLUMN b TEXT",
+            "dRoP INDEX ix",
+            "\n\n  CREATE UNIQUE INDEX ix ON t (a)",
+        ] {
+            assert!(may_change_schema(sql), "{sql}");
+            assert!(!extract_sql(sql).is_empty(), "{sql}");
+        }
+        for sql in ["UPDATE agents SET score = 1", "INSERT INTO t VALUES (1)", "", "cre"] {
+            assert!(!may_change_schema(sql), "{sql}");
+            assert_eq!(extract_sql(sql), Vec::new(), "{sql}");
+        }
     }
 
     #[test]
