@@ -12,6 +12,7 @@ use std::sync::Arc;
 use crate::classify::{LexError, LexMemo, PythonFile};
 use crate::comments::CommentTracker;
 use crate::diff::{FileHeader, FilePatch, PatchVisitor};
+use crate::groundwork::Groundwork;
 use crate::name_status::NameStatus;
 use crate::path::PathBytes;
 use crate::report::{Entry, Evidence, Reason, Report, Revision, Waiver};
@@ -66,16 +67,20 @@ pub fn check_keeping_lexed<'s>(
     fed(Checker::with_sources(rules, sources), change).finish_keeping_lexed(&change.statuses)
 }
 
-/// `check_keeping_lexed`, lexing through `memo` (an audit's, which lexes
-/// each new version of a file from where it differs from the last).
+/// `check_keeping_lexed`, taking a file's lexing from `groundwork` where it
+/// was laid from these very bytes, else lexing through `memo` (an audit's,
+/// which lexes each new version of a file from where it differs from the
+/// last), else afresh.
 pub fn check_keeping_lexed_with<'s>(
     change: &Change,
     rules: &'s Rules,
     sources: &'s Sources,
-    memo: &'s RefCell<LexMemo>,
+    memo: Option<&'s RefCell<LexMemo>>,
+    groundwork: Option<&'s RefCell<Groundwork>>,
 ) -> (Report, LexedFiles<'s>) {
     let checker = Checker {
-        memo: Some(memo),
+        memo,
+        groundwork,
         ..Checker::with_sources(rules, sources)
     };
     fed(checker, change).finish_keeping_lexed(&change.statuses)
@@ -107,6 +112,8 @@ pub struct Checker<'r> {
     sources: Option<&'r Sources>,
     /// Where files are lexed, when an audit keeps their last versions.
     memo: Option<&'r RefCell<LexMemo>>,
+    /// Files lexed ahead of the check, when a single check laid them.
+    groundwork: Option<&'r RefCell<Groundwork>>,
     entries: Vec<Entry>,
     evidence: Vec<Evidence>,
     waivers: Vec<Waiver>,
@@ -140,6 +147,7 @@ impl<'r> Checker<'r> {
             comments: CommentTracker::default(),
             sources: None,
             memo: None,
+            groundwork: None,
             entries: Vec::new(),
             evidence: Vec::new(),
             waivers: Vec::new(),
@@ -166,6 +174,14 @@ impl<'r> Checker<'r> {
     }
 
     fn lex(&self, path: &[u8], source: &'r [u8]) -> Result<PythonFile<'r>, LexError> {
+        let shared = self.sources.and_then(|s| s.shared(path));
+        let laid = self
+            .groundwork
+            .zip(shared)
+            .and_then(|(ground, bytes)| ground.borrow_mut().take_lexed(path, bytes));
+        if let Some(layout) = laid {
+            return layout.map(|layout| layout.attach(source));
+        }
         match self.memo {
             Some(memo) => memo.borrow_mut().lex(path, source),
             None => PythonFile::lex(source),

@@ -13,9 +13,10 @@ use std::cell::RefCell;
 use std::collections::BTreeSet;
 
 use crate::alembic::{check_integrity_with, EnvPy, IntegrityFinding, IntegrityInput, RevisionMemo};
-use crate::check::{check_keeping_lexed, check_keeping_lexed_with, Change};
+use crate::check::{check_keeping_lexed_with, Change};
 use crate::classify::LexMemo;
 use crate::config::CONFIG_FILE;
+use crate::groundwork::Groundwork;
 use crate::name_status::NameStatus;
 use crate::path::PathBytes;
 use crate::report::{Reason, Report};
@@ -79,7 +80,7 @@ pub struct Contents {
     pub head_files: Vec<PathBytes>,
 }
 
-fn pairs(rules: &Rules, mode: PairingMode) -> bool {
+pub(crate) fn pairs(rules: &Rules, mode: PairingMode) -> bool {
     mode == PairingMode::Always || rules.strict
 }
 
@@ -230,11 +231,28 @@ pub fn decide_with(
     contents: &Contents,
     memo: &mut Memo,
 ) -> Report {
+    decide_grounded(change, in_force, mode, contents, Groundwork::default(), memo)
+}
+
+/// [`decide_with`], taking what `groundwork` worked out ahead from these
+/// contents (laid by the same rules and mode) instead of doing it again.
+pub fn decide_grounded(
+    change: &Change,
+    in_force: InForce<'_>,
+    mode: PairingMode,
+    contents: &Contents,
+    groundwork: Groundwork,
+    memo: &mut Memo,
+) -> Report {
     let rules = in_force.rules;
-    let (mut report, head_lexed) = match &memo.lexed {
-        Some(lexed) => check_keeping_lexed_with(change, rules, &contents.head, lexed),
-        None => check_keeping_lexed(change, rules, &contents.head),
-    };
+    let groundwork = RefCell::new(groundwork);
+    let (mut report, head_lexed) = check_keeping_lexed_with(
+        change,
+        rules,
+        &contents.head,
+        memo.lexed.as_ref(),
+        Some(&groundwork),
+    );
     drop_unreadable_revisions(&mut report, &contents.head);
     crate::counterpart::resolve(&mut report, rules, &change.statuses, &contents.head_files);
     // Further pairs of tracks: the first failing one gives the report.
@@ -256,6 +274,7 @@ pub fn decide_with(
                 head: &contents.head,
                 head_lexed,
                 revisions: &contents.head,
+                groundwork: Some(&groundwork),
             },
         );
         let mut pairing = pairing;
@@ -382,6 +401,7 @@ fn touches_config(entry: &NameStatus) -> bool {
 mod tests {
     use super::*;
     use crate::diff::parse_patch;
+    use crate::groundwork::Groundwork;
     use crate::rules::{MIGRATIONS, SCHEMA};
     use pretty_assertions::assert_eq;
 
@@ -482,6 +502,96 @@ mod tests {
         };
         assert_eq!(change_rules(false), Reason::MissingRevision);
         assert_eq!(change_rules(true), Reason::SchemaUnchanged);
+    }
+
+    /// A migrations file of `functions`, each running one statement, all
+    /// listed in order.
+    fn migrations_file(functions: &[&str]) -> String {
+        let mut text = String::from("\"\"\"Migrations.\"\"\"\n\n");
+        for (i, sql) in functions.iter().enumerate() {
+            text.push_str(&format!(
+                "def _migrate_{i}(cursor, conn):\n    cursor.execute(\"{sql}\")\n\n\n"
+            ));
+        }
+        text.push_str("MIGRATIONS = [\n");
+        for i in 0..functions.len() {
+            text.push_str(&format!("    (\"m{i}\", _migrate_{i}),\n"));
+        }
+        text.push_str("]\n");
+        text
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        /// Groundwork laid from the contents decides as the decision alone
+        /// does; laid from other bytes (an earlier version of the file, or
+        /// the same text in another buffer) it is not taken, and the
+        /// decision is the same again.
+        #[test]
+        fn groundwork_never_changes_a_report(
+            base in proptest::collection::vec(0..6usize, 0..4),
+            added in proptest::collection::vec(0..6usize, 0..4),
+            strict: bool,
+            with_revision: bool,
+        ) {
+            const SQL: [&str; 6] = [
+                "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL)",
+                "ALTER TABLE t ADD COLUMN score REAL DEFAULT 0",
+                "UPDATE t SET name = 'x'",
+                "CREATE UNIQUE INDEX ix_t_name ON t (name)",
+                "DROP TABLE IF EXISTS old",
+                "CREATE TABLE u (id INTEGER PRIMARY KEY, t_id INTEGER REFERENCES t(id))",
+            ];
+            let base: Vec<&str> = base.iter().map(|&i| SQL[i]).collect();
+            let all: Vec<&str> = base.iter().copied().chain(added.iter().map(|&i| SQL[i])).collect();
+            let (base_text, head_text) = (migrations_file(&base), migrations_file(&all));
+            let revision = "src/backend/migrations/versions/0002_x.py";
+            let rules = Rules { strict, ..Rules::default() };
+            let mut patch = format!(
+                "diff --git a/{MIGRATIONS} b/{MIGRATIONS}\n--- a/{MIGRATIONS}\n+++ b/{MIGRATIONS}\n"
+            );
+            // The whole file replaced: every HEAD line added.
+            let (b, h) = (base_text.lines().count(), head_text.lines().count());
+            patch.push_str(&format!("@@ -1,{b} +1,{h} @@\n"));
+            for line in base_text.lines() {
+                patch.push_str(&format!("-{line}\n"));
+            }
+            for line in head_text.lines() {
+                patch.push_str(&format!("+{line}\n"));
+            }
+            let statuses = match with_revision {
+                true => crate::name_status::parse_name_status(format!("A\0{revision}\0").as_bytes()).unwrap(),
+                false => Vec::new(),
+            };
+            let change = Change { files: parse_patch(patch.as_bytes()).unwrap(), statuses };
+            let mut contents = Contents::default();
+            contents.head.insert(PathBytes::from(MIGRATIONS), head_text.as_str());
+            contents.merge_base.insert(PathBytes::from(MIGRATIONS), base_text.as_str());
+            if with_revision {
+                let op = "def upgrade():\n    op.add_column('t', sa.Column('score', sa.Float()))\n";
+                contents.head.insert(PathBytes::from(revision), format!(
+                    "revision = \"0002\"\ndown_revision = None\n\n{op}"
+                ));
+            }
+            let in_force = InForce { rules: &rules, source: None };
+            let alone = decide(&change, in_force, PairingMode::Always, &contents);
+            let grounded = |ground: Groundwork| {
+                decide_grounded(&change, in_force, PairingMode::Always, &contents, ground, &mut Memo::default())
+            };
+            let laid = Groundwork::lay(&rules, PairingMode::Always, &contents.head, &contents.merge_base);
+            proptest::prop_assert_eq!(&grounded(laid), &alone);
+            // Laid from the base's bytes at HEAD: another file.
+            let other = Groundwork::lay(&rules, PairingMode::Always, &contents.merge_base, &contents.head);
+            proptest::prop_assert_eq!(&grounded(other), &alone);
+            // Laid from a copy of the same text: equal bytes, other buffers.
+            let (head_copy, base_copy) = (contents.head.clone(), contents.merge_base.clone());
+            let mut copies = Sources::new();
+            for (path, bytes) in head_copy.iter() {
+                copies.insert(path, bytes.to_vec());
+            }
+            let copy = Groundwork::lay(&rules, PairingMode::Always, &copies, &base_copy);
+            proptest::prop_assert_eq!(&grounded(copy), &alone);
+        }
     }
 
     /// A one-hunk diff from `base` to `head`, where `head` only inserts lines.

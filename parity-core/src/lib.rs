@@ -33,6 +33,7 @@ pub mod config;
 pub mod counterpart;
 pub mod decide;
 pub mod diff;
+pub mod groundwork;
 pub mod init;
 pub mod kinds;
 pub mod log;
@@ -48,7 +49,10 @@ pub mod waiver;
 
 pub use check::{check, check_with_sources, Change, Checker};
 pub use classify::{LexError, LineClass, PythonFile, Token, TokenKind};
-pub use decide::{decide, decide_with, needs, Contents, InForce, Memo, Needs, PairingMode};
+pub use decide::{
+    decide, decide_grounded, decide_with, needs, Contents, InForce, Memo, Needs, PairingMode,
+};
+pub use groundwork::Groundwork;
 pub use diff::{parse_patch, FileHeader, FileKind, FilePatch, PatchParser, PatchVisitor};
 pub use name_status::{parse_name_status, NameStatus, Status};
 pub use path::PathBytes;

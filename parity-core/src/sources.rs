@@ -3,6 +3,7 @@
 //! that pairing need not lex them again).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::classify::PythonFile;
 use crate::path::PathBytes;
@@ -11,9 +12,12 @@ use crate::path::PathBytes;
 /// (a symlink inside the tree read as its target). A path that exists but is
 /// no file Python can read (a submodule, a symlink that dangles or leaves the
 /// tree) is recorded as unreadable, with why, instead.
+///
+/// Each file's bytes are shared (`Arc`), so that work done on them ahead of
+/// the decision (`Groundwork`) can tell it was done on these very bytes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Sources {
-    files: BTreeMap<Vec<u8>, Vec<u8>>,
+    files: BTreeMap<Vec<u8>, Arc<Vec<u8>>>,
     unreadable: BTreeMap<Vec<u8>, String>,
 }
 
@@ -23,12 +27,43 @@ impl Sources {
     }
 
     pub fn insert(&mut self, path: impl Into<PathBytes>, contents: impl Into<Vec<u8>>) {
-        self.files
-            .insert(path.into().as_bytes().to_vec(), contents.into());
+        self.insert_shared(path, Arc::new(contents.into()));
+    }
+
+    /// Inserts bytes that another `Sources` holds too, without a copy.
+    pub fn insert_shared(&mut self, path: impl Into<PathBytes>, contents: Arc<Vec<u8>>) {
+        self.files.insert(path.into().as_bytes().to_vec(), contents);
     }
 
     pub fn get(&self, path: &[u8]) -> Option<&[u8]> {
-        self.files.get(path).map(Vec::as_slice)
+        self.files.get(path).map(|c| c.as_slice())
+    }
+
+    /// The shared bytes of `path`.
+    pub fn shared(&self, path: &[u8]) -> Option<&Arc<Vec<u8>>> {
+        self.files.get(path)
+    }
+
+    /// Whether this knows anything of `path`: its bytes, or why it has none.
+    pub fn knows(&self, path: &[u8]) -> bool {
+        self.files.contains_key(path) || self.unreadable.contains_key(path)
+    }
+
+    /// Takes in everything `other` knows.
+    pub fn merge(&mut self, other: Sources) {
+        self.files.extend(other.files);
+        self.unreadable.extend(other.unreadable);
+    }
+
+    /// Copies what `from` knows of `path` (its shared bytes, or why it is
+    /// unreadable) into this.
+    pub fn copy_entry(&mut self, from: &Sources, path: &[u8]) {
+        if let Some(contents) = from.files.get(path) {
+            self.files.insert(path.to_vec(), Arc::clone(contents));
+        }
+        if let Some(why) = from.unreadable.get(path) {
+            self.unreadable.insert(path.to_vec(), why.clone());
+        }
     }
 
     /// Every file, by path.

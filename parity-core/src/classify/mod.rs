@@ -242,6 +242,15 @@ pub struct StringGroup {
     pub docstring: bool,
 }
 
+/// A group of adjacent string literals by its tokens: from the first
+/// literal to the last (comments and line breaks between them belong to it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StringRun {
+    pub first: usize,
+    pub last: usize,
+    pub docstring: bool,
+}
+
 /// What one byte of the source is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ByteClass {
@@ -334,6 +343,30 @@ pub struct PythonFile<'a> {
     regions: Vec<Region>,
     /// The length of a leading byte order mark, which is blank space.
     bom: usize,
+}
+
+/// A lexed file without its bytes, so that a file lexed ahead (see
+/// `Groundwork`) can be handed on and read again over the same bytes.
+#[derive(Debug)]
+pub(crate) struct Layout {
+    tokens: Vec<Token>,
+    line_starts: Vec<usize>,
+    regions: Vec<Region>,
+    bom: usize,
+}
+
+impl Layout {
+    /// The file again, over the very bytes it was lexed from (the caller
+    /// makes sure of that: `Groundwork` keeps those bytes shared).
+    pub(crate) fn attach(self, source: &[u8]) -> PythonFile<'_> {
+        PythonFile {
+            source,
+            tokens: self.tokens,
+            line_starts: self.line_starts,
+            regions: self.regions,
+            bom: self.bom,
+        }
+    }
 }
 
 /// A comment or string literal: byte offsets (as in [`Token`]) and class.
@@ -450,6 +483,16 @@ impl<'a> PythonFile<'a> {
         self.source
     }
 
+    /// The lexing without the bytes (see [`Layout::attach`]).
+    pub(crate) fn into_layout(self) -> Layout {
+        Layout {
+            tokens: self.tokens,
+            line_starts: self.line_starts,
+            regions: self.regions,
+            bom: self.bom,
+        }
+    }
+
     /// Every token in source order (no indent/dedent tokens: a token's
     /// `start.column` gives its indentation).
     pub fn tokens(&self) -> &[Token] {
@@ -489,25 +532,35 @@ impl<'a> PythonFile<'a> {
     /// The implicitly concatenated groups of string literals, in order; a
     /// lone literal is a group of one.
     pub fn string_groups(&self) -> Vec<StringGroup> {
-        let mut groups: Vec<StringGroup> = Vec::new();
+        self.string_runs()
+            .into_iter()
+            .map(|run| {
+                let last = &self.tokens[run.last];
+                StringGroup {
+                    tokens: self.run_literals(&run).collect(),
+                    value: self.run_value(&run),
+                    start: self.tokens[run.first].start,
+                    end: self.end(last),
+                    docstring: run.docstring,
+                }
+            })
+            .collect()
+    }
+
+    /// [`PythonFile::string_groups`] without their values, which a reader
+    /// decodes ([`PythonFile::run_value`]) only for the groups it reads.
+    pub fn string_runs(&self) -> Vec<StringRun> {
+        let mut runs: Vec<StringRun> = Vec::new();
         let mut open = false;
         for (index, token) in self.tokens.iter().enumerate() {
             match token.kind {
                 TokenKind::String => {
-                    let value = self.string_value(token).unwrap_or_default();
-                    let docstring = token.is_docstring();
-                    match groups.last_mut() {
-                        Some(group) if open => {
-                            group.tokens.push(index);
-                            group.value.push_str(&value);
-                            group.end = self.end(token);
-                        }
-                        _ => groups.push(StringGroup {
-                            tokens: vec![index],
-                            value,
-                            start: token.start,
-                            end: self.end(token),
-                            docstring,
+                    match runs.last_mut() {
+                        Some(run) if open => run.last = index,
+                        _ => runs.push(StringRun {
+                            first: index,
+                            last: index,
+                            docstring: token.is_docstring(),
                         }),
                     }
                     open = true;
@@ -517,7 +570,32 @@ impl<'a> PythonFile<'a> {
                 _ => open = false,
             }
         }
-        groups
+        runs
+    }
+
+    /// The indices of a run's literals (its comments and line breaks left out).
+    pub fn run_literals<'f>(&'f self, run: &StringRun) -> impl Iterator<Item = usize> + 'f {
+        (run.first..=run.last).filter(|&i| self.tokens[i].kind == TokenKind::String)
+    }
+
+    /// The decoded values of a run's literals, joined.
+    pub fn run_value(&self, run: &StringRun) -> String {
+        let mut value = String::new();
+        for index in self.run_literals(run) {
+            value.push_str(&self.string_value(&self.tokens[index]).unwrap_or_default());
+        }
+        value
+    }
+
+    /// A run's bytes as they are, when they are its value: one literal, no
+    /// f-string, and no backslash or carriage return to decode; else `None`.
+    pub fn run_verbatim(&self, run: &StringRun) -> Option<&'a [u8]> {
+        let literal = self.tokens[run.first].string()?;
+        let body = &self.source[literal.body];
+        let plain = run.first == run.last
+            && !literal.prefix.has_fields()
+            && !body.iter().any(|&b| b == b'\\' || b == b'\r');
+        plain.then_some(body)
     }
 
     /// The number of lines, as git counts them (a final line without `\n`

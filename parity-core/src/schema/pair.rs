@@ -3,7 +3,10 @@
 //! one at HEAD) against what the added revisions, in chain order, do to
 //! the base model.
 
-use crate::classify::PythonFile;
+use std::cell::RefCell;
+
+use crate::classify::{LexError, PythonFile};
+use crate::groundwork::Groundwork;
 use crate::path::PathBytes;
 use crate::path_pattern::PathPattern;
 use crate::rules::Rules;
@@ -27,6 +30,8 @@ pub struct PairingSources<'a> {
     pub head_lexed: LexedFiles<'a>,
     /// The added revision files at HEAD.
     pub revisions: &'a Sources,
+    /// The models made ahead of the decision, if any (see `Groundwork`).
+    pub groundwork: Option<&'a RefCell<Groundwork>>,
 }
 
 /// The outcome of pairing.
@@ -60,12 +65,38 @@ impl Pairing {
 }
 
 /// How a watched file states schema, by its pattern set.
-fn extractor(set: &str) -> Option<fn(&PythonFile<'_>) -> Vec<LineOp>> {
+pub(crate) fn extractor(set: &str) -> Option<Extract> {
     match set {
         "sql" => Some(sql_ops),
         "metadata" => Some(metadata_ops),
         _ => None,
     }
+}
+
+/// How a watched file's operations are read, by its pattern set's name.
+pub(crate) type Extract = fn(&PythonFile<'_>) -> Vec<LineOp>;
+
+/// One watched file's models at both ends, from its operations at HEAD
+/// (none if it is absent there; an error if it cannot be lexed) and its
+/// bytes at the merge-base. A file new in the range, or unreadable at the
+/// base, states nothing there.
+pub(crate) fn file_models(
+    exact: &str,
+    extract: Extract,
+    head_ops: Result<Vec<LineOp>, LexError>,
+    base: Option<&[u8]>,
+) -> Result<FileModels, LexError> {
+    // Each side's operations go once its model is built.
+    let head = Model::build(exact, &head_ops?);
+    let base_ops = base
+        .and_then(|base| PythonFile::lex(base).ok())
+        .map(|file| extract(&file))
+        .unwrap_or_default();
+    Ok(FileModels {
+        path: exact.to_string(),
+        base: Model::build(exact, &base_ops),
+        head,
+    })
 }
 
 /// The watched files pairing reads, by exact path, at HEAD and at the
@@ -130,8 +161,8 @@ fn chain_order<'p>(paths: &'p [PathBytes], sources: &Sources) -> Vec<&'p PathByt
 pub fn pair(rules: &Rules, added_revisions: &[PathBytes], sources: PairingSources<'_>) -> Pairing {
     let mut head_lexed = sources.head_lexed;
     let mut pairing = Pairing::default();
-    let mut files: Vec<(FileModels, bool)> = Vec::new();
-    for watched in &rules.watched {
+    let mut files: Vec<FileModels> = Vec::new();
+    for (index, watched) in rules.watched.iter().enumerate() {
         let PathPattern::Exact(exact) = &watched.path else {
             continue;
         };
@@ -139,47 +170,35 @@ pub fn pair(rules: &Rules, added_revisions: &[PathBytes], sources: PairingSource
             continue;
         };
         let path = exact.as_bytes();
-        let head_ops = match sources.head.get(path) {
-            None => Vec::new(),
-            Some(head) => {
-                let lexed = match head_lexed.take(path) {
+        let laid = sources.groundwork.and_then(|ground| {
+            ground.borrow_mut().take_models(
+                index,
+                sources.head.shared(path),
+                sources.base.shared(path),
+            )
+        });
+        let models = laid.unwrap_or_else(|| {
+            let head_ops = match sources.head.get(path) {
+                None => Ok(Vec::new()),
+                // The lexed file goes as soon as its operations are read.
+                Some(head) => match head_lexed.take(path) {
                     Some(file) => Ok(extract(&file)),
                     None => PythonFile::lex(head).map(|file| extract(&file)),
-                };
-                match lexed {
-                    Ok(ops) => ops,
-                    Err(error) => {
-                        pairing.notes.push(format!(
-                            "{} could not be lexed ({error}), so its schema objects are not paired",
-                            watched.path
-                        ));
-                        pairing.unresolved = true;
-                        continue;
-                    }
-                }
+                },
+            };
+            file_models(exact, extract, head_ops, sources.base.get(path))
+        });
+        match models {
+            Ok(models) => files.push(models),
+            Err(error) => {
+                pairing.notes.push(format!(
+                    "{} could not be lexed ({error}), so its schema objects are not paired",
+                    watched.path
+                ));
+                pairing.unresolved = true;
             }
-        };
-        // Each side's operations go once its model is built.
-        let head = Model::build(exact, &head_ops);
-        drop(head_ops);
-        // A file new in the range, or unreadable at the base, states
-        // nothing there.
-        let base_ops = sources
-            .base
-            .get(path)
-            .and_then(|base| PythonFile::lex(base).ok())
-            .map(|file| extract(&file))
-            .unwrap_or_default();
-        files.push((
-            FileModels {
-                path: exact.clone(),
-                base: Model::build(exact, &base_ops),
-                head,
-            },
-            watched.patterns.name == "metadata",
-        ));
+        }
     }
-    let files: Vec<FileModels> = files.into_iter().map(|(f, _)| f).collect();
     let change = diff(&files);
 
     // The second track: the base model, metadata files last, and the
@@ -279,6 +298,7 @@ mod tests {
                 head: &head,
                 head_lexed: LexedFiles::default(),
                 revisions: &revision_sources,
+                groundwork: None,
             },
         )
     }

@@ -6,9 +6,9 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use crate::classify::{PythonFile, StringGroup, Token, TokenKind};
+use crate::classify::{PythonFile, StringRun, Token, TokenKind};
 
-use super::sql::{extract_sql_lines, normalize_fragment};
+use super::sql::{extract_sql_lines, may_change_schema, normalize_fragment};
 use super::types::{DefaultValue, TypeClass};
 use super::{ColumnChanges, ColumnDef, Constraint, ForeignKey, Ident, SchemaOp};
 
@@ -31,19 +31,30 @@ pub fn sql_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
     let calls = Calls::new(file);
     let functions = module_functions(&calls);
     let position = |token_index: usize| calls.order.binary_search(&token_index).ok();
-    let groups: Vec<(usize, StringGroup)> = file
-        .string_groups()
-        .into_iter()
-        .filter(|g| !g.docstring)
-        .filter_map(|g| Some((position(g.tokens[0])?, g)))
-        .collect();
-    let has_fields = |g: &StringGroup| {
-        g.tokens.iter().any(|&t| {
+    let has_fields = |run: &StringRun| {
+        file.run_literals(run).any(|t| {
             file.tokens()[t]
                 .string()
                 .is_some_and(|s| s.prefix.has_fields())
         })
     };
+    // Only a group that may state SQL, or may be a helper's template, is
+    // decoded: most literals of a migrations file are neither.
+    let groups: Vec<(usize, Group)> = file
+        .string_runs()
+        .into_iter()
+        .filter(|run| !run.docstring)
+        .filter_map(|run| {
+            let at = position(run.first)?;
+            let fields = has_fields(&run);
+            let value = match file.run_verbatim(&run) {
+                Some(bytes) if !may_change_schema(bytes) => None,
+                _ => Some(file.run_value(&run)),
+            };
+            let line = file.tokens()[run.first].start.line;
+            Some((at, Group { fields, value, line }))
+        })
+        .collect();
     // The module-level function whose body holds a token: the bodies are
     // disjoint and in file order.
     let enclosing = |at: usize| -> Option<usize> {
@@ -55,12 +66,14 @@ pub fn sql_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
     let mut is_template = vec![false; functions.len()];
     for (at, group) in &groups {
         let Some(f) = enclosing(*at) else { continue };
+        let Some(value) = group.value.as_deref().filter(|_| group.fields) else {
+            continue;
+        };
         if !is_template[f]
-            && has_fields(group)
             && functions[f]
                 .params
                 .iter()
-                .any(|p| group.value.contains(&format!("{{{p}}}")))
+                .any(|p| value.contains(&format!("{{{p}}}")))
         {
             is_template[f] = true;
         }
@@ -112,8 +125,9 @@ pub fn sql_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
         if enclosing(*at).is_some_and(|f| !sites[f].is_empty()) {
             continue;
         }
-        for (offset, op) in extract_sql_lines(&group.value) {
-            ops.push((key(*at), *at, seq, (group.start.line + offset, op)));
+        let Some(value) = &group.value else { continue };
+        for (offset, op) in extract_sql_lines(value) {
+            ops.push((key(*at), *at, seq, (group.line + offset, op)));
             seq += 1;
         }
     }
@@ -135,8 +149,11 @@ pub fn sql_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
             let first = groups.partition_point(|(at, _)| *at < function.body.start);
             let last = groups.partition_point(|(at, _)| *at < function.body.end);
             for (_, group) in &groups[first..last] {
-                let mut sql = group.value.clone();
-                if has_fields(group) {
+                // A literal without fields is the same at every call.
+                let Some(mut sql) = group.value.clone() else {
+                    continue;
+                };
+                if group.fields {
                     for (field, value) in &bindings {
                         sql = sql.replace(field.as_str(), value);
                     }
@@ -150,6 +167,15 @@ pub fn sql_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
     }
     ops.sort_by_key(|(key, at, seq, _)| (*key, *at, *seq));
     ops.into_iter().map(|(_, _, _, op)| op).collect()
+}
+
+/// A non-docstring group of string literals, as `sql_ops` reads it: its
+/// value only if it may state SQL or fill a helper's template.
+struct Group {
+    /// Some literal of it is an f-string.
+    fields: bool,
+    value: Option<String>,
+    line: u32,
 }
 
 /// The function names of `MIGRATIONS = [("name", _fn), ...]`, in order.

@@ -190,6 +190,17 @@ impl Git {
         Ok(git)
     }
 
+    /// The same repository, for another thread (a shell is not shared).
+    pub fn twin(&self) -> Result<Git> {
+        Ok(Git {
+            sh: Shell::new().map_err(|e| Error::new(format!("cannot start a shell: {e}")))?,
+            root: self.root.clone(),
+            work_tree: self.work_tree.clone(),
+            given: self.given.clone(),
+            shallow: self.shallow,
+        })
+    }
+
     /// The top level of the work tree, or `None` for a bare repository.
     pub fn work_tree(&self) -> Option<&Path> {
         self.work_tree.as_deref()

@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 use parity_core::config::{self, Config, CONFIG_FILE};
 use parity_core::report::{github, render_json, render_text, sarif, Colour, RangeInfo};
 use parity_core::{
-    decide_with, needs, parse_patch, Change, Contents, InForce, Memo, NameStatus, Needs,
+    decide_grounded, needs, parse_patch, Change, Contents, InForce, Memo, NameStatus, Needs,
     PairingMode, PathBytes, Report, Rules, Sources,
 };
 
@@ -187,29 +187,47 @@ pub fn judge_range(
     in_force: InForce<'_>,
 ) -> Result<(Report, Vec<NameStatus>)> {
     let rules = in_force.rules;
+    let mode = PairingMode::Always;
+    let commits = Commits {
+        head: &range.head,
+        merge_base: &range.merge_base,
+        base_tip: &range.base,
+    };
+    // The contents the decision will likely read, read and lexed while git
+    // lists the range and writes its diff (see `Ahead`).
+    let ahead = Ahead::spawn(git.twin()?, range, rules.clone(), mode);
     let listing = git.raw_listing(&range.merge_base, &range.head)?;
     let listing =
         parse_raw(&listing).map_err(|e| Error::new(format!("cannot read git's file list: {e}")))?;
     let statuses: Vec<NameStatus> = listing.iter().map(|raw| raw.entry.clone()).collect();
+    // A range that touches no watched file reads none: it does not wait for
+    // them (the thread ends on its own, unheard).
+    let touched = statuses.iter().any(|entry| {
+        std::iter::once(&entry.path)
+            .chain(&entry.from)
+            .any(|path| rules.watched_file_in_any(path.as_bytes()).is_some())
+    });
     let patch = git.patch(&range.merge_base, &range.head, &rules.diff_paths(&statuses))?;
     let mut files =
         parse_patch(&patch).map_err(|e| Error::new(format!("cannot read git's diff: {e}")))?;
     drop(patch);
     let link_notes = symlinks::follow(git, range, rules, &listing, &mut files)?;
     let change = Change { files, statuses };
-    let mut session = git.cat_file_session()?;
-    let commits = Commits {
-        head: &range.head,
-        merge_base: &range.merge_base,
-        base_tip: &range.base,
+    let ahead = match touched {
+        true => ahead
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        false => Ahead::default(),
     };
-    let (mut report, _) = fetch_and_decide(
+    let mut session = git.cat_file_session()?;
+    let (mut report, _) = fetch_and_decide_grounded(
         &change,
         in_force,
-        PairingMode::Always,
+        mode,
         commits,
         &mut session,
         &mut Memo::default(),
+        ahead,
     )?;
     session.finish()?;
     report.notes.extend(link_notes);
@@ -224,6 +242,93 @@ pub fn judge_range(
         report.warnings = rules.unmatched_in(&files);
     }
     Ok((report, change.statuses))
+}
+
+/// What one check reads and works out before its change is known: the
+/// contents `parity_core::groundwork::wanted` names, at HEAD and at the
+/// merge-base, and the groundwork laid from them. It is read on a thread of
+/// its own while git lists the range and writes the diff; the decision then
+/// takes from it what `needs` asks for and fetches only the rest.
+/// Speculative: if reading it fails, it is empty, and the decision fetches
+/// (and reports the failure of) what it needs itself.
+#[derive(Debug, Default)]
+pub struct Ahead {
+    /// The commits read, HEAD's and the merge-base's.
+    commits: Option<(String, String)>,
+    asked: Needs,
+    head: Sources,
+    merge_base: Sources,
+    groundwork: parity_core::Groundwork,
+}
+
+impl Ahead {
+    /// Reads ahead on a thread of its own, which owns what it reads from.
+    pub fn spawn(
+        git: Git,
+        range: &ResolvedRange,
+        rules: Rules,
+        mode: PairingMode,
+    ) -> std::thread::JoinHandle<Ahead> {
+        let range = range.clone();
+        std::thread::spawn(move || {
+            let commits = Commits {
+                head: &range.head,
+                merge_base: &range.merge_base,
+                base_tip: &range.base,
+            };
+            Ahead::read(&git, commits, &rules, mode)
+        })
+    }
+
+    pub fn read(git: &Git, commits: Commits<'_>, rules: &Rules, mode: PairingMode) -> Ahead {
+        let asked = parity_core::groundwork::wanted(rules, mode);
+        let read = git.contents_in(&[
+            (commits.head, &asked.head),
+            (commits.merge_base, &asked.merge_base),
+        ]);
+        let Ok(Ok([head, merge_base])) = read.map(<[Sources; 2]>::try_from) else {
+            return Ahead::default();
+        };
+        let groundwork = parity_core::Groundwork::lay(rules, mode, &head, &merge_base);
+        Ahead {
+            commits: Some((commits.head.to_string(), commits.merge_base.to_string())),
+            asked,
+            head,
+            merge_base,
+            groundwork,
+        }
+    }
+
+    /// Takes into `contents` what this read of the paths `wanted` names at
+    /// `commit` (HEAD's or the merge-base's); hands back the paths it did not
+    /// read, to be fetched.
+    fn supply(
+        &self,
+        head: bool,
+        commit: &str,
+        wanted: &[PathBytes],
+        contents: &mut Sources,
+    ) -> Vec<PathBytes> {
+        let (read, asked, sources) = match head {
+            true => (self.commits.as_ref().map(|c| &c.0), &self.asked.head, &self.head),
+            false => (
+                self.commits.as_ref().map(|c| &c.1),
+                &self.asked.merge_base,
+                &self.merge_base,
+            ),
+        };
+        if read.is_none_or(|read| read != commit) {
+            return wanted.to_vec();
+        }
+        let mut rest = Vec::new();
+        for path in wanted {
+            match asked.contains(path) {
+                true => contents.copy_entry(sources, path.as_bytes()),
+                false => rest.push(path.clone()),
+            }
+        }
+        rest
+    }
 }
 
 /// The commits a decision reads from.
@@ -247,14 +352,30 @@ pub fn fetch_and_decide(
     reader: &mut impl ReadContents,
     memo: &mut Memo,
 ) -> Result<(Report, Needs)> {
+    let ahead = Ahead::default();
+    fetch_and_decide_grounded(change, in_force, mode, commits, reader, memo, ahead)
+}
+
+/// `fetch_and_decide`, taking from `ahead` what it read and laid already.
+pub fn fetch_and_decide_grounded(
+    change: &Change,
+    in_force: InForce<'_>,
+    mode: PairingMode,
+    commits: Commits<'_>,
+    reader: &mut impl ReadContents,
+    memo: &mut Memo,
+    ahead: Ahead,
+) -> Result<(Report, Needs)> {
     let needs = needs(change, in_force.rules, mode);
-    let [head, merge_base]: [Sources; 2] = reader
-        .contents_in(&[
-            (commits.head, &needs.head),
-            (commits.merge_base, &needs.merge_base),
-        ])?
+    let (mut head, mut merge_base) = (Sources::new(), Sources::new());
+    let head_rest = ahead.supply(true, commits.head, &needs.head, &mut head);
+    let base_rest = ahead.supply(false, commits.merge_base, &needs.merge_base, &mut merge_base);
+    let [head_read, base_read]: [Sources; 2] = reader
+        .contents_in(&[(commits.head, &head_rest), (commits.merge_base, &base_rest)])?
         .try_into()
         .map_err(|_| Error::new("git cat-file answered for the wrong number of commits"))?;
+    head.merge(head_read);
+    merge_base.merge(base_read);
     let base_tip = match &needs.base_tip_dir {
         Some(dir) => reader.files_in_dir(commits.base_tip, dir)?,
         None => Sources::new(),
@@ -269,7 +390,8 @@ pub fn fetch_and_decide(
         base_tip,
         head_files,
     };
-    Ok((decide_with(change, in_force, mode, &contents, memo), needs))
+    let report = decide_grounded(change, in_force, mode, &contents, ahead.groundwork, memo);
+    Ok((report, needs))
 }
 
 /// The rules the guard applies, and where they come from.

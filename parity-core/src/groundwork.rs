@@ -1,0 +1,161 @@
+//! Work a decision can do from file contents alone, before the patch is
+//! known: the watched Python files lexed at HEAD, and the schema models of
+//! both ends. A single check reads the contents [`wanted`] names while git
+//! is still writing the diff, lays the groundwork beside it, and hands it
+//! to [`crate::decide::decide_grounded`].
+//!
+//! Groundwork never changes a report. Each piece keeps the shared bytes it
+//! was made from (`Sources` holds `Arc`s), and the decision takes a piece
+//! only for a file whose bytes in its own contents are those very bytes;
+//! for any other file it does the work itself. It must be laid with the
+//! rules the decision is made by.
+
+use std::sync::Arc;
+
+use crate::classify::{Layout, LexError, PythonFile};
+use crate::decide::{pairs, Needs, PairingMode};
+use crate::path::PathBytes;
+use crate::path_pattern::PathPattern;
+use crate::rules::{Classifier, Rules};
+use crate::schema::model::FileModels;
+use crate::schema::pair::{extractor, file_models, pairing_needs};
+use crate::sources::Sources;
+
+/// What was worked out ahead; see the module's documentation.
+#[derive(Debug, Default)]
+pub struct Groundwork {
+    lexed: Vec<Lexed>,
+    models: Vec<Modelled>,
+}
+
+#[derive(Debug)]
+struct Lexed {
+    path: PathBytes,
+    bytes: Arc<Vec<u8>>,
+    layout: Result<Layout, LexError>,
+}
+
+#[derive(Debug)]
+struct Modelled {
+    /// The index in `Rules::watched` of the file modelled.
+    watched: usize,
+    head: Option<Arc<Vec<u8>>>,
+    base: Option<Arc<Vec<u8>>>,
+    models: Result<FileModels, LexError>,
+}
+
+/// The contents groundwork is laid from, known before the change is: the
+/// watched files named by an exact path that are read as Python, at HEAD,
+/// and the files pairing models, at both ends when the decision may pair.
+/// Only `head` and `merge_base` are set. A decision may read fewer of them
+/// (those the change touches, see `needs`) and others besides.
+pub fn wanted(rules: &Rules, mode: PairingMode) -> Needs {
+    let mut wanted = Needs {
+        head: python_paths(rules),
+        ..Needs::default()
+    };
+    if pairs(rules, mode) {
+        for path in pairing_needs(rules) {
+            if !wanted.head.contains(&path) {
+                wanted.head.push(path.clone());
+            }
+            if !wanted.merge_base.contains(&path) {
+                wanted.merge_base.push(path);
+            }
+        }
+    }
+    wanted
+}
+
+/// The exact paths of the watched files whose first rule reads them as
+/// Python, as the check does.
+fn python_paths(rules: &Rules) -> Vec<PathBytes> {
+    let mut paths: Vec<PathBytes> = Vec::new();
+    for watched in &rules.watched {
+        let PathPattern::Exact(exact) = &watched.path else {
+            continue;
+        };
+        let path = PathBytes::from(exact.as_str());
+        let first = rules.watched_file(path.as_bytes());
+        if first.is_some_and(|w| w.classifier == Classifier::Python) && !paths.contains(&path) {
+            paths.push(path);
+        }
+    }
+    paths
+}
+
+impl Groundwork {
+    /// Lexes and models what `head` and `merge_base` hold of the files
+    /// [`wanted`] names, as a decision by `rules` in `mode` would.
+    pub fn lay(rules: &Rules, mode: PairingMode, head: &Sources, merge_base: &Sources) -> Self {
+        let mut ground = Groundwork::default();
+        let pairing = pairs(rules, mode);
+        for path in python_paths(rules) {
+            let Some(bytes) = head.shared(path.as_bytes()) else {
+                continue;
+            };
+            let file = PythonFile::lex(bytes);
+            if pairing {
+                for (index, watched) in rules.watched.iter().enumerate() {
+                    let Some(extract) = extractor(&watched.patterns.name) else {
+                        continue;
+                    };
+                    let PathPattern::Exact(exact) = &watched.path else {
+                        continue;
+                    };
+                    if exact.as_bytes() != path.as_bytes() {
+                        continue;
+                    }
+                    let base = merge_base.shared(path.as_bytes());
+                    let head_ops = file.as_ref().map(extract).map_err(|e| *e);
+                    ground.models.push(Modelled {
+                        watched: index,
+                        head: Some(Arc::clone(bytes)),
+                        base: base.cloned(),
+                        models: file_models(exact, extract, head_ops, base.map(|b| b.as_slice())),
+                    });
+                }
+            }
+            ground.lexed.push(Lexed {
+                path,
+                bytes: Arc::clone(bytes),
+                layout: file.map(PythonFile::into_layout),
+            });
+        }
+        ground
+    }
+
+    /// The lexing of `path` at HEAD, if it was laid from `bytes` (taken out:
+    /// each is used once).
+    pub(crate) fn take_lexed(
+        &mut self,
+        path: &[u8],
+        bytes: &Arc<Vec<u8>>,
+    ) -> Option<Result<Layout, LexError>> {
+        let at = self
+            .lexed
+            .iter()
+            .position(|l| l.path.as_bytes() == path && Arc::ptr_eq(&l.bytes, bytes))?;
+        Some(self.lexed.swap_remove(at).layout)
+    }
+
+    /// The models of the watched file at `watched`, if they were made from
+    /// `head` and `base` (absent at both, or the same shared bytes).
+    pub(crate) fn take_models(
+        &mut self,
+        watched: usize,
+        head: Option<&Arc<Vec<u8>>>,
+        base: Option<&Arc<Vec<u8>>>,
+    ) -> Option<Result<FileModels, LexError>> {
+        let same = |laid: &Option<Arc<Vec<u8>>>, now: Option<&Arc<Vec<u8>>>| match (laid, now) {
+            (None, None) => true,
+            (Some(laid), Some(now)) => Arc::ptr_eq(laid, now),
+            _ => false,
+        };
+        let at = self
+            .models
+            .iter()
+            .position(|m| m.watched == watched && same(&m.head, head) && same(&m.base, base))?;
+        Some(self.models.swap_remove(at).models)
+    }
+}
