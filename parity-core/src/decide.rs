@@ -231,7 +231,14 @@ pub fn decide_with(
     contents: &Contents,
     memo: &mut Memo,
 ) -> Report {
-    decide_grounded(change, in_force, mode, contents, Groundwork::default(), memo)
+    decide_grounded(
+        change,
+        in_force,
+        mode,
+        contents,
+        Groundwork::default(),
+        memo,
+    )
 }
 
 /// [`decide_with`], taking what `groundwork` worked out ahead from these

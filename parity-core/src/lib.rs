@@ -52,8 +52,8 @@ pub use classify::{LexError, LineClass, PythonFile, Token, TokenKind};
 pub use decide::{
     decide, decide_grounded, decide_with, needs, Contents, InForce, Memo, Needs, PairingMode,
 };
-pub use groundwork::Groundwork;
 pub use diff::{parse_patch, FileHeader, FileKind, FilePatch, PatchParser, PatchVisitor};
+pub use groundwork::Groundwork;
 pub use name_status::{parse_name_status, NameStatus, Status};
 pub use path::PathBytes;
 pub use path_pattern::PathPattern;

@@ -121,7 +121,10 @@ mod tests {
             reason("fts5 only")
         );
         assert_eq!(find("  /* parity: sqlite-only why */"), reason("why"));
-        assert_eq!(find("\t * parity: sqlite-only in a block"), reason("in a block"));
+        assert_eq!(
+            find("\t * parity: sqlite-only in a block"),
+            reason("in a block")
+        );
         assert_eq!(find(" \t// parity: sqlite-only slashes"), reason("slashes"));
         assert_eq!(find("   "), None);
         assert_eq!(find("x -- parity: sqlite-only x"), None);

@@ -52,7 +52,14 @@ pub fn sql_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
                 _ => Some(file.run_value(&run)),
             };
             let line = file.tokens()[run.first].start.line;
-            Some((at, Group { fields, value, line }))
+            Some((
+                at,
+                Group {
+                    fields,
+                    value,
+                    line,
+                },
+            ))
         })
         .collect();
     // The module-level function whose body holds a token: the bodies are

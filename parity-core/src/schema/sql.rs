@@ -953,7 +953,12 @@ mod tests {
             assert!(may_change_schema(sql), "{sql}");
             assert!(!extract_sql(sql).is_empty(), "{sql}");
         }
-        for sql in ["UPDATE agents SET score = 1", "INSERT INTO t VALUES (1)", "", "cre"] {
+        for sql in [
+            "UPDATE agents SET score = 1",
+            "INSERT INTO t VALUES (1)",
+            "",
+            "cre",
+        ] {
             assert!(!may_change_schema(sql), "{sql}");
             assert_eq!(extract_sql(sql), Vec::new(), "{sql}");
         }

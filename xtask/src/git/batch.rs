@@ -260,6 +260,48 @@ impl ReadContents for CatFileSession<'_> {
     }
 }
 
+/// A `CatFileSession` started only when something is first read through it:
+/// a check whose contents were all read ahead starts no process.
+pub struct LazySession<'g> {
+    git: &'g Git,
+    session: Option<CatFileSession<'g>>,
+}
+
+impl<'g> LazySession<'g> {
+    pub fn new(git: &'g Git) -> Self {
+        LazySession { git, session: None }
+    }
+
+    fn session(&mut self) -> Result<&mut CatFileSession<'g>> {
+        if self.session.is_none() {
+            self.session = Some(self.git.cat_file_session()?);
+        }
+        Ok(self.session.as_mut().expect("just started"))
+    }
+
+    /// Ends the session, if one was started.
+    pub fn finish(self) -> Result<()> {
+        self.session.map_or(Ok(()), CatFileSession::finish)
+    }
+}
+
+impl ReadContents for LazySession<'_> {
+    fn contents_in(&mut self, requests: &[(&str, &[PathBytes])]) -> Result<Vec<Sources>> {
+        if requests.iter().all(|(_, paths)| paths.is_empty()) {
+            return Ok(requests.iter().map(|_| Sources::new()).collect());
+        }
+        self.session()?.contents_in(requests)
+    }
+
+    fn files_in_dir(&mut self, commit: &str, dir: &str) -> Result<Sources> {
+        self.session()?.files_in_dir(commit, dir)
+    }
+
+    fn files_under(&mut self, commit: &str, dir: &str) -> Result<Vec<PathBytes>> {
+        self.session()?.files_under(commit, dir)
+    }
+}
+
 /// A `git cat-file --batch-check` kept running for a whole audit.
 pub struct CheckSession<'g> {
     pub(super) _stream: GitStream<'g>,

@@ -12,7 +12,7 @@ use parity_core::{
 };
 
 use crate::error::{Error, Result};
-use crate::git::{is_null_object_name, Git, ReadContents, ResolvedRange};
+use crate::git::{is_null_object_name, Git, LazySession, ReadContents, Resolved, ResolvedRange};
 use crate::guard::symlinks;
 use parity_core::name_status::parse_raw;
 
@@ -211,15 +211,20 @@ pub fn judge_range(
     let mut files =
         parse_patch(&patch).map_err(|e| Error::new(format!("cannot read git's diff: {e}")))?;
     drop(patch);
-    let link_notes = symlinks::follow(git, range, rules, &listing, &mut files)?;
-    let change = Change { files, statuses };
-    let ahead = match touched {
+    let mut ahead = match touched {
         true => ahead
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
         false => Ahead::default(),
     };
-    let mut session = git.cat_file_session()?;
+    let link_notes = match ahead.links.take() {
+        Some(resolved) => {
+            symlinks::follow_resolved(git, range, rules, &listing, &mut files, resolved)?
+        }
+        None => symlinks::follow(git, range, rules, &listing, &mut files)?,
+    };
+    let change = Change { files, statuses };
+    let mut session = LazySession::new(git);
     let (mut report, _) = fetch_and_decide_grounded(
         &change,
         in_force,
@@ -259,6 +264,8 @@ pub struct Ahead {
     head: Sources,
     merge_base: Sources,
     groundwork: parity_core::Groundwork,
+    /// Where the watched paths lead at both ends (`symlinks::resolve`).
+    links: Option<[Vec<Resolved>; 2]>,
 }
 
 impl Ahead {
@@ -289,8 +296,15 @@ impl Ahead {
         let Ok(Ok([head, merge_base])) = read.map(<[Sources; 2]>::try_from) else {
             return Ahead::default();
         };
+        let range = ResolvedRange {
+            base: commits.base_tip.to_string(),
+            head: commits.head.to_string(),
+            merge_base: commits.merge_base.to_string(),
+        };
+        let links = symlinks::resolve(git, &range, rules).ok();
         let groundwork = parity_core::Groundwork::lay(rules, mode, &head, &merge_base);
         Ahead {
+            links,
             commits: Some((commits.head.to_string(), commits.merge_base.to_string())),
             asked,
             head,
@@ -310,7 +324,11 @@ impl Ahead {
         contents: &mut Sources,
     ) -> Vec<PathBytes> {
         let (read, asked, sources) = match head {
-            true => (self.commits.as_ref().map(|c| &c.0), &self.asked.head, &self.head),
+            true => (
+                self.commits.as_ref().map(|c| &c.0),
+                &self.asked.head,
+                &self.head,
+            ),
             false => (
                 self.commits.as_ref().map(|c| &c.1),
                 &self.asked.merge_base,
@@ -369,7 +387,12 @@ pub fn fetch_and_decide_grounded(
     let needs = needs(change, in_force.rules, mode);
     let (mut head, mut merge_base) = (Sources::new(), Sources::new());
     let head_rest = ahead.supply(true, commits.head, &needs.head, &mut head);
-    let base_rest = ahead.supply(false, commits.merge_base, &needs.merge_base, &mut merge_base);
+    let base_rest = ahead.supply(
+        false,
+        commits.merge_base,
+        &needs.merge_base,
+        &mut merge_base,
+    );
     let [head_read, base_read]: [Sources; 2] = reader
         .contents_in(&[(commits.head, &head_rest), (commits.merge_base, &base_rest)])?
         .try_into()

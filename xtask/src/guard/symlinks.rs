@@ -95,14 +95,33 @@ pub fn follow(
     listing: &[RawEntry],
     files: &mut Vec<FilePatch>,
 ) -> Result<Vec<String>> {
+    let resolved = resolve(git, range, rules)?;
+    follow_resolved(git, range, rules, listing, files, resolved)
+}
+
+/// Where each watched exact path leads at the merge-base and at HEAD (one
+/// `git cat-file`, which needs no listing, so it can be asked beside one).
+pub fn resolve(git: &Git, range: &ResolvedRange, rules: &Rules) -> Result<[Vec<Resolved>; 2]> {
     let paths = exact_paths(rules);
     let resolved = git.resolve_paths(&[
         (range.merge_base.as_str(), &paths),
         (range.head.as_str(), &paths),
     ])?;
-    let [at_base, at_head]: [Vec<Resolved>; 2] = resolved
+    resolved
         .try_into()
-        .map_err(|_| Error::new("git cat-file answered for the wrong number of commits"))?;
+        .map_err(|_| Error::new("git cat-file answered for the wrong number of commits"))
+}
+
+/// `follow`, given what `resolve` answered for the same range and rules.
+pub fn follow_resolved(
+    git: &Git,
+    range: &ResolvedRange,
+    rules: &Rules,
+    listing: &[RawEntry],
+    files: &mut Vec<FilePatch>,
+    [at_base, at_head]: [Vec<Resolved>; 2],
+) -> Result<Vec<String>> {
+    let paths = exact_paths(rules);
     let mut notes = Vec::new();
     for ((path, base), head) in paths.iter().zip(&at_base).zip(&at_head) {
         let head_view = git_view(listing, path, true);
