@@ -21,6 +21,12 @@ use crate::schema::model::FileModels;
 use crate::schema::pair::{extractor, file_models, pairing_needs};
 use crate::sources::Sources;
 
+/// The largest file groundwork is laid for. Its tokens stay beside its
+/// models until the check has read them, where a decision alone lets them
+/// go first: a larger file is left to the decision, so that a huge change
+/// costs no more memory than it did.
+pub const LAID_AT_MOST: usize = 8 << 20;
+
 /// What was worked out ahead; see the module's documentation.
 #[derive(Debug, Default)]
 pub struct Groundwork {
@@ -91,7 +97,10 @@ impl Groundwork {
         let mut ground = Groundwork::default();
         let pairing = pairs(rules, mode);
         for path in python_paths(rules) {
-            let Some(bytes) = head.shared(path.as_bytes()) else {
+            let Some(bytes) = head
+                .shared(path.as_bytes())
+                .filter(|b| b.len() <= LAID_AT_MOST)
+            else {
                 continue;
             };
             let file = PythonFile::lex(bytes);
@@ -123,6 +132,11 @@ impl Groundwork {
             });
         }
         ground
+    }
+
+    /// Whether nothing was laid.
+    pub fn is_empty(&self) -> bool {
+        self.lexed.is_empty() && self.models.is_empty()
     }
 
     /// The lexing of `path` at HEAD, if it was laid from `bytes` (taken out:
@@ -157,5 +171,44 @@ impl Groundwork {
             .iter()
             .position(|m| m.watched == watched && same(&m.head, head) && same(&m.base, base))?;
         Some(self.models.swap_remove(at).models)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::MIGRATIONS;
+
+    fn laid(head_size: usize) -> Groundwork {
+        let mut head = Sources::new();
+        let line = "x = 1\n";
+        head.insert(
+            PathBytes::from(MIGRATIONS),
+            line.repeat(head_size / line.len()),
+        );
+        Groundwork::lay(
+            &Rules::default(),
+            PairingMode::Always,
+            &head,
+            &Sources::new(),
+        )
+    }
+
+    #[test]
+    fn a_watched_file_is_lexed_and_modelled_ahead_up_to_the_limit_and_not_past_it() {
+        let small = laid(LAID_AT_MOST);
+        assert_eq!((small.lexed.len(), small.models.len()), (1, 1));
+        assert!(laid(LAID_AT_MOST + 64).is_empty());
+    }
+
+    #[test]
+    fn nothing_is_modelled_ahead_when_the_decision_cannot_pair() {
+        let mut head = Sources::new();
+        head.insert(PathBytes::from(MIGRATIONS), "x = 1\n");
+        let ground = Groundwork::lay(&Rules::default(), PairingMode::WhenDecisive, &head, &head);
+        assert_eq!((ground.lexed.len(), ground.models.len()), (1, 0));
+        assert!(wanted(&Rules::default(), PairingMode::WhenDecisive)
+            .merge_base
+            .is_empty());
     }
 }
