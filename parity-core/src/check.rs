@@ -67,6 +67,9 @@ pub fn check_keeping_lexed<'s>(
     fed(Checker::with_sources(rules, sources), change).finish_keeping_lexed(&change.statuses)
 }
 
+/// A check's report and the files it lexed, for a decision to go on from.
+pub type Checked<'s> = (Report, LexedFiles<'s>);
+
 /// `check_keeping_lexed`, taking a file's lexing from `groundwork` where it
 /// was laid from these very bytes, else lexing through `memo` (an audit's,
 /// which lexes each new version of a file from where it differs from the
@@ -194,6 +197,15 @@ impl<'r> Checker<'r> {
         Checker {
             sources: Some(sources),
             ..Checker::new(rules)
+        }
+    }
+
+    /// This checker, taking a file's lexing from `groundwork` where it was
+    /// laid from the very bytes of its `sources` (see `check_keeping_lexed_with`).
+    pub fn with_groundwork(self, groundwork: &'r RefCell<Groundwork>) -> Self {
+        Checker {
+            groundwork: Some(groundwork),
+            ..self
         }
     }
 

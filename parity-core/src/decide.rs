@@ -13,7 +13,7 @@ use std::cell::RefCell;
 use std::collections::BTreeSet;
 
 use crate::alembic::{check_integrity_with, EnvPy, IntegrityFinding, IntegrityInput, RevisionMemo};
-use crate::check::{check_keeping_lexed_with, Change};
+use crate::check::{check_keeping_lexed_with, Change, Checked};
 use crate::classify::LexMemo;
 use crate::config::CONFIG_FILE;
 use crate::groundwork::Groundwork;
@@ -237,29 +237,38 @@ pub fn decide_with(
         mode,
         contents,
         Groundwork::default(),
+        None,
         memo,
     )
 }
 
 /// [`decide_with`], taking what `groundwork` worked out ahead from these
-/// contents (laid by the same rules and mode) instead of doing it again.
+/// contents (laid by the same rules and mode) instead of doing it again;
+/// and, if `checked` is given, the line rules' check of this change, made by
+/// a `Checker` of the same rules as the patch streamed in, over sources
+/// whose every file the check read is, by the same shared bytes, in
+/// `contents.head` (the caller makes sure of that; else it passes `None`).
 pub fn decide_grounded(
     change: &Change,
     in_force: InForce<'_>,
     mode: PairingMode,
     contents: &Contents,
     groundwork: Groundwork,
+    checked: Option<Checked<'_>>,
     memo: &mut Memo,
 ) -> Report {
     let rules = in_force.rules;
     let groundwork = RefCell::new(groundwork);
-    let (mut report, head_lexed) = check_keeping_lexed_with(
-        change,
-        rules,
-        &contents.head,
-        memo.lexed.as_ref(),
-        Some(&groundwork),
-    );
+    let (mut report, head_lexed) = match checked {
+        Some(checked) => checked,
+        None => check_keeping_lexed_with(
+            change,
+            rules,
+            &contents.head,
+            memo.lexed.as_ref(),
+            Some(&groundwork),
+        ),
+    };
     drop_unreadable_revisions(&mut report, &contents.head);
     crate::counterpart::resolve(&mut report, rules, &change.statuses, &contents.head_files);
     // Further pairs of tracks: the first failing one gives the report.
@@ -583,7 +592,7 @@ mod tests {
             let in_force = InForce { rules: &rules, source: None };
             let alone = decide(&change, in_force, PairingMode::Always, &contents);
             let grounded = |ground: Groundwork| {
-                decide_grounded(&change, in_force, PairingMode::Always, &contents, ground, &mut Memo::default())
+                decide_grounded(&change, in_force, PairingMode::Always, &contents, ground, None, &mut Memo::default())
             };
             let laid = Groundwork::lay(&rules, PairingMode::Always, &contents.head, &contents.merge_base);
             proptest::prop_assert_eq!(&grounded(laid), &alone);

@@ -34,7 +34,7 @@ pub struct Groundwork {
     models: Vec<Modelled>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Lexed {
     path: PathBytes,
     bytes: Arc<Vec<u8>>,
@@ -94,8 +94,15 @@ impl Groundwork {
     /// Lexes and models what `head` and `merge_base` hold of the files
     /// [`wanted`] names, as a decision by `rules` in `mode` would.
     pub fn lay(rules: &Rules, mode: PairingMode, head: &Sources, merge_base: &Sources) -> Self {
+        let mut ground = Groundwork::lex_ahead(rules, head);
+        ground.model_ahead(rules, mode, merge_base);
+        ground
+    }
+
+    /// The first half of [`Groundwork::lay`]: each watched Python file at
+    /// HEAD lexed (up to [`LAID_AT_MOST`]).
+    pub fn lex_ahead(rules: &Rules, head: &Sources) -> Self {
         let mut ground = Groundwork::default();
-        let pairing = pairs(rules, mode);
         for path in python_paths(rules) {
             let Some(bytes) = head
                 .shared(path.as_bytes())
@@ -103,35 +110,63 @@ impl Groundwork {
             else {
                 continue;
             };
-            let file = PythonFile::lex(bytes);
-            if pairing {
-                for (index, watched) in rules.watched.iter().enumerate() {
-                    let Some(extract) = extractor(&watched.patterns.name) else {
-                        continue;
-                    };
-                    let PathPattern::Exact(exact) = &watched.path else {
-                        continue;
-                    };
-                    if exact.as_bytes() != path.as_bytes() {
-                        continue;
-                    }
-                    let base = merge_base.shared(path.as_bytes());
-                    let head_ops = file.as_ref().map(extract).map_err(|e| *e);
-                    ground.models.push(Modelled {
-                        watched: index,
-                        head: Some(Arc::clone(bytes)),
-                        base: base.cloned(),
-                        models: file_models(exact, extract, head_ops, base.map(|b| b.as_slice())),
-                    });
-                }
-            }
             ground.lexed.push(Lexed {
+                layout: PythonFile::lex(bytes).map(PythonFile::into_layout),
                 path,
                 bytes: Arc::clone(bytes),
-                layout: file.map(PythonFile::into_layout),
             });
         }
         ground
+    }
+
+    /// The second half: the models of both ends of every file lexed that
+    /// pairing reads, when the decision may pair.
+    pub fn model_ahead(&mut self, rules: &Rules, mode: PairingMode, merge_base: &Sources) {
+        if !pairs(rules, mode) {
+            return;
+        }
+        for lexed in std::mem::take(&mut self.lexed) {
+            let Lexed {
+                path,
+                bytes,
+                layout,
+            } = lexed;
+            let file = layout.map(|layout| layout.attach(&bytes));
+            for (index, watched) in rules.watched.iter().enumerate() {
+                let Some(extract) = extractor(&watched.patterns.name) else {
+                    continue;
+                };
+                let PathPattern::Exact(exact) = &watched.path else {
+                    continue;
+                };
+                if exact.as_bytes() != path.as_bytes() {
+                    continue;
+                }
+                let base = merge_base.shared(path.as_bytes());
+                let head_ops = file.as_ref().map(extract).map_err(|e| *e);
+                self.models.push(Modelled {
+                    watched: index,
+                    head: Some(Arc::clone(&bytes)),
+                    base: base.cloned(),
+                    models: file_models(exact, extract, head_ops, base.map(|b| b.as_slice())),
+                });
+            }
+            let layout = file.map(PythonFile::into_layout);
+            self.lexed.push(Lexed {
+                path,
+                bytes,
+                layout,
+            });
+        }
+    }
+
+    /// A copy of the files lexed so far, without the models: for a check
+    /// that starts before the models are built.
+    pub fn lexed_copy(&self) -> Groundwork {
+        Groundwork {
+            lexed: self.lexed.clone(),
+            models: Vec::new(),
+        }
     }
 
     /// Whether nothing was laid.

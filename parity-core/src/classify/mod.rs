@@ -347,7 +347,7 @@ pub struct PythonFile<'a> {
 
 /// A lexed file without its bytes, so that a file lexed ahead (see
 /// `Groundwork`) can be handed on and read again over the same bytes.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Layout {
     tokens: Vec<Token>,
     line_starts: Vec<usize>,

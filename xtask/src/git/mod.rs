@@ -392,19 +392,34 @@ impl Git {
         if paths.is_empty() {
             return Ok(Vec::new());
         }
+        self.run(self.patch_cmd(from, to, paths), "diff the watched files")
+    }
+
+    /// `patch`, read as git writes it; `None` when there is nothing to diff.
+    pub fn patch_stream(
+        &self,
+        from: &str,
+        to: &str,
+        paths: &[PathBytes],
+    ) -> Result<Option<GitStream<'_>>> {
+        if paths.is_empty() {
+            return Ok(None);
+        }
+        let cmd = self.patch_cmd(from, to, paths);
+        self.spawn(cmd, "diff the watched files").map(Some)
+    }
+
+    fn patch_cmd(&self, from: &str, to: &str, paths: &[PathBytes]) -> Cmd<'_> {
         let pathspecs = paths.iter().map(|path| {
             let mut spec = b":(literal)".to_vec();
             spec.extend_from_slice(path.as_bytes());
             os_string(spec)
         });
-        self.run(
-            self.cmd()
-                .arg("diff")
-                .args(DIFF_OPTIONS)
-                .args(["--text", "-U3", "--end-of-options", from, to, "--"])
-                .args(pathspecs),
-            "diff the watched files",
-        )
+        self.cmd()
+            .arg("diff")
+            .args(DIFF_OPTIONS)
+            .args(["--text", "-U3", "--end-of-options", from, to, "--"])
+            .args(pathspecs)
     }
 
     /// The contents of `paths` in `commit` (a full object name), read by one

@@ -1,14 +1,17 @@
 //! `cargo xtask parity`: the guard on one range.
 
+use std::cell::RefCell;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
+use parity_core::check::Checked;
 use parity_core::config::{self, Config, CONFIG_FILE};
+use parity_core::diff::FileCollector;
 use parity_core::report::{github, render_json, render_text, sarif, Colour, RangeInfo};
 use parity_core::{
-    decide_grounded, needs, parse_patch, Change, Contents, InForce, Memo, NameStatus, Needs,
-    PairingMode, PathBytes, Report, Rules, Sources,
+    decide_grounded, needs, Change, Checker, Contents, FileHeader, InForce, Memo, NameStatus,
+    Needs, PairingMode, PatchParser, PatchVisitor, PathBytes, Report, Rules, Sources,
 };
 
 use crate::error::{Error, Result};
@@ -207,12 +210,41 @@ pub fn judge_range(
             .chain(&entry.from)
             .any(|path| rules.watched_file_in_any(path.as_bytes()).is_some())
     });
-    let patch = git.patch(&range.merge_base, &range.head, &rules.diff_paths(&statuses))?;
-    let mut files =
-        parse_patch(&patch).map_err(|e| Error::new(format!("cannot read git's diff: {e}")))?;
-    drop(patch);
+    // git starts on the diff (read ahead into memory as it writes), then
+    // the watched files lexed arrive: with them the line rules run on the
+    // patch as it comes.
+    let mut stream =
+        git.patch_stream(&range.merge_base, &range.head, &rules.diff_paths(&statuses))?;
+    let mut lines = stream.as_mut().map(|stream| stream.records(b'\n'));
+    let (early_head, early_lexed) = match touched.then(|| ahead.early.recv().ok()).flatten() {
+        Some(early) => (Some(early.head), early.lexed),
+        None => (None, parity_core::Groundwork::default()),
+    };
+    let early_lexed = RefCell::new(early_lexed);
+    let mut checker = early_head
+        .as_ref()
+        .map(|head| Checker::with_sources(rules, head).with_groundwork(&early_lexed));
+    let mut files = FileCollector::default();
+    let mut both = Both {
+        files: &mut files,
+        checker: checker.as_mut(),
+    };
+    let diff_error = |e: &dyn std::fmt::Display| Error::new(format!("cannot read git's diff: {e}"));
+    let mut parser = PatchParser::new();
+    if let Some(lines) = lines.as_mut() {
+        while let Some(line) = lines.next_record().map_err(|e| diff_error(&e))? {
+            parser.line(line, &mut both).map_err(|e| diff_error(&e))?;
+        }
+    }
+    drop(lines);
+    if let Some(stream) = stream {
+        stream.finish()?;
+    }
+    parser.finish(&mut both).map_err(|e| diff_error(&e))?;
+    let mut files = files.into_files();
     let mut ahead = match touched {
         true => ahead
+            .done
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
         false => Ahead::default(),
@@ -224,6 +256,19 @@ pub fn judge_range(
         None => symlinks::follow(git, range, rules, &listing, &mut files)?,
     };
     let change = Change { files, statuses };
+    // The streamed check stands for the decision's own only if it judged
+    // the same files (no symlink was followed) from the same bytes (every
+    // file it read was read ahead, and the decision takes those).
+    let asked = parity_core::groundwork::wanted(rules, mode).head;
+    let checked = checker
+        .filter(|_| link_notes.is_empty())
+        .filter(|_| {
+            change
+                .sources_wanted(rules)
+                .iter()
+                .all(|p| asked.contains(p))
+        })
+        .map(|checker| checker.finish_keeping_lexed(&change.statuses));
     let mut session = LazySession::new(git);
     let (mut report, _) = fetch_and_decide_grounded(
         &change,
@@ -233,6 +278,7 @@ pub fn judge_range(
         &mut session,
         &mut Memo::default(),
         ahead,
+        checked,
     )?;
     session.finish()?;
     report.notes.extend(link_notes);
@@ -247,6 +293,42 @@ pub fn judge_range(
         report.warnings = rules.unmatched_in(&files);
     }
     Ok((report, change.statuses))
+}
+
+/// The read-ahead thread: the files lexed, as soon as they are, then all.
+pub struct AheadThread {
+    pub early: std::sync::mpsc::Receiver<Early>,
+    pub done: std::thread::JoinHandle<Ahead>,
+}
+
+/// The watched files read ahead at HEAD (their bytes shared with `Ahead`'s)
+/// and a copy of their lexing, for the line rules while the patch streams.
+pub struct Early {
+    pub head: Sources,
+    pub lexed: parity_core::Groundwork,
+}
+
+/// The two visitors of a streamed patch: the files kept for the decision,
+/// and the line rules' checker, if it runs as the patch comes.
+struct Both<'a, 'r> {
+    files: &'a mut FileCollector,
+    checker: Option<&'a mut Checker<'r>>,
+}
+
+impl PatchVisitor for Both<'_, '_> {
+    fn file(&mut self, header: &FileHeader) {
+        self.files.file(header);
+        if let Some(checker) = self.checker.as_mut() {
+            checker.file(header);
+        }
+    }
+
+    fn added(&mut self, number: u32, text: &[u8]) {
+        self.files.added(number, text);
+        if let Some(checker) = self.checker.as_mut() {
+            checker.added(number, text);
+        }
+    }
 }
 
 /// What one check reads and works out before its change is known: the
@@ -270,24 +352,31 @@ pub struct Ahead {
 
 impl Ahead {
     /// Reads ahead on a thread of its own, which owns what it reads from.
-    pub fn spawn(
-        git: Git,
-        range: &ResolvedRange,
-        rules: Rules,
-        mode: PairingMode,
-    ) -> std::thread::JoinHandle<Ahead> {
+    pub fn spawn(git: Git, range: &ResolvedRange, rules: Rules, mode: PairingMode) -> AheadThread {
         let range = range.clone();
-        std::thread::spawn(move || {
+        let (send, early) = std::sync::mpsc::sync_channel(1);
+        let done = std::thread::spawn(move || {
             let commits = Commits {
                 head: &range.head,
                 merge_base: &range.merge_base,
                 base_tip: &range.base,
             };
-            Ahead::read(&git, commits, &rules, mode)
-        })
+            Ahead::read(&git, commits, &rules, mode, |early| {
+                let _ = send.send(early);
+            })
+        });
+        AheadThread { early, done }
     }
 
-    pub fn read(git: &Git, commits: Commits<'_>, rules: &Rules, mode: PairingMode) -> Ahead {
+    /// Reads ahead; hands `early` the files lexed as soon as they are,
+    /// before the models are built.
+    pub fn read(
+        git: &Git,
+        commits: Commits<'_>,
+        rules: &Rules,
+        mode: PairingMode,
+        early: impl FnOnce(Early),
+    ) -> Ahead {
         let asked = parity_core::groundwork::wanted(rules, mode);
         let read = git.contents_in(&[
             (commits.head, &asked.head),
@@ -296,13 +385,18 @@ impl Ahead {
         let Ok(Ok([head, merge_base])) = read.map(<[Sources; 2]>::try_from) else {
             return Ahead::default();
         };
+        let mut groundwork = parity_core::Groundwork::lex_ahead(rules, &head);
+        early(Early {
+            head: head.clone(),
+            lexed: groundwork.lexed_copy(),
+        });
         let range = ResolvedRange {
             base: commits.base_tip.to_string(),
             head: commits.head.to_string(),
             merge_base: commits.merge_base.to_string(),
         };
         let links = symlinks::resolve(git, &range, rules).ok();
-        let groundwork = parity_core::Groundwork::lay(rules, mode, &head, &merge_base);
+        groundwork.model_ahead(rules, mode, &merge_base);
         Ahead {
             links,
             commits: Some((commits.head.to_string(), commits.merge_base.to_string())),
@@ -371,10 +465,13 @@ pub fn fetch_and_decide(
     memo: &mut Memo,
 ) -> Result<(Report, Needs)> {
     let ahead = Ahead::default();
-    fetch_and_decide_grounded(change, in_force, mode, commits, reader, memo, ahead)
+    fetch_and_decide_grounded(change, in_force, mode, commits, reader, memo, ahead, None)
 }
 
-/// `fetch_and_decide`, taking from `ahead` what it read and laid already.
+/// `fetch_and_decide`, taking from `ahead` what it read and laid already,
+/// and the check of the change if it was made as the patch streamed in
+/// (see `parity_core::decide_grounded`).
+#[allow(clippy::too_many_arguments)]
 pub fn fetch_and_decide_grounded(
     change: &Change,
     in_force: InForce<'_>,
@@ -383,6 +480,7 @@ pub fn fetch_and_decide_grounded(
     reader: &mut impl ReadContents,
     memo: &mut Memo,
     ahead: Ahead,
+    checked: Option<Checked<'_>>,
 ) -> Result<(Report, Needs)> {
     let needs = needs(change, in_force.rules, mode);
     let (mut head, mut merge_base) = (Sources::new(), Sources::new());
@@ -413,7 +511,15 @@ pub fn fetch_and_decide_grounded(
         base_tip,
         head_files,
     };
-    let report = decide_grounded(change, in_force, mode, &contents, ahead.groundwork, memo);
+    let report = decide_grounded(
+        change,
+        in_force,
+        mode,
+        &contents,
+        ahead.groundwork,
+        checked,
+        memo,
+    );
     Ok((report, needs))
 }
 
