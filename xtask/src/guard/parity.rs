@@ -277,8 +277,7 @@ pub fn judge_range(
         commits,
         &mut session,
         &mut Memo::default(),
-        ahead,
-        checked,
+        HeadStart { ahead, checked },
     )?;
     session.finish()?;
     report.notes.extend(link_notes);
@@ -464,14 +463,20 @@ pub fn fetch_and_decide(
     reader: &mut impl ReadContents,
     memo: &mut Memo,
 ) -> Result<(Report, Needs)> {
-    let ahead = Ahead::default();
-    fetch_and_decide_grounded(change, in_force, mode, commits, reader, memo, ahead, None)
+    let start = HeadStart::default();
+    fetch_and_decide_grounded(change, in_force, mode, commits, reader, memo, start)
 }
 
-/// `fetch_and_decide`, taking from `ahead` what it read and laid already,
-/// and the check of the change if it was made as the patch streamed in
-/// (see `parity_core::decide_grounded`).
-#[allow(clippy::too_many_arguments)]
+/// What a single check did before its change was known: the read-ahead,
+/// and the line rules' check if it was made as the patch streamed in (see
+/// `parity_core::decide_grounded`). An audit has none.
+#[derive(Default)]
+pub struct HeadStart<'a> {
+    pub ahead: Ahead,
+    pub checked: Option<Checked<'a>>,
+}
+
+/// `fetch_and_decide`, taking what `start` read, laid and checked already.
 pub fn fetch_and_decide_grounded(
     change: &Change,
     in_force: InForce<'_>,
@@ -479,9 +484,9 @@ pub fn fetch_and_decide_grounded(
     commits: Commits<'_>,
     reader: &mut impl ReadContents,
     memo: &mut Memo,
-    ahead: Ahead,
-    checked: Option<Checked<'_>>,
+    start: HeadStart<'_>,
 ) -> Result<(Report, Needs)> {
+    let HeadStart { ahead, checked } = start;
     let needs = needs(change, in_force.rules, mode);
     let (mut head, mut merge_base) = (Sources::new(), Sources::new());
     let head_rest = ahead.supply(true, commits.head, &needs.head, &mut head);
