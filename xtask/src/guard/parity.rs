@@ -198,7 +198,8 @@ pub fn judge_range(
     };
     // The contents the decision will likely read, read and lexed while git
     // lists the range and writes its diff (see `Ahead`).
-    let ahead = Ahead::spawn(git.twin()?, range, rules.clone(), mode);
+    // Speculative: without a second shell there is simply no read-ahead.
+    let ahead = (git.twin().ok()).map(|twin| Ahead::spawn(twin, range, rules.clone(), mode));
     let listing = git.raw_listing(&range.merge_base, &range.head)?;
     let listing =
         parse_raw(&listing).map_err(|e| Error::new(format!("cannot read git's file list: {e}")))?;
@@ -216,7 +217,8 @@ pub fn judge_range(
     let mut stream =
         git.patch_stream(&range.merge_base, &range.head, &rules.diff_paths(&statuses))?;
     let mut lines = stream.as_mut().map(|stream| stream.records(b'\n'));
-    let (early_head, early_lexed) = match touched.then(|| ahead.early.recv().ok()).flatten() {
+    let early = ahead.as_ref().filter(|_| touched);
+    let (early_head, early_lexed) = match early.and_then(|ahead| ahead.early.recv().ok()) {
         Some(early) => (Some(early.head), early.lexed),
         None => (None, parity_core::Groundwork::default()),
     };
@@ -242,12 +244,11 @@ pub fn judge_range(
     }
     parser.finish(&mut both).map_err(|e| diff_error(&e))?;
     let mut files = files.into_files();
-    let mut ahead = match touched {
-        true => ahead
-            .done
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-        false => Ahead::default(),
+    // A read-ahead that failed, even by a panic, is no read-ahead: the
+    // decision reads and works out everything itself.
+    let mut ahead = match ahead.filter(|_| touched) {
+        Some(ahead) => ahead.done.join().unwrap_or_default(),
+        None => Ahead::default(),
     };
     let link_notes = match ahead.links.take() {
         Some(resolved) => {
