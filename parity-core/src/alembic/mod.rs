@@ -537,39 +537,42 @@ fn unanswered_references(
     findings: &mut Vec<IntegrityFinding>,
 ) -> bool {
     let mut any = false;
-    for down in file.down_revisions.iter().filter(|d| graph.id(d).is_none()) {
-        let Some(why) = why(down, Reference::DownRevision) else {
-            continue;
-        };
-        any = true;
-        findings.push(IntegrityFinding::new(
+    let kinds = [
+        (
+            Reference::DownRevision,
+            &file.down_revisions,
             FindingKind::MissingDownRevision,
-            &file.path,
             file.down_revision_line,
-            format!(
-                "down_revision of revision {} names {down:?}, {why}",
-                file.revision
-            ),
-        ));
-    }
-    for dependency in file
-        .depends_on
-        .iter()
-        .filter(|d| graph.dependency(d).is_none())
-    {
-        let Some(why) = why(dependency, Reference::DependsOn) else {
-            continue;
-        };
-        any = true;
-        findings.push(IntegrityFinding::new(
+            "down_revision",
+        ),
+        (
+            Reference::DependsOn,
+            &file.depends_on,
             FindingKind::MissingDependsOn,
-            &file.path,
             file.depends_on_line.unwrap_or(file.revision_line),
-            format!(
-                "depends_on of revision {} names {dependency:?}, {why}",
-                file.revision
-            ),
-        ));
+            "depends_on",
+        ),
+    ];
+    for (reference, names, kind, line, field) in kinds {
+        let answered = |name: &str| match reference {
+            Reference::DownRevision => graph.id(name).is_some(),
+            Reference::DependsOn => graph.dependency(name).is_some(),
+        };
+        for name in names.iter().filter(|name| !answered(name)) {
+            let Some(why) = why(name, reference) else {
+                continue;
+            };
+            any = true;
+            findings.push(IntegrityFinding::new(
+                kind,
+                &file.path,
+                line,
+                format!(
+                    "{field} of revision {} names {name:?}, {why}",
+                    file.revision
+                ),
+            ));
+        }
     }
     any
 }
