@@ -10,12 +10,15 @@ use parity_core::config::{self, Config, CONFIG_FILE};
 use parity_core::diff::FileCollector;
 use parity_core::report::{github, render_json, render_text, sarif, Colour, RangeInfo};
 use parity_core::{
-    decide_grounded, needs, Change, Checker, Contents, FileHeader, InForce, Memo, NameStatus,
-    Needs, PairingMode, PatchParser, PatchVisitor, PathBytes, Report, Rules, Sources,
+    decide_grounded, needs, Change, Checker, Contents, FileHeader, FilePatch, InForce, Memo,
+    NameStatus, Needs, PairingMode, PatchParser, PatchVisitor, PathBytes, Report, Rules, Sources,
 };
 
 use crate::error::{Error, Result};
-use crate::git::{is_null_object_name, Git, LazySession, ReadContents, Resolved, ResolvedRange};
+use crate::git::{
+    is_null_object_name, Git, GitStream, LazySession, ReadAhead, ReadContents, Records, Resolved,
+    ResolvedRange,
+};
 use crate::guard::symlinks;
 use parity_core::name_status::parse_raw;
 
@@ -199,7 +202,10 @@ pub fn judge_range(
     // The contents the decision will likely read, read and lexed while git
     // lists the range and writes its diff (see `Ahead`).
     // Speculative: without a second shell there is simply no read-ahead.
-    let ahead = (git.twin().ok()).map(|twin| Ahead::spawn(twin, range, rules.clone(), mode));
+    let ahead = git
+        .twin()
+        .ok()
+        .map(|twin| Ahead::spawn(twin, range, rules.clone(), mode));
     let listing = git.raw_listing(&range.merge_base, &range.head)?;
     let listing =
         parse_raw(&listing).map_err(|e| Error::new(format!("cannot read git's file list: {e}")))?;
@@ -216,7 +222,7 @@ pub fn judge_range(
     // patch as it comes.
     let mut stream =
         git.patch_stream(&range.merge_base, &range.head, &rules.diff_paths(&statuses))?;
-    let mut lines = stream.as_mut().map(|stream| stream.records(b'\n'));
+    let lines = stream.as_mut().map(|stream| stream.records(b'\n'));
     let early = ahead.as_ref().filter(|_| touched);
     let (early_head, early_lexed) = match early.and_then(|ahead| ahead.early.recv().ok()) {
         Some(early) => (Some(early.head), early.lexed),
@@ -226,24 +232,7 @@ pub fn judge_range(
     let mut checker = early_head
         .as_ref()
         .map(|head| Checker::with_sources(rules, head).with_groundwork(&early_lexed));
-    let mut files = FileCollector::default();
-    let mut both = Both {
-        files: &mut files,
-        checker: checker.as_mut(),
-    };
-    let diff_error = |e: &dyn std::fmt::Display| Error::new(format!("cannot read git's diff: {e}"));
-    let mut parser = PatchParser::new();
-    if let Some(lines) = lines.as_mut() {
-        while let Some(line) = lines.next_record().map_err(|e| diff_error(&e))? {
-            parser.line(line, &mut both).map_err(|e| diff_error(&e))?;
-        }
-    }
-    drop(lines);
-    if let Some(stream) = stream {
-        stream.finish()?;
-    }
-    parser.finish(&mut both).map_err(|e| diff_error(&e))?;
-    let mut files = files.into_files();
+    let mut files = read_patch(stream, lines, checker.as_mut())?;
     // A read-ahead that failed, even by a panic, is no read-ahead: the
     // decision reads and works out everything itself.
     let mut ahead = match ahead.filter(|_| touched) {
@@ -271,7 +260,7 @@ pub fn judge_range(
         })
         .map(|checker| checker.finish_keeping_lexed(&change.statuses));
     let mut session = LazySession::new(git);
-    let (mut report, _) = fetch_and_decide_grounded(
+    let (mut report, _) = fetch_and_decide(
         &change,
         in_force,
         mode,
@@ -293,6 +282,33 @@ pub fn judge_range(
         report.warnings = rules.unmatched_in(&files);
     }
     Ok((report, change.statuses))
+}
+
+/// The files of a patch streamed from git (none without a stream), each
+/// line also judged by `checker` if the line rules run as it comes.
+fn read_patch(
+    stream: Option<GitStream<'_>>,
+    lines: Option<Records<ReadAhead>>,
+    checker: Option<&mut Checker<'_>>,
+) -> Result<Vec<FilePatch>> {
+    let diff_error = |e: &dyn std::fmt::Display| Error::new(format!("cannot read git's diff: {e}"));
+    let mut files = FileCollector::default();
+    let mut both = Both {
+        files: &mut files,
+        checker,
+    };
+    let mut parser = PatchParser::new();
+    if let Some(mut lines) = lines {
+        while let Some(line) = lines.next_record().map_err(|e| diff_error(&e))? {
+            parser.line(line, &mut both).map_err(|e| diff_error(&e))?;
+        }
+    }
+    // The records are done with before git is waited for.
+    if let Some(stream) = stream {
+        stream.finish()?;
+    }
+    parser.finish(&mut both).map_err(|e| diff_error(&e))?;
+    Ok(files.into_files())
 }
 
 /// The read-ahead thread: the files lexed, as soon as they are, then all.
@@ -340,14 +356,43 @@ impl PatchVisitor for Both<'_, '_> {
 /// (and reports the failure of) what it needs itself.
 #[derive(Debug, Default)]
 pub struct Ahead {
-    /// The commits read, HEAD's and the merge-base's.
-    commits: Option<(String, String)>,
-    asked: Needs,
-    head: Sources,
-    merge_base: Sources,
+    head: Option<ReadAt>,
+    merge_base: Option<ReadAt>,
     groundwork: parity_core::Groundwork,
     /// Where the watched paths lead at both ends (`symlinks::resolve`).
     links: Option<[Vec<Resolved>; 2]>,
+}
+
+/// What was read ahead at one commit: the paths asked, and git's answers.
+#[derive(Debug)]
+struct ReadAt {
+    commit: String,
+    asked: Vec<PathBytes>,
+    sources: Sources,
+}
+
+impl ReadAt {
+    /// Takes into `contents` what `read` (if it was made at `commit`) holds
+    /// of the paths `wanted` names; hands back those it did not ask, to be
+    /// fetched.
+    fn supply(
+        read: Option<&ReadAt>,
+        commit: &str,
+        wanted: &[PathBytes],
+        contents: &mut Sources,
+    ) -> Vec<PathBytes> {
+        let Some(read) = read.filter(|read| read.commit == commit) else {
+            return wanted.to_vec();
+        };
+        let mut rest = Vec::new();
+        for path in wanted {
+            match read.asked.contains(path) {
+                true => contents.copy_entry(&read.sources, path.as_bytes()),
+                false => rest.push(path.clone()),
+            }
+        }
+        rest
+    }
 }
 
 impl Ahead {
@@ -356,12 +401,7 @@ impl Ahead {
         let range = range.clone();
         let (send, early) = std::sync::mpsc::sync_channel(1);
         let done = std::thread::spawn(move || {
-            let commits = Commits {
-                head: &range.head,
-                merge_base: &range.merge_base,
-                base_tip: &range.base,
-            };
-            Ahead::read(&git, commits, &rules, mode, |early| {
+            Ahead::read(&git, &range, &rules, mode, |early| {
                 let _ = send.send(early);
             })
         });
@@ -372,15 +412,15 @@ impl Ahead {
     /// before the models are built.
     pub fn read(
         git: &Git,
-        commits: Commits<'_>,
+        range: &ResolvedRange,
         rules: &Rules,
         mode: PairingMode,
         early: impl FnOnce(Early),
     ) -> Ahead {
         let asked = parity_core::groundwork::wanted(rules, mode);
         let read = git.contents_in(&[
-            (commits.head, &asked.head),
-            (commits.merge_base, &asked.merge_base),
+            (&range.head, &asked.head),
+            (&range.merge_base, &asked.merge_base),
         ]);
         let Ok(Ok([head, merge_base])) = read.map(<[Sources; 2]>::try_from) else {
             return Ahead::default();
@@ -390,56 +430,19 @@ impl Ahead {
             head: head.clone(),
             lexed: groundwork.lexed_copy(),
         });
-        let range = ResolvedRange {
-            base: commits.base_tip.to_string(),
-            head: commits.head.to_string(),
-            merge_base: commits.merge_base.to_string(),
-        };
-        let links = symlinks::resolve(git, &range, rules).ok();
+        let links = symlinks::resolve(git, range, rules).ok();
         groundwork.model_ahead(rules, mode, &merge_base);
-        Ahead {
-            links,
-            commits: Some((commits.head.to_string(), commits.merge_base.to_string())),
+        let at = |commit: &str, asked, sources| ReadAt {
+            commit: commit.to_string(),
             asked,
-            head,
-            merge_base,
-            groundwork,
-        }
-    }
-
-    /// Takes into `contents` what this read of the paths `wanted` names at
-    /// `commit` (HEAD's or the merge-base's); hands back the paths it did not
-    /// read, to be fetched.
-    fn supply(
-        &self,
-        head: bool,
-        commit: &str,
-        wanted: &[PathBytes],
-        contents: &mut Sources,
-    ) -> Vec<PathBytes> {
-        let (read, asked, sources) = match head {
-            true => (
-                self.commits.as_ref().map(|c| &c.0),
-                &self.asked.head,
-                &self.head,
-            ),
-            false => (
-                self.commits.as_ref().map(|c| &c.1),
-                &self.asked.merge_base,
-                &self.merge_base,
-            ),
+            sources,
         };
-        if read.is_none_or(|read| read != commit) {
-            return wanted.to_vec();
+        Ahead {
+            head: Some(at(&range.head, asked.head, head)),
+            merge_base: Some(at(&range.merge_base, asked.merge_base, merge_base)),
+            groundwork,
+            links,
         }
-        let mut rest = Vec::new();
-        for path in wanted {
-            match asked.contains(path) {
-                true => contents.copy_entry(sources, path.as_bytes()),
-                false => rest.push(path.clone()),
-            }
-        }
-        rest
     }
 }
 
@@ -452,22 +455,6 @@ pub struct Commits<'a> {
     pub base_tip: &'a str,
 }
 
-/// Reads what the core's decision needs (`parity_core::needs`) through
-/// `reader` and decides, keeping in `memo` what the next decision of the same
-/// run can reuse; also hands back what was read. `parity` and `scan` both
-/// decide through here.
-pub fn fetch_and_decide(
-    change: &Change,
-    in_force: InForce<'_>,
-    mode: PairingMode,
-    commits: Commits<'_>,
-    reader: &mut impl ReadContents,
-    memo: &mut Memo,
-) -> Result<(Report, Needs)> {
-    let start = HeadStart::default();
-    fetch_and_decide_grounded(change, in_force, mode, commits, reader, memo, start)
-}
-
 /// What a single check did before its change was known: the read-ahead,
 /// and the line rules' check if it was made as the patch streamed in (see
 /// `parity_core::decide_grounded`). An audit has none.
@@ -477,8 +464,12 @@ pub struct HeadStart<'a> {
     pub checked: Option<Checked<'a>>,
 }
 
-/// `fetch_and_decide`, taking what `start` read, laid and checked already.
-pub fn fetch_and_decide_grounded(
+/// Reads what the core's decision needs (`parity_core::needs`) through
+/// `reader` and decides, keeping in `memo` what the next decision of the same
+/// run can reuse; also hands back what was read. `parity` and `scan` both
+/// decide through here. It takes what `start` read, laid
+/// and checked already (a single check's; an audit's is empty).
+pub fn fetch_and_decide(
     change: &Change,
     in_force: InForce<'_>,
     mode: PairingMode,
@@ -490,9 +481,9 @@ pub fn fetch_and_decide_grounded(
     let HeadStart { ahead, checked } = start;
     let needs = needs(change, in_force.rules, mode);
     let (mut head, mut merge_base) = (Sources::new(), Sources::new());
-    let head_rest = ahead.supply(true, commits.head, &needs.head, &mut head);
-    let base_rest = ahead.supply(
-        false,
+    let head_rest = ReadAt::supply(ahead.head.as_ref(), commits.head, &needs.head, &mut head);
+    let base_rest = ReadAt::supply(
+        ahead.merge_base.as_ref(),
         commits.merge_base,
         &needs.merge_base,
         &mut merge_base,

@@ -35,7 +35,7 @@ use crate::git::{
     ResolvedRange,
 };
 use crate::guard::output::{self, Progress};
-use crate::guard::parity::{fetch_and_decide, Commits, RulesInForce};
+use crate::guard::parity::{fetch_and_decide, Commits, HeadStart, RulesInForce};
 use crate::guard::symlinks;
 use parity_core::name_status::parse_raw;
 
@@ -623,6 +623,7 @@ impl CommitInProgress {
             commits,
             contents.session()?,
             &mut audit.memo,
+            HeadStart::default(),
         )?;
         let mut reads = Vec::new();
         for (commit, paths) in [(sha, needs.head), (parent, needs.merge_base)] {

@@ -194,6 +194,7 @@ pub(super) fn per_commit_loop(
             commits,
             &mut session,
             &mut parity_core::Memo::default(),
+            crate::guard::parity::HeadStart::default(),
         )?;
         session.finish()?;
         failing += u64::from(report.verdict() == Verdict::Fail);
