@@ -38,7 +38,8 @@ pub struct Groundwork {
 struct Lexed {
     path: PathBytes,
     bytes: Arc<Vec<u8>>,
-    layout: Result<Layout, LexError>,
+    /// Shared with any copy (`lexed_copy`): copying copies no tokens.
+    layout: Result<Arc<Layout>, LexError>,
 }
 
 #[derive(Debug)]
@@ -180,7 +181,7 @@ impl Groundwork {
         &mut self,
         path: &[u8],
         bytes: &Arc<Vec<u8>>,
-    ) -> Option<Result<Layout, LexError>> {
+    ) -> Option<Result<Arc<Layout>, LexError>> {
         let at = self
             .lexed
             .iter()

@@ -26,7 +26,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 mod escapes;
 
@@ -335,6 +335,17 @@ impl std::error::Error for LexError {}
 #[derive(Clone, Debug)]
 pub struct PythonFile<'a> {
     source: &'a [u8],
+    /// Shared: a copy of the file (for a check that runs beside the one
+    /// that builds models, see `Groundwork`) copies no tokens.
+    layout: Arc<Layout>,
+    /// Where the next line's regions likely begin (`regions_between`).
+    next_region: std::cell::Cell<usize>,
+}
+
+/// A lexed file without its bytes, so that a file lexed ahead (see
+/// `Groundwork`) can be handed on and read again over the same bytes.
+#[derive(Debug)]
+pub(crate) struct Layout {
     tokens: Vec<Token>,
     /// Offset of the first byte of each line (and one past the last `\n`).
     line_starts: Vec<usize>,
@@ -345,26 +356,14 @@ pub struct PythonFile<'a> {
     bom: usize,
 }
 
-/// A lexed file without its bytes, so that a file lexed ahead (see
-/// `Groundwork`) can be handed on and read again over the same bytes.
-#[derive(Clone, Debug)]
-pub(crate) struct Layout {
-    tokens: Vec<Token>,
-    line_starts: Vec<usize>,
-    regions: Vec<Region>,
-    bom: usize,
-}
-
 impl Layout {
     /// The file again, over the very bytes it was lexed from (the caller
     /// makes sure of that: `Groundwork` keeps those bytes shared).
-    pub(crate) fn attach(self, source: &[u8]) -> PythonFile<'_> {
+    pub(crate) fn attach(self: Arc<Self>, source: &[u8]) -> PythonFile<'_> {
         PythonFile {
             source,
-            tokens: self.tokens,
-            line_starts: self.line_starts,
-            regions: self.regions,
-            bom: self.bom,
+            layout: self,
+            next_region: Default::default(),
         }
     }
 }
@@ -401,7 +400,7 @@ impl<'a> PythonFile<'a> {
     pub fn lex_resuming(
         source: &'a [u8],
         before: &[u8],
-        mut before_tokens: Vec<Token>,
+        before_tokens: &[Token],
     ) -> Result<PythonFile<'a>, LexError> {
         // The lexer looks a byte or two past a token's end to end it; a
         // statement end this far inside the common bytes was made from them
@@ -427,8 +426,7 @@ impl<'a> PythonFile<'a> {
                     && opens_no_body(at)
             })
             .map_or(0, |last| last + 1);
-        before_tokens.truncate(kept);
-        PythonFile::lex_on(source, before_tokens)
+        PythonFile::lex_on(source, before_tokens[..kept].to_vec())
     }
 
     /// Lexes `source` after `kept`, the tokens of its first statements.
@@ -447,6 +445,10 @@ impl<'a> PythonFile<'a> {
         }
         let marked = kept.len();
         lexer.tokens = kept;
+        // Room for the tokens up front (Python has about one in every four
+        // to eight bytes): a growing vector would copy them over and over.
+        // Room never written costs no memory, and is given back below.
+        lexer.tokens.reserve((source.len() - lexer.pos) / 4);
         let mut tokens = lexer.run()?;
         tokens.shrink_to_fit();
         mark_docstrings(&mut tokens, source, marked);
@@ -466,8 +468,7 @@ impl<'a> PythonFile<'a> {
                 })
             })
             .collect();
-        Ok(PythonFile {
-            source,
+        let layout = Layout {
             tokens,
             line_starts,
             regions,
@@ -476,6 +477,11 @@ impl<'a> PythonFile<'a> {
             } else {
                 0
             },
+        };
+        Ok(PythonFile {
+            source,
+            layout: Arc::new(layout),
+            next_region: Default::default(),
         })
     }
 
@@ -484,19 +490,14 @@ impl<'a> PythonFile<'a> {
     }
 
     /// The lexing without the bytes (see [`Layout::attach`]).
-    pub(crate) fn into_layout(self) -> Layout {
-        Layout {
-            tokens: self.tokens,
-            line_starts: self.line_starts,
-            regions: self.regions,
-            bom: self.bom,
-        }
+    pub(crate) fn into_layout(self) -> Arc<Layout> {
+        self.layout
     }
 
     /// Every token in source order (no indent/dedent tokens: a token's
     /// `start.column` gives its indentation).
     pub fn tokens(&self) -> &[Token] {
-        &self.tokens
+        &self.layout.tokens
     }
 
     /// The source bytes of a token.
@@ -506,7 +507,7 @@ impl<'a> PythonFile<'a> {
 
     /// Where a token ends: the position just past its last byte.
     pub fn end(&self, token: &Token) -> Pos {
-        position(&self.line_starts, token.span().end)
+        position(&self.layout.line_starts, token.span().end)
     }
 
     /// A string literal's value, best effort: escapes decoded unless raw
@@ -535,11 +536,11 @@ impl<'a> PythonFile<'a> {
         self.string_runs()
             .into_iter()
             .map(|run| {
-                let last = &self.tokens[run.last];
+                let last = &self.layout.tokens[run.last];
                 StringGroup {
                     tokens: self.run_literals(&run).collect(),
                     value: self.run_value(&run),
-                    start: self.tokens[run.first].start,
+                    start: self.layout.tokens[run.first].start,
                     end: self.end(last),
                     docstring: run.docstring,
                 }
@@ -552,7 +553,7 @@ impl<'a> PythonFile<'a> {
     pub fn string_runs(&self) -> Vec<StringRun> {
         let mut runs: Vec<StringRun> = Vec::new();
         let mut open = false;
-        for (index, token) in self.tokens.iter().enumerate() {
+        for (index, token) in self.layout.tokens.iter().enumerate() {
             match token.kind {
                 TokenKind::String => {
                     match runs.last_mut() {
@@ -575,14 +576,18 @@ impl<'a> PythonFile<'a> {
 
     /// The indices of a run's literals (its comments and line breaks left out).
     pub fn run_literals<'f>(&'f self, run: &StringRun) -> impl Iterator<Item = usize> + 'f {
-        (run.first..=run.last).filter(|&i| self.tokens[i].kind == TokenKind::String)
+        (run.first..=run.last).filter(|&i| self.layout.tokens[i].kind == TokenKind::String)
     }
 
     /// The decoded values of a run's literals, joined.
     pub fn run_value(&self, run: &StringRun) -> String {
         let mut value = String::new();
         for index in self.run_literals(run) {
-            value.push_str(&self.string_value(&self.tokens[index]).unwrap_or_default());
+            value.push_str(
+                &self
+                    .string_value(&self.layout.tokens[index])
+                    .unwrap_or_default(),
+            );
         }
         value
     }
@@ -590,7 +595,7 @@ impl<'a> PythonFile<'a> {
     /// A run's bytes as they are, when they are its value: one literal, no
     /// f-string, and no backslash or carriage return to decode; else `None`.
     pub fn run_verbatim(&self, run: &StringRun) -> Option<&'a [u8]> {
-        let literal = self.tokens[run.first].string()?;
+        let literal = self.layout.tokens[run.first].string()?;
         let body = &self.source[literal.body];
         let plain = run.first == run.last
             && !literal.prefix.has_fields()
@@ -604,9 +609,9 @@ impl<'a> PythonFile<'a> {
         let count = if self.source.is_empty() {
             0
         } else if self.source.ends_with(b"\n") {
-            self.line_starts.len() - 1
+            self.layout.line_starts.len() - 1
         } else {
-            self.line_starts.len()
+            self.layout.line_starts.len()
         };
         u32::try_from(count).unwrap_or(u32::MAX)
     }
@@ -677,8 +682,9 @@ impl<'a> PythonFile<'a> {
             return None;
         }
         let index = usize::try_from(line - 1).ok()?;
-        let start = self.line_starts[index];
+        let start = self.layout.line_starts[index];
         let next = self
+            .layout
             .line_starts
             .get(index + 1)
             .copied()
@@ -695,13 +701,29 @@ impl<'a> PythonFile<'a> {
 
     /// The regions that overlap `from..to`.
     fn regions_between(&self, from: usize, to: usize) -> &[Region] {
-        let first = self.regions.partition_point(|r| r.end() <= from);
-        let last = self.regions.partition_point(|r| r.start() < to);
-        &self.regions[first..last.max(first)]
+        let regions = &self.layout.regions;
+        // Lines are mostly read in order: the first region of this line is
+        // most likely the one after the last line's.
+        let hint = self.next_region.get().min(regions.len());
+        let is_first = |at: usize| {
+            (at == 0 || regions[at - 1].end() <= from)
+                && regions.get(at).is_none_or(|r| r.end() > from)
+        };
+        let first = match is_first(hint) {
+            true => hint,
+            false => regions.partition_point(|r| r.end() <= from),
+        };
+        // A line overlaps few regions.
+        let mut last = first;
+        while regions.get(last).is_some_and(|r| r.start() < to) {
+            last += 1;
+        }
+        self.next_region.set(last);
+        &regions[first..last]
     }
 
     fn has_code(&self, range: Range<usize>) -> bool {
-        let start = range.start.max(self.bom);
+        let start = range.start.max(self.layout.bom);
         start < range.end && self.source[start..range.end].iter().any(|&b| !is_blank(b))
     }
 }
@@ -841,18 +863,18 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
 /// migrations file that grows by a few lines at every commit.
 #[derive(Debug, Default)]
 pub struct LexMemo {
-    last: std::collections::HashMap<Vec<u8>, (Vec<u8>, Vec<Token>)>,
+    last: std::collections::HashMap<Vec<u8>, (Vec<u8>, Arc<Layout>)>,
 }
 
 impl LexMemo {
     /// `PythonFile::lex(source)`, resumed from the last version of `path`.
     pub fn lex<'a>(&mut self, path: &[u8], source: &'a [u8]) -> Result<PythonFile<'a>, LexError> {
         let file = match self.last.remove(path) {
-            Some((before, tokens)) => PythonFile::lex_resuming(source, &before, tokens)?,
+            Some((before, layout)) => PythonFile::lex_resuming(source, &before, &layout.tokens)?,
             None => PythonFile::lex(source)?,
         };
         self.last
-            .insert(path.to_vec(), (source.to_vec(), file.tokens.clone()));
+            .insert(path.to_vec(), (source.to_vec(), Arc::clone(&file.layout)));
         Ok(file)
     }
 }
@@ -1173,10 +1195,16 @@ fn scan_format_spec(
 /// a statement that opens no body (see `PythonFile::lex_resuming`), whose
 /// own tokens are marked already.
 fn mark_docstrings(tokens: &mut [Token], src: &[u8], from: usize) {
-    let significant: Vec<usize> = (from..tokens.len())
+    // Indices as `u32` (a file lexes to fewer than 4 Gi tokens): half the
+    // memory of a list as long as the file's tokens.
+    let significant: Vec<u32> = (from..tokens.len())
         .filter(|&i| tokens[i].is_significant())
+        .map(|i| i as u32)
         .collect();
-    let name = |i: usize| (tokens[i].kind == TokenKind::Name).then(|| &src[tokens[i].span()]);
+    let name = |i: u32| {
+        let token = &tokens[i as usize];
+        (token.kind == TokenKind::Name).then(|| &src[token.span()])
+    };
     let mut docstrings = Vec::new();
     let mut depth = 0u32;
     let mut at_statement_start = true;
@@ -1199,7 +1227,7 @@ fn mark_docstrings(tokens: &mut [Token], src: &[u8], from: usize) {
                 _ => false,
             };
         }
-        let token = &tokens[i];
+        let token = &tokens[i as usize];
         match token.kind {
             TokenKind::Newline => {
                 at_statement_start = true;
@@ -1212,7 +1240,7 @@ fn mark_docstrings(tokens: &mut [Token], src: &[u8], from: usize) {
                 b";" if depth == 0 => at_statement_start = true,
                 b":" if depth == 0 && in_header => {
                     in_header = false;
-                    let next = significant.get(k + 1).map(|&j| tokens[j].kind);
+                    let next = significant.get(k + 1).map(|&j| tokens[j as usize].kind);
                     if matches!(next, None | Some(TokenKind::Newline)) {
                         body_on_next_line = true;
                     } else {
@@ -1227,8 +1255,9 @@ fn mark_docstrings(tokens: &mut [Token], src: &[u8], from: usize) {
         }
     }
     for i in docstrings {
-        if tokens[i].kind == TokenKind::String {
-            tokens[i].bits |= StringBits::DOCSTRING;
+        let token = &mut tokens[i as usize];
+        if token.kind == TokenKind::String {
+            token.bits |= StringBits::DOCSTRING;
         }
     }
 }
@@ -1236,8 +1265,8 @@ fn mark_docstrings(tokens: &mut [Token], src: &[u8], from: usize) {
 /// The string tokens of the statement starting at `statement[0]` if it is a
 /// docstring: `(`s, string literals that are neither bytes nor f/t-strings,
 /// as many `)`s, then the end of the statement.
-fn docstring_at(tokens: &[Token], src: &[u8], statement: &[usize]) -> Vec<usize> {
-    let token = |k: usize| statement.get(k).map(|&i| &tokens[i]);
+fn docstring_at(tokens: &[Token], src: &[u8], statement: &[u32]) -> Vec<u32> {
+    let token = |k: usize| statement.get(k).map(|&i| &tokens[i as usize]);
     let mut k = 0;
     let mut opens = 0;
     while token(k).is_some_and(|t| t.is_operator(src, "(")) {

@@ -232,34 +232,17 @@ pub struct KnownRevision {
     pub down_revisions: Vec<String>,
 }
 
-/// Reads `revision = "..."` and `down_revision = ...` (a string, `None`, or a
-/// tuple of strings for a merge revision) from a revision file's source.
+/// A revision file's id and what it revises (a merge revision revises
+/// several), as the Alembic track's reader reads them (`alembic::read_revision`:
+/// the module's own assignments, as Alembic takes them); `None` for a file
+/// that names no revision.
 pub fn read_revision(file_name: &str, source: &str) -> Option<KnownRevision> {
-    static REVISION: OnceLock<Regex> = OnceLock::new();
-    static DOWN: OnceLock<Regex> = OnceLock::new();
-    static QUOTED: OnceLock<Regex> = OnceLock::new();
-    let revision_re = REVISION.get_or_init(|| {
-        Regex::new(r#"(?m)^revision\s*(?::\s*[\w\[\], |]+)?=\s*['"]([^'"]+)['"]"#).expect("valid")
-    });
-    let down_re = DOWN.get_or_init(|| {
-        Regex::new(r#"(?m)^down_revision\s*(?::\s*[\w\[\], |]+)?=\s*(.+)$"#).expect("valid")
-    });
-    let quoted_re = QUOTED.get_or_init(|| Regex::new(r#"['"]([^'"]+)['"]"#).expect("valid"));
-    let revision = revision_re.captures(source)?.get(1)?.as_str().to_string();
-    let down_revisions = down_re
-        .captures(source)
-        .and_then(|c| c.get(1))
-        .map(|value| {
-            quoted_re
-                .captures_iter(value.as_str())
-                .filter_map(|c| c.get(1).map(|m| m.as_str().to_string()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let read = crate::alembic::read_revision(&crate::PathBytes::from(file_name), source.as_bytes())
+        .ok()?;
     Some(KnownRevision {
         file_name: file_name.to_string(),
-        revision,
-        down_revisions,
+        revision: read.revision,
+        down_revisions: read.down_revisions,
     })
 }
 

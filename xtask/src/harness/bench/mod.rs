@@ -171,6 +171,25 @@ pub(super) fn best_of<T>(n: usize, mut f: impl FnMut() -> Result<T>) -> Result<(
     Ok(best.expect("at least one run"))
 }
 
+/// The best time of each of `runs`, taken in turn `rounds` times over
+/// (`a b c a b c ...`): a figure compared with another is measured under
+/// the same moments of the machine, not in a block of its own.
+pub(super) fn best_in_turn<const N: usize>(
+    rounds: usize,
+    runs: [&mut dyn FnMut() -> Result<()>; N],
+) -> Result<[Duration; N]> {
+    let mut best = [Duration::MAX; N];
+    let mut runs = runs;
+    for _ in 0..rounds {
+        for (run, best) in runs.iter_mut().zip(&mut best) {
+            let start = Instant::now();
+            run()?;
+            *best = (*best).min(start.elapsed());
+        }
+    }
+    Ok(best)
+}
+
 /// Builds (or reuses) a generated history under `target/bench/`.
 pub(super) fn bench_repo(
     name: &str,
