@@ -1,6 +1,8 @@
 //! The rules as data. `Rules::default()` is the layout of README's "The rules"; other
 //! layouts are other values of the same types, never switches in the engine.
 
+use std::sync::OnceLock;
+
 use regex::bytes::Regex;
 
 use serde::{Deserialize, Serialize};
@@ -15,7 +17,11 @@ use crate::waiver::WaiverRule;
 #[derive(Clone, Debug)]
 pub struct Pattern {
     pub name: String,
-    pub regex: Regex,
+    source: String,
+    /// Compiled by `new`, or at the first search for a pattern of a
+    /// built-in set (`deferred`): a set's own patterns are searched only on
+    /// the rare line that its joined expression matches.
+    regex: OnceLock<Regex>,
 }
 
 impl Pattern {
@@ -23,8 +29,31 @@ impl Pattern {
     pub fn new(name: impl Into<String>, source: &str) -> Result<Pattern, regex::Error> {
         Ok(Pattern {
             name: name.into(),
-            regex: Regex::new(source)?,
+            source: source.to_string(),
+            regex: OnceLock::from(Regex::new(source)?),
         })
+    }
+
+    /// A pattern of a built-in set, compiled when first searched with.
+    /// `PatternSet::new` compiles every pattern of a set joined into one
+    /// expression, and a part of an expression that compiles compiles.
+    fn deferred(name: impl Into<String>, source: String) -> Pattern {
+        Pattern {
+            name: name.into(),
+            source,
+            regex: OnceLock::new(),
+        }
+    }
+
+    pub fn regex(&self) -> &Regex {
+        self.regex.get_or_init(|| {
+            Regex::new(&self.source).expect("a part of a set's expression that compiled compiles")
+        })
+    }
+
+    /// The expression as written.
+    pub fn as_str(&self) -> &str {
+        &self.source
     }
 }
 
@@ -45,7 +74,7 @@ impl PatternSet {
     ) -> Result<PatternSet, regex::Error> {
         let joined = patterns
             .iter()
-            .map(|p| format!("(?:{})", p.regex.as_str()))
+            .map(|p| format!("(?:{})", p.as_str()))
             .collect::<Vec<_>>()
             .join("|");
         // An empty set matches nothing.
@@ -71,12 +100,18 @@ impl PatternSet {
         if !self.any.is_match(line) {
             return None;
         }
-        self.patterns.iter().position(|p| p.regex.is_match(line))
+        self.patterns.iter().position(|p| p.regex().is_match(line))
     }
 
     /// The spec's SQL set: DDL keywords, case-insensitive, whole words, any run
-    /// of white space between the words.
+    /// of white space between the words. Compiled once per process: the
+    /// defaults watch two SQL files, and a copy shares the compiled form.
     pub fn sql() -> PatternSet {
+        static SQL: OnceLock<PatternSet> = OnceLock::new();
+        SQL.get_or_init(PatternSet::compile_sql).clone()
+    }
+
+    fn compile_sql() -> PatternSet {
         const PHRASES: [&str; 11] = [
             "CREATE TABLE",
             "CREATE INDEX",
@@ -94,7 +129,7 @@ impl PatternSet {
             .iter()
             .map(|phrase| {
                 let words = phrase.split(' ').collect::<Vec<_>>().join(r"\s+");
-                Pattern::new(*phrase, &format!(r"(?i-u)\b{words}\b")).expect("the SQL set compiles")
+                Pattern::deferred(*phrase, format!(r"(?i-u)\b{words}\b"))
             })
             .collect();
         PatternSet::new("sql", patterns).expect("the SQL set compiles")
@@ -103,6 +138,11 @@ impl PatternSet {
     /// The spec's metadata set: a SQLAlchemy constructor as a whole word, then
     /// optional white space, then `(`; case-sensitive.
     pub fn metadata() -> PatternSet {
+        static METADATA: OnceLock<PatternSet> = OnceLock::new();
+        METADATA.get_or_init(PatternSet::compile_metadata).clone()
+    }
+
+    fn compile_metadata() -> PatternSet {
         const NAMES: [&str; 6] = [
             "Column",
             "Table",
@@ -113,10 +153,7 @@ impl PatternSet {
         ];
         let patterns = NAMES
             .iter()
-            .map(|name| {
-                Pattern::new(format!("{name}("), &format!(r"(?-u)\b{name}\s*\("))
-                    .expect("the metadata set compiles")
-            })
+            .map(|name| Pattern::deferred(format!("{name}("), format!(r"(?-u)\b{name}\s*\(")))
             .collect();
         PatternSet::new("metadata", patterns).expect("the metadata set compiles")
     }
@@ -213,10 +250,10 @@ impl LineEntry {
     pub fn name_in(&self, line: &[u8]) -> Option<String> {
         // Most lines register nothing: a plain search rejects them without
         // the allocation a search for captures makes.
-        if !self.pattern.regex.is_match(line) {
+        if !self.pattern.regex().is_match(line) {
             return None;
         }
-        let captures = self.pattern.regex.captures(line)?;
+        let captures = self.pattern.regex().captures(line)?;
         let name = captures
             .iter()
             .skip(1)
@@ -348,7 +385,7 @@ impl NewFileRule {
         };
         match &self.name_pattern {
             None => name,
-            Some(pattern) => match pattern.regex.captures(name.as_bytes()) {
+            Some(pattern) => match pattern.regex().captures(name.as_bytes()) {
                 None => name,
                 Some(captures) => {
                     let found = captures.iter().skip(1).flatten().next();
@@ -725,6 +762,21 @@ impl Rules {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_pattern_of_a_built_in_set_compiles_when_first_searched_with() {
+        for set in [PatternSet::sql(), PatternSet::metadata()] {
+            for pattern in &set.patterns {
+                assert_eq!(pattern.regex().as_str(), pattern.as_str());
+            }
+        }
+        // The same as compiled whole, each line matched as the set's first.
+        let sql = PatternSet::sql();
+        for (at, pattern) in sql.patterns.iter().enumerate() {
+            let line = pattern.name.to_lowercase();
+            assert_eq!(sql.first_match_index(line.as_bytes()), Some(at), "{line}");
+        }
+    }
 
     fn sql(line: &str) -> Option<String> {
         PatternSet::sql()

@@ -86,7 +86,7 @@ pub fn ddl_without_word_boundaries() -> Rules {
             .patterns
             .iter()
             .map(|p| {
-                Pattern::new(p.name.clone(), &p.regex.as_str().replace(r"\b", ""))
+                Pattern::new(p.name.clone(), &p.as_str().replace(r"\b", ""))
                     .expect("a pattern without \\b compiles")
             })
             .collect();
