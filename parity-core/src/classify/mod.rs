@@ -1197,10 +1197,12 @@ fn scan_format_spec(
 fn mark_docstrings(tokens: &mut [Token], src: &[u8], from: usize) {
     // Indices as `u32` (a file lexes to fewer than 4 Gi tokens): half the
     // memory of a list as long as the file's tokens.
-    let significant: Vec<u32> = (from..tokens.len())
-        .filter(|&i| tokens[i].is_significant())
-        .map(|i| i as u32)
-        .collect();
+    let mut significant: Vec<u32> = Vec::with_capacity(tokens.len() - from);
+    significant.extend(
+        (from..tokens.len())
+            .filter(|&i| tokens[i].is_significant())
+            .map(|i| i as u32),
+    );
     let name = |i: u32| {
         let token = &tokens[i as usize];
         (token.kind == TokenKind::Name).then(|| &src[token.span()])

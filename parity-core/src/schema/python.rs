@@ -30,7 +30,7 @@ pub type LineOp = (u32, SchemaOp);
 pub fn sql_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
     let calls = Calls::new(file);
     let functions = module_functions(&calls);
-    let position = |token_index: usize| calls.order.binary_search(&token_index).ok();
+    let position = |token_index: usize| calls.order.binary_search(&(token_index as u32)).ok();
     let has_fields = |run: &StringRun| {
         file.run_literals(run).any(|t| {
             file.tokens()[t]
@@ -78,7 +78,7 @@ pub fn sql_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
         };
         if !is_template[f]
             && functions[f]
-                .params
+                .params(&calls)
                 .iter()
                 .any(|p| value.contains(&format!("{{{p}}}")))
         {
@@ -143,7 +143,7 @@ pub fn sql_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
             let (args, _) = calls.args(site + 1);
             let mut bindings: Vec<(String, String)> = Vec::new();
             let positional = calls.positional(&args);
-            for (i, param) in function.params.iter().enumerate() {
+            for (i, param) in function.params(&calls).iter().enumerate() {
                 let arg = calls
                     .keyword(&args, param)
                     .or_else(|| positional.get(i).copied());
@@ -215,8 +215,9 @@ fn migrations_order(calls: &Calls<'_, '_>) -> Vec<String> {
 /// the source, with helpers to read calls.
 struct Calls<'f, 'a> {
     file: &'f PythonFile<'a>,
-    /// Indices into `file.tokens()`.
-    order: Vec<usize>,
+    /// Indices into `file.tokens()` (a file lexes to fewer than 4 Gi
+    /// tokens: `u32` halves a list as long as the file's tokens).
+    order: Vec<u32>,
 }
 
 /// One argument of a call: its keyword, if any, and its tokens (positions in
@@ -228,18 +229,19 @@ struct Arg {
 
 impl<'f, 'a> Calls<'f, 'a> {
     fn new(file: &'f PythonFile<'a>) -> Self {
-        let order = file
-            .tokens()
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| !matches!(t.kind, TokenKind::Comment | TokenKind::LineBreak))
-            .map(|(i, _)| i)
-            .collect();
+        let tokens = file.tokens();
+        let mut order = Vec::with_capacity(tokens.len());
+        order.extend(
+            (0..tokens.len())
+                .filter(|&i| !matches!(tokens[i].kind, TokenKind::Comment | TokenKind::LineBreak))
+                .map(|i| i as u32),
+        );
+        order.shrink_to_fit();
         Calls { file, order }
     }
 
     fn token(&self, at: usize) -> Option<&'f Token> {
-        self.order.get(at).map(|&i| &self.file.tokens()[i])
+        self.order.get(at).map(|&i| &self.file.tokens()[i as usize])
     }
 
     fn text(&self, at: usize) -> &'a [u8] {
@@ -1093,9 +1095,30 @@ fn function_body(calls: &Calls<'_, '_>, name: &str) -> Option<Range<usize>> {
 /// A function defined at module level: its name, parameters and body.
 struct FunctionDef {
     name: String,
-    params: Vec<String>,
+    /// The position in `Calls::order` of the `(` of its parameters: they
+    /// are read (`params`) only for a function that may be a helper.
+    open: usize,
     /// Positions in `Calls::order`, from the `def` on.
     body: Range<usize>,
+}
+
+impl FunctionDef {
+    /// The names of its parameters (`table: str` reads as `table`).
+    fn params(&self, calls: &Calls<'_, '_>) -> Vec<String> {
+        let (args, _) = calls.args(self.open);
+        args.iter()
+            .filter_map(|a| {
+                let at = if a.keyword.is_some() {
+                    a.tokens.start - 2
+                } else {
+                    a.tokens.start
+                };
+                let token = calls.token(at)?;
+                (token.kind == TokenKind::Name)
+                    .then(|| String::from_utf8_lossy(calls.text(at)).into_owned())
+            })
+            .collect()
+    }
 }
 
 fn module_functions(calls: &Calls<'_, '_>) -> Vec<FunctionDef> {
@@ -1117,22 +1140,6 @@ fn module_functions(calls: &Calls<'_, '_>) -> Vec<FunctionDef> {
         {
             continue;
         }
-        let (args, _) = calls.args(def + 2);
-        let params = args
-            .iter()
-            .filter_map(|a| {
-                let at = if a.keyword.is_some() {
-                    a.tokens.start - 2
-                } else {
-                    a.tokens.start
-                };
-                let token = calls.token(at)?;
-                (token.kind == TokenKind::Name).then(|| {
-                    // `table: str` reads as the name `table`.
-                    String::from_utf8_lossy(calls.text(at)).into_owned()
-                })
-            })
-            .collect();
         let column = token.start.column;
         let mut at = def + 3;
         let mut end = calls.order.len();
@@ -1148,7 +1155,7 @@ fn module_functions(calls: &Calls<'_, '_>) -> Vec<FunctionDef> {
         }
         out.push(FunctionDef {
             name: String::from_utf8_lossy(calls.text(def + 1)).into_owned(),
-            params,
+            open: def + 2,
             body: def..end,
         });
     }
