@@ -93,8 +93,8 @@ pub fn check_keeping_lexed_with<'s>(
 fn fed<'r>(mut checker: Checker<'r>, change: &Change) -> Checker<'r> {
     for file in &change.files {
         checker.file(&file.header);
-        for line in &file.added {
-            checker.added(line.number, &line.text);
+        for line in file.added.iter() {
+            checker.added(line.number, line.text);
         }
     }
     checker

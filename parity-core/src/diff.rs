@@ -37,17 +37,62 @@ pub struct FileHeader {
 
 /// One added line: its number in the HEAD version of the file and its text,
 /// without the leading `+` and without the line ending (`\n` or `\r\n`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AddedLine {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AddedLine<'a> {
     pub number: u32,
-    pub text: Vec<u8>,
+    pub text: &'a [u8],
+}
+
+/// The added lines of one file, in diff order: their texts end to end in
+/// one buffer, so that a file of many lines is not as many allocations.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AddedLines {
+    text: Vec<u8>,
+    /// Each line's number and where its text ends in `text`.
+    lines: Vec<(u32, usize)>,
+}
+
+impl AddedLines {
+    pub fn push(&mut self, number: u32, text: &[u8]) {
+        self.text.extend_from_slice(text);
+        self.lines.push((number, self.text.len()));
+    }
+
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = AddedLine<'_>> {
+        let starts = std::iter::once(0).chain(self.lines.iter().map(|&(_, end)| end));
+        self.lines
+            .iter()
+            .zip(starts)
+            .map(|(&(number, end), start)| AddedLine {
+                number,
+                text: &self.text[start..end],
+            })
+    }
+}
+
+impl<'a> FromIterator<AddedLine<'a>> for AddedLines {
+    fn from_iter<I: IntoIterator<Item = AddedLine<'a>>>(lines: I) -> Self {
+        let mut added = AddedLines::default();
+        for line in lines {
+            added.push(line.number, line.text);
+        }
+        added
+    }
 }
 
 /// One file of a parsed diff.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FilePatch {
     pub header: FileHeader,
-    pub added: Vec<AddedLine>,
+    pub added: AddedLines,
 }
 
 impl FilePatch {
@@ -438,15 +483,12 @@ impl PatchVisitor for FileCollector {
     fn file(&mut self, header: &FileHeader) {
         self.0.push(FilePatch {
             header: header.clone(),
-            added: Vec::new(),
+            added: AddedLines::default(),
         });
     }
     fn added(&mut self, number: u32, text: &[u8]) {
         if let Some(file) = self.0.last_mut() {
-            file.added.push(AddedLine {
-                number,
-                text: text.to_vec(),
-            });
+            file.added.push(number, text);
         }
     }
 }

@@ -10,8 +10,9 @@ fn added(diff: &[u8]) -> Vec<(String, u32, Vec<u8>)> {
         .flat_map(|file| {
             let path = file.path().display();
             file.added
-                .into_iter()
-                .map(move |AddedLine { number, text }| (path.clone(), number, text))
+                .iter()
+                .map(|AddedLine { number, text }| (path.clone(), number, text.to_vec()))
+                .collect::<Vec<_>>()
         })
         .collect()
 }

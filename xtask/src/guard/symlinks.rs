@@ -19,7 +19,7 @@
 //! `cat-file --batch-check` processes); where the answers differ, it judges
 //! that commit as `parity` does, through `follow`.
 
-use parity_core::diff::{AddedLine, FileHeader, FileKind, FilePatch};
+use parity_core::diff::{AddedLine, AddedLines, FileHeader, FileKind, FilePatch};
 use parity_core::name_status::{mode, RawEntry, Status};
 use parity_core::path_pattern::PathPattern;
 use parity_core::rules::EntryRule;
@@ -216,16 +216,16 @@ fn absent(git: &Git, range: &ResolvedRange, path: &PathBytes) -> Result<bool> {
 
 /// Every line of a file as added lines, numbered as git numbers them (a line
 /// ends at LF; a CR before it is not part of the text).
-fn every_line(text: &[u8]) -> Vec<AddedLine> {
+fn every_line(text: &[u8]) -> AddedLines {
     let body = text.strip_suffix(b"\n").unwrap_or(text);
     if text.is_empty() {
-        return Vec::new();
+        return AddedLines::default();
     }
     body.split(|&b| b == b'\n')
         .enumerate()
         .map(|(i, line)| AddedLine {
             number: u32::try_from(i + 1).unwrap_or(u32::MAX),
-            text: line.strip_suffix(b"\r").unwrap_or(line).to_vec(),
+            text: line.strip_suffix(b"\r").unwrap_or(line),
         })
         .collect()
 }
