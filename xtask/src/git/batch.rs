@@ -279,6 +279,15 @@ impl<'g> LazySession<'g> {
         Ok(self.session.as_mut().expect("just started"))
     }
 
+    /// Starts the session now, if it is sure to be read through: git starts
+    /// up while the caller does other work. Speculative: if it cannot
+    /// start, the first read tries again and reports why.
+    pub fn start(&mut self) {
+        if self.session.is_none() {
+            self.session = self.git.cat_file_session().ok();
+        }
+    }
+
     /// Ends the session, if one was started.
     pub fn finish(self) -> Result<()> {
         self.session.map_or(Ok(()), CatFileSession::finish)

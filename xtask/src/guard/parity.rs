@@ -217,6 +217,13 @@ pub fn judge_range(
             .chain(&entry.from)
             .any(|path| rules.watched_file_in_any(path.as_bytes()).is_some())
     });
+    // Each added revision is read (whether it counts depends on what it
+    // holds), and the read-ahead cannot know them: the reader they are read
+    // through starts up while the patch streams.
+    let mut session = LazySession::new(git);
+    if statuses.iter().any(|entry| rules.revisions.counts(entry)) {
+        session.start();
+    }
     // git starts on the diff (read ahead into memory as it writes), then
     // the watched files lexed arrive: with them the line rules run on the
     // patch as it comes.
@@ -259,7 +266,6 @@ pub fn judge_range(
                 .all(|p| asked.contains(p))
         })
         .map(|checker| checker.finish_keeping_lexed(&change.statuses));
-    let mut session = LazySession::new(git);
     let (mut report, _) = fetch_and_decide(
         &change,
         in_force,
