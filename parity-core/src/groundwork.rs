@@ -162,7 +162,8 @@ impl Groundwork {
     }
 
     /// A copy of the files lexed so far, without the models: for a check
-    /// that starts before the models are built.
+    /// that starts before the models are built. It shares their bytes and
+    /// their lexing, so it costs a few reference counts.
     pub fn lexed_copy(&self) -> Groundwork {
         Groundwork {
             lexed: self.lexed.clone(),

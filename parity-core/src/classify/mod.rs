@@ -400,7 +400,7 @@ impl<'a> PythonFile<'a> {
     pub fn lex_resuming(
         source: &'a [u8],
         before: &[u8],
-        before_tokens: &[Token],
+        mut before_tokens: Vec<Token>,
     ) -> Result<PythonFile<'a>, LexError> {
         // The lexer looks a byte or two past a token's end to end it; a
         // statement end this far inside the common bytes was made from them
@@ -426,7 +426,8 @@ impl<'a> PythonFile<'a> {
                     && opens_no_body(at)
             })
             .map_or(0, |last| last + 1);
-        PythonFile::lex_on(source, before_tokens[..kept].to_vec())
+        before_tokens.truncate(kept);
+        PythonFile::lex_on(source, before_tokens)
     }
 
     /// Lexes `source` after `kept`, the tokens of its first statements.
@@ -447,10 +448,11 @@ impl<'a> PythonFile<'a> {
         lexer.tokens = kept;
         // Room for the tokens up front (Python has about one in every four
         // to eight bytes): a growing vector would copy them over and over.
-        // Room never written costs no memory, and is given back below.
+        // Room never written is never touched, so it costs no memory; it is
+        // kept, so that a file lexed again from where it changed
+        // (`LexMemo`) grows in place.
         lexer.tokens.reserve((source.len() - lexer.pos) / 4);
         let mut tokens = lexer.run()?;
-        tokens.shrink_to_fit();
         mark_docstrings(&mut tokens, source, marked);
         let regions = tokens
             .iter()
@@ -870,7 +872,12 @@ impl LexMemo {
     /// `PythonFile::lex(source)`, resumed from the last version of `path`.
     pub fn lex<'a>(&mut self, path: &[u8], source: &'a [u8]) -> Result<PythonFile<'a>, LexError> {
         let file = match self.last.remove(path) {
-            Some((before, layout)) => PythonFile::lex_resuming(source, &before, &layout.tokens)?,
+            // The last file is gone by now: its tokens are taken, not copied.
+            Some((before, layout)) => {
+                let tokens = Arc::try_unwrap(layout)
+                    .map_or_else(|shared| shared.tokens.clone(), |l| l.tokens);
+                PythonFile::lex_resuming(source, &before, tokens)?
+            }
             None => PythonFile::lex(source)?,
         };
         self.last

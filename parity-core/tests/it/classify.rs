@@ -646,7 +646,7 @@ proptest! {
             return Ok(());
         };
         let fresh = PythonFile::lex(new.as_bytes());
-        let resumed = PythonFile::lex_resuming(new.as_bytes(), old.as_bytes(), before.tokens());
+        let resumed = PythonFile::lex_resuming(new.as_bytes(), old.as_bytes(), before.tokens().to_vec());
         match (fresh, resumed) {
             (Ok(fresh), Ok(resumed)) => {
                 prop_assert_eq!(fresh.tokens(), resumed.tokens());
@@ -671,7 +671,7 @@ fn a_new_version_lexed_from_an_old_one_keeps_the_common_statements() {
     let new = "x = 1\ny = 2\nz = '''\n'''\n";
     let before = PythonFile::lex(old.as_bytes()).unwrap();
     let resumed =
-        PythonFile::lex_resuming(new.as_bytes(), old.as_bytes(), before.tokens()).unwrap();
+        PythonFile::lex_resuming(new.as_bytes(), old.as_bytes(), before.tokens().to_vec()).unwrap();
     assert_eq!(
         resumed.tokens(),
         PythonFile::lex(new.as_bytes()).unwrap().tokens()

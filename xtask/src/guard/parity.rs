@@ -324,7 +324,8 @@ pub struct AheadThread {
 }
 
 /// The watched files read ahead at HEAD (their bytes shared with `Ahead`'s)
-/// and a copy of their lexing, for the line rules while the patch streams.
+/// and their lexing (shared too: the copy copies no tokens), for the line
+/// rules while the patch streams.
 pub struct Early {
     pub head: Sources,
     pub lexed: parity_core::Groundwork,

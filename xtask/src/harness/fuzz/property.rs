@@ -385,7 +385,10 @@ pub fn round_trip(case: &Case) -> Result<(), Failure> {
                     .map(|p| p.display())
                     .unwrap_or_default(),
                 f.header.kind == parity_core::FileKind::Added,
-                f.added.iter().map(|l| (l.number, l.text.to_vec())).collect(),
+                f.added
+                    .iter()
+                    .map(|l| (l.number, l.text.to_vec()))
+                    .collect(),
             )
         })
         .collect();
