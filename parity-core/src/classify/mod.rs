@@ -804,9 +804,11 @@ fn operator_at(rest: &[u8]) -> Option<&'static str> {
         groups
     });
     let first = usize::from(*rest.first()?);
+    // Byte by byte: an operator is at most three bytes, shorter than a call.
+    let starts = |op: &[u8]| op.len() <= rest.len() && op.iter().zip(rest).all(|(a, b)| a == b);
     groups[first]
         .iter()
-        .find(|op| rest.starts_with(op.as_bytes()))
+        .find(|op| starts(op.as_bytes()))
         .copied()
 }
 
@@ -1032,9 +1034,10 @@ impl<'a> Lexer<'a> {
             self.push(TokenKind::Other, self.pos + 1, 0);
             return;
         };
-        match op {
-            "(" | "[" | "{" => self.depth += 1,
-            ")" | "]" | "}" => self.depth = self.depth.saturating_sub(1),
+        // No longer operator starts with a bracket.
+        match op.as_bytes()[0] {
+            b'(' | b'[' | b'{' => self.depth += 1,
+            b')' | b']' | b'}' => self.depth = self.depth.saturating_sub(1),
             _ => {}
         }
         self.push(TokenKind::Operator, self.pos + op.len(), 0);
@@ -1202,16 +1205,8 @@ fn scan_format_spec(
 /// a statement that opens no body (see `PythonFile::lex_resuming`), whose
 /// own tokens are marked already.
 fn mark_docstrings(tokens: &mut [Token], src: &[u8], from: usize) {
-    // Indices as `u32` (a file lexes to fewer than 4 Gi tokens): half the
-    // memory of a list as long as the file's tokens.
-    let mut significant: Vec<u32> = Vec::with_capacity(tokens.len() - from);
-    significant.extend(
-        (from..tokens.len())
-            .filter(|&i| tokens[i].is_significant())
-            .map(|i| i as u32),
-    );
-    let name = |i: u32| {
-        let token = &tokens[i as usize];
+    let name = |i: usize| {
+        let token = &tokens[i];
         (token.kind == TokenKind::Name).then(|| &src[token.span()])
     };
     let mut docstrings = Vec::new();
@@ -1221,22 +1216,22 @@ fn mark_docstrings(tokens: &mut [Token], src: &[u8], from: usize) {
     let mut first_of_body = from == 0;
     let mut in_header = false;
     let mut body_on_next_line = false;
-    for (k, &i) in significant.iter().enumerate() {
+    let mut next = significant_from(tokens, from);
+    while let Some(i) = next {
+        next = significant_from(tokens, i + 1);
         if at_statement_start {
             at_statement_start = false;
             if std::mem::take(&mut first_of_body) {
-                docstrings.extend(docstring_at(tokens, src, &significant[k..]));
+                docstrings.extend(docstring_at(tokens, src, i));
             }
-            let next_is_def = significant
-                .get(k + 1)
-                .is_some_and(|&j| name(j) == Some(b"def"));
+            let next_is_def = next.is_some_and(|j| name(j) == Some(b"def"));
             in_header = match name(i) {
                 Some(b"def" | b"class") => true,
                 Some(b"async") => next_is_def,
                 _ => false,
             };
         }
-        let token = &tokens[i as usize];
+        let token = &tokens[i];
         match token.kind {
             TokenKind::Newline => {
                 at_statement_start = true;
@@ -1249,8 +1244,10 @@ fn mark_docstrings(tokens: &mut [Token], src: &[u8], from: usize) {
                 b";" if depth == 0 => at_statement_start = true,
                 b":" if depth == 0 && in_header => {
                     in_header = false;
-                    let next = significant.get(k + 1).map(|&j| tokens[j as usize].kind);
-                    if matches!(next, None | Some(TokenKind::Newline)) {
+                    if matches!(
+                        next.map(|j| tokens[j].kind),
+                        None | Some(TokenKind::Newline)
+                    ) {
                         body_on_next_line = true;
                     } else {
                         // `def f(): """doc"""`: the body starts right here.
@@ -1264,45 +1261,52 @@ fn mark_docstrings(tokens: &mut [Token], src: &[u8], from: usize) {
         }
     }
     for i in docstrings {
-        let token = &mut tokens[i as usize];
+        let token = &mut tokens[i];
         if token.kind == TokenKind::String {
             token.bits |= StringBits::DOCSTRING;
         }
     }
 }
 
-/// The string tokens of the statement starting at `statement[0]` if it is a
+/// The first significant token at or after `at`, if any: the docstring
+/// pass walks them without listing them.
+fn significant_from(tokens: &[Token], at: usize) -> Option<usize> {
+    (at..tokens.len()).find(|&i| tokens[i].is_significant())
+}
+
+/// The string tokens of the statement starting at token `start` if it is a
 /// docstring: `(`s, string literals that are neither bytes nor f/t-strings,
 /// as many `)`s, then the end of the statement.
-fn docstring_at(tokens: &[Token], src: &[u8], statement: &[u32]) -> Vec<u32> {
-    let token = |k: usize| statement.get(k).map(|&i| &tokens[i as usize]);
-    let mut k = 0;
+fn docstring_at(tokens: &[Token], src: &[u8], start: usize) -> Vec<usize> {
+    let token = |at: Option<usize>| at.map(|i| &tokens[i]);
+    let step = |at: Option<usize>| at.and_then(|i| significant_from(tokens, i + 1));
+    let mut at = Some(start);
     let mut opens = 0;
-    while token(k).is_some_and(|t| t.is_operator(src, "(")) {
+    while token(at).is_some_and(|t| t.is_operator(src, "(")) {
         opens += 1;
-        k += 1;
+        at = step(at);
     }
-    let first = k;
-    while token(k).is_some_and(|t| t.kind == TokenKind::String) {
-        let prefix = token(k).and_then(Token::string).map(|s| s.prefix);
+    let mut strings = Vec::new();
+    while let Some(i) = at.filter(|&i| tokens[i].kind == TokenKind::String) {
+        let prefix = tokens[i].string().map(|s| s.prefix);
         if prefix.is_some_and(|p| p.bytes || p.has_fields()) {
             return Vec::new();
         }
-        k += 1;
+        strings.push(i);
+        at = step(at);
     }
-    let strings = first..k;
     for _ in 0..opens {
-        if !token(k).is_some_and(|t| t.is_operator(src, ")")) {
+        if !token(at).is_some_and(|t| t.is_operator(src, ")")) {
             return Vec::new();
         }
-        k += 1;
+        at = step(at);
     }
-    let ends = match token(k) {
+    let ends = match token(at) {
         None => true,
         Some(t) => t.kind == TokenKind::Newline || t.is_operator(src, ";"),
     };
-    if strings.is_empty() || !ends {
+    if !ends {
         return Vec::new();
     }
-    statement[strings].to_vec()
+    strings
 }
