@@ -442,7 +442,10 @@ impl<'a> PythonFile<'a> {
         let mut lexer = Lexer::new(source, &line_starts);
         if let Some(last) = kept.last() {
             lexer.pos = last.span().end;
-            lexer.last_line = line_starts.partition_point(|&start| start <= lexer.pos) - 1;
+            lexer.walk = LineWalk::at(
+                &line_starts,
+                line_starts.partition_point(|&start| start <= lexer.pos) - 1,
+            );
         }
         let marked = kept.len();
         lexer.tokens = kept;
@@ -761,21 +764,42 @@ fn position(line_starts: &[usize], offset: usize) -> Pos {
     position_on_line(line_starts, index, offset)
 }
 
-/// `position`, walking on from the line of the last offset asked for:
-/// tokens come in order, so that is a step or two, not a binary search.
-fn position_after(line_starts: &[usize], last_line: &mut usize, offset: usize) -> Pos {
-    let mut index = *last_line;
-    if line_starts[index] > offset {
-        index = line_starts.partition_point(|&start| start <= offset) - 1;
+/// Where a token starts, walking on from the line of the last one: tokens
+/// come in order, so that is a step or two, not a binary search. The line
+/// the walk is on and where it starts and ends are kept, so that most
+/// tokens cost a comparison and a subtraction.
+struct LineWalk {
+    /// The index in `line_starts` of the line of the last offset asked for.
+    line: usize,
+    start: usize,
+    /// Where the next line starts (`usize::MAX` after the last).
+    next: usize,
+}
+
+impl LineWalk {
+    fn at(line_starts: &[usize], line: usize) -> LineWalk {
+        LineWalk {
+            line,
+            start: line_starts[line],
+            next: line_starts.get(line + 1).copied().unwrap_or(usize::MAX),
+        }
     }
-    while line_starts
-        .get(index + 1)
-        .is_some_and(|&next| next <= offset)
-    {
-        index += 1;
+
+    /// The position of `offset`, which is at or after the last one asked for
+    /// (else it is found afresh).
+    fn position(&mut self, line_starts: &[usize], offset: usize) -> Pos {
+        if offset < self.start {
+            *self = LineWalk::at(line_starts, line_starts.partition_point(|&s| s <= offset) - 1);
+        }
+        while offset >= self.next {
+            *self = LineWalk::at(line_starts, self.line + 1);
+        }
+        // `PythonFile::lex` lexes no file of 4 GiB or more.
+        Pos {
+            line: (self.line + 1) as u32,
+            column: (offset - self.start) as u32,
+        }
     }
-    *last_line = index;
-    position_on_line(line_starts, index, offset)
 }
 
 fn position_on_line(line_starts: &[usize], index: usize, offset: usize) -> Pos {
@@ -891,8 +915,8 @@ impl LexMemo {
 struct Lexer<'a> {
     src: &'a [u8],
     line_starts: &'a [usize],
-    /// The line (index into `line_starts`) of the last position computed.
-    last_line: usize,
+    /// Where the last token started (see `LineWalk`).
+    walk: LineWalk,
     pos: usize,
     /// Bracket depth: line breaks inside brackets end no statement.
     depth: u32,
@@ -906,7 +930,7 @@ impl<'a> Lexer<'a> {
         Lexer {
             src,
             line_starts,
-            last_line: 0,
+            walk: LineWalk::at(line_starts, 0),
             pos: 0,
             depth: 0,
             statement_open: false,
@@ -964,7 +988,7 @@ impl<'a> Lexer<'a> {
             bits,
             from: offset(start),
             to: offset(end),
-            start: position_after(self.line_starts, &mut self.last_line, start),
+            start: self.walk.position(self.line_starts, start),
         });
         self.statement_open = match kind {
             TokenKind::Newline | TokenKind::LineBreak => false,
