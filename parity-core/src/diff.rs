@@ -7,7 +7,8 @@
 //!
 //! The parser is push-based (`PatchParser::line`) so that a caller can stream
 //! a diff of any size through it; `parse_patch` collects a whole diff held in
-//! memory for tests and small inputs.
+//! memory for tests and small inputs. A collected file keeps its added lines
+//! end to end in one buffer (`AddedLines`), not one allocation per line.
 
 use std::fmt;
 

@@ -1,5 +1,9 @@
 //! The rules as data. `Rules::default()` is the layout of README's "The rules"; other
 //! layouts are other values of the same types, never switches in the engine.
+//!
+//! A `PatternSet` rejects most lines with one search of its patterns joined;
+//! the built-in sets are compiled once per process, and their single
+//! patterns only when a line first matches the joined expression.
 
 use std::sync::OnceLock;
 

@@ -789,7 +789,10 @@ impl LineWalk {
     /// (else it is found afresh).
     fn position(&mut self, line_starts: &[usize], offset: usize) -> Pos {
         if offset < self.start {
-            *self = LineWalk::at(line_starts, line_starts.partition_point(|&s| s <= offset) - 1);
+            *self = LineWalk::at(
+                line_starts,
+                line_starts.partition_point(|&s| s <= offset) - 1,
+            );
         }
         while offset >= self.next {
             *self = LineWalk::at(line_starts, self.line + 1);

@@ -1020,6 +1020,23 @@ mod tests {
     }
 
     #[test]
+    fn revision_ids_are_the_module_assignments_alembic_reads() {
+        // A line of a docstring that looks like an assignment is no id.
+        assert_eq!(
+            read_revision(
+                "0003_x.py",
+                "\"\"\"Moves\nrevision = 'old'\n\"\"\"\nrevision = '0003'\ndown_revision = '0002'\n"
+            ),
+            Some(known("0003_x.py", "0003", &["0002"]))
+        );
+        // A legacy file named by its id assigns none: Alembic takes the name.
+        assert_eq!(
+            read_revision("ab12cd.py", "down_revision = None\n"),
+            Some(known("ab12cd.py", "ab12cd", &[]))
+        );
+    }
+
+    #[test]
     fn a_new_table_is_written_with_every_attribute() {
         let head = format!(
             "{BASE}; CREATE TABLE comments (
