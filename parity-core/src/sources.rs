@@ -27,12 +27,8 @@ impl Sources {
     }
 
     pub fn insert(&mut self, path: impl Into<PathBytes>, contents: impl Into<Vec<u8>>) {
-        self.insert_shared(path, Arc::new(contents.into()));
-    }
-
-    /// Inserts bytes that another `Sources` holds too, without a copy.
-    pub fn insert_shared(&mut self, path: impl Into<PathBytes>, contents: Arc<Vec<u8>>) {
-        self.files.insert(path.into().as_bytes().to_vec(), contents);
+        self.files
+            .insert(path.into().as_bytes().to_vec(), Arc::new(contents.into()));
     }
 
     pub fn get(&self, path: &[u8]) -> Option<&[u8]> {
@@ -42,11 +38,6 @@ impl Sources {
     /// The shared bytes of `path`.
     pub fn shared(&self, path: &[u8]) -> Option<&Arc<Vec<u8>>> {
         self.files.get(path)
-    }
-
-    /// Whether this knows anything of `path`: its bytes, or why it has none.
-    pub fn knows(&self, path: &[u8]) -> bool {
-        self.files.contains_key(path) || self.unreadable.contains_key(path)
     }
 
     /// Takes in everything `other` knows.

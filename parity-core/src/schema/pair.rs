@@ -5,6 +5,7 @@
 
 use std::cell::RefCell;
 
+use crate::alembic::read_revision;
 use crate::classify::{LexError, PythonFile};
 use crate::groundwork::Groundwork;
 use crate::path::PathBytes;
@@ -16,7 +17,6 @@ use super::equiv::coverage;
 use super::model::{diff, merged, FileModels, Model, Origin};
 use super::python::{alembic_ops, metadata_ops, sql_ops};
 use super::sql::extract_sql_lines;
-use super::suggest::read_revision;
 use super::{Coverage, CoverageStatus, LineOp};
 
 /// The file contents pairing reads.
@@ -114,18 +114,19 @@ pub fn pairing_needs(rules: &Rules) -> Vec<PathBytes> {
         .collect()
 }
 
-/// The added revisions in the order they run: each after the one it
-/// revises (`down_revision`), else by path.
 /// A revision's id and the ids it revises.
 type Ids = (String, Vec<String>);
 
+/// The added revisions in the order they run: each after the one it
+/// revises (`down_revision`), else by path. Their ids are read as the
+/// Alembic track reads them.
 fn chain_order<'p>(paths: &'p [PathBytes], sources: &Sources) -> Vec<&'p PathBytes> {
     let mut items: Vec<(&PathBytes, Option<Ids>)> = paths
         .iter()
         .map(|path| {
-            let known = sources.get(path.as_bytes()).and_then(|s| {
-                let text = String::from_utf8_lossy(s);
-                read_revision(&String::from_utf8_lossy(path.file_name()), &text)
+            let known = sources.get(path.as_bytes()).and_then(|source| {
+                read_revision(path, source)
+                    .ok()
                     .map(|r| (r.revision, r.down_revisions))
             });
             (path, known)

@@ -139,11 +139,12 @@ pub fn sql_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
         }
     }
     for &(function, sites) in &templates {
+        let params = function.params(&calls);
         for &site in sites {
             let (args, _) = calls.args(site + 1);
             let mut bindings: Vec<(String, String)> = Vec::new();
             let positional = calls.positional(&args);
-            for (i, param) in function.params(&calls).iter().enumerate() {
+            for (i, param) in params.iter().enumerate() {
                 let arg = calls
                     .keyword(&args, param)
                     .or_else(|| positional.get(i).copied());
