@@ -38,6 +38,7 @@ pub mod init;
 pub mod kinds;
 pub mod log;
 pub mod name_status;
+mod needle;
 pub mod pairings;
 pub mod path;
 pub mod path_pattern;

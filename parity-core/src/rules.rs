@@ -7,6 +7,7 @@
 
 use std::sync::OnceLock;
 
+use memchr::memmem::Finder;
 use regex::bytes::Regex;
 
 use serde::{Deserialize, Serialize};
@@ -26,6 +27,8 @@ pub struct Pattern {
     /// built-in set (`deferred`): a set's own patterns are searched only on
     /// the rare line that its joined expression matches.
     regex: OnceLock<Regex>,
+    /// A literal every match contains (`needle`), found when first needed.
+    needle: OnceLock<Option<Finder<'static>>>,
 }
 
 impl Pattern {
@@ -35,6 +38,7 @@ impl Pattern {
             name: name.into(),
             source: source.to_string(),
             regex: OnceLock::from(Regex::new(source)?),
+            needle: OnceLock::new(),
         })
     }
 
@@ -46,6 +50,7 @@ impl Pattern {
             name: name.into(),
             source,
             regex: OnceLock::new(),
+            needle: OnceLock::new(),
         }
     }
 
@@ -58,6 +63,15 @@ impl Pattern {
     /// The expression as written.
     pub fn as_str(&self) -> &str {
         &self.source
+    }
+
+    /// Whether the expression matches somewhere in `line`. A line that lacks
+    /// a literal every match contains is rejected by a substring search.
+    pub fn is_match(&self, line: &[u8]) -> bool {
+        let needle = self
+            .needle
+            .get_or_init(|| crate::needle::required(&self.source));
+        needle.as_ref().is_none_or(|n| n.find(line).is_some()) && self.regex().is_match(line)
     }
 }
 
@@ -104,7 +118,7 @@ impl PatternSet {
         if !self.any.is_match(line) {
             return None;
         }
-        self.patterns.iter().position(|p| p.regex().is_match(line))
+        self.patterns.iter().position(|p| p.is_match(line))
     }
 
     /// The spec's SQL set: DDL keywords, case-insensitive, whole words, any run
@@ -254,7 +268,7 @@ impl LineEntry {
     pub fn name_in(&self, line: &[u8]) -> Option<String> {
         // Most lines register nothing: a plain search rejects them without
         // the allocation a search for captures makes.
-        if !self.pattern.regex().is_match(line) {
+        if !self.pattern.is_match(line) {
             return None;
         }
         let captures = self.pattern.regex().captures(line)?;
