@@ -744,8 +744,21 @@ fn is_identifier_start(byte: u8) -> bool {
     byte.is_ascii_alphabetic() || byte == b'_' || byte >= 0x80
 }
 
+/// Whether each byte continues an identifier, as a table: the lexer asks it
+/// of every byte of every name.
+const IDENTIFIER_CONTINUE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < table.len() {
+        let b = byte as u8;
+        table[byte] = b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+        byte += 1;
+    }
+    table
+};
+
 fn is_identifier_continue(byte: u8) -> bool {
-    is_identifier_start(byte) || byte.is_ascii_digit()
+    IDENTIFIER_CONTINUE[usize::from(byte)]
 }
 
 fn is_quote(byte: u8) -> bool {
@@ -953,7 +966,13 @@ impl<'a> Lexer<'a> {
                 b'\n' => self.line_break(start + 1),
                 b'\r' if self.src.get(start + 1) == Some(&b'\n') => self.line_break(start + 2),
                 b'\r' => self.line_break(start + 1),
-                _ if is_blank(byte) => self.pos += 1,
+                // A lone CR is matched above: the rest of a run of blanks.
+                _ if is_blank(byte) => {
+                    self.pos += self.src[start..]
+                        .iter()
+                        .position(|&b| !matches!(b, b' ' | b'\t' | b'\x0c' | b'\x0b'))
+                        .unwrap_or(self.src.len() - start);
+                }
                 b'#' => {
                     // A comment ends at the line end, a lone CR included.
                     let end = self.src[start..]
@@ -982,6 +1001,7 @@ impl<'a> Lexer<'a> {
 
     /// Pushes a token from `self.pos` to `end` and moves past it.
     /// `bits` are a string literal's (`StringBits`), 0 for other tokens.
+    #[inline(always)]
     fn push(&mut self, kind: TokenKind, end: usize, bits: u16) {
         let start = self.pos;
         // `PythonFile::lex` lexes no file of 4 GiB or more.
