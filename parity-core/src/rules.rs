@@ -83,6 +83,10 @@ pub struct PatternSet {
     pub patterns: Vec<Pattern>,
     /// All patterns joined, so that most lines are rejected in one search.
     any: Regex,
+    /// A built-in set's leading words: every match of one of its patterns
+    /// holds one of them as a whole word (see `holds_word`), so a line that
+    /// holds none is rejected before the search.
+    leading_words: Vec<&'static str>,
 }
 
 impl PatternSet {
@@ -105,7 +109,17 @@ impl PatternSet {
             name: name.into(),
             patterns,
             any,
+            leading_words: Vec::new(),
         })
+    }
+
+    /// A built-in set whose every pattern is `\b`, one of `words`, then
+    /// something that cannot continue a word (white space, `(`).
+    fn led_by(mut self, words: &[&'static str]) -> PatternSet {
+        self.leading_words = words.to_vec();
+        self.leading_words.sort_unstable();
+        self.leading_words.dedup();
+        self
     }
 
     /// The first pattern, in declared order, that the line matches.
@@ -115,6 +129,9 @@ impl PatternSet {
 
     /// The index in `patterns` of the first pattern the line matches.
     pub fn first_match_index(&self, line: &[u8]) -> Option<usize> {
+        if !self.leading_words.is_empty() && !holds_word(line, &self.leading_words) {
+            return None;
+        }
         if !self.any.is_match(line) {
             return None;
         }
@@ -150,7 +167,10 @@ impl PatternSet {
                 Pattern::deferred(*phrase, format!(r"(?i-u)\b{words}\b"))
             })
             .collect();
-        PatternSet::new("sql", patterns).expect("the SQL set compiles")
+        let leading: Vec<&str> = PHRASES.iter().filter_map(|p| p.split(' ').next()).collect();
+        PatternSet::new("sql", patterns)
+            .expect("the SQL set compiles")
+            .led_by(&leading)
     }
 
     /// The spec's metadata set: a SQLAlchemy constructor as a whole word, then
@@ -173,8 +193,44 @@ impl PatternSet {
             .iter()
             .map(|name| Pattern::deferred(format!("{name}("), format!(r"(?-u)\b{name}\s*\(")))
             .collect();
-        PatternSet::new("metadata", patterns).expect("the metadata set compiles")
+        PatternSet::new("metadata", patterns)
+            .expect("the metadata set compiles")
+            .led_by(&NAMES)
     }
+}
+
+/// Whether `line` holds one of `words` as a whole word, in any ASCII case: a
+/// maximal run of ASCII letters, digits and `_`, as `(?-u)\b` bounds a word.
+/// A match of `(?i-u)\bWORD\s+...` or `(?-u)\bWord\s*\(` holds its WORD so.
+fn holds_word(line: &[u8], words: &[&str]) -> bool {
+    const WORD: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut byte = 0;
+        while byte < table.len() {
+            table[byte] = (byte as u8).is_ascii_alphanumeric() || byte == b'_' as usize;
+            byte += 1;
+        }
+        table
+    };
+    let mut at = 0;
+    while at < line.len() {
+        if !WORD[usize::from(line[at])] {
+            at += 1;
+            continue;
+        }
+        let start = at;
+        while at < line.len() && WORD[usize::from(line[at])] {
+            at += 1;
+        }
+        let word = &line[start..at];
+        if words
+            .iter()
+            .any(|w| w.len() == word.len() && w.as_bytes().eq_ignore_ascii_case(word))
+        {
+            return true;
+        }
+    }
+    false
 }
 
 /// How a file marks a line as a comment, which never counts; the names are
@@ -794,6 +850,46 @@ mod tests {
             let line = pattern.name.to_lowercase();
             assert_eq!(sql.first_match_index(line.as_bytes()), Some(at), "{line}");
         }
+    }
+
+    proptest::proptest! {
+        /// A built-in set's leading words reject only lines it would reject:
+        /// it finds the same first pattern as its expressions alone.
+        #[test]
+        fn leading_words_never_change_a_match(
+            pieces in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::sample::select(vec![
+                        "CREATE", "create", "CrEaTe", "_create", "create_", "creates", "1create",
+                        "TABLE", "table", "INDEX", "UNIQUE", "TRIGGER", "ALTER", "AlTeR", "ADD",
+                        "COLUMN", "DROP", "drop", "RENAME", "TO", "Column", "column", "Table",
+                        "ForeignKey", "Index", "sa.", "op.", "é", "\u{212a}",
+                    ]),
+                    proptest::sample::select(vec![" ", "  ", "\t", "(", ")", ".", "\"", "\n", "\r", "", "-", "$"]),
+                ],
+                0..10,
+            ),
+        ) {
+            let line = pieces.concat();
+            for set in [PatternSet::sql(), PatternSet::metadata()] {
+                let alone = PatternSet::new(set.name.clone(), set.patterns.clone()).unwrap();
+                proptest::prop_assert_eq!(
+                    set.first_match_index(line.as_bytes()),
+                    alone.first_match_index(line.as_bytes()),
+                    "{:?} in {}", line, set.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_leading_word_is_a_whole_word_in_any_case() {
+        let words = ["create", "Column"];
+        assert!(holds_word(b"x.execute(\"Create table t\")", &words));
+        assert!(holds_word(b"sa.column(", &words));
+        assert!(!holds_word(b"created _create create_ 1create", &words));
+        assert!(holds_word(b"\xffcreate\xff", &words));
+        assert!(!holds_word(b"", &words));
     }
 
     fn sql(line: &str) -> Option<String> {
