@@ -506,6 +506,7 @@ impl<'a> PythonFile<'a> {
     }
 
     /// The source bytes of a token.
+    #[inline]
     pub fn text(&self, token: &Token) -> &'a [u8] {
         &self.source[token.span()]
     }

@@ -232,11 +232,11 @@ impl<'f, 'a> Calls<'f, 'a> {
     fn new(file: &'f PythonFile<'a>) -> Self {
         let tokens = file.tokens();
         let mut order = Vec::with_capacity(tokens.len());
-        order.extend(
-            (0..tokens.len())
-                .filter(|&i| !matches!(tokens[i].kind, TokenKind::Comment | TokenKind::LineBreak))
-                .map(|i| i as u32),
-        );
+        for (i, token) in tokens.iter().enumerate() {
+            if !matches!(token.kind, TokenKind::Comment | TokenKind::LineBreak) {
+                order.push(i as u32);
+            }
+        }
         order.shrink_to_fit();
         Calls { file, order }
     }
