@@ -83,10 +83,13 @@ pub struct PatternSet {
     pub patterns: Vec<Pattern>,
     /// All patterns joined, so that most lines are rejected in one search.
     any: Regex,
-    /// A built-in set's leading words: every match of one of its patterns
-    /// holds one of them as a whole word (see `holds_word`), so a line that
-    /// holds none is rejected before the search.
+    /// A built-in set's leading words, one per pattern: every match of a
+    /// pattern holds its word as a whole word (see `holds_word`). A line that
+    /// holds none is rejected before the search, and a pattern whose word the
+    /// line lacks is passed over (never compiled for it).
     leading_words: Vec<&'static str>,
+    /// The same words, each once.
+    any_leading_word: Vec<&'static str>,
 }
 
 impl PatternSet {
@@ -110,15 +113,22 @@ impl PatternSet {
             patterns,
             any,
             leading_words: Vec::new(),
+            any_leading_word: Vec::new(),
         })
     }
 
-    /// A built-in set whose every pattern is `\b`, one of `words`, then
+    /// A built-in set whose every pattern is `\b`, its word in `words`, then
     /// something that cannot continue a word (white space, `(`).
     fn led_by(mut self, words: &[&'static str]) -> PatternSet {
+        assert_eq!(
+            words.len(),
+            self.patterns.len(),
+            "one leading word a pattern"
+        );
         self.leading_words = words.to_vec();
-        self.leading_words.sort_unstable();
-        self.leading_words.dedup();
+        self.any_leading_word = words.to_vec();
+        self.any_leading_word.sort_unstable();
+        self.any_leading_word.dedup();
         self
     }
 
@@ -129,13 +139,18 @@ impl PatternSet {
 
     /// The index in `patterns` of the first pattern the line matches.
     pub fn first_match_index(&self, line: &[u8]) -> Option<usize> {
-        if !self.leading_words.is_empty() && !holds_word(line, &self.leading_words) {
+        if !self.any_leading_word.is_empty() && !holds_word(line, &self.any_leading_word) {
             return None;
         }
         if !self.any.is_match(line) {
             return None;
         }
-        self.patterns.iter().position(|p| p.is_match(line))
+        let led = |at: usize| {
+            self.leading_words
+                .get(at)
+                .is_none_or(|word| holds_word(line, &[word]))
+        };
+        (0..self.patterns.len()).find(|&at| led(at) && self.patterns[at].is_match(line))
     }
 
     /// The spec's SQL set: DDL keywords, case-insensitive, whole words, any run
@@ -202,8 +217,9 @@ impl PatternSet {
 /// Whether `line` holds one of `words` as a whole word, in any ASCII case: a
 /// maximal run of ASCII letters, digits and `_`, as `(?-u)\b` bounds a word.
 /// A match of `(?i-u)\bWORD\s+...` or `(?-u)\bWord\s*\(` holds its WORD so.
+#[inline]
 fn holds_word(line: &[u8], words: &[&str]) -> bool {
-    const WORD: [bool; 256] = {
+    static WORD: [bool; 256] = {
         let mut table = [false; 256];
         let mut byte = 0;
         while byte < table.len() {
@@ -212,20 +228,21 @@ fn holds_word(line: &[u8], words: &[&str]) -> bool {
         }
         table
     };
+    let is_word = |at: usize| WORD[usize::from(line[at])];
     let mut at = 0;
     while at < line.len() {
-        if !WORD[usize::from(line[at])] {
+        while at < line.len() && !is_word(at) {
             at += 1;
-            continue;
         }
         let start = at;
-        while at < line.len() && WORD[usize::from(line[at])] {
+        while at < line.len() && is_word(at) {
             at += 1;
         }
         let word = &line[start..at];
-        if words
-            .iter()
-            .any(|w| w.len() == word.len() && w.as_bytes().eq_ignore_ascii_case(word))
+        if !word.is_empty()
+            && words
+                .iter()
+                .any(|w| w.len() == word.len() && w.as_bytes().eq_ignore_ascii_case(word))
         {
             return true;
         }

@@ -747,7 +747,7 @@ fn is_identifier_start(byte: u8) -> bool {
 
 /// Whether each byte continues an identifier, as a table: the lexer asks it
 /// of every byte of every name.
-const IDENTIFIER_CONTINUE: [bool; 256] = {
+static IDENTIFIER_CONTINUE: [bool; 256] = {
     let mut table = [false; 256];
     let mut byte = 0;
     while byte < table.len() {
