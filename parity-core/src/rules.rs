@@ -239,11 +239,14 @@ fn holds_word(line: &[u8], words: &[&str]) -> bool {
             at += 1;
         }
         let word = &line[start..at];
-        if !word.is_empty()
-            && words
-                .iter()
-                .any(|w| w.len() == word.len() && w.as_bytes().eq_ignore_ascii_case(word))
-        {
+        // The first byte, case folded, rejects most words of the right length.
+        let leads = |w: &&str| {
+            let w = w.as_bytes();
+            w.len() == word.len()
+                && (w[0] | 0x20) == (word[0] | 0x20)
+                && w.eq_ignore_ascii_case(word)
+        };
+        if !word.is_empty() && words.iter().any(leads) {
             return true;
         }
     }
