@@ -3,7 +3,10 @@
 //!
 //! A `PatternSet` rejects most lines with one search of its patterns joined;
 //! the built-in sets are compiled once per process, and their single
-//! patterns only when a line first matches the joined expression.
+//! patterns only when a line first matches the joined expression. Before any
+//! search, a built-in set rejects a line that holds none of its patterns'
+//! leading words (`holds_word`), and a `Pattern` one that lacks a literal
+//! every match of it contains (`crate::needle`).
 
 use std::sync::OnceLock;
 
