@@ -710,8 +710,14 @@ impl Watch {
             (Some(BuiltinSet::Metadata), false) => "metadata+patterns",
             (None, _) => "patterns",
         };
-        let patterns = PatternSet::new(name, patterns)
-            .map_err(|e| KeyError::new(key, format!("the patterns do not combine: {e}")))?;
+        let patterns = match (self.set, self.patterns.is_empty()) {
+            // A built-in set alone is the built-in set, its leading words
+            // (`PatternSet::first_match_index`) included.
+            (Some(BuiltinSet::Sql), true) => PatternSet::sql(),
+            (Some(BuiltinSet::Metadata), true) => PatternSet::metadata(),
+            _ => PatternSet::new(name, patterns)
+                .map_err(|e| KeyError::new(key, format!("the patterns do not combine: {e}")))?,
+        };
         let comments = match self.comments {
             Some(comments) => comments,
             None => comments_for(path.as_str()).ok_or_else(|| {
