@@ -106,11 +106,20 @@ impl PatternSet {
             .collect::<Vec<_>>()
             .join("|");
         // An empty set matches nothing.
-        let any = Regex::new(if patterns.is_empty() {
+        let any = match Regex::new(if patterns.is_empty() {
             r"[^\s\S]"
         } else {
             &joined
-        })?;
+        }) {
+            Ok(any) => any,
+            // A pattern in verbose mode (`(?x)`) that ends in a `# comment`
+            // swallows what follows it in the joined text: join what each
+            // pattern means instead, its syntax printed back.
+            Err(error) => match joined_meanings(&patterns) {
+                Some(meanings) => Regex::new(&meanings)?,
+                None => return Err(error),
+            },
+        };
         Ok(PatternSet {
             name: name.into(),
             patterns,
@@ -215,6 +224,28 @@ impl PatternSet {
             .expect("the metadata set compiles")
             .led_by(&NAMES)
     }
+}
+
+/// The patterns joined as one alternation of what each means (its syntax
+/// tree printed back, comments and verbose mode gone); `None` if one does
+/// not parse as the `regex::bytes` engine parses it.
+fn joined_meanings(patterns: &[Pattern]) -> Option<String> {
+    let meanings = patterns
+        .iter()
+        .map(|pattern| {
+            let hir = regex_syntax::ParserBuilder::new()
+                .utf8(false)
+                .build()
+                .parse(pattern.as_str())
+                .ok()?;
+            let mut printed = String::new();
+            regex_syntax::hir::print::Printer::new()
+                .print(&hir, &mut printed)
+                .ok()?;
+            Some(format!("(?:{printed})"))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(meanings.join("|"))
 }
 
 /// Whether `line` holds one of `words` as a whole word, in any ASCII case: a
@@ -903,6 +934,17 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_verbose_pattern_that_ends_in_a_comment_joins_a_set() {
+        let verbose = Pattern::new("verbose", r"(?x) CREATE \s+ TABLE  # a new table").unwrap();
+        let plain = Pattern::new("plain", r"DROP\s+TABLE").unwrap();
+        let set = PatternSet::new("mixed", vec![verbose, plain]).unwrap();
+        assert_eq!(set.first_match_index(b"CREATE  TABLE t (id)"), Some(0));
+        assert_eq!(set.first_match_index(b"DROP TABLE t"), Some(1));
+        assert_eq!(set.first_match_index(b"CREATE INDEX i"), None);
+        assert_eq!(set.first_match_index(b"# a new table"), None);
     }
 
     #[test]

@@ -507,3 +507,28 @@ fn the_readme_shows_each_templates_parity_toml() {
         assert!(parse(&file).is_ok(), "{template}");
     }
 }
+
+#[test]
+fn a_verbose_pattern_that_ends_in_a_comment_is_judged_beside_others() {
+    // Joined with the others as written, the comment would swallow the rest
+    // of the set's expression, and the file would be refused.
+    let config = testdata_text("configs/sqlite-postgres.toml").replace(
+        "set = \"sql\"",
+        "patterns = ['(?x) ALTER \\s+ TABLE  # columns and renames', 'DROP\\s+TABLE']",
+    );
+    for (text, code) in [
+        (ADD_NOTES, 1),
+        ("DROP TABLE agents;\n", 1),
+        ("-- columns and renames\nUPDATE agents SET name = 'x';\n", 0),
+    ] {
+        let mut p = SqlProject::with_config(Some(&config));
+        let out = p.check(&[("migrations/sqlite/0002_x.sql", text)]);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{text}\n{}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+    }
+}
