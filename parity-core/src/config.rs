@@ -399,12 +399,8 @@ fn compile_pattern(key: &str, source: &Spanned<String>) -> Result<Pattern, KeyEr
 fn compile_regex(key: &str, source: &str, span: Range<usize>) -> Result<Pattern, KeyError> {
     let source = &Spanned::new(0..0, source.to_string());
     let fail = |problem: String| KeyError::new(key, problem).at(span.clone());
-    let parsed = regex_syntax::ParserBuilder::new()
-        .utf8(false)
-        .build()
-        .parse(source.get_ref());
-    if let Err(error) = parsed {
-        let (kind, column) = match &error {
+    if let Err(error) = crate::rules::syntax(source.get_ref()) {
+        let (kind, column) = match &*error {
             regex_syntax::Error::Parse(e) => (e.kind().to_string(), e.span().start.column),
             regex_syntax::Error::Translate(e) => (e.kind().to_string(), e.span().start.column),
             other => (other.to_string(), 1),
@@ -703,20 +699,20 @@ impl Watch {
                 "missing `set` or `patterns`: which lines are DDL in this file?",
             ));
         }
-        let name = match (self.set, self.patterns.is_empty()) {
-            (Some(BuiltinSet::Sql), true) => "sql",
-            (Some(BuiltinSet::Metadata), true) => "metadata",
-            (Some(BuiltinSet::Sql), false) => "sql+patterns",
-            (Some(BuiltinSet::Metadata), false) => "metadata+patterns",
-            (None, _) => "patterns",
-        };
         let patterns = match (self.set, self.patterns.is_empty()) {
             // A built-in set alone is the built-in set, its leading words
             // (`PatternSet::first_match_index`) included.
             (Some(BuiltinSet::Sql), true) => PatternSet::sql(),
             (Some(BuiltinSet::Metadata), true) => PatternSet::metadata(),
-            _ => PatternSet::new(name, patterns)
-                .map_err(|e| KeyError::new(key, format!("the patterns do not combine: {e}")))?,
+            (set, _) => {
+                let name = match set {
+                    Some(BuiltinSet::Sql) => "sql+patterns",
+                    Some(BuiltinSet::Metadata) => "metadata+patterns",
+                    None => "patterns",
+                };
+                PatternSet::new(name, patterns)
+                    .map_err(|e| KeyError::new(key, format!("the patterns do not combine: {e}")))?
+            }
         };
         let comments = match self.comments {
             Some(comments) => comments,

@@ -17,11 +17,7 @@ use regex_syntax::hir::{Hir, HirKind};
 /// for; `None` if the syntax requires none (or does not parse as the
 /// `regex::bytes` engine parses it).
 pub(crate) fn required(source: &str) -> Option<Finder<'static>> {
-    let hir = regex_syntax::ParserBuilder::new()
-        .utf8(false)
-        .build()
-        .parse(source)
-        .ok()?;
+    let hir = crate::rules::syntax(source).ok()?;
     let literal = longest_required(&hir)?;
     Some(Finder::new(&literal).into_owned())
 }

@@ -78,6 +78,17 @@ impl Pattern {
     }
 }
 
+/// The syntax tree of `source` as the `regex::bytes` engine reads it (bytes
+/// that are not UTF-8 allowed): what the needle, the joined meanings and the
+/// configuration's error positions are read from.
+pub(crate) fn syntax(source: &str) -> Result<regex_syntax::hir::Hir, Box<regex_syntax::Error>> {
+    regex_syntax::ParserBuilder::new()
+        .utf8(false)
+        .build()
+        .parse(source)
+        .map_err(Box::new)
+}
+
 /// The patterns that make a line DDL evidence in one kind of file.
 #[derive(Clone, Debug)]
 pub struct PatternSet {
@@ -233,11 +244,7 @@ fn joined_meanings(patterns: &[Pattern]) -> Option<String> {
     let meanings = patterns
         .iter()
         .map(|pattern| {
-            let hir = regex_syntax::ParserBuilder::new()
-                .utf8(false)
-                .build()
-                .parse(pattern.as_str())
-                .ok()?;
+            let hir = syntax(pattern.as_str()).ok()?;
             let mut printed = String::new();
             regex_syntax::hir::print::Printer::new()
                 .print(&hir, &mut printed)

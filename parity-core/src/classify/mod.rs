@@ -224,7 +224,7 @@ impl Token {
         self.kind == TokenKind::Operator && &source[self.span()] == text.as_bytes()
     }
 
-    fn is_significant(&self) -> bool {
+    pub(crate) fn is_significant(&self) -> bool {
         !matches!(self.kind, TokenKind::Comment | TokenKind::LineBreak)
     }
 }
@@ -506,7 +506,6 @@ impl<'a> PythonFile<'a> {
     }
 
     /// The source bytes of a token.
-    #[inline]
     pub fn text(&self, token: &Token) -> &'a [u8] {
         &self.source[token.span()]
     }

@@ -233,7 +233,7 @@ impl<'f, 'a> Calls<'f, 'a> {
         let tokens = file.tokens();
         let mut order = Vec::with_capacity(tokens.len());
         for (i, token) in tokens.iter().enumerate() {
-            if !matches!(token.kind, TokenKind::Comment | TokenKind::LineBreak) {
+            if token.is_significant() {
                 order.push(i as u32);
             }
         }

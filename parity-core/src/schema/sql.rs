@@ -553,7 +553,6 @@ pub fn extract_sql_lines(sql: &str) -> Vec<(u32, SchemaOp)> {
 /// a slice of the text, so text without one states no change, and most
 /// string literals of a migrations file (`UPDATE ...`, messages) are passed
 /// over without being tokenized.
-#[inline]
 pub(crate) fn may_change_schema(sql: impl AsRef<[u8]>) -> bool {
     let bytes = sql.as_ref();
     bytes.iter().enumerate().any(|(at, &b)| {
