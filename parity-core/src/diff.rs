@@ -54,6 +54,17 @@ pub struct AddedLines {
 }
 
 impl AddedLines {
+    /// Room at once for the added lines of a file of `bytes` bytes at HEAD
+    /// (they are a part of it), up to 64 MiB: the room never written is
+    /// never touched, and the buffers are not copied as they grow.
+    pub fn with_room_for(bytes: usize) -> AddedLines {
+        let bytes = bytes.min(64 << 20);
+        AddedLines {
+            text: Vec::with_capacity(bytes),
+            lines: Vec::with_capacity(bytes / 16),
+        }
+    }
+
     pub fn push(&mut self, number: u32, text: &[u8]) {
         self.text.extend_from_slice(text);
         self.lines.push((number, self.text.len()));
@@ -472,23 +483,41 @@ fn number(bytes: &[u8]) -> Option<u64> {
 /// A visitor that keeps every file and its added lines, for a diff that is
 /// streamed but judged as a whole (one commit of a history, say).
 #[derive(Debug, Default)]
-pub struct FileCollector(Vec<FilePatch>);
+pub struct FileCollector {
+    files: Vec<FilePatch>,
+    /// The size at HEAD of files whose contents are known (see `sized`).
+    sizes: Vec<(PathBytes, usize)>,
+}
 
 impl FileCollector {
+    /// A collector that knows the size at HEAD of some files, and makes
+    /// room at once for their added lines (`AddedLines::with_room_for`).
+    pub fn sized(sizes: impl IntoIterator<Item = (PathBytes, usize)>) -> FileCollector {
+        FileCollector {
+            files: Vec::new(),
+            sizes: sizes.into_iter().collect(),
+        }
+    }
+
     pub fn into_files(self) -> Vec<FilePatch> {
-        self.0
+        self.files
     }
 }
 
 impl PatchVisitor for FileCollector {
     fn file(&mut self, header: &FileHeader) {
-        self.0.push(FilePatch {
+        let size = header
+            .new_path
+            .as_ref()
+            .and_then(|path| self.sizes.iter().find(|(p, _)| p == path))
+            .map(|&(_, size)| size);
+        self.files.push(FilePatch {
             header: header.clone(),
-            added: AddedLines::default(),
+            added: size.map(AddedLines::with_room_for).unwrap_or_default(),
         });
     }
     fn added(&mut self, number: u32, text: &[u8]) {
-        if let Some(file) = self.0.last_mut() {
+        if let Some(file) = self.files.last_mut() {
             file.added.push(number, text);
         }
     }

@@ -892,6 +892,47 @@ impl Rules {
         paths.dedup();
         paths
     }
+
+    /// Every path `diff_paths` can choose, known before the name-status
+    /// list, so that git can start on the diff at once: the watched files
+    /// and entry files of these rules and every further pair, sorted. `None`
+    /// when one of them is a glob.
+    pub fn diff_paths_ahead(&self) -> Option<Vec<PathBytes>> {
+        let mut paths = Vec::new();
+        for rules in self.with_pairings() {
+            let entry = match &rules.entry {
+                EntryRule::Line(line) => Some(&line.file),
+                EntryRule::NewFile(_) => None,
+            };
+            for pattern in rules.watched.iter().map(|w| &w.path).chain(entry) {
+                match pattern {
+                    PathPattern::Exact(path) => paths.push(PathBytes::from(path.as_str())),
+                    PathPattern::Glob { .. } => return None,
+                }
+            }
+        }
+        paths.sort();
+        paths.dedup();
+        Some(paths)
+    }
+}
+
+/// Whether a diff of the paths `ahead` (sorted), its files kept only where
+/// their path is in `wanted` (the range's `diff_paths`), reads as the diff
+/// of `wanted` would: every wanted path is among those asked, and no entry
+/// of the range that names one was renamed or copied. A file git pairs with
+/// no other path diffs as its own two blobs, whatever else is asked. (git
+/// could still pair two asked paths that it left apart in the whole range,
+/// past its rename limit: the reader of the diff must refuse a pair.)
+pub fn ahead_diff_holds(
+    ahead: &[PathBytes],
+    wanted: &[PathBytes],
+    statuses: &[NameStatus],
+) -> bool {
+    wanted.iter().all(|path| ahead.binary_search(path).is_ok())
+        && statuses
+            .iter()
+            .all(|entry| entry.from.is_none() || !wanted.contains(&entry.path))
 }
 
 #[cfg(test)]
@@ -1101,5 +1142,57 @@ mod tests {
         ] {
             assert!(!rule.counts(&entry(status, path)), "{status:?} {path}");
         }
+    }
+
+    #[test]
+    fn the_diff_asked_ahead_stands_only_where_no_wanted_path_was_paired() {
+        let rules = Rules::default();
+        let ahead = rules
+            .diff_paths_ahead()
+            .expect("the defaults are exact paths");
+        assert_eq!(
+            ahead,
+            [MIGRATIONS, SCHEMA, TABLES].map(PathBytes::from).to_vec(),
+            "sorted, each once"
+        );
+        let entry = |status, path: &str, from: Option<&str>| NameStatus {
+            status,
+            path: path.into(),
+            from: from.map(PathBytes::from),
+        };
+        // A modified entry file and a deleted schema: the diff of all three
+        // kept to the entry file is its diff.
+        let statuses = [
+            entry(Status::Modified, MIGRATIONS, None),
+            entry(Status::Deleted, SCHEMA, None),
+            entry(
+                Status::Added,
+                "src/backend/migrations/versions/0002_x.py",
+                None,
+            ),
+        ];
+        let wanted = rules.diff_paths(&statuses);
+        assert_eq!(wanted, [PathBytes::from(MIGRATIONS)]);
+        assert!(ahead_diff_holds(&ahead, &wanted, &statuses));
+        // The entry file renamed from elsewhere: git pairs it with a path
+        // not asked, so the diff asked ahead shows it added whole.
+        let statuses = [entry(Status::Renamed, MIGRATIONS, Some("db/old.py"))];
+        let wanted = rules.diff_paths(&statuses);
+        assert!(!ahead_diff_holds(&ahead, &wanted, &statuses));
+        // Renamed from another watched path: both asked, still refused.
+        let statuses = [entry(Status::Renamed, TABLES, Some(SCHEMA))];
+        let wanted = rules.diff_paths(&statuses);
+        assert!(!ahead_diff_holds(&ahead, &wanted, &statuses));
+        // A wanted path that was not asked (a glob's match) is refused.
+        let statuses = [entry(Status::Modified, "db/other.py", None)];
+        let wanted = vec![PathBytes::from("db/other.py")];
+        assert!(!ahead_diff_holds(&ahead, &wanted, &statuses));
+    }
+
+    #[test]
+    fn a_glob_among_the_watched_paths_asks_nothing_ahead() {
+        let mut rules = Rules::default();
+        rules.watched[0].path = PathPattern::glob("src/backend/db/*.py").unwrap();
+        assert_eq!(rules.diff_paths_ahead(), None);
     }
 }

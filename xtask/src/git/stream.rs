@@ -100,20 +100,24 @@ impl ReadAhead {
         let (sender, chunks) = sync_channel(Self::CHUNKS);
         // The thread ends at the end of the stream, on an error, or when
         // the reader goes away (its next send fails).
-        std::thread::spawn(move || loop {
-            let mut chunk = vec![0; Self::CHUNK];
-            match inner.read(&mut chunk) {
-                Ok(0) => break,
-                Ok(n) => {
-                    chunk.truncate(n);
-                    if sender.send(Ok(chunk)).is_err() {
+        // One buffer read into, and each chunk sent as long as what came:
+        // a pipe gives a few KiB at a time, and a fresh zeroed buffer for
+        // each read would touch (and fault in) many times the stream.
+        std::thread::spawn(move || {
+            let mut buffer = vec![0; Self::CHUNK];
+            loop {
+                match inner.read(&mut buffer) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        if sender.send(Ok(buffer[..n].to_vec())).is_err() {
+                            break;
+                        }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        let _ = sender.send(Err(e));
                         break;
                     }
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    let _ = sender.send(Err(e));
-                    break;
                 }
             }
         });

@@ -206,6 +206,18 @@ pub fn judge_range(
         .twin()
         .ok()
         .map(|twin| Ahead::spawn(twin, range, rules.clone(), mode));
+    // When every path the diff may need is known before the listing (each
+    // watched file an exact path), git starts on the diff at once, beside
+    // the listing; the listing then says whether that diff stands (see
+    // `ahead_diff_holds`). Speculative: a diff that cannot start is simply
+    // started again once the listing is known.
+    let diff_ahead = rules.diff_paths_ahead().and_then(|paths| {
+        let mut stream = git
+            .patch_stream(&range.merge_base, &range.head, &paths)
+            .ok()??;
+        let lines = stream.records(b'\n');
+        Some((paths, stream, lines))
+    });
     let listing = git.raw_listing(&range.merge_base, &range.head)?;
     let listing =
         parse_raw(&listing).map_err(|e| Error::new(format!("cannot read git's file list: {e}")))?;
@@ -224,12 +236,23 @@ pub fn judge_range(
     if statuses.iter().any(|entry| rules.revisions.counts(entry)) {
         session.start();
     }
-    // git starts on the diff (read ahead into memory as it writes), then
-    // the watched files lexed arrive: with them the line rules run on the
-    // patch as it comes.
-    let mut stream =
-        git.patch_stream(&range.merge_base, &range.head, &rules.diff_paths(&statuses))?;
-    let lines = stream.as_mut().map(|stream| stream.records(b'\n'));
+    // git is on the diff (read ahead into memory as it writes), then the
+    // watched files lexed arrive: with them the line rules run on the patch
+    // as it comes.
+    let wanted = rules.diff_paths(&statuses);
+    let diff = match diff_ahead {
+        Some((asked, stream, lines))
+            if !wanted.is_empty()
+                && parity_core::rules::ahead_diff_holds(&asked, &wanted, &statuses) =>
+        {
+            Diff {
+                stream: Some(stream),
+                lines: Some(lines),
+                keep: Some(&wanted),
+            }
+        }
+        _ => Diff::of(git, range, &wanted)?,
+    };
     let early = ahead.as_ref().filter(|_| touched);
     let (early_head, early_lexed) = match early.and_then(|ahead| ahead.early.recv().ok()) {
         Some(early) => (Some(early.head), early.lexed),
@@ -239,7 +262,21 @@ pub fn judge_range(
     let mut checker = early_head
         .as_ref()
         .map(|head| Checker::with_sources(rules, head).with_groundwork(&early_lexed));
-    let mut files = read_patch(stream, lines, checker.as_mut())?;
+    // The watched files' sizes at HEAD bound their added lines.
+    let sizes: Vec<(PathBytes, usize)> = early_head
+        .iter()
+        .flat_map(|head| head.iter().map(|(path, bytes)| (path, bytes.len())))
+        .collect();
+    let mut files = match read_patch(diff, checker.as_mut(), &sizes)? {
+        Some(files) => files,
+        // git paired two of the paths asked ahead: the diff of the wanted
+        // paths is read again, and the decision runs the line rules itself.
+        None => {
+            checker = None;
+            read_patch(Diff::of(git, range, &wanted)?, None, &sizes)?
+                .ok_or_else(|| Error::new("git's diff of the wanted paths was read as partial"))?
+        }
+    };
     // A read-ahead that failed, even by a panic, is no read-ahead: the
     // decision reads and works out everything itself.
     let mut ahead = match ahead.filter(|_| touched) {
@@ -290,31 +327,61 @@ pub fn judge_range(
     Ok((report, change.statuses))
 }
 
-/// The files of a patch streamed from git (none without a stream), each
-/// line also judged by `checker` if the line rules run as it comes.
-fn read_patch(
-    stream: Option<GitStream<'_>>,
+/// A patch as git streams it (no stream when there is nothing to diff).
+struct Diff<'g, 'w> {
+    stream: Option<GitStream<'g>>,
     lines: Option<Records<ReadAhead>>,
+    /// A diff of more paths than wanted (started before the listing): only
+    /// the files at these paths (sorted) are read.
+    keep: Option<&'w [PathBytes]>,
+}
+
+impl<'g, 'w> Diff<'g, 'w> {
+    /// The diff of exactly `paths`.
+    fn of(git: &'g Git, range: &ResolvedRange, paths: &[PathBytes]) -> Result<Diff<'g, 'w>> {
+        let mut stream = git.patch_stream(&range.merge_base, &range.head, paths)?;
+        let lines = stream.as_mut().map(|stream| stream.records(b'\n'));
+        Ok(Diff {
+            stream,
+            lines,
+            keep: None,
+        })
+    }
+}
+
+/// The files of a patch streamed from git, each line also judged by
+/// `checker` if the line rules run as it comes. `None` when the diff was
+/// asked for more paths than it keeps and git paired two of them (a rename
+/// or copy): it does not stand for the diff of the paths it keeps.
+fn read_patch(
+    diff: Diff<'_, '_>,
     checker: Option<&mut Checker<'_>>,
-) -> Result<Vec<FilePatch>> {
+    sizes: &[(PathBytes, usize)],
+) -> Result<Option<Vec<FilePatch>>> {
     let diff_error = |e: &dyn std::fmt::Display| Error::new(format!("cannot read git's diff: {e}"));
-    let mut files = FileCollector::default();
+    let mut files = FileCollector::sized(sizes.iter().cloned());
     let mut both = Both {
         files: &mut files,
         checker,
+        keep: diff.keep,
+        skipping: false,
+        paired: false,
     };
     let mut parser = PatchParser::new();
-    if let Some(mut lines) = lines {
+    if let Some(mut lines) = diff.lines {
         while let Some(line) = lines.next_record().map_err(|e| diff_error(&e))? {
             parser.line(line, &mut both).map_err(|e| diff_error(&e))?;
+            if both.paired {
+                return Ok(None);
+            }
         }
     }
     // The records are done with before git is waited for.
-    if let Some(stream) = stream {
+    if let Some(stream) = diff.stream {
         stream.finish()?;
     }
     parser.finish(&mut both).map_err(|e| diff_error(&e))?;
-    Ok(files.into_files())
+    Ok((!both.paired).then(|| files.into_files()))
 }
 
 /// The read-ahead thread: the files lexed, as soon as they are, then all.
@@ -336,10 +403,27 @@ pub struct Early {
 struct Both<'a, 'r> {
     files: &'a mut FileCollector,
     checker: Option<&'a mut Checker<'r>>,
+    /// Only the files at these paths are visited (see `Diff::keep`).
+    keep: Option<&'a [PathBytes]>,
+    /// The current file is not kept.
+    skipping: bool,
+    /// git paired two different paths of a kept file.
+    paired: bool,
 }
 
 impl PatchVisitor for Both<'_, '_> {
     fn file(&mut self, header: &FileHeader) {
+        if let Some(keep) = self.keep {
+            let path = header.new_path.as_ref().or(header.old_path.as_ref());
+            self.skipping = path.is_none_or(|path| keep.binary_search(path).is_err());
+            if self.skipping {
+                return;
+            }
+            self.paired |= matches!(
+                (&header.old_path, &header.new_path),
+                (Some(old), Some(new)) if old != new
+            );
+        }
         self.files.file(header);
         if let Some(checker) = self.checker.as_mut() {
             checker.file(header);
@@ -347,6 +431,9 @@ impl PatchVisitor for Both<'_, '_> {
     }
 
     fn added(&mut self, number: u32, text: &[u8]) {
+        if self.skipping {
+            return;
+        }
         self.files.added(number, text);
         if let Some(checker) = self.checker.as_mut() {
             checker.added(number, text);
@@ -784,6 +871,39 @@ mod tests {
 
     fn s(v: &str) -> Option<String> {
         Some(v.to_string())
+    }
+
+    /// A patch held in memory, streamed as git's would be.
+    fn diff_of<'w>(patch: &str, keep: Option<&'w [PathBytes]>) -> Diff<'static, 'w> {
+        let reader = ReadAhead::new(std::io::Cursor::new(patch.as_bytes().to_vec()));
+        Diff {
+            stream: None,
+            lines: Some(Records::new(reader, b'\n')),
+            keep,
+        }
+    }
+
+    #[test]
+    fn a_diff_asked_ahead_keeps_the_wanted_files_and_refuses_a_pair() {
+        let patch = "diff --git a/db/m.py b/db/m.py\nindex 1..2 100644\n--- a/db/m.py\n+++ b/db/m.py\n@@ -1 +1,2 @@\n x\n+CREATE TABLE t (id INTEGER)\ndiff --git a/db/s.py b/db/s.py\ndeleted file mode 100644\nindex 3..0\n--- a/db/s.py\n+++ /dev/null\n@@ -1 +0,0 @@\n-y\n";
+        let wanted = [PathBytes::from("db/m.py")];
+        let kept = read_patch(diff_of(patch, Some(&wanted)), None, &[])
+            .unwrap()
+            .expect("no pair");
+        let whole = read_patch(diff_of(patch, None), None, &[])
+            .unwrap()
+            .unwrap();
+        assert_eq!(whole.len(), 2);
+        assert_eq!(kept, whole[..1]);
+        // git paired a kept path with another: the diff does not stand.
+        let renamed = "diff --git a/db/s.py b/db/m.py\nsimilarity index 90%\nrename from db/s.py\nrename to db/m.py\n--- a/db/s.py\n+++ b/db/m.py\n@@ -1 +1,2 @@\n x\n+CREATE TABLE t (id INTEGER)\n";
+        assert_eq!(
+            read_patch(diff_of(renamed, Some(&wanted)), None, &[]).unwrap(),
+            None
+        );
+        assert!(read_patch(diff_of(renamed, None), None, &[])
+            .unwrap()
+            .is_some());
     }
 
     fn range(base: &str, head: &str) -> RangeRequest {

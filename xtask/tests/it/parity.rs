@@ -542,3 +542,35 @@ fn an_unlexable_watched_file_is_judged_by_the_plain_rules_with_a_note() {
         stdout(&out)
     );
 }
+
+#[test]
+fn a_watched_file_moved_into_place_adds_only_the_lines_the_move_changed() {
+    // git starts on the diff of the watched paths before the listing is
+    // known; a watched file renamed from a path not watched must still be
+    // diffed against its source, or every line of it would count as added.
+    let tmp = tempfile::tempdir().unwrap();
+    let mut repo = FixtureRepo::init(&tmp.path().join("repo")).unwrap();
+    let moved_from = "src/backend/old_migrations.py";
+    repo.write(moved_from, BASE_MIGRATIONS).unwrap();
+    repo.write(&format!("{VERSIONS}/0001_baseline.py"), BASE_REVISION)
+        .unwrap();
+    let base = repo.commit("baseline").unwrap();
+    repo.remove(moved_from).unwrap();
+    repo.write(
+        MIGRATIONS,
+        BASE_MIGRATIONS.replace("applied in order.", "applied in order, moved."),
+    )
+    .unwrap();
+    let moved = repo.commit("Move the migrations under db/").unwrap();
+    let out = parity_in(repo.dir(), &["--format", "json", &base, &moved], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["entries"], serde_json::json!([]), "{report}");
+    assert_eq!(report["evidence"], serde_json::json!([]), "{report}");
+    // The same file added whole, with no source: its entry and DDL count.
+    repo.git(&["checkout", "-q", &base]).unwrap();
+    repo.write(MIGRATIONS, BASE_MIGRATIONS).unwrap();
+    let added = repo.commit("Add the migrations under db/").unwrap();
+    let out = parity_in(repo.dir(), &["--format", "json", &base, &added], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+}
