@@ -384,7 +384,7 @@ impl<'f, 'a> Code<'f, 'a> {
     }
 
     fn line(&self, at: usize) -> u32 {
-        self.token(at).map_or(1, |t| t.start.line)
+        self.token(at).map_or(1, |t| self.file.start(t).line)
     }
 
     fn is_op(&self, at: usize, op: &str) -> bool {
@@ -404,7 +404,10 @@ impl<'f, 'a> Code<'f, 'a> {
     /// Whether the token at `at` starts a module-level logical line.
     fn starts_module_line(&self, at: usize) -> bool {
         self.token(at).is_some_and(|t| {
-            t.start.column == 0 || (t.start.line == 1 && t.start.column == self.first_column)
+            self.file.at_line_start(t) || {
+                let p = self.file.start(t);
+                p.line == 1 && p.column == self.first_column
+            }
         })
     }
 

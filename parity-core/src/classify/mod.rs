@@ -135,10 +135,12 @@ pub struct StringLiteral {
     pub docstring: bool,
 }
 
-/// One token of the source, in 20 bytes: a big file has millions of them.
+/// One token of the source, in 12 bytes: a big file has millions of them.
 /// Offsets are `u32` (a file of 4 GiB or more is not lexed); a string
 /// literal's details are a few bits, its body derived from the span (see
-/// [`Token::string`]); where the token ends is [`PythonFile::end`].
+/// [`Token::string`]); where the token starts and ends as lines and columns
+/// is [`PythonFile::start`] and [`PythonFile::end`], found from the offsets
+/// by the few readers that ask.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Token {
     pub kind: TokenKind,
@@ -147,8 +149,10 @@ pub struct Token {
     /// Byte offsets into the source.
     from: u32,
     to: u32,
-    pub start: Pos,
 }
+
+// The size the comment above promises.
+const _: () = assert!(std::mem::size_of::<Token>() == 12);
 
 /// The bits of [`Token::bits`]: the prefix letters, how many there are,
 /// the quote, whether it is tripled, whether the literal is a docstring.
@@ -442,10 +446,6 @@ impl<'a> PythonFile<'a> {
         let mut lexer = Lexer::new(source, &line_starts);
         if let Some(last) = kept.last() {
             lexer.pos = last.span().end;
-            lexer.walk = LineWalk::at(
-                &line_starts,
-                line_starts.partition_point(|&start| start <= lexer.pos) - 1,
-            );
         }
         let marked = kept.len();
         lexer.tokens = kept;
@@ -510,6 +510,20 @@ impl<'a> PythonFile<'a> {
         &self.source[token.span()]
     }
 
+    /// Where a token starts: its first byte's line and column (the byte
+    /// offset in the line, so that a line's first token is at column 0
+    /// whatever indents it).
+    pub fn start(&self, token: &Token) -> Pos {
+        position(&self.layout.line_starts, token.span().start)
+    }
+
+    /// Whether a token starts a line (its column is 0), told without
+    /// finding its line.
+    pub fn at_line_start(&self, token: &Token) -> bool {
+        let from = token.span().start;
+        from == 0 || self.source[from - 1] == b'\n'
+    }
+
     /// Where a token ends: the position just past its last byte.
     pub fn end(&self, token: &Token) -> Pos {
         position(&self.layout.line_starts, token.span().end)
@@ -545,7 +559,7 @@ impl<'a> PythonFile<'a> {
                 StringGroup {
                     tokens: self.run_literals(&run).collect(),
                     value: self.run_value(&run),
-                    start: self.layout.tokens[run.first].start,
+                    start: self.start(&self.layout.tokens[run.first]),
                     end: self.end(last),
                     docstring: run.docstring,
                 }
@@ -777,47 +791,6 @@ fn position(line_starts: &[usize], offset: usize) -> Pos {
     position_on_line(line_starts, index, offset)
 }
 
-/// Where a token starts, walking on from the line of the last one: tokens
-/// come in order, so that is a step or two, not a binary search. The line
-/// the walk is on and where it starts and ends are kept, so that most
-/// tokens cost a comparison and a subtraction.
-struct LineWalk {
-    /// The index in `line_starts` of the line of the last offset asked for.
-    line: usize,
-    start: usize,
-    /// Where the next line starts (`usize::MAX` after the last).
-    next: usize,
-}
-
-impl LineWalk {
-    fn at(line_starts: &[usize], line: usize) -> LineWalk {
-        LineWalk {
-            line,
-            start: line_starts[line],
-            next: line_starts.get(line + 1).copied().unwrap_or(usize::MAX),
-        }
-    }
-
-    /// The position of `offset`, which is at or after the last one asked for
-    /// (else it is found afresh).
-    fn position(&mut self, line_starts: &[usize], offset: usize) -> Pos {
-        if offset < self.start {
-            *self = LineWalk::at(
-                line_starts,
-                line_starts.partition_point(|&s| s <= offset) - 1,
-            );
-        }
-        while offset >= self.next {
-            *self = LineWalk::at(line_starts, self.line + 1);
-        }
-        // `PythonFile::lex` lexes no file of 4 GiB or more.
-        Pos {
-            line: (self.line + 1) as u32,
-            column: (offset - self.start) as u32,
-        }
-    }
-}
-
 fn position_on_line(line_starts: &[usize], index: usize, offset: usize) -> Pos {
     Pos {
         line: u32::try_from(index + 1).unwrap_or(u32::MAX),
@@ -931,8 +904,6 @@ impl LexMemo {
 struct Lexer<'a> {
     src: &'a [u8],
     line_starts: &'a [usize],
-    /// Where the last token started (see `LineWalk`).
-    walk: LineWalk,
     pos: usize,
     /// Bracket depth: line breaks inside brackets end no statement.
     depth: u32,
@@ -946,7 +917,6 @@ impl<'a> Lexer<'a> {
         Lexer {
             src,
             line_starts,
-            walk: LineWalk::at(line_starts, 0),
             pos: 0,
             depth: 0,
             statement_open: false,
@@ -1011,7 +981,6 @@ impl<'a> Lexer<'a> {
             bits,
             from: offset(start),
             to: offset(end),
-            start: self.walk.position(self.line_starts, start),
         });
         self.statement_open = match kind {
             TokenKind::Newline | TokenKind::LineBreak => false,

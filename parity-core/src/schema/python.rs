@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use crate::classify::{PythonFile, StringRun, Token, TokenKind};
+use crate::classify::{Pos, PythonFile, StringRun, Token, TokenKind};
 
 use super::sql::{extract_sql_lines, may_change_schema, normalize_fragment};
 use super::types::{DefaultValue, TypeClass};
@@ -51,13 +51,12 @@ pub fn sql_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
                 Some(bytes) if !may_change_schema(bytes) => None,
                 _ => Some(file.run_value(&run)),
             };
-            let line = file.tokens()[run.first].start.line;
             Some((
                 at,
                 Group {
                     fields,
                     value,
-                    line,
+                    first: run.first,
                 },
             ))
         })
@@ -133,8 +132,9 @@ pub fn sql_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
             continue;
         }
         let Some(value) = &group.value else { continue };
+        let line = file.start(&file.tokens()[group.first]).line;
         for (offset, op) in extract_sql_lines(value) {
-            ops.push((key(*at), *at, seq, (group.line + offset, op)));
+            ops.push((key(*at), *at, seq, (line + offset, op)));
             seq += 1;
         }
     }
@@ -183,14 +183,15 @@ struct Group {
     /// Some literal of it is an f-string.
     fields: bool,
     value: Option<String>,
-    line: u32,
+    /// Its first literal's index in the file's tokens.
+    first: usize,
 }
 
 /// The function names of `MIGRATIONS = [("name", _fn), ...]`, in order.
 fn migrations_order(calls: &Calls<'_, '_>) -> Vec<String> {
     let Some(start) = (0..calls.order.len()).find(|&at| {
         calls.is_name(at, "MIGRATIONS")
-            && calls.token(at).is_some_and(|t| t.start.column == 0)
+            && calls.token(at).is_some_and(|t| calls.file.at_line_start(t))
             && (calls.is_op(at + 1, "=") && calls.is_op(at + 2, "[") || calls.is_op(at + 1, ":"))
     }) else {
         return Vec::new();
@@ -260,7 +261,12 @@ impl<'f, 'a> Calls<'f, 'a> {
     }
 
     fn line(&self, at: usize) -> u32 {
-        self.token(at).map_or(0, |t| t.start.line)
+        self.start(at).map_or(0, |p| p.line)
+    }
+
+    /// Where the token at `at` starts.
+    fn start(&self, at: usize) -> Option<Pos> {
+        self.token(at).map(|t| self.file.start(t))
     }
 
     /// The arguments of the call whose `(` is at `open`, and the position
@@ -759,14 +765,14 @@ pub fn alembic_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
     let mut batches: Vec<(Vec<u8>, Ident, u32)> = Vec::new();
     let mut at = body.start;
     while at < body.end {
-        if let Some(token) = calls.token(at) {
+        if let Some(start) = calls.start(at) {
             // A statement at or left of a `with`'s column closes its block.
             if at == 0
                 || calls
                     .token(at - 1)
                     .is_some_and(|t| t.kind == TokenKind::Newline)
             {
-                batches.retain(|(_, _, column)| token.start.column > *column);
+                batches.retain(|(_, _, column)| start.column > *column);
             }
         }
         if let Some(open) = calls.method_call(at, "op", "batch_alter_table") {
@@ -779,9 +785,9 @@ pub fn alembic_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
                 .and_then(|a| calls.ident(a));
             // `as alias`
             if let (Some(table), true) = (table, calls.is_name(end, "as")) {
-                let column = calls.token(at).map_or(0, |t| t.start.column);
+                let column = calls.start(at).map_or(0, |p| p.column);
                 let with_column = if at > 0 && calls.is_name(at - 1, "with") {
-                    calls.token(at - 1).map_or(column, |t| t.start.column)
+                    calls.start(at - 1).map_or(column, |p| p.column)
                 } else {
                     column
                 };
@@ -1071,7 +1077,7 @@ fn alembic_call(
             let arg = p.get("sqltext")?;
             // `op.execute(sa.text("..."))` as well as `op.execute("...")`.
             let sql = sql_text(calls, arg)?;
-            let first_line = calls.token(arg.tokens.start).map_or(line, |t| t.start.line);
+            let first_line = calls.start(arg.tokens.start).map_or(line, |p| p.line);
             Some(
                 extract_sql_lines(&sql)
                     .into_iter()
@@ -1124,30 +1130,24 @@ impl FunctionDef {
 
 fn module_functions(calls: &Calls<'_, '_>) -> Vec<FunctionDef> {
     let mut out = Vec::new();
-    for def in 0..calls.order.len() {
-        if !(calls.is_name(def, "def") && calls.is_op(def + 2, "(")) {
+    let mut def = 0;
+    while def < calls.order.len() {
+        let starts = calls.is_name(def, "def")
+            && calls.is_op(def + 2, "(")
+            && calls
+                .token(def)
+                .is_some_and(|t| calls.file.at_line_start(t));
+        if !starts {
+            def += 1;
             continue;
         }
-        let Some(token) = calls.token(def) else {
-            continue;
-        };
-        // A `def` inside the body before it (an open bracket runs on: no
-        // module-level def as Python would read it) starts no function, so
-        // that the bodies are disjoint and in file order.
-        if token.start.column != 0
-            || out
-                .last()
-                .is_some_and(|f: &FunctionDef| f.body.contains(&def))
-        {
-            continue;
-        }
-        let column = token.start.column;
+        // The body ends at the first statement back at column 0.
         let mut at = def + 3;
         let mut end = calls.order.len();
         let mut seen_newline = false;
         while at < calls.order.len() {
             let Some(token) = calls.token(at) else { break };
-            if seen_newline && token.kind != TokenKind::Newline && token.start.column <= column {
+            if seen_newline && token.kind != TokenKind::Newline && calls.file.at_line_start(token) {
                 end = at;
                 break;
             }
@@ -1159,6 +1159,10 @@ fn module_functions(calls: &Calls<'_, '_>) -> Vec<FunctionDef> {
             open: def + 2,
             body: def..end,
         });
+        // A `def` inside the body (an open bracket runs on: no module-level
+        // def as Python would read it) starts no function, so that the
+        // bodies are disjoint and in file order.
+        def = end;
     }
     out
 }

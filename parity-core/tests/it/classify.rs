@@ -115,12 +115,8 @@ fn token_positions_are_git_lines_and_byte_columns() {
         .tokens()
         .iter()
         .map(|t| {
-            let end = file.end(t);
-            (
-                (t.start.line, t.start.column),
-                (end.line, end.column),
-                t.kind,
-            )
+            let (start, end) = (file.start(t), file.end(t));
+            ((start.line, start.column), (end.line, end.column), t.kind)
         })
         .collect();
     assert_eq!(
@@ -522,7 +518,7 @@ proptest! {
             for token in file.tokens() {
                 let span = token.span();
                 prop_assert!(span.start >= previous_end && span.end <= bytes.len());
-                prop_assert!(file.end(token) >= token.start);
+                prop_assert!(file.end(token) >= file.start(token));
                 if let Some(literal) = token.string() {
                     prop_assert!(span.start <= literal.body.start && literal.body.end <= span.end);
                 }
