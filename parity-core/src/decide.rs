@@ -138,24 +138,26 @@ pub fn needs(change: &Change, rules: &Rules, mode: PairingMode) -> Needs {
     needs
 }
 
-/// Every path the range touches (both names of a rename, and what the
-/// patch shows), when any of them is a revision of an Alembic track or its
-/// env.py; `None` when the integrity of the track is not in question.
+/// The revisions of an Alembic track and its env.py that the range touches
+/// (both names of a rename, and what the patch shows); `None` when it
+/// touches none, and the integrity of the track is not in question. No
+/// reader of the integrity asks about any other path.
 fn integrity_touched(change: &Change, rules: &Rules) -> Option<BTreeSet<PathBytes>> {
     let alembic = rules.alembic.as_ref()?;
-    let mut touched = BTreeSet::new();
-    for entry in &change.statuses {
-        touched.insert(entry.path.clone());
-        touched.extend(entry.from.clone());
-    }
-    for file in &change.files {
-        touched.extend(file.header.old_path.clone());
-        touched.extend(file.header.new_path.clone());
-    }
-    let in_question = touched
+    let listed = change
+        .statuses
         .iter()
-        .any(|path| rules.is_alembic_revision(path) || *path == alembic.env);
-    in_question.then_some(touched)
+        .flat_map(|entry| std::iter::once(&entry.path).chain(&entry.from));
+    let patched = change
+        .files
+        .iter()
+        .flat_map(|file| file.header.old_path.iter().chain(&file.header.new_path));
+    let touched: BTreeSet<PathBytes> = listed
+        .chain(patched)
+        .filter(|path| rules.is_alembic_revision(path) || **path == alembic.env)
+        .cloned()
+        .collect();
+    (!touched.is_empty()).then_some(touched)
 }
 
 /// Whether the range changes a watched file at all: only then can the first

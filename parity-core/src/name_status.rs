@@ -207,7 +207,15 @@ pub fn parse_raw(bytes: &[u8]) -> Result<Vec<RawEntry>, NameStatusError> {
     let mut reader = NameStatusReader::new();
     let mut sides: Option<(u32, u32, String, String)> = None;
     let mut out = Vec::new();
-    for (index, field) in body.split(|&b| b == 0).enumerate() {
+    // Fields end at NUL: found by a vector search, not byte by byte.
+    let mut from = 0;
+    let ends = memchr::memchr_iter(0, body).chain(std::iter::once(body.len()));
+    let fields = ends.map(|end| {
+        let field = &body[from..end];
+        from = end + 1;
+        field
+    });
+    for (index, field) in fields.enumerate() {
         if reader.at_record_start() {
             let error = |problem: &str| NameStatusError {
                 field: index,
@@ -218,8 +226,23 @@ pub fn parse_raw(bytes: &[u8]) -> Result<Vec<RawEntry>, NameStatusError> {
             let rest = text
                 .strip_prefix(':')
                 .ok_or_else(|| error("a raw record without its ':'"))?;
-            let words: Vec<&str> = rest.split(' ').collect();
-            let [old_mode, new_mode, old_object, new_object, status] = words[..] else {
+            let mut words = rest.split(' ');
+            let (
+                Some(old_mode),
+                Some(new_mode),
+                Some(old_object),
+                Some(new_object),
+                Some(status),
+                None,
+            ) = (
+                words.next(),
+                words.next(),
+                words.next(),
+                words.next(),
+                words.next(),
+                words.next(),
+            )
+            else {
                 return Err(error("a raw record without five fields"));
             };
             let mode = |m: &str| u32::from_str_radix(m, 8).map_err(|_| error("a malformed mode"));
