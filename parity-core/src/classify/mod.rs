@@ -1118,7 +1118,23 @@ fn scan_body(
     fields: bool,
     nesting: u32,
 ) -> Result<usize, LexProblem> {
+    // The bytes that can end a body or start something inside one; every
+    // other byte is passed over at once.
+    static STOPS: [bool; 256] = {
+        let mut table = [false; 256];
+        let stops = *b"\\\n\r{'\"";
+        let mut i = 0;
+        while i < stops.len() {
+            table[stops[i] as usize] = true;
+            i += 1;
+        }
+        table
+    };
     loop {
+        at += src
+            .get(at..)
+            .and_then(|rest| rest.iter().position(|&b| STOPS[usize::from(b)]))
+            .unwrap_or(src.len().saturating_sub(at));
         let Some(&byte) = src.get(at) else {
             return Err(delimiter.unterminated());
         };
