@@ -73,6 +73,9 @@ const PINNED_CONFIG: &[&str] = &[
     "i18n.logOutputEncoding=UTF-8",
 ];
 
+/// What the raw listing is, in an error that quotes git.
+const LISTING: &str = "list the files of the range";
+
 /// Options for every `git diff` the guard reads.
 const DIFF_OPTIONS: &[&str] = &[
     "--no-ext-diff",
@@ -622,18 +625,27 @@ impl Git {
     /// `git diff --raw -z --no-abbrev` of the whole range: every file with its
     /// status, and each side's mode and object name.
     pub fn raw_listing(&self, from: &str, to: &str) -> Result<Vec<u8>> {
-        self.run(
-            self.cmd().arg("diff").args(DIFF_OPTIONS).args([
-                "--raw",
-                "-z",
-                "--no-abbrev",
-                "--end-of-options",
-                from,
-                to,
-                "--",
-            ]),
-            "list the files of the range",
-        )
+        self.run(self.raw_listing_cmd(from, to), LISTING)
+    }
+
+    /// `raw_listing`, started now and read into memory on a thread as git
+    /// writes it, for a caller with other work meanwhile.
+    pub fn raw_listing_ahead(&self, from: &str, to: &str) -> Result<Listing<'_>> {
+        let mut stream = self.spawn(self.raw_listing_cmd(from, to), LISTING)?;
+        let output = stream.read_ahead();
+        Ok(Listing { stream, output })
+    }
+
+    fn raw_listing_cmd(&self, from: &str, to: &str) -> Cmd<'_> {
+        self.cmd().arg("diff").args(DIFF_OPTIONS).args([
+            "--raw",
+            "-z",
+            "--no-abbrev",
+            "--end-of-options",
+            from,
+            to,
+            "--",
+        ])
     }
 
     /// Every file under `dir` in `commit` (a full object name).

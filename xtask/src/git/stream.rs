@@ -55,6 +55,11 @@ impl GitStream<'_> {
         Records::new(ReadAhead::new(stdout), delimiter)
     }
 
+    /// The output read ahead on a thread, to be read later (see `ReadAhead`).
+    pub fn read_ahead(&mut self) -> ReadAhead {
+        ReadAhead::new(self.stdout.take().expect("the output is read once"))
+    }
+
     /// Waits for git; a non-zero exit is an error that quotes git.
     pub fn finish(mut self) -> Result<()> {
         drop(self.stdout.take());
@@ -78,6 +83,23 @@ impl Drop for GitStream<'_> {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
+    }
+}
+
+/// A raw listing on its way (`Git::raw_listing_ahead`).
+pub struct Listing<'g> {
+    pub(super) stream: GitStream<'g>,
+    pub(super) output: ReadAhead,
+}
+
+impl Listing<'_> {
+    /// The listing's bytes once git is done; a non-zero exit is an error
+    /// that quotes git, as `Git::raw_listing`'s.
+    pub fn wait(mut self) -> Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        self.output.read_to_end(&mut bytes)?;
+        self.stream.finish()?;
+        Ok(bytes)
     }
 }
 

@@ -218,7 +218,54 @@ pub fn judge_range(
         let lines = stream.records(b'\n');
         Some((paths, stream, lines))
     });
-    let listing = git.raw_listing(&range.merge_base, &range.head)?;
+    let listing = git.raw_listing_ahead(&range.merge_base, &range.head)?;
+    // The diff asked ahead shows a file only if the range changes a path it
+    // asked for: then its first line is awaited (git lists the range
+    // meanwhile) and it is checked as it comes, without waiting for the
+    // listing either.
+    let ahead_diff = diff_ahead.and_then(|(asked, stream, mut lines)| {
+        let first = lines.next_record().ok()?.map(<[u8]>::to_vec);
+        Some((asked, stream, lines, first))
+    });
+    let (ahead_diff, unchecked_ahead) = match ahead_diff {
+        Some((asked, stream, lines, Some(first))) => (Some((asked, stream, lines, first)), None),
+        other => (None, other),
+    };
+    drop(unchecked_ahead);
+    // The watched files lexed, waited for only by a range that changes one.
+    let mut early_wanted = ahead_diff.is_some();
+    let receive_early = |wanted: bool| match ahead.as_ref().filter(|_| wanted) {
+        Some(ahead) => ahead.early.recv().ok(),
+        None => None,
+    };
+    let (mut early_head, early_lexed) = match receive_early(early_wanted) {
+        Some(early) => (Some(early.head), early.lexed),
+        None => (None, parity_core::Groundwork::default()),
+    };
+    let early_lexed = RefCell::new(early_lexed);
+    // The watched files' sizes at HEAD bound their added lines.
+    let sizes_of = |head: Option<&Sources>| -> Vec<(PathBytes, usize)> {
+        head.iter()
+            .flat_map(|head| head.iter().map(|(path, bytes)| (path, bytes.len())))
+            .collect()
+    };
+    let mut checker = early_head
+        .as_ref()
+        .map(|head| Checker::with_sources(rules, head).with_groundwork(&early_lexed));
+    let checked_ahead = match ahead_diff {
+        Some((asked, stream, lines, first)) => {
+            let diff = Diff {
+                stream: Some(stream),
+                lines: Some(lines),
+                first: Some(first),
+            };
+            // Speculative: a diff asked ahead that fails is simply not taken.
+            let patch = read_patch(diff, checker.as_mut(), &sizes_of(early_head.as_ref())).ok();
+            Some((asked, patch))
+        }
+        None => None,
+    };
+    let listing = listing.wait()?;
     let listing =
         parse_raw(&listing).map_err(|e| Error::new(format!("cannot read git's file list: {e}")))?;
     let statuses: Vec<NameStatus> = listing.iter().map(|raw| raw.entry.clone()).collect();
@@ -236,50 +283,43 @@ pub fn judge_range(
     if statuses.iter().any(|entry| rules.revisions.counts(entry)) {
         session.start();
     }
-    // git is on the diff (read ahead into memory as it writes), then the
-    // watched files lexed arrive: with them the line rules run on the patch
-    // as it comes.
     let wanted = rules.diff_paths(&statuses);
-    let diff = match diff_ahead {
-        Some((asked, stream, lines))
-            if !wanted.is_empty()
-                && parity_core::rules::ahead_diff_holds(&asked, &wanted, &statuses) =>
-        {
-            Diff {
-                stream: Some(stream),
-                lines: Some(lines),
-                keep: Some(&wanted),
-            }
-        }
-        _ => Diff::of(git, range, &wanted)?,
-    };
-    let early = ahead.as_ref().filter(|_| touched);
-    let (early_head, early_lexed) = match early.and_then(|ahead| ahead.early.recv().ok()) {
-        Some(early) => (Some(early.head), early.lexed),
-        None => (None, parity_core::Groundwork::default()),
-    };
-    let early_lexed = RefCell::new(early_lexed);
-    let mut checker = early_head
-        .as_ref()
-        .map(|head| Checker::with_sources(rules, head).with_groundwork(&early_lexed));
-    // The watched files' sizes at HEAD bound their added lines.
-    let sizes: Vec<(PathBytes, usize)> = early_head
-        .iter()
-        .flat_map(|head| head.iter().map(|(path, bytes)| (path, bytes.len())))
-        .collect();
-    let mut files = match read_patch(diff, checker.as_mut(), &sizes)? {
-        Some(files) => files,
-        // git paired two of the paths asked ahead: the diff of the wanted
-        // paths is read again, and the decision runs the line rules itself.
-        None => {
+    let taken =
+        checked_ahead.map(|(asked, patch)| diff_from_ahead(&asked, patch, &wanted, &statuses));
+    let mut files = match taken {
+        Some(Some(files)) => files,
+        // The diff asked ahead does not stand: the diff of the wanted paths
+        // is read, and the decision runs the line rules itself.
+        Some(None) => {
             checker = None;
-            read_patch(Diff::of(git, range, &wanted)?, None, &sizes)?
-                .ok_or_else(|| Error::new("git's diff of the wanted paths was read as partial"))?
+            read_patch(
+                Diff::of(git, range, &wanted)?,
+                None,
+                &sizes_of(early_head.as_ref()),
+            )?
+            .files
+        }
+        // git is on the diff (read ahead into memory as it writes), then
+        // the watched files lexed arrive: with them the line rules run on
+        // the patch as it comes.
+        None => {
+            let diff = Diff::of(git, range, &wanted)?;
+            if touched && !early_wanted {
+                early_wanted = true;
+                if let Some(early) = receive_early(true) {
+                    *early_lexed.borrow_mut() = early.lexed;
+                    early_head = Some(early.head);
+                }
+                checker = early_head
+                    .as_ref()
+                    .map(|head| Checker::with_sources(rules, head).with_groundwork(&early_lexed));
+            }
+            read_patch(diff, checker.as_mut(), &sizes_of(early_head.as_ref()))?.files
         }
     };
     // A read-ahead that failed, even by a panic, is no read-ahead: the
     // decision reads and works out everything itself.
-    let mut ahead = match ahead.filter(|_| touched) {
+    let mut ahead = match ahead.filter(|_| early_wanted) {
         Some(ahead) => ahead.done.join().unwrap_or_default(),
         None => Ahead::default(),
     };
@@ -327,53 +367,74 @@ pub fn judge_range(
     Ok((report, change.statuses))
 }
 
-/// A patch as git streams it (no stream when there is nothing to diff).
-struct Diff<'g, 'w> {
-    stream: Option<GitStream<'g>>,
-    lines: Option<Records<ReadAhead>>,
-    /// A diff of more paths than wanted (started before the listing): only
-    /// the files at these paths (sorted) are read.
-    keep: Option<&'w [PathBytes]>,
+/// The range's diff from the diff asked ahead, if that stands: it was read
+/// whole, git paired no two paths in it, and the listing says it holds
+/// (`ahead_diff_holds`). Its files at the wanted paths (sorted) are the
+/// range's diff; the rest are watched files the range deleted.
+fn diff_from_ahead(
+    asked: &[PathBytes],
+    patch: Option<Patch>,
+    wanted: &[PathBytes],
+    statuses: &[NameStatus],
+) -> Option<Vec<FilePatch>> {
+    let patch = patch.filter(|patch| !patch.paired)?;
+    if !parity_core::rules::ahead_diff_holds(asked, wanted, statuses) {
+        return None;
+    }
+    let mut files = patch.files;
+    files.retain(|file| wanted.binary_search(file.path()).is_ok());
+    Some(files)
 }
 
-impl<'g, 'w> Diff<'g, 'w> {
+/// A patch as git streams it (no stream when there is nothing to diff).
+struct Diff<'g> {
+    stream: Option<GitStream<'g>>,
+    lines: Option<Records<ReadAhead>>,
+    /// Its first line, if it was read before the rest.
+    first: Option<Vec<u8>>,
+}
+
+impl<'g> Diff<'g> {
     /// The diff of exactly `paths`.
-    fn of(git: &'g Git, range: &ResolvedRange, paths: &[PathBytes]) -> Result<Diff<'g, 'w>> {
+    fn of(git: &'g Git, range: &ResolvedRange, paths: &[PathBytes]) -> Result<Diff<'g>> {
         let mut stream = git.patch_stream(&range.merge_base, &range.head, paths)?;
         let lines = stream.as_mut().map(|stream| stream.records(b'\n'));
         Ok(Diff {
             stream,
             lines,
-            keep: None,
+            first: None,
         })
     }
 }
 
+/// The files of a streamed patch, and whether git paired two different
+/// paths in it (a rename or a copy).
+struct Patch {
+    files: Vec<FilePatch>,
+    paired: bool,
+}
+
 /// The files of a patch streamed from git, each line also judged by
-/// `checker` if the line rules run as it comes. `None` when the diff was
-/// asked for more paths than it keeps and git paired two of them (a rename
-/// or copy): it does not stand for the diff of the paths it keeps.
+/// `checker` if the line rules run as it comes.
 fn read_patch(
-    diff: Diff<'_, '_>,
+    diff: Diff<'_>,
     checker: Option<&mut Checker<'_>>,
     sizes: &[(PathBytes, usize)],
-) -> Result<Option<Vec<FilePatch>>> {
+) -> Result<Patch> {
     let diff_error = |e: &dyn std::fmt::Display| Error::new(format!("cannot read git's diff: {e}"));
     let mut files = FileCollector::sized(sizes.iter().cloned());
     let mut both = Both {
         files: &mut files,
         checker,
-        keep: diff.keep,
-        skipping: false,
         paired: false,
     };
     let mut parser = PatchParser::new();
+    if let Some(first) = &diff.first {
+        parser.line(first, &mut both).map_err(|e| diff_error(&e))?;
+    }
     if let Some(mut lines) = diff.lines {
         while let Some(line) = lines.next_record().map_err(|e| diff_error(&e))? {
             parser.line(line, &mut both).map_err(|e| diff_error(&e))?;
-            if both.paired {
-                return Ok(None);
-            }
         }
     }
     // The records are done with before git is waited for.
@@ -381,7 +442,11 @@ fn read_patch(
         stream.finish()?;
     }
     parser.finish(&mut both).map_err(|e| diff_error(&e))?;
-    Ok((!both.paired).then(|| files.into_files()))
+    let paired = both.paired;
+    Ok(Patch {
+        files: files.into_files(),
+        paired,
+    })
 }
 
 /// The read-ahead thread: the files lexed, as soon as they are, then all.
@@ -403,27 +468,16 @@ pub struct Early {
 struct Both<'a, 'r> {
     files: &'a mut FileCollector,
     checker: Option<&'a mut Checker<'r>>,
-    /// Only the files at these paths are visited (see `Diff::keep`).
-    keep: Option<&'a [PathBytes]>,
-    /// The current file is not kept.
-    skipping: bool,
-    /// git paired two different paths of a kept file.
+    /// git paired two different paths in a file's header.
     paired: bool,
 }
 
 impl PatchVisitor for Both<'_, '_> {
     fn file(&mut self, header: &FileHeader) {
-        if let Some(keep) = self.keep {
-            let path = header.new_path.as_ref().or(header.old_path.as_ref());
-            self.skipping = path.is_none_or(|path| keep.binary_search(path).is_err());
-            if self.skipping {
-                return;
-            }
-            self.paired |= matches!(
-                (&header.old_path, &header.new_path),
-                (Some(old), Some(new)) if old != new
-            );
-        }
+        self.paired |= matches!(
+            (&header.old_path, &header.new_path),
+            (Some(old), Some(new)) if old != new
+        );
         self.files.file(header);
         if let Some(checker) = self.checker.as_mut() {
             checker.file(header);
@@ -431,9 +485,6 @@ impl PatchVisitor for Both<'_, '_> {
     }
 
     fn added(&mut self, number: u32, text: &[u8]) {
-        if self.skipping {
-            return;
-        }
         self.files.added(number, text);
         if let Some(checker) = self.checker.as_mut() {
             checker.added(number, text);
@@ -873,37 +924,71 @@ mod tests {
         Some(v.to_string())
     }
 
-    /// A patch held in memory, streamed as git's would be.
-    fn diff_of<'w>(patch: &str, keep: Option<&'w [PathBytes]>) -> Diff<'static, 'w> {
-        let reader = ReadAhead::new(std::io::Cursor::new(patch.as_bytes().to_vec()));
+    /// A patch held in memory, streamed as git's would be, its first line
+    /// read before the rest.
+    fn diff_of(patch: &str) -> Diff<'static> {
+        let (first, rest) = patch.split_at(patch.find('\n').map_or(0, |at| at + 1));
+        let reader = ReadAhead::new(std::io::Cursor::new(rest.as_bytes().to_vec()));
         Diff {
             stream: None,
             lines: Some(Records::new(reader, b'\n')),
-            keep,
+            first: Some(first.as_bytes().to_vec()),
         }
     }
 
     #[test]
-    fn a_diff_asked_ahead_keeps_the_wanted_files_and_refuses_a_pair() {
+    fn a_streamed_patch_keeps_every_file_and_says_when_git_paired_two_paths() {
         let patch = "diff --git a/db/m.py b/db/m.py\nindex 1..2 100644\n--- a/db/m.py\n+++ b/db/m.py\n@@ -1 +1,2 @@\n x\n+CREATE TABLE t (id INTEGER)\ndiff --git a/db/s.py b/db/s.py\ndeleted file mode 100644\nindex 3..0\n--- a/db/s.py\n+++ /dev/null\n@@ -1 +0,0 @@\n-y\n";
-        let wanted = [PathBytes::from("db/m.py")];
-        let kept = read_patch(diff_of(patch, Some(&wanted)), None, &[])
-            .unwrap()
-            .expect("no pair");
-        let whole = read_patch(diff_of(patch, None), None, &[])
-            .unwrap()
-            .unwrap();
-        assert_eq!(whole.len(), 2);
-        assert_eq!(kept, whole[..1]);
-        // git paired a kept path with another: the diff does not stand.
+        let read = read_patch(diff_of(patch), None, &[]).unwrap();
+        assert!(!read.paired);
+        let whole = parity_core::parse_patch(patch.as_bytes()).unwrap();
+        assert_eq!(read.files, whole);
+        assert_eq!(read.files.len(), 2);
         let renamed = "diff --git a/db/s.py b/db/m.py\nsimilarity index 90%\nrename from db/s.py\nrename to db/m.py\n--- a/db/s.py\n+++ b/db/m.py\n@@ -1 +1,2 @@\n x\n+CREATE TABLE t (id INTEGER)\n";
+        let read = read_patch(diff_of(renamed), None, &[]).unwrap();
+        assert!(read.paired);
+        assert_eq!(read.files[0].added.len(), 1);
+    }
+
+    #[test]
+    fn the_diff_asked_ahead_is_taken_only_whole_unpaired_and_held() {
+        use parity_core::name_status::Status;
+        let patch = "diff --git a/src/backend/db/migrations.py b/src/backend/db/migrations.py\nindex 1..2 100644\n--- a/src/backend/db/migrations.py\n+++ b/src/backend/db/migrations.py\n@@ -1 +1,2 @@\n x\n+y\ndiff --git a/src/backend/db/schema.py b/src/backend/db/schema.py\ndeleted file mode 100644\nindex 3..0\n--- a/src/backend/db/schema.py\n+++ /dev/null\n@@ -1 +0,0 @@\n-y\n";
+        let rules = Rules::default();
+        let asked = rules.diff_paths_ahead().unwrap();
+        let entry = |status, path: &str, from: Option<&str>| NameStatus {
+            status,
+            path: path.into(),
+            from: from.map(PathBytes::from),
+        };
+        let statuses = [
+            entry(Status::Modified, parity_core::rules::MIGRATIONS, None),
+            entry(Status::Deleted, parity_core::rules::SCHEMA, None),
+        ];
+        let wanted = rules.diff_paths(&statuses);
+        let read = || read_patch(diff_of(patch), None, &[]).ok();
+        let taken = diff_from_ahead(&asked, read(), &wanted, &statuses).expect("it stands");
+        assert_eq!(taken.len(), 1, "the deleted schema is not the range's diff");
         assert_eq!(
-            read_patch(diff_of(renamed, Some(&wanted)), None, &[]).unwrap(),
+            taken[0].path().as_bytes(),
+            parity_core::rules::MIGRATIONS.as_bytes()
+        );
+        // Not read whole (git failed), or paired by git: not taken.
+        assert_eq!(diff_from_ahead(&asked, None, &wanted, &statuses), None);
+        let mut paired = read().unwrap();
+        paired.paired = true;
+        assert_eq!(
+            diff_from_ahead(&asked, Some(paired), &wanted, &statuses),
             None
         );
-        assert!(read_patch(diff_of(renamed, None), None, &[])
-            .unwrap()
-            .is_some());
+        // The listing says the entry file came from elsewhere: not taken.
+        let moved = [entry(
+            Status::Renamed,
+            parity_core::rules::MIGRATIONS,
+            Some("db/old.py"),
+        )];
+        let wanted = rules.diff_paths(&moved);
+        assert_eq!(diff_from_ahead(&asked, read(), &wanted, &moved), None);
     }
 
     fn range(base: &str, head: &str) -> RangeRequest {
