@@ -621,7 +621,7 @@ impl<'a> PythonFile<'a> {
         let body = &self.source[literal.body];
         let plain = run.first == run.last
             && !literal.prefix.has_fields()
-            && !body.iter().any(|&b| b == b'\\' || b == b'\r');
+            && memchr::memchr2(b'\\', b'\r', body).is_none();
         plain.then_some(body)
     }
 

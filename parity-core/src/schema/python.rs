@@ -1142,18 +1142,18 @@ fn module_functions(calls: &Calls<'_, '_>) -> Vec<FunctionDef> {
             continue;
         }
         // The body ends at the first statement back at column 0.
-        let mut at = def + 3;
-        let mut end = calls.order.len();
+        let tokens = calls.file.tokens();
         let mut seen_newline = false;
-        while at < calls.order.len() {
-            let Some(token) = calls.token(at) else { break };
-            if seen_newline && token.kind != TokenKind::Newline && calls.file.at_line_start(token) {
-                end = at;
-                break;
-            }
-            seen_newline = token.kind == TokenKind::Newline;
-            at += 1;
-        }
+        let back_at_column_0 = calls.order.get(def + 3..).and_then(|rest| {
+            rest.iter().position(|&i| {
+                let token = &tokens[i as usize];
+                let newline = token.kind == TokenKind::Newline;
+                let ends = seen_newline && !newline && calls.file.at_line_start(token);
+                seen_newline = newline;
+                ends
+            })
+        });
+        let end = back_at_column_0.map_or(calls.order.len(), |k| def + 3 + k);
         out.push(FunctionDef {
             name: String::from_utf8_lossy(calls.text(def + 1)).into_owned(),
             open: def + 2,
