@@ -222,16 +222,11 @@ pub fn judge_range(
     // The diff asked ahead shows a file only if the range changes a path it
     // asked for: then its first line is awaited (git lists the range
     // meanwhile) and it is checked as it comes, without waiting for the
-    // listing either.
+    // listing either. An empty one (or one that cannot be read) is dropped.
     let ahead_diff = diff_ahead.and_then(|(asked, stream, mut lines)| {
-        let first = lines.next_record().ok()?.map(<[u8]>::to_vec);
+        let first = lines.next_record().ok()??.to_vec();
         Some((asked, stream, lines, first))
     });
-    let (ahead_diff, unchecked_ahead) = match ahead_diff {
-        Some((asked, stream, lines, Some(first))) => (Some((asked, stream, lines, first)), None),
-        other => (None, other),
-    };
-    drop(unchecked_ahead);
     // The watched files lexed, waited for only by a range that changes one.
     let mut early_wanted = ahead_diff.is_some();
     let receive_early = |wanted: bool| match ahead.as_ref().filter(|_| wanted) {
