@@ -838,15 +838,8 @@ impl Rules {
                 paths.push(path);
             }
         };
-        for rules in self.with_pairings() {
-            let watched = rules.watched.iter().map(|w| &w.path);
-            let entry = match &rules.entry {
-                EntryRule::Line(line) => Some(&line.file),
-                EntryRule::NewFile(_) => None,
-            };
-            for pattern in watched.chain(entry) {
-                add(pattern.literal_prefix());
-            }
+        for pattern in self.checked_paths() {
+            add(pattern.literal_prefix());
         }
         // An Alembic track's revisions and env.py: any change to them puts
         // the track's integrity in question.
@@ -898,22 +891,28 @@ impl Rules {
     /// and entry files of these rules and every further pair, sorted. `None`
     /// when one of them is a glob.
     pub fn diff_paths_ahead(&self) -> Option<Vec<PathBytes>> {
-        let mut paths = Vec::new();
-        for rules in self.with_pairings() {
+        let mut paths = self
+            .checked_paths()
+            .map(|pattern| match pattern {
+                PathPattern::Exact(path) => Some(PathBytes::from(path.as_str())),
+                PathPattern::Glob { .. } => None,
+            })
+            .collect::<Option<Vec<_>>>()?;
+        paths.sort();
+        paths.dedup();
+        Some(paths)
+    }
+
+    /// The paths of the watched files and of the entry file, of these rules
+    /// and every further pair: the files whose diff the check reads.
+    fn checked_paths(&self) -> impl Iterator<Item = &PathPattern> {
+        self.with_pairings().flat_map(|rules| {
             let entry = match &rules.entry {
                 EntryRule::Line(line) => Some(&line.file),
                 EntryRule::NewFile(_) => None,
             };
-            for pattern in rules.watched.iter().map(|w| &w.path).chain(entry) {
-                match pattern {
-                    PathPattern::Exact(path) => paths.push(PathBytes::from(path.as_str())),
-                    PathPattern::Glob { .. } => return None,
-                }
-            }
-        }
-        paths.sort();
-        paths.dedup();
-        Some(paths)
+            rules.watched.iter().map(|w| &w.path).chain(entry)
+        })
     }
 }
 

@@ -51,8 +51,7 @@ impl GitStream<'_> {
     /// The output, split into records that end with `delimiter`, read
     /// ahead on a thread (see `ReadAhead`).
     pub fn records(&mut self, delimiter: u8) -> Records<ReadAhead> {
-        let stdout = self.stdout.take().expect("the output is read once");
-        Records::new(ReadAhead::new(stdout), delimiter)
+        Records::new(self.read_ahead(), delimiter)
     }
 
     /// The output read ahead on a thread, to be read later (see `ReadAhead`).

@@ -244,9 +244,7 @@ pub fn judge_range(
             .flat_map(|head| head.iter().map(|(path, bytes)| (path, bytes.len())))
             .collect()
     };
-    let mut checker = early_head
-        .as_ref()
-        .map(|head| Checker::with_sources(rules, head).with_groundwork(&early_lexed));
+    let mut checker = streamed_checker(rules, early_head.as_ref(), &early_lexed);
     let checked_ahead = match ahead_diff {
         Some((asked, stream, lines, first)) => {
             let diff = Diff {
@@ -305,9 +303,7 @@ pub fn judge_range(
                     *early_lexed.borrow_mut() = early.lexed;
                     early_head = Some(early.head);
                 }
-                checker = early_head
-                    .as_ref()
-                    .map(|head| Checker::with_sources(rules, head).with_groundwork(&early_lexed));
+                checker = streamed_checker(rules, early_head.as_ref(), &early_lexed);
             }
             read_patch(diff, checker.as_mut(), &sizes_of(early_head.as_ref()))?.files
         }
@@ -360,6 +356,16 @@ pub fn judge_range(
         report.warnings = rules.unmatched_in(&files);
     }
     Ok((report, change.statuses))
+}
+
+/// The line rules run on the patch as it streams, from the watched files
+/// read and lexed ahead; none without them.
+fn streamed_checker<'r>(
+    rules: &'r Rules,
+    head: Option<&'r Sources>,
+    lexed: &'r RefCell<parity_core::Groundwork>,
+) -> Option<Checker<'r>> {
+    head.map(|head| Checker::with_sources(rules, head).with_groundwork(lexed))
 }
 
 /// The range's diff from the diff asked ahead, if that stands: it was read
