@@ -29,6 +29,11 @@ use crate::sources::Sources;
 pub enum PairingMode {
     /// Always, so the report lists every object's coverage (`parity`).
     Always,
+    /// Always, and each uncovered or mismatched object carries the
+    /// operations that would make the second track equal (`Coverage::fix`,
+    /// which `--suggest` and `--write-revision` write). Only a fix-it asks:
+    /// a plain report of a million objects holds no million fixes.
+    WithFixes,
     /// Only when it can change the verdict, that is under `Rules::strict`
     /// (`scan`, which audits verdicts: pairing reads and lexes the watched
     /// files at both ends of every commit and would dominate a history's cost).
@@ -81,7 +86,7 @@ pub struct Contents {
 }
 
 pub(crate) fn pairs(rules: &Rules, mode: PairingMode) -> bool {
-    mode == PairingMode::Always || rules.strict
+    mode != PairingMode::WhenDecisive || rules.strict
 }
 
 /// The contents [`decide`] reads for `change`: the watched files with a
@@ -294,6 +299,7 @@ pub fn decide_grounded(
                 revisions: &contents.head,
                 groundwork: Some(&groundwork),
             },
+            mode == PairingMode::WithFixes,
         );
         let mut pairing = pairing;
         let unmodelled = unmodelled_changes(change, rules);
@@ -444,6 +450,10 @@ mod tests {
     }
 
     fn judged(path: &str, base: &str, head: &str, strict: bool) -> Reason {
+        report_of(path, base, head, strict, PairingMode::Always).reason
+    }
+
+    fn report_of(path: &str, base: &str, head: &str, strict: bool, mode: PairingMode) -> Report {
         let rules = Rules {
             strict,
             ..Rules::default()
@@ -465,7 +475,7 @@ mod tests {
             rules: &rules,
             source: None,
         };
-        decide(&change, in_force, PairingMode::Always, &contents).reason
+        decide(&change, in_force, mode, &contents)
     }
 
     const SCHEMA_BASE: &str = "T = \"\"\"\nCREATE TABLE t (id INTEGER PRIMARY KEY);\n\"\"\"\n";
@@ -479,6 +489,25 @@ mod tests {
             judged(SCHEMA, SCHEMA_BASE, &head, true),
             Reason::SchemaChangeWithoutEntry
         );
+    }
+
+    #[test]
+    fn only_a_fix_it_makes_the_fixes_and_they_change_nothing_else() {
+        let head =
+            format!("{SCHEMA_BASE}U = \"\"\"\nCREATE TABLE u (id INTEGER PRIMARY KEY);\n\"\"\"\n");
+        let plain = report_of(SCHEMA, SCHEMA_BASE, &head, true, PairingMode::Always);
+        let fixed = report_of(SCHEMA, SCHEMA_BASE, &head, true, PairingMode::WithFixes);
+        assert_eq!(plain.coverage.len(), 2, "{:?}", plain.coverage);
+        assert!(plain.coverage.iter().all(|c| c.fix.is_empty()));
+        assert!(matches!(
+            fixed.coverage[0].fix[..],
+            [crate::schema::suggest::Fix::CreateTable(_)]
+        ));
+        let mut unfixed = fixed.clone();
+        for c in &mut unfixed.coverage {
+            c.fix.clear();
+        }
+        assert_eq!(unfixed, plain);
     }
 
     #[test]

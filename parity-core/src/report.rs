@@ -47,26 +47,111 @@ pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// JSON text with the characters serde_json leaves raw inside strings (DEL,
-/// C1, separators, bidi controls) written as `\uXXXX` escapes: the same
-/// document, nothing that can act on a reader. Outside strings a document is
-/// ASCII, so every such character is inside a string.
-pub fn escape_json_text(json: String) -> String {
-    // serde_json escapes every C0 control inside a string; outside strings
-    // the only C0 characters are the layout's own line feeds.
-    let raw = |c: char| c as u32 >= 0x7f && is_hostile(c);
-    if !json.chars().any(raw) {
-        return json;
+/// A character serde_json leaves raw inside a string that can act on a
+/// reader (serde_json escapes every C0 control itself; outside strings the
+/// only C0 characters are the layout's own line feeds).
+fn raw_in_json(c: char) -> bool {
+    c as u32 >= 0x7f && is_hostile(c)
+}
+
+/// Writes `text` with every [`raw_in_json`] character as a `\uXXXX` escape.
+fn write_guarded<W: ?Sized + std::io::Write>(out: &mut W, text: &str) -> std::io::Result<()> {
+    let mut rest = text;
+    while let Some((at, c)) = rest.char_indices().find(|&(_, c)| raw_in_json(c)) {
+        out.write_all(&rest.as_bytes()[..at])?;
+        write!(out, "\\u{:04x}", c as u32)?;
+        rest = &rest[at + c.len_utf8()..];
     }
-    let mut out = String::with_capacity(json.len() + 16);
-    for c in json.chars() {
-        if raw(c) {
-            let _ = write!(out, "\\u{:04x}", c as u32);
-        } else {
-            out.push(c);
+    out.write_all(rest.as_bytes())
+}
+
+/// How a JSON document is laid out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JsonLayout {
+    /// Indented, one value per line (`--format json`, SARIF).
+    Pretty,
+    /// On one line (scan's commit records).
+    Compact,
+}
+
+/// A serde_json layout whose string contents go through [`write_guarded`]:
+/// the document streams to its writer already escaped, never held whole.
+struct Guarded<F>(F);
+
+impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for Guarded<F> {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        write_guarded(writer, fragment)
+    }
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
+/// Writes `value` as JSON to `out` as it serializes (no final newline). The
+/// characters serde_json leaves raw inside strings (DEL, C1, separators,
+/// bidi controls) are written as `\uXXXX` escapes: the same document,
+/// nothing that can act on a reader.
+pub fn write_json(
+    value: &impl Serialize,
+    layout: JsonLayout,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let result = match layout {
+        JsonLayout::Pretty => {
+            let pretty = Guarded(serde_json::ser::PrettyFormatter::new());
+            value.serialize(&mut serde_json::Serializer::with_formatter(out, pretty))
         }
-    }
-    out
+        JsonLayout::Compact => {
+            let compact = Guarded(serde_json::ser::CompactFormatter);
+            value.serialize(&mut serde_json::Serializer::with_formatter(out, compact))
+        }
+    };
+    // Every value the project serializes has string keys and serializes
+    // without fail: an error here is the writer's.
+    result.map_err(std::io::Error::from)
+}
+
+/// [`write_json`] into a string.
+pub fn json_string(value: &impl Serialize, layout: JsonLayout) -> String {
+    let mut out = Vec::new();
+    write_json(value, layout, &mut out).expect("a vector takes every write");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 
 /// The version of the JSON document; bumped on any incompatible change.
@@ -508,16 +593,21 @@ struct JsonDocument<'a> {
 
 /// The stable, versioned JSON document, pretty-printed, with a final newline.
 pub fn render_json(report: &Report) -> String {
+    let mut out = Vec::new();
+    write_report_json(report, &mut out).expect("a vector takes every write");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// [`render_json`] written to `out` as it serializes: a report of a million
+/// objects is never held as text.
+pub fn write_report_json(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let document = JsonDocument {
         version: JSON_VERSION,
         tool: "parity",
         report,
     };
-    let mut out = escape_json_text(
-        serde_json::to_string_pretty(&document).expect("a report always serializes"),
-    );
-    out.push('\n');
-    out
+    write_json(&document, JsonLayout::Pretty, out)?;
+    out.write_all(b"\n")
 }
 
 /// Whether the text report may use ANSI colours.
@@ -640,7 +730,7 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
                 out,
                 "  {:<loc_width$}  {status}  {}",
                 escape_controls(&format!("{}:{}", c.path, c.line)),
-                escape_controls(&c.description)
+                escape_controls(&c.description())
             );
             let here = c.path.rsplit('/').next().unwrap_or(&c.path);
             for mismatch in &c.mismatches {

@@ -99,7 +99,7 @@ pub fn findings(report: &Report) -> Vec<Finding> {
                     &SCHEMA_OBJECT_UNCOVERED,
                     format!(
                         "{} is in no added revision{marker}{}.",
-                        coverage.description,
+                        coverage.description(),
                         if suggest.is_empty() {
                             String::new()
                         } else {
@@ -111,7 +111,7 @@ pub fn findings(report: &Report) -> Vec<Finding> {
                     &SCHEMA_OBJECT_MISMATCHED,
                     format!(
                         "{} differs in the added revisions{marker}: {}{}.",
-                        coverage.description,
+                        coverage.description(),
                         coverage.mismatch_summary(),
                         if suggest.is_empty() {
                             String::new()

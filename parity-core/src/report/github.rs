@@ -170,7 +170,7 @@ pub fn render_summary(report: &Report) -> String {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {status} |",
-                code(&coverage.description),
+                code(&coverage.description()),
                 code(&coverage.path),
                 coverage.line
             );

@@ -172,9 +172,7 @@ pub fn render_sarif(report: &Report) -> String {
             results,
         }],
     };
-    let mut out = super::escape_json_text(
-        serde_json::to_string_pretty(&log).expect("a SARIF log always serializes"),
-    );
+    let mut out = super::json_string(&log, super::JsonLayout::Pretty);
     out.push('\n');
     out
 }

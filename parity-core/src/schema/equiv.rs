@@ -23,19 +23,23 @@ use super::model::{
 use super::suggest::Fix;
 use super::{Action, Coverage, CoverageStatus, Mismatch, ObjectKind};
 
-/// The coverage of each change (of the first track's `files`); `base` is
-/// the second track's model at the merge-base, `second` the same after the
-/// revisions (whose `touched` names the revision of each touched object).
+/// The coverage of each change (of the first track's `files`), in the
+/// changes' order, then the unresolved facts; `base` is the second track's
+/// model at the merge-base, `second` the same after the revisions (whose
+/// `touched` names the revision of each touched object). Each change is
+/// consumed as it is judged. With `with_fixes`, each uncovered or
+/// mismatched object carries its fix (`Coverage::fix`).
 pub fn coverage(
-    change: &TrackChange,
+    change: TrackChange,
     files: &[FileModels],
     base: &Model,
     second: &Model,
+    with_fixes: bool,
 ) -> Vec<Coverage> {
     // The primary key each table should have on the second track: its own,
     // with every changed column of the first track in or out.
     let mut primary_keys: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for c in &change.changes {
+    for c in change.changes.iter().filter(|_| with_fixes) {
         if let Some(Object::Column { table, column }) = c.head(files) {
             let key = primary_keys.entry(table.to_string()).or_insert_with(|| {
                 second
@@ -52,22 +56,28 @@ pub fn coverage(
             }
         }
     }
-    let mut out: Vec<Coverage> = change
-        .changes
-        .iter()
-        .map(|c| judge(c, files, base, second, &primary_keys))
-        .collect();
-    for (fact, origin) in &change.unresolved {
-        out.push(Coverage {
-            description: fact.describe(),
-            fact: fact.clone(),
-            path: origin.path.clone(),
-            line: origin.line,
-            status: CoverageStatus::Unresolved,
-            mismatches: Vec::new(),
-            fix: Vec::new(),
-        });
-    }
+    let judging = Judging {
+        files,
+        base,
+        second,
+        primary_keys: &primary_keys,
+        with_fixes,
+    };
+    let mut out = Vec::with_capacity(change.changes.len() + change.unresolved.len());
+    out.extend(change.changes.into_iter().map(|c| judging.judge(c)));
+    out.extend(
+        change
+            .unresolved
+            .into_iter()
+            .map(|(fact, origin)| Coverage {
+                fact,
+                path: origin.path,
+                line: origin.line,
+                status: CoverageStatus::Unresolved,
+                mismatches: Vec::new(),
+                fix: Vec::new(),
+            }),
+    );
     out
 }
 
@@ -82,27 +92,62 @@ fn touched<'m>(second: &'m Model, key: &Key) -> Option<&'m str> {
     own.or(table).map(|o| &*o.path)
 }
 
-fn judge(
+/// What every change is judged against.
+struct Judging<'a> {
+    files: &'a [FileModels],
+    base: &'a Model,
+    second: &'a Model,
+    primary_keys: &'a BTreeMap<String, Vec<String>>,
+    with_fixes: bool,
+}
+
+impl Judging<'_> {
+    fn judge(&self, change: Change) -> Coverage {
+        let Judging {
+            files,
+            base,
+            second,
+            primary_keys,
+            with_fixes,
+        } = *self;
+        let (status, mismatches, fix) = status_of(&change, files, base, second, with_fixes);
+        let fix = fixes(&change, fix, second, primary_keys);
+        Coverage {
+            path: change.origin.path.clone(),
+            line: change.origin.line,
+            fact: change.into_fact(),
+            status,
+            mismatches,
+            fix,
+        }
+    }
+}
+
+/// How the revisions cover one change, what differs, and (`with_fixes`)
+/// the fix that would cover it.
+fn status_of(
     change: &Change,
     files: &[FileModels],
     base: &Model,
     second: &Model,
-    primary_keys: &BTreeMap<String, Vec<String>>,
-) -> Coverage {
+    with_fixes: bool,
+) -> (CoverageStatus, Vec<Mismatch>, Option<Fix>) {
+    // A fix is made only when one is asked for.
+    let want = |make: &dyn Fn() -> Option<Fix>| if with_fixes { make() } else { None };
     let there = resolved_object(second, &change.key);
     // Whether the revisions left the object otherwise than they found it.
     let changed_by_revisions = |there: &Object| match resolved_object(base, &change.key) {
         None => true,
         Some(before) => !differences(&before, there).is_empty(),
     };
-    let (status, mismatches, fix) = match change.fact.action {
+    match change.action {
         Action::Created | Action::Altered => match (&change.head(files), &there) {
             (Some(head), Some(there)) => {
                 let diffs = differences(head, there);
                 if diffs.is_empty() {
                     (CoverageStatus::Covered, Vec::new(), None)
                 } else {
-                    let fix = Fix::alter(there, head);
+                    let fix = want(&|| Fix::alter(there, head));
                     if changed_by_revisions(there) {
                         let revision = touched(second, &change.key).unwrap_or_default();
                         (
@@ -123,7 +168,11 @@ fn judge(
                     }
                 }
             }
-            (Some(head), None) => (CoverageStatus::Uncovered, Vec::new(), Fix::create(head)),
+            (Some(head), None) => (
+                CoverageStatus::Uncovered,
+                Vec::new(),
+                want(&|| Fix::create(head)),
+            ),
             _ => (CoverageStatus::Uncovered, Vec::new(), None),
         },
         Action::Dropped => match &there {
@@ -132,7 +181,7 @@ fn judge(
             None if change.base(files).is_none() && touched(second, &change.key).is_none() => (
                 CoverageStatus::Uncovered,
                 Vec::new(),
-                match &change.key {
+                want(&|| match &change.key {
                     Key::Table(t) => Some(Fix::DropTable(super::model::Table {
                         name: t.clone(),
                         columns: super::model::Columns::default(),
@@ -141,10 +190,14 @@ fn judge(
                         origin: change.origin.clone(),
                     })),
                     _ => None,
-                },
+                }),
             ),
             None => (CoverageStatus::Covered, Vec::new(), None),
-            Some(there) => (CoverageStatus::Uncovered, Vec::new(), Fix::drop(there)),
+            Some(there) => (
+                CoverageStatus::Uncovered,
+                Vec::new(),
+                want(&|| Fix::drop(there)),
+            ),
         },
         Action::Renamed => {
             let gone = change
@@ -154,7 +207,7 @@ fn judge(
             if there.is_some() && gone {
                 (CoverageStatus::Covered, Vec::new(), None)
             } else {
-                let fix = match (&change.from, &change.key) {
+                let fix = want(&|| match (&change.from, &change.key) {
                     (Some(Key::Table(a)), Key::Table(b)) => Some(Fix::RenameTable {
                         from: a.clone(),
                         to: b.clone(),
@@ -165,13 +218,24 @@ fn judge(
                         to: b.clone(),
                     }),
                     _ => None,
-                };
+                });
                 (CoverageStatus::Uncovered, Vec::new(), fix)
             }
         }
-    };
+    }
+}
+
+/// The fixes of one change: its own `fix` (none for a column whose table
+/// the second track lacks: the table's own fix creates it whole), and the
+/// primary key replaced whole when a column's part in it differs.
+fn fixes(
+    change: &Change,
+    fix: Option<Fix>,
+    second: &Model,
+    primary_keys: &BTreeMap<String, Vec<String>>,
+) -> Vec<Fix> {
     // The columns of a new table are created with it.
-    let fix = match (&fix, change.fact.kind) {
+    let fix = match (&fix, change.kind()) {
         (Some(Fix::AddColumn { table, .. }), ObjectKind::Column)
             if !second.tables.contains_key(table) =>
         {
@@ -203,15 +267,7 @@ fn judge(
             }
         }
     }
-    Coverage {
-        description: change.fact.describe(),
-        fact: change.fact.clone(),
-        path: change.origin.path.clone(),
-        line: change.origin.line,
-        status,
-        mismatches,
-        fix,
-    }
+    fix
 }
 
 #[cfg(test)]
@@ -227,7 +283,7 @@ mod tests {
     fn judged(base: &str, head: &str, revision: &str) -> Vec<(String, CoverageStatus)> {
         judged_full(base, head, revision)
             .into_iter()
-            .map(|c| (c.description, c.status))
+            .map(|c| (c.description(), c.status))
             .collect()
     }
 
@@ -244,7 +300,7 @@ mod tests {
         for (line, op) in extract_sql_lines(revision) {
             second.apply(&op, &Origin::new("versions/0004_x.py", line + 1));
         }
-        coverage(&change, &files, &base_model, &second)
+        coverage(change, &files, &base_model, &second, true)
     }
 
     const BASE: &str =

@@ -420,23 +420,53 @@ impl Mismatch {
 }
 
 /// One object of the first track's change and how the revisions cover it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// Its description (`column t.c (added)`) is its fact's, made when asked.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Coverage {
     pub fact: Fact,
-    pub description: String,
     /// Shared by every object stated in one file.
     pub path: Arc<str>,
     pub line: u32,
     pub status: CoverageStatus,
     /// What differs, when `status` is `mismatched`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub mismatches: Vec<Mismatch>,
-    /// What would make the second track equal (for the fix-it).
-    #[serde(skip)]
+    /// What would make the second track equal (for the fix-it): made only
+    /// when a fix-it asks (`PairingMode::WithFixes`), else empty.
     pub fix: Vec<suggest::Fix>,
 }
 
+/// A coverage item as reports show it, its description included.
+#[derive(Serialize)]
+struct CoverageShown<'a> {
+    fact: &'a Fact,
+    description: String,
+    path: &'a str,
+    line: u32,
+    status: CoverageStatus,
+    #[serde(skip_serializing_if = "<[Mismatch]>::is_empty")]
+    mismatches: &'a [Mismatch],
+}
+
+impl Serialize for Coverage {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        CoverageShown {
+            fact: &self.fact,
+            description: self.description(),
+            path: &self.path,
+            line: self.line,
+            status: self.status,
+            mismatches: &self.mismatches,
+        }
+        .serialize(serializer)
+    }
+}
+
 impl Coverage {
+    /// `column agents.notes (added)` and the like (see [`Fact::describe`]).
+    pub fn description(&self) -> String {
+        self.fact.describe()
+    }
+
     /// What the revisions get wrong about a mismatched object, in one
     /// clause: `type: integer in migrations.py, text in 0004_x.py`.
     pub fn mismatch_summary(&self) -> String {

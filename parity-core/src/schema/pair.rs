@@ -14,7 +14,7 @@ use crate::rules::Rules;
 use crate::sources::{LexedFiles, Sources};
 
 use super::equiv::coverage;
-use super::model::{diff, merged, FileModels, Model, Origin};
+use super::model::{apply_order, diff, merged, stable_order, FileModels, Model, Origin};
 use super::python::{alembic_ops, metadata_ops, sql_ops};
 use super::sql::extract_sql_lines;
 use super::{Coverage, CoverageStatus, LineOp};
@@ -158,8 +158,14 @@ fn chain_order<'p>(paths: &'p [PathBytes], sources: &Sources) -> Vec<&'p PathByt
     ordered
 }
 
-/// Pairs the first track's change with the added revisions.
-pub fn pair(rules: &Rules, added_revisions: &[PathBytes], sources: PairingSources<'_>) -> Pairing {
+/// Pairs the first track's change with the added revisions; with
+/// `with_fixes`, each uncovered or mismatched object carries its fix.
+pub fn pair(
+    rules: &Rules,
+    added_revisions: &[PathBytes],
+    sources: PairingSources<'_>,
+    with_fixes: bool,
+) -> Pairing {
     let mut head_lexed = sources.head_lexed;
     let mut pairing = Pairing::default();
     let mut files: Vec<FileModels> = Vec::new();
@@ -200,7 +206,7 @@ pub fn pair(rules: &Rules, added_revisions: &[PathBytes], sources: PairingSource
             }
         }
     }
-    let change = diff(&files);
+    let mut change = diff(&files);
 
     // The second track: the base model, metadata files last, and the
     // revisions' operations in chain order.
@@ -242,22 +248,26 @@ pub fn pair(rules: &Rules, added_revisions: &[PathBytes], sources: PairingSource
             second.apply(op, &Origin::new(&name, *line));
         }
     }
-    pairing.coverage = coverage(&change, &files, &second_base, &second);
+    pairing.unresolved |= !change.unresolved.is_empty();
+    let notes = std::mem::take(&mut change.notes);
+    pairing.coverage = coverage(change, &files, &second_base, &second, with_fixes);
     // In the order of the watched files, then by line.
     let file_index = |path: &str| files.iter().position(|f| f.path == path);
-    pairing
+    let places: Vec<(Option<usize>, u32)> = pairing
         .coverage
-        .sort_by_key(|c| (file_index(&c.path), c.line));
+        .iter()
+        .map(|c| (file_index(&c.path), c.line))
+        .collect();
+    let order = stable_order(places.len(), |&a, &b| places[a].cmp(&places[b]));
+    drop(places);
+    apply_order(&mut pairing.coverage, order);
     pairing.schema_changed = pairing
         .coverage
         .iter()
         .any(|c| c.status != CoverageStatus::Unresolved);
-    pairing.unresolved |= !change.unresolved.is_empty();
     const MAX_NOTES: usize = 20;
-    let total = change.notes.len();
-    pairing
-        .notes
-        .extend(change.notes.into_iter().take(MAX_NOTES));
+    let total = notes.len();
+    pairing.notes.extend(notes.into_iter().take(MAX_NOTES));
     if total > MAX_NOTES {
         pairing.notes.push(format!(
             "{} more places where the watched files disagree on an object",
@@ -301,13 +311,14 @@ mod tests {
                 revisions: &revision_sources,
                 groundwork: None,
             },
+            true,
         )
     }
 
     fn statuses(p: &Pairing) -> Vec<(String, CoverageStatus)> {
         p.coverage
             .iter()
-            .map(|c| (c.description.clone(), c.status))
+            .map(|c| (c.description(), c.status))
             .collect()
     }
 

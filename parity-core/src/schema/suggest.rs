@@ -973,7 +973,7 @@ mod tests {
         for (line, op) in extract_sql_lines(revision) {
             second.apply(&op, &Origin::new("versions/0004_x.py", line + 1));
         }
-        ops_for(&coverage(&change, &files, &base_model, &second))
+        ops_for(&coverage(change, &files, &base_model, &second, true))
     }
 
     fn body(source: &str, function: &str) -> String {

@@ -324,13 +324,13 @@ proptest! {
         let fresh_files = [FileModels { path: "m.py".into(), base: Model::default(), head: model.clone() }];
         let fresh = diff(&fresh_files);
         use parity_core::schema::Action;
-        let created = fresh.changes.iter().filter(|c| c.fact.action == Action::Created).count();
+        let created = fresh.changes.iter().filter(|c| c.action == Action::Created).count();
         prop_assert_eq!(created, model.keys().len());
         // Anything else is a drop of an object the model never saw.
         prop_assert!(fresh
             .changes
             .iter()
-            .all(|c| c.fact.action == Action::Created
-                || (c.fact.action == Action::Dropped && c.base(&fresh_files).is_none())));
+            .all(|c| c.action == Action::Created
+                || (c.action == Action::Dropped && c.base(&fresh_files).is_none())));
     }
 }

@@ -13,6 +13,19 @@ pub fn stdout(text: &str) -> std::io::Result<bool> {
     write_all(&mut std::io::stdout().lock(), text.as_bytes())
 }
 
+/// Runs `write` on a buffered standard output and flushes it, with a broken
+/// pipe as `Ok(false)` (see [`write_all`]): for output written as it is made.
+pub fn stdout_with(
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<bool> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    match write(&mut out).and_then(|()| out.flush()) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == ErrorKind::BrokenPipe => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// Writes `text` to standard error; nothing can be done if that fails.
 pub fn stderr(text: &str) {
     let _ = write_all(&mut std::io::stderr().lock(), text.as_bytes());

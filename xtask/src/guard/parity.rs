@@ -8,7 +8,9 @@ use clap::{Args, ValueEnum};
 use parity_core::check::Checked;
 use parity_core::config::{self, Config, CONFIG_FILE};
 use parity_core::diff::FileCollector;
-use parity_core::report::{github, render_json, render_text, sarif, Colour, RangeInfo};
+use parity_core::report::{
+    github, render_json, render_text, sarif, write_report_json, Colour, RangeInfo,
+};
 use parity_core::{
     decide_grounded, needs, Change, Checker, Contents, FileHeader, FilePatch, InForce, Memo,
     NameStatus, Needs, PairingMode, PatchParser, PatchVisitor, PathBytes, Report, Rules, Sources,
@@ -181,19 +183,20 @@ pub fn judge(repo: &Path, base: &str, head: &str, rules: &Rules) -> Result<Repor
         rules,
         source: None,
     };
-    Ok(judge_range(&git, &range, in_force)?.0)
+    Ok(judge_range(&git, &range, in_force, PairingMode::Always)?.0)
 }
 
 /// The check of a resolved range, and the range's name-status list. The
 /// guard passes the true merge-base; the fuzzer's self-test passes a range
 /// whose "merge-base" is BASE itself, to prove a two-dot range is caught.
+/// `mode` is `Always` or, for a fix-it, `WithFixes`.
 pub fn judge_range(
     git: &Git,
     range: &ResolvedRange,
     in_force: InForce<'_>,
+    mode: PairingMode,
 ) -> Result<(Report, Vec<NameStatus>)> {
     let rules = in_force.rules;
-    let mode = PairingMode::Always;
     let commits = Commits {
         head: &range.head,
         merge_base: &range.merge_base,
@@ -741,13 +744,15 @@ fn short(sha: &str) -> &str {
 /// else the merge-base's `parity.toml`, else the defaults; the check; and a
 /// note when the range changes `parity.toml` or when the rules are not the
 /// defaults.
-/// `strict` (the `--strict` flag) adds to the configuration's own.
+/// `strict` (the `--strict` flag) adds to the configuration's own; `mode` is
+/// `judge_range`'s.
 pub fn judge_in_force(
     repo: &Path,
     base: &str,
     head: &str,
     config: Option<&Path>,
     strict: bool,
+    mode: PairingMode,
 ) -> Result<(Report, Rules)> {
     let git = Git::new(repo)?;
     let range = git.resolve_range(base, head)?;
@@ -756,7 +761,7 @@ pub fn judge_in_force(
         None => RulesInForce::at_commit(&git, &range.merge_base, "the merge-base")?,
     };
     in_force.rules.strict |= strict;
-    let (report, _) = judge_range(&git, &range, in_force.core())?;
+    let (report, _) = judge_range(&git, &range, in_force.core(), mode)?;
     Ok((report, in_force.rules))
 }
 
@@ -768,6 +773,7 @@ pub fn report_in_force(
     request: &RangeRequest,
     config: Option<&Path>,
     strict: bool,
+    mode: PairingMode,
 ) -> Result<(Report, Rules)> {
     match request {
         RangeRequest::Skip(_) => {
@@ -779,7 +785,9 @@ pub fn report_in_force(
             let report = report_for(repo, request, &in_force.rules)?;
             Ok((report, in_force.rules))
         }
-        RangeRequest::Range { base, head } => judge_in_force(repo, base, head, config, strict),
+        RangeRequest::Range { base, head } => {
+            judge_in_force(repo, base, head, config, strict, mode)
+        }
     }
 }
 
@@ -788,6 +796,20 @@ pub fn report_for(repo: &Path, request: &RangeRequest, rules: &Rules) -> Result<
     match request {
         RangeRequest::Skip(why) => Ok(Report::skipped(why.clone(), rules.revisions.dir.clone())),
         RangeRequest::Range { base, head } => judge(repo, base, head, rules),
+    }
+}
+
+/// Writes what goes to standard output to `out`; JSON is written as it
+/// serializes, never held whole.
+pub fn write_report(
+    report: &Report,
+    format: Format,
+    colour: Colour,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Json => write_report_json(report, out),
+        _ => out.write_all(render(report, format, colour).as_bytes()),
     }
 }
 
@@ -902,9 +924,19 @@ pub fn run(args: ParityArgs) -> Result<i32> {
     if args.print_config {
         return print_config(&args, &request);
     }
-    let (report, rules) =
-        report_in_force(&args.repo, &request, args.config.as_deref(), args.strict)?;
-    if args.suggest || args.write_revision {
+    let fix_it = args.suggest || args.write_revision;
+    let mode = match fix_it {
+        true => PairingMode::WithFixes,
+        false => PairingMode::Always,
+    };
+    let (report, rules) = report_in_force(
+        &args.repo,
+        &request,
+        args.config.as_deref(),
+        args.strict,
+        mode,
+    )?;
+    if fix_it {
         crate::guard::suggest::run(&args.repo, &report, &rules, args.write_revision)?;
         return Ok(report.verdict().exit_code());
     }
@@ -912,7 +944,8 @@ pub fn run(args: ParityArgs) -> Result<i32> {
         write_step_summary(&report)?;
     }
     // A reader that has gone (`| head`) changes nothing: the exit code is the verdict's.
-    crate::guard::output::stdout(&render(&report, args.format, colour(args.color)))?;
+    let colour = colour(args.color);
+    crate::guard::output::stdout_with(|out| write_report(&report, args.format, colour, out))?;
     Ok(report.verdict().exit_code())
 }
 

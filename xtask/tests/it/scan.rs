@@ -72,8 +72,14 @@ fn assert_same_as_parity_with(dir: &Path, judged: &[JudgedCommit], options: &Sca
             base: parent.to_string(),
             head: commit.commit.sha.clone(),
         };
-        let (mut parity, rules) =
-            report_in_force(dir, &request, options.config.as_deref(), options.strict).unwrap();
+        let (mut parity, rules) = report_in_force(
+            dir,
+            &request,
+            options.config.as_deref(),
+            options.strict,
+            parity_core::PairingMode::Always,
+        )
+        .unwrap();
         if !rules.strict {
             parity.coverage.clear();
         }

@@ -2,7 +2,7 @@
 //! failing commits, or of every judged commit (or one JSON document), and a
 //! closing summary.
 
-use parity_core::report::{escape_controls, escape_json_text};
+use parity_core::report::{escape_controls, json_string, JsonLayout};
 use parity_core::{Report, Verdict};
 
 use serde::Serialize;
@@ -88,9 +88,7 @@ impl Printer {
                     subject: &judged.commit.subject,
                     report: &judged.report,
                 };
-                out.push_str(&escape_json_text(
-                    serde_json::to_string(&commit).expect("a commit serializes"),
-                ));
+                out.push_str(&json_string(&commit, JsonLayout::Compact));
             }
         }
         out
@@ -133,7 +131,7 @@ impl Printer {
                 };
                 format!(
                     "{opening}],\"summary\":{}}}\n",
-                    escape_json_text(serde_json::to_string(summary).expect("a summary serializes"))
+                    json_string(summary, JsonLayout::Compact)
                 )
             }
         }

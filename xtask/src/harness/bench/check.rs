@@ -226,26 +226,54 @@ pub(super) fn stages(dir: &Path) -> Result<()> {
     drop(report);
     let report = decide(&change, in_force, PairingMode::Always, &contents);
     stage("checked and paired");
-    let json = parity_core::report::render_json(&report);
-    stage("rendered as JSON");
-    drop(json);
+    parity_core::report::write_report_json(&report, &mut Counted::default())?;
+    stage("written as JSON");
     Ok(())
 }
 
 /// The child of `bench_memory`: one check as `cargo xtask parity --format
-/// json main pr` makes it, the report rendered and dropped, then `VmHWM`.
+/// json main pr` makes it, the report written as it serializes (to a
+/// counter), then `VmHWM`.
 pub(super) fn check_child(dir: &Path) -> Result<i32> {
     if std::env::var_os("PARITY_BENCH_STAGES").is_some() {
         stages(dir)?;
     }
-    let (report, _) = crate::guard::parity::judge_in_force(dir, "main", "pr", None, false)?;
-    let json = parity_core::report::render_json(&report);
-    if report.verdict() != Verdict::Fail || json.is_empty() {
+    let (report, _) = crate::guard::parity::judge_in_force(
+        dir,
+        "main",
+        "pr",
+        None,
+        false,
+        parity_core::PairingMode::Always,
+    )?;
+    // Written as `parity --format json` writes it to standard output.
+    let mut written = Counted::default();
+    let colour = parity_core::report::Colour::Never;
+    crate::guard::parity::write_report(
+        &report,
+        crate::guard::parity::Format::Json,
+        colour,
+        &mut written,
+    )?;
+    if report.verdict() != Verdict::Fail || written.0 == 0 {
         return Err(Error::new("the memory pull request must fail"));
     }
-    drop(json);
     println!("{}", peak_rss_kib());
     Ok(0)
+}
+
+/// A writer that keeps only the count of bytes written to it.
+#[derive(Default)]
+struct Counted(usize);
+
+impl Write for Counted {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0 += bytes.len();
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 pub(super) fn write_large_pull_request(out: &mut dyn Write) -> std::io::Result<()> {

@@ -158,7 +158,7 @@ fn judge_repository(dir: &Path, head: &str, rules: &Rules, range: Range) -> Resu
                 rules,
                 source: None,
             };
-            Ok(judge_range(&git, &resolved, in_force)?.0)
+            Ok(judge_range(&git, &resolved, in_force, parity_core::PairingMode::Always)?.0)
         }
     }
 }
