@@ -117,6 +117,13 @@ pub fn path_uri(path: &PathBytes) -> String {
 /// The log, pretty-printed, with a final newline: every finding as a
 /// result, and the kind of each (from `crate::kinds`) as a rule.
 pub fn render_sarif(report: &Report) -> String {
+    let mut out = Vec::new();
+    write_sarif(report, &mut out).expect("a vector takes every write");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// [`render_sarif`] written to `out` as it serializes.
+pub fn write_sarif(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let findings = findings(report);
     // The rules of the kinds it reports, in the table's order.
     let used: Vec<&'static Kind> = kinds::all()
@@ -172,9 +179,8 @@ pub fn render_sarif(report: &Report) -> String {
             results,
         }],
     };
-    let mut out = super::json_string(&log, super::JsonLayout::Pretty);
-    out.push('\n');
-    out
+    super::write_json(&log, super::JsonLayout::Pretty, out)?;
+    out.write_all(b"\n")
 }
 
 #[cfg(test)]

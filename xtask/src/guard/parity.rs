@@ -809,7 +809,8 @@ pub fn write_report(
 ) -> std::io::Result<()> {
     match format {
         Format::Json => write_report_json(report, out),
-        _ => out.write_all(render(report, format, colour).as_bytes()),
+        Format::Sarif => sarif::write_sarif(report, out),
+        Format::Text | Format::Github => out.write_all(render(report, format, colour).as_bytes()),
     }
 }
 
