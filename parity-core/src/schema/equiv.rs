@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 
 use super::model::{
     differences, resolved_object, Change, FileModels, Key, Model, Object, Table, TrackChange,
+    GIVE_BACK_EVERY,
 };
 use super::suggest::Fix;
 use super::{Action, Coverage, CoverageStatus, Mismatch, ObjectKind};
@@ -63,8 +64,16 @@ pub fn coverage(
         primary_keys: &primary_keys,
         with_fixes,
     };
-    let mut out = Vec::with_capacity(change.changes.len() + change.unresolved.len());
-    out.extend(change.changes.into_iter().map(|c| judging.judge(c)));
+    // Judged from the last, the room of the judged changes given back as
+    // the coverage grows: a million of each are never held at once.
+    let mut changes = change.changes;
+    let mut out = Vec::new();
+    while !changes.is_empty() {
+        let rest = changes.len().saturating_sub(GIVE_BACK_EVERY);
+        out.extend(changes.drain(rest..).rev().map(|c| judging.judge(c)));
+        changes.shrink_to_fit();
+    }
+    out.reverse();
     out.extend(
         change
             .unresolved
@@ -288,8 +297,8 @@ mod tests {
     }
 
     fn judged_full(base: &str, head: &str, revision: &str) -> Vec<Coverage> {
-        let base_model = Model::build("m.py", &extract_sql_lines(base));
-        let head_model = Model::build("m.py", &extract_sql_lines(head));
+        let base_model = Model::build("m.py", extract_sql_lines(base));
+        let head_model = Model::build("m.py", extract_sql_lines(head));
         let files = [FileModels {
             path: "m.py".into(),
             base: base_model.clone(),

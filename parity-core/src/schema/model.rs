@@ -402,15 +402,23 @@ fn resolved(op: &SchemaOp) -> bool {
 impl Model {
     /// The model that `ops`, stated in `path`, leave (a first track's
     /// model: it records no touches).
-    pub fn build(path: &str, ops: &[(u32, SchemaOp)]) -> Model {
+    pub fn build(path: &str, mut ops: Vec<(u32, SchemaOp)>) -> Model {
         let mut model = Model::default();
         let path: Arc<str> = Arc::from(path);
-        for (line, op) in ops {
-            let origin = Origin {
-                path: Arc::clone(&path),
-                line: *line,
-            };
-            model.apply(op, &origin);
+        // Taken from the back, in their order, the room of the applied
+        // operations given back as the model grows: a million operations
+        // and the million columns they make are never held at once.
+        ops.reverse();
+        while !ops.is_empty() {
+            let rest = ops.len().saturating_sub(GIVE_BACK_EVERY);
+            for (line, op) in ops.drain(rest..).rev() {
+                let origin = Origin {
+                    path: Arc::clone(&path),
+                    line,
+                };
+                model.apply(&op, &origin);
+            }
+            ops.shrink_to_fit();
         }
         for table in model.tables.values_mut() {
             table.columns.shrink_to_fit();
@@ -1472,6 +1480,10 @@ pub(crate) fn apply_order<T>(items: &mut [T], mut order: Vec<usize>) {
     }
 }
 
+/// How many items are taken from a large vector between two shrinks of
+/// what is left of it (see `Model::build`, `equiv::coverage`).
+pub(crate) const GIVE_BACK_EVERY: usize = 1 << 16;
+
 /// A hash of a change's object and action: `diff` finds the first change of
 /// each by it without a copy of every key.
 fn object_hash(key: &Key, action: Action) -> u64 {
@@ -1737,7 +1749,7 @@ mod tests {
     use pretty_assertions::assert_eq;
 
     fn model(sql: &str) -> Model {
-        Model::build("m.py", &extract_sql_lines(sql))
+        Model::build("m.py", extract_sql_lines(sql))
     }
 
     fn columns_of(m: &Model, table: &str) -> Vec<(String, String)> {
@@ -2028,7 +2040,7 @@ mod tests {
         let schema = model("CREATE TABLE tasks (id INTEGER PRIMARY KEY, title TEXT NOT NULL)");
         let tables = Model::build(
             "tables.py",
-            &[
+            vec![
                 (
                     3,
                     SchemaOp::AddColumn {
@@ -2071,7 +2083,7 @@ mod tests {
     fn a_column_typed_by_its_foreign_key_takes_the_target_type() {
         let m = Model::build(
             "tables.py",
-            &[
+            vec![
                 (
                     1,
                     SchemaOp::AddColumn {

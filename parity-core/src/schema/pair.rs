@@ -87,14 +87,14 @@ pub(crate) fn file_models(
     base: Option<&[u8]>,
 ) -> Result<FileModels, LexError> {
     // Each side's operations go once its model is built.
-    let head = Model::build(exact, &head_ops?);
+    let head = Model::build(exact, head_ops?);
     let base_ops = base
         .and_then(|base| PythonFile::lex(base).ok())
         .map(|file| extract(&file))
         .unwrap_or_default();
     Ok(FileModels {
         path: exact.to_string(),
-        base: Model::build(exact, &base_ops),
+        base: Model::build(exact, base_ops),
         head,
     })
 }

@@ -962,11 +962,11 @@ mod tests {
     /// The fixes for a first-track change `base` → `head` that revisions
     /// running `revision` leave open.
     fn fixes(base: &str, head: &str, revision: &str) -> Vec<Fix> {
-        let base_model = Model::build("m.py", &extract_sql_lines(base));
+        let base_model = Model::build("m.py", extract_sql_lines(base));
         let files = [FileModels {
             path: "m.py".into(),
             base: base_model.clone(),
-            head: Model::build("m.py", &extract_sql_lines(head)),
+            head: Model::build("m.py", extract_sql_lines(head)),
         }];
         let change = diff(&files);
         let mut second = base_model.clone().recording_touches();

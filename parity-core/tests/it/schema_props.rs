@@ -292,7 +292,7 @@ proptest! {
         if let Ok(file) = PythonFile::lex(source.as_bytes()) {
             let mut models = Vec::new();
             for ops in [metadata_ops(&file), alembic_ops(&file), sql_ops(&file)] {
-                models.push(Model::build("x.py", &ops));
+                models.push(Model::build("x.py", ops));
             }
             // Every model diffs against every other without a panic.
             for (i, base) in models.iter().enumerate() {
@@ -318,7 +318,7 @@ proptest! {
         use parity_core::schema::sql::extract_sql_lines;
         let sql: Vec<String> = items.iter().map(|(text, _)| text.clone()).collect();
         let ops = extract_sql_lines(&sql.join(";\n"));
-        let model = Model::build("m.py", &ops);
+        let model = Model::build("m.py", ops);
         let same = diff(&[FileModels { path: "m.py".into(), base: model.clone(), head: model.clone() }]);
         prop_assert!(same.changes.is_empty(), "{:?}", same.changes);
         let fresh_files = [FileModels { path: "m.py".into(), base: Model::default(), head: model.clone() }];
