@@ -276,6 +276,7 @@ pub fn decide_grounded(
             Some(&groundwork),
         ),
     };
+    groundwork.borrow_mut().release_lexing();
     drop_unreadable_revisions(&mut report, &contents.head);
     crate::counterpart::resolve(&mut report, rules, &change.statuses, &contents.head_files);
     // Further pairs of tracks: the first failing one gives the report.

@@ -171,6 +171,13 @@ impl Groundwork {
         }
     }
 
+    /// Lets go of every lexing laid: once the line rules have read them, the
+    /// models made ahead are all that pairing needs (a file's tokens can be
+    /// larger than the file).
+    pub(crate) fn release_lexing(&mut self) {
+        self.lexed = Vec::new();
+    }
+
     /// The lexing of `path` at HEAD, if it was laid from `bytes` (taken out:
     /// each is used once).
     pub(crate) fn take_lexed(

@@ -319,6 +319,38 @@ pub enum Key {
     Trigger(String),
 }
 
+/// A [`Key`] whose names are borrowed (from a model): looked at without
+/// copying them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyRef<'k> {
+    Table(&'k str),
+    Column(&'k str, &'k str),
+    Index(&'k str),
+    Trigger(&'k str),
+}
+
+impl KeyRef<'_> {
+    pub fn owned(self) -> Key {
+        match self {
+            KeyRef::Table(t) => Key::Table(t.to_string()),
+            KeyRef::Column(t, c) => Key::Column(t.to_string(), c.to_string()),
+            KeyRef::Index(i) => Key::Index(i.to_string()),
+            KeyRef::Trigger(t) => Key::Trigger(t.to_string()),
+        }
+    }
+}
+
+impl Key {
+    pub fn borrowed(&self) -> KeyRef<'_> {
+        match self {
+            Key::Table(t) => KeyRef::Table(t),
+            Key::Column(t, c) => KeyRef::Column(t, c),
+            Key::Index(i) => KeyRef::Index(i),
+            Key::Trigger(t) => KeyRef::Trigger(t),
+        }
+    }
+}
+
 /// One object of a model, with its definition, borrowed from the model (a
 /// table may hold a million columns: looking at it copies none of them). A
 /// column whose foreign key is resolved (`resolved_object`) is its own copy.
@@ -435,11 +467,16 @@ impl Model {
 
     /// Whether the model holds the object `key` names (without copying it).
     pub fn has(&self, key: &Key) -> bool {
+        self.has_ref(key.borrowed())
+    }
+
+    /// [`Model::has`], for a borrowed key.
+    pub fn has_ref(&self, key: KeyRef<'_>) -> bool {
         match key {
-            Key::Table(t) => self.tables.contains_key(t),
-            Key::Column(t, c) => self.tables.get(t).is_some_and(|t| t.column(c).is_some()),
-            Key::Index(i) => self.indexes.contains_key(i),
-            Key::Trigger(t) => self.triggers.contains_key(t),
+            KeyRef::Table(t) => self.tables.contains_key(t),
+            KeyRef::Column(t, c) => self.tables.get(t).is_some_and(|t| t.column(c).is_some()),
+            KeyRef::Index(i) => self.indexes.contains_key(i),
+            KeyRef::Trigger(t) => self.triggers.contains_key(t),
         }
     }
 
@@ -465,16 +502,21 @@ impl Model {
 
     /// `keys`, one at a time.
     fn each_key(&self) -> impl Iterator<Item = Key> + '_ {
+        self.each_key_ref().map(KeyRef::owned)
+    }
+
+    /// `keys`, borrowed from the model: nothing is copied.
+    fn each_key_ref(&self) -> impl Iterator<Item = KeyRef<'_>> + '_ {
         let tables = self.tables.iter().flat_map(|(name, table)| {
             let columns = table
                 .columns
                 .iter()
-                .map(move |column| Key::Column(name.clone(), column.name.clone()));
-            std::iter::once(Key::Table(name.clone())).chain(columns)
+                .map(move |column| KeyRef::Column(name, &column.name));
+            std::iter::once(KeyRef::Table(name)).chain(columns)
         });
         tables
-            .chain(self.indexes.keys().map(|i| Key::Index(i.clone())))
-            .chain(self.triggers.keys().map(|t| Key::Trigger(t.clone())))
+            .chain(self.indexes.keys().map(|i| KeyRef::Index(i)))
+            .chain(self.triggers.keys().map(|t| KeyRef::Trigger(t)))
     }
 
     /// A foreign key with its target columns filled in: no columns means
@@ -1320,8 +1362,16 @@ fn disagreements(files: &[FileModels], key: &Key, pick: fn(&FileModels) -> &Mode
 /// One file's own change (`files[file]`), before the files are taken together.
 fn file_changes(files: &[FileModels], file: usize) -> Vec<Change> {
     let f = &files[file];
-    let mut keys: BTreeSet<Key> = f.base.each_key().collect();
-    keys.extend(f.head.each_key());
+    // Every object of the base, then every object of HEAD the base lacks:
+    // each key made once and dropped once looked at (a file can state a
+    // million objects). The keys of each list below are distinct, and each
+    // list is put in key order after.
+    let keys = f.base.each_key().chain(
+        f.head
+            .each_key_ref()
+            .filter(|key| !f.base.has_ref(*key))
+            .map(KeyRef::owned),
+    );
     let mut created = Vec::new();
     let mut dropped = Vec::new();
     let mut altered = Vec::new();
@@ -1333,7 +1383,8 @@ fn file_changes(files: &[FileModels], file: usize) -> Vec<Change> {
         file,
         changed: Vec::new(),
     };
-    for key in &keys {
+    for key in keys {
+        let key = &key;
         let base = resolved_object(&f.base, key);
         let head = resolved_object(&f.head, key);
         match (base, head) {
@@ -1365,7 +1416,9 @@ fn file_changes(files: &[FileModels], file: usize) -> Vec<Change> {
             (None, None) => {}
         }
     }
-    drop(keys);
+    for list in [&mut created, &mut dropped, &mut altered] {
+        list.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+    }
     // A drop, new in the range, of an object the model never saw (made by
     // something the files do not show): still a drop to make.
     for (key, origin) in &f.head.drops {
@@ -1626,8 +1679,9 @@ pub fn diff(files: &[FileModels]) -> TrackChange {
         let others = &files[i + 1..];
         keys.extend(
             f.head
-                .each_key()
-                .filter(|key| others.iter().any(|g| g.head.has(key))),
+                .each_key_ref()
+                .filter(|key| others.iter().any(|g| g.head.has_ref(*key)))
+                .map(KeyRef::owned),
         );
     }
     for key in &keys {

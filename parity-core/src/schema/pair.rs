@@ -184,6 +184,10 @@ pub fn pair(
                 sources.base.shared(path),
             )
         });
+        if laid.is_some() {
+            // Modelled ahead: the check's lexing of it is not read again.
+            drop(head_lexed.take(path));
+        }
         let models = laid.unwrap_or_else(|| {
             let head_ops = match sources.head.get(path) {
                 None => Ok(Vec::new()),
