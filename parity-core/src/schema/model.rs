@@ -26,7 +26,7 @@
 //! each object (`recording_touches`).
 
 use std::borrow::Cow;
-use std::collections::hash_map::DefaultHasher;
+use std::collections::hash_map::{DefaultHasher, Entry};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -1561,9 +1561,11 @@ pub fn diff(files: &[FileModels]) -> TrackChange {
     let in_base = |key: &Key| files.iter().any(|f| f.base.has(key));
     let mut renames: Vec<(Key, Key)> = Vec::new();
     let mut all: Vec<Change> = Vec::new();
-    // The first change of each object and action, found by a hash of them:
-    // a file can state a million objects.
-    let mut first_of: HashMap<u64, Vec<usize>> = HashMap::new();
+    // The first change of each object and action, found by a hash of them
+    // (a file can state a million objects); the changes of the rare hash
+    // that two objects share are listed in `more`.
+    let mut first_of: HashMap<u64, usize> = HashMap::new();
+    let mut more: HashMap<u64, Vec<usize>> = HashMap::new();
     for (i, f) in files.iter().enumerate() {
         // The file's changes are filtered in place, the kept ones moved to
         // the front: `all[..before]` then `changes[..kept]` are the changes
@@ -1607,13 +1609,14 @@ pub fn diff(files: &[FileModels]) -> TrackChange {
                 _ => {}
             }
             let hash = object_hash(&change.key, change.action);
-            let same = first_of.entry(hash).or_default();
             let so_far = |at: usize| match at.checked_sub(before) {
                 None => &all[at],
                 Some(here) => &changes[here],
             };
-            let first = same
-                .iter()
+            let first = first_of
+                .get(&hash)
+                .into_iter()
+                .chain(more.get(&hash).into_iter().flatten())
                 .map(|&at| so_far(at))
                 .find(|c| c.key == change.key && c.action == change.action);
             match first {
@@ -1635,7 +1638,12 @@ pub fn diff(files: &[FileModels]) -> TrackChange {
                     }
                 }
                 None => {
-                    same.push(before + kept);
+                    match first_of.entry(hash) {
+                        Entry::Vacant(first) => {
+                            first.insert(before + kept);
+                        }
+                        Entry::Occupied(_) => more.entry(hash).or_default().push(before + kept),
+                    }
                     changes.swap(kept, at);
                     kept += 1;
                 }
@@ -1648,7 +1656,7 @@ pub fn diff(files: &[FileModels]) -> TrackChange {
             all.append(&mut changes);
         }
     }
-    drop(first_of);
+    drop((first_of, more));
     // A rename in one file stands for the drop and creation another shows,
     // a table's columns included.
     let had_column = |table: &str, column: &str| {
