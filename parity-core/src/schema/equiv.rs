@@ -19,7 +19,6 @@ use std::collections::BTreeMap;
 
 use super::model::{
     differences, resolved_object, Change, FileModels, Key, Model, Object, Table, TrackChange,
-    GIVE_BACK_EVERY,
 };
 use super::suggest::Fix;
 use super::{Action, Coverage, CoverageStatus, Mismatch, ObjectKind};
@@ -64,16 +63,14 @@ pub fn coverage(
         primary_keys: &primary_keys,
         with_fixes,
     };
-    // Judged from the last, the room of the judged changes given back as
-    // the coverage grows: a million of each are never held at once.
-    let mut changes = change.changes;
-    let mut out = Vec::new();
-    while !changes.is_empty() {
-        let rest = changes.len().saturating_sub(GIVE_BACK_EVERY);
-        out.extend(changes.drain(rest..).rev().map(|c| judging.judge(c)));
-        changes.shrink_to_fit();
-    }
-    out.reverse();
+    // Each item is written where its change was (a coverage item is no
+    // larger than a change, and the vector is collected in place): a
+    // million of each are never held at once.
+    let mut out: Vec<Coverage> = change
+        .changes
+        .into_iter()
+        .map(|c| judging.judge(c))
+        .collect();
     out.extend(
         change
             .unresolved
@@ -89,6 +86,9 @@ pub fn coverage(
     );
     out
 }
+
+// `coverage` collects its items in the room of the changes it judges.
+const _: () = assert!(std::mem::size_of::<Coverage>() <= std::mem::size_of::<Change>());
 
 /// Whether the revisions touched the object (or, for a column, created
 /// its table).

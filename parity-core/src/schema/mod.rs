@@ -266,9 +266,10 @@ pub struct Fact {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub table: Option<Ident>,
     pub name: Ident,
-    /// For a rename, the old name.
+    /// For a rename, the old name (boxed: most facts have none, and a
+    /// range can bring a million facts).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub from: Option<Ident>,
+    pub from: Option<Box<Ident>>,
 }
 
 impl Fact {
@@ -291,7 +292,7 @@ impl Fact {
     pub fn is_resolved(&self) -> bool {
         self.name.is_known()
             && self.table.as_ref().is_none_or(Ident::is_known)
-            && self.from.as_ref().is_none_or(Ident::is_known)
+            && self.from.as_deref().is_none_or(Ident::is_known)
     }
 
     /// `column agents.notes (created)` and the like, for reports.
@@ -336,7 +337,7 @@ impl SchemaOp {
             }
             SchemaOp::DropTable { table } => vec![Fact::new(Table, Dropped, None, table)],
             SchemaOp::RenameTable { from, to } => vec![Fact {
-                from: Some(from.clone()),
+                from: Some(Box::new(from.clone())),
                 ..Fact::new(Table, Renamed, None, to)
             }],
             SchemaOp::AddColumn { table, column } => {
@@ -346,7 +347,7 @@ impl SchemaOp {
                 vec![Fact::new(Column, Dropped, Some(table), column)]
             }
             SchemaOp::RenameColumn { table, from, to } => vec![Fact {
-                from: Some(from.clone()),
+                from: Some(Box::new(from.clone())),
                 ..Fact::new(Column, Renamed, Some(table), to)
             }],
             SchemaOp::AlterColumn { table, column, .. } => {

@@ -1222,13 +1222,15 @@ impl Change {
         fact.from = self
             .from
             .as_ref()
-            .map(|from| Ident::Known(key_leaf(from).to_string()));
+            .map(|from| Box::new(Ident::Known(key_leaf(from).to_string())));
         fact
     }
 
     /// [`Change::fact`], taking the key's names instead of copying them.
     pub fn into_fact(self) -> Fact {
-        let from = self.from.map(|from| Ident::Known(into_leaf(from)));
+        let from = self
+            .from
+            .map(|from| Box::new(Ident::Known(into_leaf(from))));
         let (kind, table, name) = match self.key {
             Key::Table(t) => (ObjectKind::Table, None, t),
             Key::Column(t, c) => (ObjectKind::Column, Some(Ident::Known(t)), c),
@@ -1533,9 +1535,9 @@ pub(crate) fn apply_order<T>(items: &mut [T], mut order: Vec<usize>) {
     }
 }
 
-/// How many items are taken from a large vector between two shrinks of
-/// what is left of it (see `Model::build`, `equiv::coverage`).
-pub(crate) const GIVE_BACK_EVERY: usize = 1 << 16;
+/// How many operations `Model::build` applies between two shrinks of what
+/// is left of them.
+const GIVE_BACK_EVERY: usize = 1 << 16;
 
 /// A hash of a change's object and action: `diff` finds the first change of
 /// each by it without a copy of every key.
