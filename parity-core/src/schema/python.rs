@@ -39,7 +39,8 @@ pub fn sql_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
         })
     };
     // Only a group that may state SQL, or may be a helper's template, is
-    // decoded: most literals of a migrations file are neither.
+    // decoded (most literals of a migrations file are neither), and only
+    // when it is read (`Group::value`): a file can hold a million of them.
     let groups: Vec<(usize, Group)> = file
         .string_runs()
         .into_iter()
@@ -47,18 +48,8 @@ pub fn sql_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
         .filter_map(|run| {
             let at = position(run.first)?;
             let fields = has_fields(&run);
-            let value = match file.run_verbatim(&run) {
-                Some(bytes) if !may_change_schema(bytes) => None,
-                _ => Some(file.run_value(&run)),
-            };
-            Some((
-                at,
-                Group {
-                    fields,
-                    value,
-                    first: run.first,
-                },
-            ))
+            let sql = !matches!(file.run_verbatim(&run), Some(bytes) if !may_change_schema(bytes));
+            Some((at, Group { fields, sql, run }))
         })
         .collect();
     // The module-level function whose body holds a token: the bodies are
@@ -72,7 +63,7 @@ pub fn sql_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
     let mut is_template = vec![false; functions.len()];
     for (at, group) in &groups {
         let Some(f) = enclosing(*at) else { continue };
-        let Some(value) = group.value.as_deref().filter(|_| group.fields) else {
+        let Some(value) = group.value(file).filter(|_| group.fields) else {
             continue;
         };
         if !is_template[f]
@@ -120,21 +111,28 @@ pub fn sql_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
     for (i, name) in order.iter().enumerate() {
         rank.entry(name.as_str()).or_insert(i);
     }
-    let key = |at: usize| -> (usize, usize) {
-        enclosing(at)
+    // The order an operation runs in: its function's place in MIGRATIONS
+    // (0 outside it, else the rank plus one), then where it is called, then
+    // the order it was read in. A lexed file is under 4 GiB, so its token
+    // places fit in 32 bits.
+    let key = |at: usize| -> (u32, u32) {
+        let rank = enclosing(at)
             .and_then(|f| rank.get(functions[f].name.as_str()))
-            .map_or((0, 0), |&i| (1, i))
+            .map_or(0, |&i| i as u32 + 1);
+        (rank, at as u32)
     };
-    let mut ops: Vec<((usize, usize), usize, usize, LineOp)> = Vec::new();
-    let mut seq = 0usize;
+    let mut ops: Vec<((u32, u32), u64, LineOp)> = Vec::new();
+    let mut seq = 0u64;
     for (at, group) in &groups {
         if enclosing(*at).is_some_and(|f| !sites[f].is_empty()) {
             continue;
         }
-        let Some(value) = &group.value else { continue };
-        let line = file.start(&file.tokens()[group.first]).line;
-        for (offset, op) in extract_sql_lines(value) {
-            ops.push((key(*at), *at, seq, (line + offset, op)));
+        let Some(value) = group.value(file) else {
+            continue;
+        };
+        let line = file.start(&file.tokens()[group.run.first]).line;
+        for (offset, op) in extract_sql_lines(&value) {
+            ops.push((key(*at), seq, (line + offset, op)));
             seq += 1;
         }
     }
@@ -158,7 +156,7 @@ pub fn sql_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
             let last = groups.partition_point(|(at, _)| *at < function.body.end);
             for (_, group) in &groups[first..last] {
                 // A literal without fields is the same at every call.
-                let Some(mut sql) = group.value.clone() else {
+                let Some(mut sql) = group.value(file) else {
                     continue;
                 };
                 if group.fields {
@@ -167,25 +165,33 @@ pub fn sql_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
                     }
                 }
                 for (_, op) in extract_sql_lines(&sql) {
-                    ops.push((key(site), site, seq, (line, op)));
+                    ops.push((key(site), seq, (line, op)));
                     seq += 1;
                 }
             }
         }
     }
     // `seq` tells every two apart: the sort needs no scratch copy of them.
-    ops.sort_unstable_by_key(|(key, at, seq, _)| (*key, *at, *seq));
-    ops.into_iter().map(|(_, _, _, op)| op).collect()
+    ops.sort_unstable_by_key(|(key, seq, _)| (*key, *seq));
+    ops.into_iter().map(|(_, _, op)| op).collect()
 }
 
-/// A non-docstring group of string literals, as `sql_ops` reads it: its
-/// value only if it may state SQL or fill a helper's template.
+/// A non-docstring group of string literals, as `sql_ops` reads it.
 struct Group {
     /// Some literal of it is an f-string.
     fields: bool,
-    value: Option<String>,
-    /// Its first literal's index in the file's tokens.
-    first: usize,
+    /// It may state SQL or fill a helper's template: its value is read.
+    sql: bool,
+    run: StringRun,
+}
+
+impl Group {
+    /// Its value, decoded each time it is asked for (a group is read at
+    /// most a few times: once for its SQL, and once per call of a helper
+    /// whose body it is in); none if it cannot state SQL.
+    fn value(&self, file: &PythonFile<'_>) -> Option<String> {
+        self.sql.then(|| file.run_value(&self.run))
+    }
 }
 
 /// The function names of `MIGRATIONS = [("name", _fn), ...]`, in order.
