@@ -1,25 +1,58 @@
-//! A literal that every match of an expression contains, found in the
-//! expression's syntax: a line without it cannot match, and a substring
-//! search rejects it for a fraction of what a search with the expression
-//! costs (the entry pattern requires `_migrate_`, which almost no added line
-//! holds).
+//! What every match of an expression contains, found in the expression's
+//! syntax: a line without it cannot match, and a substring search rejects
+//! it for a fraction of what a search with the expression costs. Two kinds:
+//!
+//! - the longest literal every match contains (the entry pattern requires
+//!   `_migrate_`, which almost no added line holds);
+//! - a set of at most three bytes of which every match contains one (the
+//!   entry's name is in `"` or `'`, which a `def _migrate_x(cursor, conn):`
+//!   line lacks).
 //!
 //! Only what is certain counts: a literal at the top of the expression, or
 //! one that a part every match must contain (a group, a repetition of at
-//! least one, a sequence) requires. An alternation, a case-insensitive word
-//! or an expression that does not parse gives none, and then the expression
-//! alone decides.
+//! least one, a sequence) requires; for the bytes, also an alternation whose
+//! every branch requires one of them. A case-insensitive word, a class of
+//! many bytes or an expression that does not parse gives none, and then the
+//! expression alone decides.
 
 use memchr::memmem::Finder;
-use regex_syntax::hir::{Hir, HirKind};
+use regex_syntax::hir::{Class, Hir, HirKind};
 
-/// The longest literal every match of `source` contains, ready to search
-/// for; `None` if the syntax requires none (or does not parse as the
-/// `regex::bytes` engine parses it).
-pub(crate) fn required(source: &str) -> Option<Finder<'static>> {
-    let hir = crate::rules::syntax(source).ok()?;
-    let literal = longest_required(&hir)?;
-    Some(Finder::new(&literal).into_owned())
+/// What every match of an expression contains.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Required {
+    literal: Option<Finder<'static>>,
+    /// One to three bytes.
+    one_of: Option<Vec<u8>>,
+}
+
+impl Required {
+    /// Whether `line` lacks what every match contains, so that it cannot match.
+    pub(crate) fn rejects(&self, line: &[u8]) -> bool {
+        let lacks_literal = self
+            .literal
+            .as_ref()
+            .is_some_and(|l| l.find(line).is_none());
+        lacks_literal
+            || match self.one_of.as_deref() {
+                Some(&[a]) => memchr::memchr(a, line).is_none(),
+                Some(&[a, b]) => memchr::memchr2(a, b, line).is_none(),
+                Some(&[a, b, c]) => memchr::memchr3(a, b, c, line).is_none(),
+                _ => false,
+            }
+    }
+}
+
+/// What every match of `source` contains (nothing if it does not parse as
+/// the `regex::bytes` engine parses it).
+pub(crate) fn required(source: &str) -> Required {
+    let Ok(hir) = crate::rules::syntax(source) else {
+        return Required::default();
+    };
+    Required {
+        literal: longest_required(&hir).map(|literal| Finder::new(&literal).into_owned()),
+        one_of: bytes_required(&hir),
+    }
 }
 
 fn longest_required(hir: &Hir) -> Option<Vec<u8>> {
@@ -35,13 +68,99 @@ fn longest_required(hir: &Hir) -> Option<Vec<u8>> {
     }
 }
 
+/// At most three bytes, sorted, of which every match contains one.
+fn bytes_required(hir: &Hir) -> Option<Vec<u8>> {
+    const MOST: usize = 3;
+    match hir.kind() {
+        HirKind::Literal(literal) => literal.0.first().map(|&b| vec![b]),
+        HirKind::Class(class) => {
+            let bytes: Vec<u8> = match class {
+                Class::Bytes(bytes) => bytes
+                    .ranges()
+                    .iter()
+                    .flat_map(|r| r.start()..=r.end())
+                    .take(MOST + 1)
+                    .collect(),
+                // A character class names bytes only where it is ASCII.
+                Class::Unicode(chars) => chars
+                    .ranges()
+                    .iter()
+                    .flat_map(|r| r.start()..=r.end())
+                    .take(MOST + 1)
+                    .map(|c| u8::try_from(c).ok().filter(u8::is_ascii))
+                    .collect::<Option<_>>()?,
+            };
+            (!bytes.is_empty() && bytes.len() <= MOST).then_some(bytes)
+        }
+        HirKind::Capture(capture) => bytes_required(&capture.sub),
+        HirKind::Repetition(repetition) if repetition.min >= 1 => bytes_required(&repetition.sub),
+        // Any part's bytes: the fewest, from a part that is not a literal if
+        // one gives some (a literal of the sequence is the `literal`
+        // requirement's, or shorter than it, so its bytes add little).
+        HirKind::Concat(parts) => {
+            let fewest = |literal: bool| {
+                parts
+                    .iter()
+                    .filter(|part| matches!(part.kind(), HirKind::Literal(_)) == literal)
+                    .filter_map(bytes_required)
+                    .min_by_key(Vec::len)
+            };
+            fewest(false).or_else(|| fewest(true))
+        }
+        // Every branch's bytes together.
+        HirKind::Alternation(branches) => {
+            let mut all = Vec::new();
+            for branch in branches {
+                all.extend(bytes_required(branch)?);
+            }
+            all.sort_unstable();
+            all.dedup();
+            (all.len() <= MOST).then_some(all)
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
 
     fn needle(source: &str) -> Option<String> {
-        required(source).map(|f| String::from_utf8_lossy(f.needle()).into_owned())
+        required(source)
+            .literal
+            .map(|f| String::from_utf8_lossy(f.needle()).into_owned())
+    }
+
+    fn bytes(source: &str) -> Option<String> {
+        required(source)
+            .one_of
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+    }
+
+    #[test]
+    fn one_of_a_few_bytes_is_required_where_every_branch_needs_one() {
+        assert_eq!(
+            bytes(crate::rules::SPEC_ENTRY_PATTERN).as_deref(),
+            Some("\"'")
+        );
+        let entry = required(crate::rules::SPEC_ENTRY_PATTERN);
+        assert!(entry.rejects(b"def _migrate_m1(cursor, conn):"));
+        assert!(!entry.rejects(b"    (\"big\", _migrate_big),"));
+        assert_eq!(bytes(r"(?:ab|cd)x").as_deref(), Some("ac"));
+        assert_eq!(bytes(r"x").as_deref(), Some("x"));
+        assert_eq!(bytes(r"ab|cd|ef").as_deref(), Some("ace"));
+        assert_eq!(bytes(r"[xy]+").as_deref(), Some("xy"));
+        for source in [
+            r"ab|cd|ef|gh",
+            r"\w",
+            r"(?:ab)?",
+            r"[a-z]",
+            r"ab|\s",
+            "(unclosed",
+        ] {
+            assert_eq!(bytes(source), None, "{source}");
+        }
     }
 
     #[test]
@@ -117,13 +236,13 @@ mod tests {
             lines in proptest::collection::vec("[abcAB_( .\n]{0,12}", 1..8),
         ) {
             let regex = regex::bytes::Regex::new(&source).unwrap();
-            let needle = required(&source);
+            let required = required(&source);
             for line in &lines {
                 if regex.is_match(line.as_bytes()) {
                     prop_assert!(
-                        needle.as_ref().is_none_or(|n| n.find(line.as_bytes()).is_some()),
+                        !required.rejects(line.as_bytes()),
                         "{source:?} matches {line:?} without {:?}",
-                        needle.as_ref().map(|n| String::from_utf8_lossy(n.needle()).into_owned())
+                        required
                     );
                 }
             }

@@ -10,7 +10,6 @@
 
 use std::sync::OnceLock;
 
-use memchr::memmem::Finder;
 use regex::bytes::Regex;
 
 use serde::{Deserialize, Serialize};
@@ -30,8 +29,8 @@ pub struct Pattern {
     /// built-in set (`deferred`): a set's own patterns are searched only on
     /// the rare line that its joined expression matches.
     regex: OnceLock<Regex>,
-    /// A literal every match contains (`needle`), found when first needed.
-    needle: OnceLock<Option<Finder<'static>>>,
+    /// What every match contains (`needle`), found when first needed.
+    needle: OnceLock<crate::needle::Required>,
 }
 
 impl Pattern {
@@ -74,7 +73,7 @@ impl Pattern {
         let needle = self
             .needle
             .get_or_init(|| crate::needle::required(&self.source));
-        needle.as_ref().is_none_or(|n| n.find(line).is_some()) && self.regex().is_match(line)
+        !needle.rejects(line) && self.regex().is_match(line)
     }
 }
 
