@@ -1504,6 +1504,13 @@ fn file_changes(files: &[FileModels], file: usize) -> Vec<Change> {
     });
     created.extend(dropped);
     created.extend(altered);
+    debug_assert!(
+        {
+            let mut seen = HashSet::new();
+            created.iter().all(|c| seen.insert((&c.key, c.action)))
+        },
+        "a file changes each object and action once"
+    );
     created
 }
 
@@ -1568,11 +1575,15 @@ pub fn diff(files: &[FileModels]) -> TrackChange {
     // that two objects share are listed in `more`.
     let mut first_of: HashMap<u64, usize> = HashMap::new();
     let mut more: HashMap<u64, Vec<usize>> = HashMap::new();
-    for (i, f) in files.iter().enumerate() {
+    // Within one file each object and action changes once (`file_changes`),
+    // so the first change of each is looked for only when two files change
+    // something.
+    let per_file: Vec<Vec<Change>> = (0..files.len()).map(|i| file_changes(files, i)).collect();
+    let two_files = per_file.iter().filter(|c| !c.is_empty()).count() > 1;
+    for (f, mut changes) in files.iter().zip(per_file) {
         // The file's changes are filtered in place, the kept ones moved to
         // the front: `all[..before]` then `changes[..kept]` are the changes
         // so far, with no second copy of a million of them.
-        let mut changes = file_changes(files, i);
         let before = all.len();
         let mut kept = 0;
         for at in 0..changes.len() {
@@ -1620,7 +1631,8 @@ pub fn diff(files: &[FileModels]) -> TrackChange {
                 .into_iter()
                 .chain(more.get(&hash).into_iter().flatten())
                 .map(|&at| so_far(at))
-                .find(|c| c.key == change.key && c.action == change.action);
+                .find(|c| c.key == change.key && c.action == change.action)
+                .filter(|_| two_files);
             match first {
                 Some(first) => {
                     let differ = match (first.head(files), change.head(files)) {
@@ -1640,11 +1652,13 @@ pub fn diff(files: &[FileModels]) -> TrackChange {
                     }
                 }
                 None => {
-                    match first_of.entry(hash) {
-                        Entry::Vacant(first) => {
-                            first.insert(before + kept);
+                    if two_files {
+                        match first_of.entry(hash) {
+                            Entry::Vacant(first) => {
+                                first.insert(before + kept);
+                            }
+                            Entry::Occupied(_) => more.entry(hash).or_default().push(before + kept),
                         }
-                        Entry::Occupied(_) => more.entry(hash).or_default().push(before + kept),
                     }
                     changes.swap(kept, at);
                     kept += 1;
@@ -1712,7 +1726,10 @@ pub fn diff(files: &[FileModels]) -> TrackChange {
             .and_then(|t| t.columns.position(column)),
         _ => None,
     };
-    let position = |c: &Change| -> (u8, usize) {
+    // 32 bits each: a file under 4 GiB states fewer columns, and a range
+    // has few watched files.
+    let narrow = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    let position = |c: &Change| -> (u8, u32) {
         let f = &files[c.file];
         let head_key = (c.action != Action::Dropped).then_some(&c.key);
         let base_key = match c.action {
@@ -1729,12 +1746,12 @@ pub fn diff(files: &[FileModels]) -> TrackChange {
             Key::Index(_) => 2,
             Key::Trigger(_) => 3,
         };
-        (kind, column)
+        (kind, narrow(column))
     };
-    let places: Vec<(usize, u32, (u8, usize))> = out
+    let places: Vec<(u32, u32, (u8, u32))> = out
         .changes
         .iter()
-        .map(|c| (c.file, c.origin.line, position(c)))
+        .map(|c| (narrow(c.file), c.origin.line, position(c)))
         .collect();
     let changes = &out.changes;
     let order = stable_order(changes.len(), |&a, &b| {
