@@ -69,29 +69,38 @@ pub struct Column {
     pub default: Option<DefaultValue>,
     /// Boxed: few columns have one, and a model may hold a million columns.
     pub foreign_key: Option<Box<ForeignKey>>,
-    /// The name of the foreign key's constraint on PostgreSQL: as stated,
-    /// else the one PostgreSQL gives an unnamed one (`<table>_<column>_fkey`,
-    /// from the table's name when it was made). Never compared.
+    /// The names of its one-column constraints on PostgreSQL (see
+    /// [`ConstraintNames`]); boxed, as few columns have one and a model may
+    /// hold a million columns. Never compared.
     #[serde(skip)]
-    pub fk_name: Option<String>,
-    /// The name of the one-column unique constraint, likewise
-    /// (`<table>_<column>_key`).
-    #[serde(skip)]
-    pub unique_name: Option<String>,
+    names: Option<Box<ConstraintNames>>,
     #[serde(skip)]
     pub origin: Origin,
+}
+
+/// The names of a column's one-column constraints on PostgreSQL: as
+/// stated, else the one PostgreSQL gives an unnamed one (from the table's
+/// name when it was made).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct ConstraintNames {
+    /// The foreign key's (`<table>_<column>_fkey`).
+    foreign_key: Option<String>,
+    /// The unique constraint's (`<table>_<column>_key`).
+    unique: Option<String>,
 }
 
 impl Column {
     fn from_def(def: &ColumnDef, table: &str, name: String, origin: &Origin) -> Column {
         let one = std::slice::from_ref(&name);
-        Column {
-            fk_name: def
+        let names = ConstraintNames {
+            foreign_key: def
                 .foreign_key
                 .as_ref()
                 .map(|_| pg_default_name(table, one, "fkey")),
-            unique_name: (def.unique && !def.primary_key)
-                .then(|| pg_default_name(table, one, "key")),
+            unique: (def.unique && !def.primary_key).then(|| pg_default_name(table, one, "key")),
+        };
+        Column {
+            names: (names != ConstraintNames::default()).then(|| Box::new(names)),
             name,
             declared: def.sql_type.clone(),
             type_class: def.type_class.clone(),
@@ -101,6 +110,33 @@ impl Column {
             default: def.default.clone(),
             foreign_key: def.foreign_key.clone().map(Box::new),
             origin: origin.clone(),
+        }
+    }
+
+    /// The name of its foreign key's constraint on PostgreSQL.
+    pub fn fk_name(&self) -> Option<&str> {
+        self.names.as_ref()?.foreign_key.as_deref()
+    }
+
+    /// The name of its one-column unique constraint on PostgreSQL.
+    pub fn unique_name(&self) -> Option<&str> {
+        self.names.as_ref()?.unique.as_deref()
+    }
+
+    fn set_fk_name(&mut self, name: Option<String>) {
+        self.change_names(|names| names.foreign_key = name);
+    }
+
+    fn set_unique_name(&mut self, name: Option<String>) {
+        self.change_names(|names| names.unique = name);
+    }
+
+    /// Changes the names, boxed only while there is one.
+    fn change_names(&mut self, change: impl FnOnce(&mut ConstraintNames)) {
+        let mut names = self.names.take().unwrap_or_default();
+        change(&mut names);
+        if *names != ConstraintNames::default() {
+            self.names = Some(names);
         }
     }
 }
@@ -836,8 +872,9 @@ impl Model {
             Constraint::Unique { columns, .. } if single => {
                 if let Some(c) = t.column_mut(&columns[0]) {
                     c.unique = true;
-                    c.unique_name =
-                        Some(stated.unwrap_or_else(|| pg_default_name(table, columns, "key")));
+                    c.set_unique_name(Some(
+                        stated.unwrap_or_else(|| pg_default_name(table, columns, "key")),
+                    ));
                 }
             }
             Constraint::ForeignKey {
@@ -845,8 +882,9 @@ impl Model {
             } if single => {
                 if let Some(c) = t.column_mut(&columns[0]) {
                     c.foreign_key = Some(Box::new(target.clone()));
-                    c.fk_name =
-                        Some(stated.unwrap_or_else(|| pg_default_name(table, columns, "fkey")));
+                    c.set_fk_name(Some(
+                        stated.unwrap_or_else(|| pg_default_name(table, columns, "fkey")),
+                    ));
                 }
             }
             other => {
@@ -886,13 +924,13 @@ impl Model {
             })
         } else {
             t.columns.iter().find_map(|c| {
-                if c.fk_name.as_deref() == Some(name) {
+                if c.fk_name() == Some(name) {
                     c.foreign_key.clone().map(|target| Constraint::ForeignKey {
                         name: None,
                         columns: vec![c.name.clone()],
                         target: *target,
                     })
-                } else if c.unique_name.as_deref() == Some(name) && c.unique {
+                } else if c.unique_name() == Some(name) && c.unique {
                     Some(Constraint::Unique {
                         name: None,
                         columns: vec![c.name.clone()],
@@ -946,13 +984,13 @@ impl Model {
             (Constraint::Unique { .. }, [one]) => {
                 if let Some(c) = t.column_mut(one) {
                     c.unique = false;
-                    c.unique_name = None;
+                    c.set_unique_name(None);
                 }
             }
             (Constraint::ForeignKey { .. }, [one]) => {
                 if let Some(c) = t.column_mut(one) {
                     c.foreign_key = None;
-                    c.fk_name = None;
+                    c.set_fk_name(None);
                 }
             }
             _ => {
@@ -1967,13 +2005,13 @@ mod tests {
         let jobs = &m.tables["jobs"];
         assert_eq!(jobs.pk_name.as_deref(), Some("tasks_pkey"));
         let project = jobs.column("project_id").unwrap();
-        assert_eq!(project.fk_name.as_deref(), Some("tasks_project_id_fkey"));
+        assert_eq!(project.fk_name(), Some("tasks_project_id_fkey"));
         assert_eq!(
-            jobs.column("code").unwrap().unique_name.as_deref(),
+            jobs.column("code").unwrap().unique_name(),
             Some("tasks_code_key")
         );
         assert_eq!(
-            jobs.column("other").unwrap().fk_name.as_deref(),
+            jobs.column("other").unwrap().fk_name(),
             Some("tasks_other_ref")
         );
         // Dropped by those names.

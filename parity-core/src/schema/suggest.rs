@@ -377,13 +377,11 @@ impl ConstraintNames {
         let one = std::slice::from_ref(&column.name);
         (
             column
-                .fk_name
-                .clone()
-                .unwrap_or_else(|| pg_default_name(table, one, "fkey")),
+                .fk_name()
+                .map_or_else(|| pg_default_name(table, one, "fkey"), str::to_string),
             column
-                .unique_name
-                .clone()
-                .unwrap_or_else(|| pg_default_name(table, one, "key")),
+                .unique_name()
+                .map_or_else(|| pg_default_name(table, one, "key"), str::to_string),
         )
     }
 
