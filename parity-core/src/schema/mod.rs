@@ -79,8 +79,9 @@ pub struct ColumnDef {
     pub unique: bool,
     /// `DEFAULT ...` (or `server_default=`).
     pub default: Option<DefaultValue>,
-    /// `REFERENCES t(c)` (or `sa.ForeignKey("t.c")`).
-    pub foreign_key: Option<ForeignKey>,
+    /// `REFERENCES t(c)` (or `sa.ForeignKey("t.c")`); boxed, as few columns
+    /// have one and a pull request can add a million.
+    pub foreign_key: Option<Box<ForeignKey>>,
     /// SQLAlchemy's `index=True`: an index `ix_<table>_<column>`.
     pub index: bool,
 }

@@ -108,7 +108,7 @@ impl Column {
             primary_key: def.primary_key,
             unique: def.unique,
             default: def.default.clone(),
-            foreign_key: def.foreign_key.clone().map(Box::new),
+            foreign_key: def.foreign_key.clone(),
             origin: origin.clone(),
         }
     }
@@ -180,7 +180,81 @@ pub fn pg_default_name(table: &str, columns: &[String], label: &str) -> String {
 #[derive(Clone, Debug, Default)]
 pub struct Columns {
     list: Vec<Column>,
-    by_name: HashMap<String, usize>,
+    by_name: NameIndex,
+}
+
+/// Where each column of a list stands, by a hash of its name: 16 bytes a
+/// column, where a map by name would hold a second copy of every name.
+/// The rare hash two names share keeps its other places in `more`.
+#[derive(Clone, Debug, Default)]
+struct NameIndex {
+    first: HashMap<u64, u32>,
+    more: HashMap<u64, Vec<u32>>,
+}
+
+fn name_hash(name: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    name.hash(&mut hasher);
+    hasher.finish()
+}
+
+impl NameIndex {
+    /// The place of the column named `name` in `list`.
+    fn find(&self, list: &[Column], name: &str) -> Option<usize> {
+        let hash = name_hash(name);
+        self.first
+            .get(&hash)
+            .into_iter()
+            .chain(self.more.get(&hash).into_iter().flatten())
+            .map(|&at| at as usize)
+            .find(|&at| list[at].name == name)
+    }
+
+    fn insert(&mut self, name: &str, at: usize) {
+        // A list longer than 2^32 columns cannot be lexed (sources are
+        // under 4 GiB).
+        let at = at as u32;
+        let hash = name_hash(name);
+        match self.first.entry(hash) {
+            Entry::Vacant(first) => {
+                first.insert(at);
+            }
+            Entry::Occupied(_) => self.more.entry(hash).or_default().push(at),
+        }
+    }
+
+    fn remove(&mut self, name: &str, at: usize) {
+        let at = at as u32;
+        let hash = name_hash(name);
+        if let Some(more) = self.more.get_mut(&hash) {
+            if let Some(i) = more.iter().position(|&m| m == at) {
+                more.swap_remove(i);
+            } else if self.first.get(&hash) == Some(&at) {
+                // The first goes: one of the others takes its place.
+                let next = more.swap_remove(0);
+                self.first.insert(hash, next);
+            }
+            if more.is_empty() {
+                self.more.remove(&hash);
+            }
+        } else if self.first.get(&hash) == Some(&at) {
+            self.first.remove(&hash);
+        }
+    }
+
+    fn of(list: &[Column]) -> NameIndex {
+        let mut index = NameIndex::default();
+        index.first.reserve(list.len());
+        for (at, column) in list.iter().enumerate() {
+            index.insert(&column.name, at);
+        }
+        index
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.first.shrink_to_fit();
+        self.more.shrink_to_fit();
+    }
 }
 
 impl Columns {
@@ -194,15 +268,15 @@ impl Columns {
 
     /// Where the column stands in the table.
     pub fn position(&self, name: &str) -> Option<usize> {
-        self.by_name.get(name).copied()
+        self.by_name.find(&self.list, name)
     }
 
     /// Adds a column at the end, or replaces the one of its name in place.
     pub fn upsert(&mut self, column: Column) {
-        match self.by_name.get(&column.name) {
-            Some(&i) => self.list[i] = column,
+        match self.position(&column.name) {
+            Some(i) => self.list[i] = column,
             None => {
-                self.by_name.insert(column.name.clone(), self.list.len());
+                self.by_name.insert(&column.name, self.list.len());
                 self.list.push(column);
             }
         }
@@ -210,31 +284,29 @@ impl Columns {
 
     /// Removes the column of that name; those after it move up one place.
     fn remove(&mut self, name: &str) {
-        let Some(i) = self.by_name.remove(name) else {
+        let Some(i) = self.position(name) else {
             return;
         };
         self.list.remove(i);
-        for (place, column) in self.list.iter().enumerate().skip(i) {
-            self.by_name.insert(column.name.clone(), place);
-        }
+        self.reindex();
     }
 
     /// Renames a column in place; false when there is none of that name.
     /// When `to` already names another column (SQLite refuses that rename)
     /// the model keeps the renamed one, as the last statement said.
     fn rename(&mut self, from: &str, to: &str) -> bool {
-        let Some(i) = self.by_name.remove(from) else {
+        let Some(i) = self.position(from) else {
             return false;
         };
+        let other = self.position(to);
+        self.by_name.remove(from, i);
         self.list[i].name = to.to_string();
-        match self.by_name.get(to).copied() {
+        match other {
             Some(other) if other != i => {
                 self.list.remove(other);
                 self.reindex();
             }
-            _ => {
-                self.by_name.insert(to.to_string(), i);
-            }
+            _ => self.by_name.insert(to, i),
         }
         true
     }
@@ -251,12 +323,7 @@ impl Columns {
     }
 
     fn reindex(&mut self) {
-        self.by_name = self
-            .list
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.name.clone(), i))
-            .collect();
+        self.by_name = NameIndex::of(&self.list);
     }
 }
 
@@ -449,8 +516,9 @@ fn known(ident: &Ident) -> Option<String> {
 
 /// Whether every name an operation states is known.
 fn resolved(op: &SchemaOp) -> bool {
-    let fk_known = |fk: &Option<ForeignKey>| fk.as_ref().is_none_or(|f| f.table.is_known());
-    let column_known = |c: &ColumnDef| c.name.is_known() && fk_known(&c.foreign_key);
+    let column_known = |c: &ColumnDef| {
+        c.name.is_known() && c.foreign_key.as_ref().is_none_or(|f| f.table.is_known())
+    };
     match op {
         SchemaOp::CreateTable { table, columns } => {
             table.is_known() && columns.iter().all(column_known)
@@ -1851,6 +1919,80 @@ pub fn merged(models: &[&Model]) -> Model {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_hash_two_places_share_keeps_both() {
+        // Two places under one hash, as two names sharing a hash would be.
+        let origin = Origin::new("m.py", 1);
+        let def = ColumnDef::new(Ident::known("x"), "TEXT");
+        let list = vec![
+            Column::from_def(&def, "t", "x".into(), &origin),
+            Column::from_def(&def, "t", "x".into(), &origin),
+        ];
+        let mut index = NameIndex::default();
+        index.insert("x", 0);
+        index.insert("x", 1);
+        assert_eq!(index.more.len(), 1);
+        assert_eq!(index.find(&list, "x"), Some(0));
+        index.remove("x", 0);
+        assert_eq!(index.find(&list, "x"), Some(1));
+        assert!(index.more.is_empty());
+        index.remove("x", 1);
+        assert_eq!(index.find(&list, "x"), None);
+        assert!(index.first.is_empty());
+    }
+
+    proptest::proptest! {
+        /// Any run of additions, drops and renames leaves every column
+        /// found by name at its place, as a plain list of names says.
+        #[test]
+        fn columns_are_found_by_name_after_any_edits(
+            edits in proptest::collection::vec((0u8..3, 0u8..6, 0u8..6), 0..40)
+        ) {
+            let origin = Origin::new("m.py", 1);
+            let column = |name: &str| {
+                let def = ColumnDef::new(Ident::known(name), "TEXT");
+                Column::from_def(&def, "t", name.to_string(), &origin)
+            };
+            let mut columns = Columns::default();
+            let mut names: Vec<String> = Vec::new();
+            for (edit, a, b) in edits {
+                let (a, b) = (format!("c{a}"), format!("c{b}"));
+                match edit {
+                    0 => {
+                        columns.upsert(column(&a));
+                        if !names.contains(&a) {
+                            names.push(a);
+                        }
+                    }
+                    1 => {
+                        columns.remove(&a);
+                        names.retain(|n| *n != a);
+                    }
+                    _ => {
+                        let renamed = columns.rename(&a, &b);
+                        let at = names.iter().position(|n| *n == a);
+                        proptest::prop_assert_eq!(renamed, at.is_some());
+                        if let Some(at) = at {
+                            names[at] = b.clone();
+                            let other = (0..names.len()).find(|&j| j != at && names[j] == b);
+                            if let Some(other) = other {
+                                names.remove(other);
+                            }
+                        }
+                    }
+                }
+                let listed: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+                proptest::prop_assert_eq!(&listed, &names);
+                for (at, name) in names.iter().enumerate() {
+                    proptest::prop_assert_eq!(columns.position(name), Some(at));
+                }
+                for gone in (0..6).map(|n| format!("c{n}")).filter(|n| !names.contains(n)) {
+                    proptest::prop_assert_eq!(columns.position(&gone), None);
+                }
+            }
+        }
+    }
+
     proptest::proptest! {
         #[test]
         fn an_order_applied_in_place_is_the_stable_sort(
@@ -2218,12 +2360,12 @@ mod tests {
                     SchemaOp::AddColumn {
                         table: Ident::known("tasks"),
                         column: ColumnDef {
-                            foreign_key: Some(ForeignKey {
+                            foreign_key: Some(Box::new(ForeignKey {
                                 table: Ident::known("projects"),
                                 columns: Vec::new(),
                                 on_delete: None,
                                 on_update: None,
-                            }),
+                            })),
                             ..ColumnDef::new(Ident::known("project_id"), "")
                         },
                     },

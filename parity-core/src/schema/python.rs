@@ -541,7 +541,7 @@ fn column_def(calls: &Calls<'_, '_>, args: &[Arg]) -> Option<ColumnDef> {
         };
         if callee_name == "ForeignKey" {
             if let Some(open) = open {
-                def.foreign_key = foreign_key(calls, &calls.args(open).0);
+                def.foreign_key = foreign_key(calls, &calls.args(open).0).map(Box::new);
             }
         } else if !typed {
             typed = true;
@@ -1350,8 +1350,8 @@ tasks = sa.Table(
         assert_eq!(project.type_class, TypeClass::Other(String::new()));
         assert!(project.not_null);
         assert_eq!(
-            project.foreign_key,
-            Some(ForeignKey {
+            project.foreign_key.as_deref(),
+            Some(&ForeignKey {
                 table: k("projects"),
                 columns: vec!["id".into()],
                 on_delete: Some("CASCADE".into()),

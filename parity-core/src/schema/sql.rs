@@ -461,7 +461,7 @@ fn column_def(tokens: &[Token<'_>]) -> Option<ColumnDef> {
         } else if c.eat_kw("DEFAULT") {
             def.default = default_value(&mut c);
         } else if c.eat_kw("REFERENCES") {
-            def.foreign_key = references(&mut c);
+            def.foreign_key = references(&mut c).map(Box::new);
         } else if c.eat_kw("CONSTRAINT") {
             let _ = c.name();
         } else if c.peek() == Some(&Token::Punct(b'(')) {
@@ -996,7 +996,11 @@ mod tests {
                         },
                         ColumnDef {
                             not_null: true,
-                            foreign_key: Some(agents(&["id"], "SET NULL", Some("CASCADE"))),
+                            foreign_key: Some(Box::new(agents(
+                                &["id"],
+                                "SET NULL",
+                                Some("CASCADE")
+                            ))),
                             ..col("agent_id", "INTEGER")
                         },
                         ColumnDef {
