@@ -183,38 +183,29 @@ pub struct Columns {
     by_name: NameIndex,
 }
 
-/// Where each column of a list stands, by a hash of its name: 16 bytes a
-/// column, where a map by name would hold a second copy of every name.
-/// The rare hash two names share keeps its other places in `more`.
+/// Places found by a hash of what stands there: one place a hash, and the
+/// rare hash that two things share keeps its other places in `more`. The
+/// caller tells the things apart; nothing here holds a copy of them (a
+/// table's million column names, a range's million changed keys). Places
+/// fit in 32 bits: a lexed file is under 4 GiB.
 #[derive(Clone, Debug, Default)]
-struct NameIndex {
+struct PlacesByHash {
     first: HashMap<u64, u32>,
     more: HashMap<u64, Vec<u32>>,
 }
 
-fn name_hash(name: &str) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    name.hash(&mut hasher);
-    hasher.finish()
-}
-
-impl NameIndex {
-    /// The place of the column named `name` in `list`.
-    fn find(&self, list: &[Column], name: &str) -> Option<usize> {
-        let hash = name_hash(name);
+impl PlacesByHash {
+    /// The places under `hash`, the first put there first.
+    fn places(&self, hash: u64) -> impl Iterator<Item = usize> + '_ {
         self.first
             .get(&hash)
             .into_iter()
             .chain(self.more.get(&hash).into_iter().flatten())
             .map(|&at| at as usize)
-            .find(|&at| list[at].name == name)
     }
 
-    fn insert(&mut self, name: &str, at: usize) {
-        // A list longer than 2^32 columns cannot be lexed (sources are
-        // under 4 GiB).
+    fn insert(&mut self, hash: u64, at: usize) {
         let at = at as u32;
-        let hash = name_hash(name);
         match self.first.entry(hash) {
             Entry::Vacant(first) => {
                 first.insert(at);
@@ -223,9 +214,8 @@ impl NameIndex {
         }
     }
 
-    fn remove(&mut self, name: &str, at: usize) {
+    fn remove(&mut self, hash: u64, at: usize) {
         let at = at as u32;
-        let hash = name_hash(name);
         if let Some(more) = self.more.get_mut(&hash) {
             if let Some(i) = more.iter().position(|&m| m == at) {
                 more.swap_remove(i);
@@ -242,9 +232,42 @@ impl NameIndex {
         }
     }
 
+    fn shrink_to_fit(&mut self) {
+        self.first.shrink_to_fit();
+        self.more.shrink_to_fit();
+    }
+}
+
+/// Where each column of a list stands, by a hash of its name: 16 bytes a
+/// column, where a map by name would hold a second copy of every name.
+#[derive(Clone, Debug, Default)]
+struct NameIndex(PlacesByHash);
+
+fn name_hash(name: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    name.hash(&mut hasher);
+    hasher.finish()
+}
+
+impl NameIndex {
+    /// The place of the column named `name` in `list`.
+    fn find(&self, list: &[Column], name: &str) -> Option<usize> {
+        self.0
+            .places(name_hash(name))
+            .find(|&at| list[at].name == name)
+    }
+
+    fn insert(&mut self, name: &str, at: usize) {
+        self.0.insert(name_hash(name), at);
+    }
+
+    fn remove(&mut self, name: &str, at: usize) {
+        self.0.remove(name_hash(name), at);
+    }
+
     fn of(list: &[Column]) -> NameIndex {
         let mut index = NameIndex::default();
-        index.first.reserve(list.len());
+        index.0.first.reserve(list.len());
         for (at, column) in list.iter().enumerate() {
             index.insert(&column.name, at);
         }
@@ -252,8 +275,7 @@ impl NameIndex {
     }
 
     fn shrink_to_fit(&mut self) {
-        self.first.shrink_to_fit();
-        self.more.shrink_to_fit();
+        self.0.shrink_to_fit();
     }
 }
 
@@ -444,6 +466,22 @@ impl KeyRef<'_> {
 }
 
 impl Key {
+    pub fn kind(&self) -> ObjectKind {
+        match self {
+            Key::Table(_) => ObjectKind::Table,
+            Key::Column(..) => ObjectKind::Column,
+            Key::Index(_) => ObjectKind::Index,
+            Key::Trigger(_) => ObjectKind::Trigger,
+        }
+    }
+
+    /// Its last name: a column's own name, else the object's.
+    fn into_leaf(self) -> String {
+        match self {
+            Key::Table(name) | Key::Column(_, name) | Key::Index(name) | Key::Trigger(name) => name,
+        }
+    }
+
     pub fn borrowed(&self) -> KeyRef<'_> {
         match self {
             Key::Table(t) => KeyRef::Table(t),
@@ -1321,46 +1359,23 @@ pub struct Change {
 }
 
 impl Change {
-    /// What the change does, as reports name it: its key's kind and names,
-    /// its action, and for a rename the name before.
+    /// What the change does, as reports name it (see [`Change::into_fact`]).
     pub fn fact(&self) -> Fact {
-        let mut fact = fact_for(&self.key, self.action);
-        fact.from = self
-            .from
-            .as_ref()
-            .map(|from| Box::new(Ident::Known(key_leaf(from).to_string())));
-        fact
+        fact_of(self.key.clone(), self.action, self.from.clone())
     }
 
-    /// [`Change::fact`], taking the key's names instead of copying them.
+    /// What the change does, as reports name it: its key's kind and names,
+    /// its action, and for a rename the name before; the key's names are
+    /// taken, not copied.
     pub fn into_fact(self) -> Fact {
-        let from = self
-            .from
-            .map(|from| Box::new(Ident::Known(into_leaf(from))));
-        let (kind, table, name) = match self.key {
-            Key::Table(t) => (ObjectKind::Table, None, t),
-            Key::Column(t, c) => (ObjectKind::Column, Some(Ident::Known(t)), c),
-            Key::Index(i) => (ObjectKind::Index, None, i),
-            Key::Trigger(t) => (ObjectKind::Trigger, None, t),
-        };
-        Fact {
-            kind,
-            action: self.action,
-            table,
-            name: Ident::Known(name),
-            from,
-        }
+        fact_of(self.key, self.action, self.from)
     }
 
     /// The kind of object changed.
     pub fn kind(&self) -> ObjectKind {
-        match self.key {
-            Key::Table(_) => ObjectKind::Table,
-            Key::Column(..) => ObjectKind::Column,
-            Key::Index(_) => ObjectKind::Index,
-            Key::Trigger(_) => ObjectKind::Trigger,
-        }
+        self.key.kind()
     }
+
     /// The definition at HEAD (none for a drop).
     pub fn head<'m>(&self, files: &'m [FileModels]) -> Option<Object<'m>> {
         match self.action {
@@ -1391,27 +1406,19 @@ pub struct TrackChange {
     pub notes: Vec<String>,
 }
 
-fn fact_for(key: &Key, action: Action) -> Fact {
-    let k = |s: &String| Ident::Known(s.clone());
-    match key {
-        Key::Table(t) => Fact::new(ObjectKind::Table, action, None, &k(t)),
-        Key::Column(t, c) => Fact::new(ObjectKind::Column, action, Some(&k(t)), &k(c)),
-        Key::Index(i) => Fact::new(ObjectKind::Index, action, None, &k(i)),
-        Key::Trigger(t) => Fact::new(ObjectKind::Trigger, action, None, &k(t)),
-    }
-}
-
-/// The last name of a key: a column's own name, else the object's.
-fn key_leaf(key: &Key) -> &str {
-    match key {
-        Key::Table(name) | Key::Column(_, name) | Key::Index(name) | Key::Trigger(name) => name,
-    }
-}
-
-/// [`key_leaf`], taken.
-fn into_leaf(key: Key) -> String {
-    match key {
-        Key::Table(name) | Key::Column(_, name) | Key::Index(name) | Key::Trigger(name) => name,
+/// The fact of a change of `key` (`from`: the key before a rename).
+fn fact_of(key: Key, action: Action, from: Option<Key>) -> Fact {
+    let kind = key.kind();
+    let (table, name) = match key {
+        Key::Column(table, name) => (Some(Ident::Known(table)), name),
+        Key::Table(name) | Key::Index(name) | Key::Trigger(name) => (None, name),
+    };
+    Fact {
+        kind,
+        action,
+        table,
+        name: Ident::Known(name),
+        from: from.map(|from| Box::new(Ident::Known(from.into_leaf()))),
     }
 }
 
@@ -1677,10 +1684,8 @@ pub fn diff(files: &[FileModels]) -> TrackChange {
     let mut renames: Vec<(Key, Key)> = Vec::new();
     let mut all: Vec<Change> = Vec::new();
     // The first change of each object and action, found by a hash of them
-    // (a file can state a million objects); the changes of the rare hash
-    // that two objects share are listed in `more`.
-    let mut first_of: HashMap<u64, usize> = HashMap::new();
-    let mut more: HashMap<u64, Vec<usize>> = HashMap::new();
+    // (a file can state a million objects).
+    let mut first_of = PlacesByHash::default();
     // Within one file each object and action changes once (`file_changes`),
     // so the first change of each is looked for only when two files change
     // something.
@@ -1733,10 +1738,8 @@ pub fn diff(files: &[FileModels]) -> TrackChange {
                 Some(here) => &changes[here],
             };
             let first = first_of
-                .get(&hash)
-                .into_iter()
-                .chain(more.get(&hash).into_iter().flatten())
-                .map(|&at| so_far(at))
+                .places(hash)
+                .map(so_far)
                 .find(|c| c.key == change.key && c.action == change.action)
                 .filter(|_| two_files);
             match first {
@@ -1759,12 +1762,7 @@ pub fn diff(files: &[FileModels]) -> TrackChange {
                 }
                 None => {
                     if two_files {
-                        match first_of.entry(hash) {
-                            Entry::Vacant(first) => {
-                                first.insert(before + kept);
-                            }
-                            Entry::Occupied(_) => more.entry(hash).or_default().push(before + kept),
-                        }
+                        first_of.insert(hash, before + kept);
                     }
                     changes.swap(kept, at);
                     kept += 1;
@@ -1778,7 +1776,7 @@ pub fn diff(files: &[FileModels]) -> TrackChange {
             all.append(&mut changes);
         }
     }
-    drop((first_of, more));
+    drop(first_of);
     // A rename in one file stands for the drop and creation another shows,
     // a table's columns included.
     let had_column = |table: &str, column: &str| {
@@ -1931,14 +1929,14 @@ mod tests {
         let mut index = NameIndex::default();
         index.insert("x", 0);
         index.insert("x", 1);
-        assert_eq!(index.more.len(), 1);
+        assert_eq!(index.0.more.len(), 1);
         assert_eq!(index.find(&list, "x"), Some(0));
         index.remove("x", 0);
         assert_eq!(index.find(&list, "x"), Some(1));
-        assert!(index.more.is_empty());
+        assert!(index.0.more.is_empty());
         index.remove("x", 1);
         assert_eq!(index.find(&list, "x"), None);
-        assert!(index.first.is_empty());
+        assert!(index.0.first.is_empty());
     }
 
     proptest::proptest! {
