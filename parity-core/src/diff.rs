@@ -251,7 +251,7 @@ impl PatchParser {
         visitor: &mut V,
     ) -> Result<(), DiffError> {
         self.line_no += 1;
-        let line = line.strip_suffix(b"\n").unwrap_or(line);
+        let line = without_last(line, b'\n');
 
         if let State::Hunk {
             old_left,
@@ -263,7 +263,7 @@ impl PatchParser {
             // its text, while the counts say lines are still owed.
             match line.first() {
                 Some(b'+') if *new_left > 0 => {
-                    let text = line[1..].strip_suffix(b"\r").unwrap_or(&line[1..]);
+                    let text = without_last(&line[1..], b'\r');
                     visitor.added(*next_new, text);
                     *new_left -= 1;
                     *next_new = next_new.saturating_add(1);
@@ -537,4 +537,13 @@ pub fn feed<V: PatchVisitor + ?Sized>(diff: &[u8], visitor: &mut V) -> Result<()
         parser.line(line, visitor)?;
     }
     parser.finish(visitor)
+}
+
+/// `line` without its last byte if that is `end`: a slice pattern, which
+/// compiles in place, where `strip_suffix` is a call on every line of a patch.
+fn without_last(line: &[u8], end: u8) -> &[u8] {
+    match line {
+        [rest @ .., last] if *last == end => rest,
+        _ => line,
+    }
 }

@@ -812,11 +812,13 @@ impl Rules {
     }
 
     /// The watched file at `path`, if it is one (the first that matches).
+    #[inline]
     pub fn watched_file(&self, path: &[u8]) -> Option<&WatchedFile> {
         self.watched.iter().find(|w| w.path.matches(path))
     }
 
     /// The line entry rule, if `path` is the file it reads.
+    #[inline]
     pub fn line_entry_for(&self, path: &[u8]) -> Option<&LineEntry> {
         match &self.entry {
             EntryRule::Line(line) if line.file.matches(path) => Some(line),

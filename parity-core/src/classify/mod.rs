@@ -227,6 +227,7 @@ impl Token {
     }
 
     /// Whether this is the operator or bracket `text`.
+    #[inline]
     pub fn is_operator(&self, source: &[u8], text: &str) -> bool {
         self.kind == TokenKind::Operator && &source[self.span()] == text.as_bytes()
     }
@@ -509,6 +510,7 @@ impl<'a> PythonFile<'a> {
     }
 
     /// The source bytes of a token.
+    #[inline]
     pub fn text(&self, token: &Token) -> &'a [u8] {
         &self.source[token.span()]
     }
@@ -639,6 +641,7 @@ impl<'a> PythonFile<'a> {
     }
 
     /// The text of a line without its line ending, as a diff shows it.
+    #[inline]
     pub fn line_text(&self, line: u32) -> Option<&'a [u8]> {
         let (text, _) = self.line_bounds(line)?;
         Some(&self.source[text])
@@ -820,12 +823,16 @@ fn operator_at(rest: &[u8]) -> Option<&'static str> {
         groups
     });
     let first = usize::from(*rest.first()?);
-    // Byte by byte: an operator is at most three bytes, shorter than a call.
-    let starts = |op: &[u8]| op.len() <= rest.len() && op.iter().zip(rest).all(|(a, b)| a == b);
     groups[first]
         .iter()
-        .find(|op| starts(op.as_bytes()))
         .copied()
+        .find(|op| follows(op.as_bytes(), rest))
+}
+
+/// Whether `rest`, whose first byte is `op`'s, goes on as `op` does: byte by
+/// byte, since an operator is at most three bytes, shorter than a call.
+fn follows(op: &[u8], rest: &[u8]) -> bool {
+    op.len() <= rest.len() && (1..op.len()).all(|at| op[at] == rest[at])
 }
 
 /// The deepest nesting of strings and replacement fields inside an f-string
