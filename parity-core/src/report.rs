@@ -65,15 +65,6 @@ fn write_guarded<W: ?Sized + std::io::Write>(out: &mut W, text: &str) -> std::io
     out.write_all(rest.as_bytes())
 }
 
-/// How a JSON document is laid out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum JsonLayout {
-    /// Indented, one value per line (`--format json`, SARIF).
-    Pretty,
-    /// On one line (scan's commit records).
-    Compact,
-}
-
 /// A serde_json layout whose string contents go through [`write_guarded`]:
 /// the document streams to its writer already escaped, never held whole.
 struct Guarded<F>(F);
@@ -123,35 +114,49 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for Guarded<F> {
     }
 }
 
-/// Writes `value` as JSON to `out` as it serializes (no final newline). The
-/// characters serde_json leaves raw inside strings (DEL, C1, separators,
-/// bidi controls) are written as `\uXXXX` escapes: the same document,
-/// nothing that can act on a reader.
-pub fn write_json(
-    value: &impl Serialize,
-    layout: JsonLayout,
-    out: &mut dyn std::io::Write,
-) -> std::io::Result<()> {
-    let result = match layout {
-        JsonLayout::Pretty => {
-            let pretty = Guarded(serde_json::ser::PrettyFormatter::new());
-            value.serialize(&mut serde_json::Serializer::with_formatter(out, pretty))
-        }
-        JsonLayout::Compact => {
-            let compact = Guarded(serde_json::ser::CompactFormatter);
-            value.serialize(&mut serde_json::Serializer::with_formatter(out, compact))
-        }
-    };
+/// Writes `value` as indented JSON to `out` as it serializes (no final
+/// newline): `--format json` and SARIF. The characters serde_json leaves raw
+/// inside strings (DEL, C1, separators, bidi controls) are written as
+/// `\uXXXX` escapes: the same document, nothing that can act on a reader.
+/// One function a layout, so that a value's serializer is made only for the
+/// layout it is written in.
+pub fn write_json(value: &impl Serialize, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let pretty = Guarded(serde_json::ser::PrettyFormatter::new());
     // Every value the project serializes has string keys and serializes
     // without fail: an error here is the writer's.
-    result.map_err(std::io::Error::from)
+    value
+        .serialize(&mut serde_json::Serializer::with_formatter(out, pretty))
+        .map_err(std::io::Error::from)
 }
 
-/// [`write_json`] into a string.
-pub fn json_string(value: &impl Serialize, layout: JsonLayout) -> String {
+/// `value` as JSON on one line (scan's records), escaped as [`write_json`]
+/// escapes.
+pub fn json_line(value: &impl Serialize) -> String {
     let mut out = Vec::new();
-    write_json(value, layout, &mut out).expect("a vector takes every write");
+    let compact = Guarded(serde_json::ser::CompactFormatter);
+    value
+        .serialize(&mut serde_json::Serializer::with_formatter(
+            &mut out, compact,
+        ))
+        .expect("a vector takes every write, and every value has string keys");
     String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// One commit of `scan --format json`, with its report.
+#[derive(Serialize)]
+pub struct ScanCommit<'a> {
+    pub sha: &'a str,
+    pub parents: &'a [String],
+    pub date: &'a str,
+    pub subject: &'a str,
+    pub report: &'a Report,
+}
+
+/// A commit's record of `scan --format json`, on one line. Not generic, so
+/// that the report's serializer is made once, here, not again in each
+/// crate that writes a record.
+pub fn scan_commit_json(commit: &ScanCommit<'_>) -> String {
+    json_line(commit)
 }
 
 /// The version of the JSON document; bumped on any incompatible change.
@@ -606,7 +611,7 @@ pub fn write_report_json(report: &Report, out: &mut dyn std::io::Write) -> std::
         tool: "parity",
         report,
     };
-    write_json(&document, JsonLayout::Pretty, out)?;
+    write_json(&document, out)?;
     out.write_all(b"\n")
 }
 

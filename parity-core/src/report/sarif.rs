@@ -179,7 +179,7 @@ pub fn write_sarif(report: &Report, out: &mut dyn std::io::Write) -> std::io::Re
             results,
         }],
     };
-    super::write_json(&log, super::JsonLayout::Pretty, out)?;
+    super::write_json(&log, out)?;
     out.write_all(b"\n")
 }
 

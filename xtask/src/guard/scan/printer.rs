@@ -2,10 +2,8 @@
 //! failing commits, or of every judged commit (or one JSON document), and a
 //! closing summary.
 
-use parity_core::report::{escape_controls, json_string, JsonLayout};
-use parity_core::{Report, Verdict};
-
-use serde::Serialize;
+use parity_core::report::{escape_controls, json_line, scan_commit_json, ScanCommit};
+use parity_core::Verdict;
 
 use super::{short, JudgedCommit, ScanFormat, ScanSummary};
 
@@ -17,16 +15,6 @@ pub struct Printer {
     all: bool,
     /// Commits written so far.
     written: u64,
-}
-
-/// A listed commit in the JSON document.
-#[derive(Serialize)]
-struct JsonCommit<'a> {
-    sha: &'a str,
-    parents: &'a [String],
-    date: &'a str,
-    subject: &'a str,
-    report: &'a Report,
 }
 
 const SUBJECT_WIDTH: usize = 40;
@@ -81,14 +69,14 @@ impl Printer {
                     true => out.push_str(&self.json_opening()),
                     false => out.push_str(",\n"),
                 }
-                let commit = JsonCommit {
+                let commit = ScanCommit {
                     sha: &judged.commit.sha,
                     parents: &judged.commit.parents,
                     date: &judged.commit.date,
                     subject: &judged.commit.subject,
                     report: &judged.report,
                 };
-                out.push_str(&json_string(&commit, JsonLayout::Compact));
+                out.push_str(&scan_commit_json(&commit));
             }
         }
         out
@@ -129,10 +117,7 @@ impl Printer {
                     0 => self.json_opening(),
                     _ => "\n".into(),
                 };
-                format!(
-                    "{opening}],\"summary\":{}}}\n",
-                    json_string(summary, JsonLayout::Compact)
-                )
+                format!("{opening}],\"summary\":{}}}\n", json_line(summary))
             }
         }
     }
