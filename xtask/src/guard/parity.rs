@@ -311,8 +311,9 @@ pub fn judge_range(
             read_patch(diff, checker.as_mut(), &sizes_of(early_head.as_ref()))?.files
         }
     };
-    // A read-ahead that failed, even by a panic, is no read-ahead: the
-    // decision reads and works out everything itself.
+    // A read-ahead that failed is no read-ahead: the decision reads and
+    // works out everything itself. (A panic there aborts a release build,
+    // which does not unwind; it would recur in the decision's own work.)
     let mut ahead = match ahead.filter(|_| early_wanted) {
         Some(ahead) => ahead.done.join().unwrap_or_default(),
         None => Ahead::default(),
