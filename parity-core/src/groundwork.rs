@@ -144,12 +144,12 @@ impl Groundwork {
                     continue;
                 }
                 let base = merge_base.shared(path.as_bytes());
-                let head_ops = file.as_ref().map(extract).map_err(|e| *e);
+                let head = file.as_ref().map(Some).map_err(|e| *e);
                 self.models.push(Modelled {
                     watched: index,
                     head: Some(Arc::clone(&bytes)),
                     base: base.cloned(),
-                    models: file_models(exact, extract, head_ops, base.map(|b| b.as_slice())),
+                    models: file_models(exact, extract, head, base.map(|b| b.as_slice())),
                 });
             }
             let layout = file.map(PythonFile::into_layout);

@@ -576,24 +576,23 @@ fn resolved(op: &SchemaOp) -> bool {
 impl Model {
     /// The model that `ops`, stated in `path`, leave (a first track's
     /// model: it records no touches).
-    pub fn build(path: &str, mut ops: Vec<(u32, SchemaOp)>) -> Model {
+    pub fn build(path: &str, ops: Vec<(u32, SchemaOp)>) -> Model {
+        Model::build_each(path, |apply| ops.into_iter().for_each(apply))
+    }
+
+    /// [`Model::build`] from operations handed over one at a time by
+    /// `ops`, each applied as it comes: a million operations are never
+    /// held beside the million columns they make.
+    pub fn build_each(path: &str, ops: impl FnOnce(&mut dyn FnMut((u32, SchemaOp)))) -> Model {
         let mut model = Model::default();
         let path: Arc<str> = Arc::from(path);
-        // Taken from the back, in their order, the room of the applied
-        // operations given back as the model grows: a million operations
-        // and the million columns they make are never held at once.
-        ops.reverse();
-        while !ops.is_empty() {
-            let rest = ops.len().saturating_sub(GIVE_BACK_EVERY);
-            for (line, op) in ops.drain(rest..).rev() {
-                let origin = Origin {
-                    path: Arc::clone(&path),
-                    line,
-                };
-                model.apply(&op, &origin);
-            }
-            ops.shrink_to_fit();
-        }
+        ops(&mut |(line, op)| {
+            let origin = Origin {
+                path: Arc::clone(&path),
+                line,
+            };
+            model.apply(&op, &origin);
+        });
         for table in model.tables.values_mut() {
             table.columns.shrink_to_fit();
         }
@@ -1654,10 +1653,6 @@ pub(crate) fn apply_order<T>(items: &mut [T], mut order: Vec<usize>) {
         order[at] = at;
     }
 }
-
-/// How many operations `Model::build` applies between two shrinks of what
-/// is left of them.
-const GIVE_BACK_EVERY: usize = 1 << 16;
 
 /// A hash of a change's object and action: `diff` finds the first change of
 /// each by it without a copy of every key.

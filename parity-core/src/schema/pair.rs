@@ -15,7 +15,7 @@ use crate::sources::{LexedFiles, Sources};
 
 use super::equiv::coverage;
 use super::model::{apply_order, diff, merged, stable_order, FileModels, Model, Origin};
-use super::python::{alembic_ops, metadata_ops, sql_ops};
+use super::python::{alembic_ops, each_sql_op, metadata_ops};
 use super::sql::extract_sql_lines;
 use super::{Coverage, CoverageStatus, LineOp};
 
@@ -67,34 +67,37 @@ impl Pairing {
 /// How a watched file states schema, by its pattern set.
 pub(crate) fn extractor(set: &str) -> Option<Extract> {
     match set {
-        "sql" => Some(sql_ops),
-        "metadata" => Some(metadata_ops),
+        "sql" => Some(each_sql_op),
+        "metadata" => Some(|file, apply| metadata_ops(file).into_iter().for_each(apply)),
         _ => None,
     }
 }
 
-/// How a watched file's operations are read, by its pattern set's name.
-pub(crate) type Extract = fn(&PythonFile<'_>) -> Vec<LineOp>;
+/// How a watched file's operations are read, by its pattern set's name:
+/// each handed on as it is read, in the order they run.
+pub(crate) type Extract = fn(&PythonFile<'_>, &mut dyn FnMut(LineOp));
 
-/// One watched file's models at both ends, from its operations at HEAD
+/// One watched file's models at both ends, from the file lexed at HEAD
 /// (none if it is absent there; an error if it cannot be lexed) and its
 /// bytes at the merge-base. A file new in the range, or unreadable at the
-/// base, states nothing there.
+/// base, states nothing there. Each operation is applied as it is read.
 pub(crate) fn file_models(
     exact: &str,
     extract: Extract,
-    head_ops: Result<Vec<LineOp>, LexError>,
+    head: Result<Option<&PythonFile<'_>>, LexError>,
     base: Option<&[u8]>,
 ) -> Result<FileModels, LexError> {
-    // Each side's operations go once its model is built.
-    let head = Model::build(exact, head_ops?);
-    let base_ops = base
+    let head = match head? {
+        Some(file) => Model::build_each(exact, |apply| extract(file, apply)),
+        None => Model::default(),
+    };
+    let base = base
         .and_then(|base| PythonFile::lex(base).ok())
-        .map(|file| extract(&file))
+        .map(|file| Model::build_each(exact, |apply| extract(&file, apply)))
         .unwrap_or_default();
     Ok(FileModels {
         path: exact.to_string(),
-        base: Model::build(exact, base_ops),
+        base,
         head,
     })
 }
@@ -189,15 +192,16 @@ pub fn pair(
             drop(head_lexed.take(path));
         }
         let models = laid.unwrap_or_else(|| {
-            let head_ops = match sources.head.get(path) {
-                None => Ok(Vec::new()),
-                // The lexed file goes as soon as its operations are read.
+            // The lexed file goes as soon as its model is built.
+            let lexed = match sources.head.get(path) {
+                None => Ok(None),
                 Some(head) => match head_lexed.take(path) {
-                    Some(file) => Ok(extract(&file)),
-                    None => PythonFile::lex(head).map(|file| extract(&file)),
+                    Some(file) => Ok(Some(file)),
+                    None => PythonFile::lex(head).map(Some),
                 },
             };
-            file_models(exact, extract, head_ops, sources.base.get(path))
+            let head = lexed.as_ref().map(Option::as_ref).map_err(|e| *e);
+            file_models(exact, extract, head, sources.base.get(path))
         });
         match models {
             Ok(models) => files.push(models),

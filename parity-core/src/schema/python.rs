@@ -28,6 +28,16 @@ pub type LineOp = (u32, SchemaOp);
 ///   ...]`), the bodies of the listed functions run in the list's order,
 ///   after every other statement; otherwise file order.
 pub fn sql_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
+    let mut ops = Vec::new();
+    each_sql_op(file, &mut |op| ops.push(op));
+    ops
+}
+
+/// [`sql_ops`], each operation handed to `apply` as it is read, in the
+/// order they run: what is sorted is the literals and calls that state
+/// them, so a file of a million statements is never a million operations
+/// held at once.
+pub fn each_sql_op(file: &PythonFile<'_>, apply: &mut dyn FnMut(LineOp)) {
     let calls = Calls::new(file);
     let functions = module_functions(&calls);
     let position = |token_index: usize| calls.order.binary_search(&(token_index as u32)).ok();
@@ -121,59 +131,73 @@ pub fn sql_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
             .map_or(0, |&i| i as u32 + 1);
         (rank, at as u32)
     };
-    let mut ops: Vec<((u32, u32), u64, LineOp)> = Vec::new();
-    let mut seq = 0u64;
-    for (at, group) in &groups {
+    // What states operations, in the order it was read: a group, or a call
+    // of a helper (the template's index, the call's place).
+    enum Item {
+        Group(usize),
+        Call(usize, usize),
+    }
+    let mut items: Vec<((u32, u32), u32, Item)> = Vec::new();
+    for (index, (at, _)) in groups.iter().enumerate() {
         if enclosing(*at).is_some_and(|f| !sites[f].is_empty()) {
             continue;
         }
-        let Some(value) = group.value(file) else {
-            continue;
-        };
-        let line = file.start(&file.tokens()[group.run.first]).line;
-        for (offset, op) in extract_sql_lines(&value) {
-            ops.push((key(*at), seq, (line + offset, op)));
-            seq += 1;
+        items.push((key(*at), items.len() as u32, Item::Group(index)));
+    }
+    for (template, &(_, sites)) in templates.iter().enumerate() {
+        for &site in sites {
+            items.push((key(site), items.len() as u32, Item::Call(template, site)));
         }
     }
-    for &(function, sites) in &templates {
-        let params = function.params(&calls);
-        for &site in sites {
-            let (args, _) = calls.args(site + 1);
-            let mut bindings: Vec<(String, String)> = Vec::new();
-            let positional = calls.positional(&args);
-            for (i, param) in params.iter().enumerate() {
-                let arg = calls
-                    .keyword(&args, param)
-                    .or_else(|| positional.get(i).copied());
-                if let Some(value) = arg.and_then(|a| calls.string(a)) {
-                    bindings.push((format!("{{{param}}}"), value));
-                }
-            }
-            let line = calls.line(site);
-            // `groups` is in file order: the body's groups are one run.
-            let first = groups.partition_point(|(at, _)| *at < function.body.start);
-            let last = groups.partition_point(|(at, _)| *at < function.body.end);
-            for (_, group) in &groups[first..last] {
-                // A literal without fields is the same at every call.
-                let Some(mut sql) = group.value(file) else {
+    // The read order tells every two apart: the sort needs no scratch copy.
+    items.sort_unstable_by_key(|(key, seq, _)| (*key, *seq));
+    for (_, _, item) in items {
+        match item {
+            Item::Group(index) => {
+                let (_, group) = &groups[index];
+                let Some(value) = group.value(file) else {
                     continue;
                 };
-                if group.fields {
-                    for (field, value) in &bindings {
-                        sql = sql.replace(field.as_str(), value);
+                let line = file.start(&file.tokens()[group.run.first]).line;
+                for (offset, op) in extract_sql_lines(&value) {
+                    apply((line + offset, op));
+                }
+            }
+            Item::Call(template, site) => {
+                let (function, _) = templates[template];
+                let params = function.params(&calls);
+                let (args, _) = calls.args(site + 1);
+                let mut bindings: Vec<(String, String)> = Vec::new();
+                let positional = calls.positional(&args);
+                for (i, param) in params.iter().enumerate() {
+                    let arg = calls
+                        .keyword(&args, param)
+                        .or_else(|| positional.get(i).copied());
+                    if let Some(value) = arg.and_then(|a| calls.string(a)) {
+                        bindings.push((format!("{{{param}}}"), value));
                     }
                 }
-                for (_, op) in extract_sql_lines(&sql) {
-                    ops.push((key(site), seq, (line, op)));
-                    seq += 1;
+                let line = calls.line(site);
+                // `groups` is in file order: the body's groups are one run.
+                let first = groups.partition_point(|(at, _)| *at < function.body.start);
+                let last = groups.partition_point(|(at, _)| *at < function.body.end);
+                for (_, group) in &groups[first..last] {
+                    // A literal without fields is the same at every call.
+                    let Some(mut sql) = group.value(file) else {
+                        continue;
+                    };
+                    if group.fields {
+                        for (field, value) in &bindings {
+                            sql = sql.replace(field.as_str(), value);
+                        }
+                    }
+                    for (_, op) in extract_sql_lines(&sql) {
+                        apply((line, op));
+                    }
                 }
             }
         }
     }
-    // `seq` tells every two apart: the sort needs no scratch copy of them.
-    ops.sort_unstable_by_key(|(key, seq, _)| (*key, *seq));
-    ops.into_iter().map(|(_, _, op)| op).collect()
 }
 
 /// A non-docstring group of string literals, as `sql_ops` reads it.
