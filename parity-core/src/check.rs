@@ -15,7 +15,7 @@ use crate::diff::{FileHeader, FilePatch, PatchVisitor};
 use crate::groundwork::Groundwork;
 use crate::name_status::NameStatus;
 use crate::path::PathBytes;
-use crate::report::{Entry, Evidence, Reason, Report, Revision, Waiver};
+use crate::report::{Entry, EvidenceList, Reason, Report, Revision, Waiver};
 use crate::rules::{Classifier, CommentSyntax, EntryRule, Rules};
 use crate::sources::{LexedFiles, Sources};
 
@@ -118,7 +118,7 @@ pub struct Checker<'r> {
     /// Files lexed ahead of the check, when a single check laid them.
     groundwork: Option<&'r RefCell<Groundwork>>,
     entries: Vec<Entry>,
-    evidence: Vec<Evidence>,
+    evidence: EvidenceList,
     waivers: Vec<Waiver>,
     notes: Vec<String>,
     /// The files lexed so far, kept for whoever decides after the check.
@@ -152,7 +152,7 @@ impl<'r> Checker<'r> {
             memo: None,
             groundwork: None,
             entries: Vec::new(),
-            evidence: Vec::new(),
+            evidence: EvidenceList::default(),
             waivers: Vec::new(),
             notes: Vec::new(),
             lexed: LexedFiles::default(),
@@ -372,13 +372,7 @@ impl PatchVisitor for Checker<'_> {
             let patterns = &self.rules.watched[index].patterns;
             if let Some(at) = patterns.first_match_index(&readable) {
                 let (set, names) = &self.names[index];
-                self.evidence.push(Evidence {
-                    path: path.clone(),
-                    line: number,
-                    pattern: Arc::clone(&names[at]),
-                    set: Arc::clone(set),
-                    text: shown(),
-                });
+                self.evidence.push(path, number, &names[at], set, text);
             }
         }
     }

@@ -1,12 +1,12 @@
 //! The result of a check, and its renderings. Each format is a function of
 //! the one `Report` value; none of them decides anything.
 
+pub mod evidence;
 pub mod findings;
 pub mod github;
 pub mod sarif;
 
 use std::fmt::Write as _;
-use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -14,6 +14,8 @@ use crate::alembic::{IntegrityFinding, Severity};
 use crate::path::PathBytes;
 use crate::rules::Tracks;
 use crate::schema::{Coverage, CoverageStatus};
+
+pub use evidence::{Evidence, EvidenceList};
 
 /// Whether a character can act on whoever reads the output (a terminal, a
 /// CI log that splits lines on CR): the C0 controls but tab, DEL, the C1
@@ -283,19 +285,6 @@ pub struct Entry {
     pub text: String,
 }
 
-/// An added line of a watched file that matched its pattern set.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Evidence {
-    pub path: PathBytes,
-    pub line: u32,
-    /// The pattern that matched (`ALTER TABLE`, `Column(`), shared by every
-    /// line it matched.
-    pub pattern: Arc<str>,
-    /// The set it belongs to (`sql`, `metadata`), shared likewise.
-    pub set: Arc<str>,
-    pub text: String,
-}
-
 /// A waiver marker on an added line of a first-track file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Waiver {
@@ -378,7 +367,7 @@ pub struct Report {
     pub reason: Reason,
     pub range: Option<RangeInfo>,
     pub entries: Vec<Entry>,
-    pub evidence: Vec<Evidence>,
+    pub evidence: EvidenceList,
     pub revisions: Vec<Revision>,
     /// Where a missing revision belongs.
     pub revision_dir: String,
@@ -416,7 +405,7 @@ struct ReportView<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     range: &'a Option<RangeInfo>,
     entries: &'a [Entry],
-    evidence: &'a [Evidence],
+    evidence: &'a EvidenceList,
     revisions: &'a [Revision],
     revision_dir: &'a str,
     notes: &'a [String],
@@ -459,7 +448,7 @@ impl Report {
     pub fn new(
         reason: Reason,
         entries: Vec<Entry>,
-        evidence: Vec<Evidence>,
+        evidence: EvidenceList,
         revisions: Vec<Revision>,
         revision_dir: String,
         tracks: &Tracks,
@@ -578,7 +567,7 @@ impl Report {
         Report::new(
             Reason::Skipped(why.into()),
             Vec::new(),
-            Vec::new(),
+            EvidenceList::default(),
             Vec::new(),
             revision_dir,
             // A skip names no track.
@@ -664,7 +653,7 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
     // lines of code line up.
     let location = |path: &PathBytes, line: u32| format!("{path}:{line}");
     let loc_width = (report.entries.iter().map(|e| location(&e.path, e.line)))
-        .chain(report.evidence.iter().map(|e| location(&e.path, e.line)))
+        .chain(report.evidence.iter().map(|e| location(e.path, e.line)))
         .map(|l| l.chars().count())
         .max()
         .unwrap_or(0);
@@ -689,7 +678,7 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
         let _ = writeln!(
             out,
             "  {:<loc_width$}  {}  {}",
-            location(&evidence.path, evidence.line),
+            location(evidence.path, evidence.line),
             paint.paint("1", &escape_controls(&pattern)),
             escape_controls(evidence.text.trim()),
         );

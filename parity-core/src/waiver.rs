@@ -15,7 +15,7 @@
 
 use regex::bytes::Regex;
 
-use crate::report::{Evidence, Reason, Waiver};
+use crate::report::{Evidence, EvidenceList, Reason, Waiver};
 
 /// The marker a range's first-track files may carry.
 #[derive(Clone, Debug)]
@@ -89,11 +89,11 @@ impl WaiverRule {
 /// The reason once waivers are read: a marker without a reason fails the
 /// check; a missing revision whose every DDL line lies in a file with a
 /// waiver passes as waived; any other reason stands.
-pub fn apply(reason: Reason, evidence: &[Evidence], waivers: &[Waiver]) -> Reason {
+pub fn apply(reason: Reason, evidence: &EvidenceList, waivers: &[Waiver]) -> Reason {
     if waivers.iter().any(|w| w.reason.is_none()) {
         return Reason::InvalidWaiver;
     }
-    let waived = |e: &Evidence| waivers.iter().any(|w| w.path == e.path);
+    let waived = |e: Evidence<'_>| waivers.iter().any(|w| &w.path == e.path);
     if reason == Reason::MissingRevision && !evidence.is_empty() && evidence.iter().all(waived) {
         return Reason::Waived;
     }

@@ -146,9 +146,9 @@ pub fn render_summary(report: &Report) -> String {
                 "| {} | {} | {} | {} | {} |",
                 code(&evidence.path.display()),
                 evidence.line,
-                code(&evidence.pattern),
+                code(evidence.pattern),
                 evidence.set,
-                code(&evidence.text)
+                code(evidence.text)
             );
         }
     }

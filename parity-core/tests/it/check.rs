@@ -86,7 +86,7 @@ fn a_table_added_without_a_revision_fails() {
     let evidence: Vec<_> = report
         .evidence
         .iter()
-        .map(|e| (e.path.display(), e.line, &*e.pattern))
+        .map(|e| (e.path.display(), e.line, e.pattern))
         .collect();
     assert_eq!(
         evidence,
@@ -136,7 +136,7 @@ fn a_column_added_with_a_revision_passes_and_without_fails() {
     let lines: Vec<_> = without
         .evidence
         .iter()
-        .map(|e| (e.line, &*e.pattern))
+        .map(|e| (e.line, e.pattern))
         .collect();
     assert_eq!(lines, vec![(3, "ALTER TABLE"), (2, "Column(")]);
 }
@@ -232,7 +232,7 @@ fn a_data_only_entry_plus_a_column_in_tables_py_fails() {
     );
     assert_eq!(report.reason, Reason::MissingRevision);
     assert_eq!(report.evidence.len(), 1);
-    assert_eq!(report.evidence[0].path.display(), TABLES);
+    assert_eq!(report.evidence.first().unwrap().path.display(), TABLES);
 }
 
 #[test]
@@ -314,6 +314,6 @@ fn crlf_and_non_utf8_lines_are_judged_like_any_other() {
     let report = check(&change, &Rules::default());
     assert_eq!(report.reason, Reason::MissingRevision);
     assert_eq!(report.entries[0].name, "caf\u{fffd}");
-    assert_eq!(report.evidence[0].line, 3);
-    assert!(!report.evidence[0].text.ends_with('\r'));
+    assert_eq!(report.evidence.first().unwrap().line, 3);
+    assert!(!report.evidence.first().unwrap().text.ends_with('\r'));
 }

@@ -71,7 +71,7 @@ fn sql_files_layout_a_new_sqlite_file_with_ddl_needs_a_postgres_file() {
         report
             .evidence
             .iter()
-            .map(|e| (e.line, &*e.pattern))
+            .map(|e| (e.line, e.pattern))
             .collect::<Vec<_>>(),
         vec![(2, "ALTER TABLE")],
         "one evidence per line: the first pattern it matches"
@@ -102,7 +102,7 @@ fn sql_files_layout_comments_and_data_only_files_pass() {
             &rules,
         );
         assert_eq!(report.entries.len(), 1, "{text}");
-        assert_eq!(report.evidence, vec![], "{text}");
+        assert!(report.evidence.is_empty(), "{text}");
         assert_eq!(report.reason, Reason::DataOnly, "{text}");
     }
 }

@@ -117,7 +117,7 @@ fn a_docstring_that_mentions_ddl_in_a_data_only_migration_passes() {
     );
     let (lexical, plain) = judge_both(&[(MIGRATIONS, BASE_MIGRATIONS, &head)]);
     assert_eq!(lexical.reason, Reason::DataOnly);
-    assert_eq!(lexical.evidence, vec![]);
+    assert!(lexical.evidence.is_empty());
     assert_eq!(lexical.entries.len(), 1);
     assert_eq!(lexical.notes, Vec::<String>::new());
     // The plain rules are fooled: that is the divergence.

@@ -3,8 +3,8 @@
 //! arbitrary control characters.
 
 use parity_core::report::{
-    github, is_hostile, render_json, render_text, sarif, Colour, Entry, Evidence, Reason, Report,
-    Revision,
+    github, is_hostile, render_json, render_text, sarif, Colour, Entry, EvidenceList, Reason,
+    Report, Revision,
 };
 use parity_core::rules::Tracks;
 use parity_core::PathBytes;
@@ -39,16 +39,12 @@ fn report(texts: &[String], reason: Reason) -> Report {
             text: format!("(\"{t}\", _migrate_x),"),
         })
         .collect();
-    let evidence = texts
-        .iter()
-        .map(|t| Evidence {
-            path: path(t),
-            line: 4,
-            pattern: "ALTER TABLE".into(),
-            set: "sql".into(),
-            text: format!("ALTER TABLE {t}"),
-        })
-        .collect();
+    let mut evidence = EvidenceList::default();
+    let (pattern, set) = ("ALTER TABLE".into(), "sql".into());
+    for t in texts {
+        let text = format!("ALTER TABLE {t}");
+        evidence.push(&path(t), 4, &pattern, &set, text.as_bytes());
+    }
     let revisions = texts.iter().map(|t| Revision { path: path(t) }).collect();
     let mut report = Report::new(
         reason,

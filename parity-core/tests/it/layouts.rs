@@ -329,7 +329,7 @@ dir = "other/"
     let patterns: Vec<(u32, &str)> = report
         .evidence
         .iter()
-        .map(|e| (e.line, &*e.pattern))
+        .map(|e| (e.line, e.pattern))
         .collect();
     assert_eq!(
         patterns,

@@ -242,7 +242,7 @@ fn the_command_lists_failing_commits_and_exits_1() {
     for (row, commit) in rows.iter().zip(&failing) {
         assert!(row.starts_with(&commit.commit.sha[..12]), "{row}");
         assert!(row.contains(&commit.commit.date[..10]), "{row}");
-        let evidence = &commit.report.evidence[0];
+        let evidence = commit.report.evidence.first().unwrap();
         assert!(
             row.contains(&format!("{}:{}", evidence.path, evidence.line)),
             "{row}"

@@ -138,7 +138,7 @@ fn text_row(judged: &JudgedCommit) -> String {
         .evidence
         .iter()
         .take(EVIDENCE_SHOWN)
-        .map(|e| format!("{}:{} {}", e.path, e.line, escape_controls(&e.pattern)))
+        .map(|e| format!("{}:{} {}", e.path, e.line, escape_controls(e.pattern)))
         .collect::<Vec<_>>()
         .join("; ");
     if report.evidence.len() > EVIDENCE_SHOWN {
