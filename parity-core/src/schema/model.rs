@@ -56,17 +56,58 @@ impl Origin {
     }
 }
 
+/// A column's type: as declared, and its class.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct ColumnType {
+    /// The type as declared (`VARCHAR`), for a person.
+    pub declared: String,
+    pub type_class: TypeClass,
+}
+
+impl ColumnType {
+    /// A type not shared with any other column.
+    pub fn new(declared: &str, type_class: &TypeClass) -> Arc<ColumnType> {
+        Arc::new(ColumnType {
+            declared: declared.to_string(),
+            type_class: type_class.clone(),
+        })
+    }
+}
+
+/// The types of a model's columns, each held once: a model may hold a
+/// million columns and a few kinds of type.
+#[derive(Clone, Debug, Default)]
+struct Types(HashMap<String, Vec<Arc<ColumnType>>>);
+
+impl Types {
+    /// The type declared `declared` of class `type_class`, shared.
+    fn get(&mut self, declared: &str, type_class: &TypeClass) -> Arc<ColumnType> {
+        if let Some(known) = self.0.get(declared) {
+            if let Some(ty) = known.iter().find(|t| t.type_class == *type_class) {
+                return Arc::clone(ty);
+            }
+        }
+        let ty = ColumnType::new(declared, type_class);
+        self.0
+            .entry(declared.to_string())
+            .or_default()
+            .push(Arc::clone(&ty));
+        ty
+    }
+}
+
 /// A column of a table in the model.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Column {
     pub name: String,
-    /// The type as declared (`VARCHAR`), for a person.
-    pub declared: String,
-    pub type_class: TypeClass,
+    /// Shared by the columns of a model declared alike.
+    #[serde(flatten)]
+    pub sql_type: Arc<ColumnType>,
     pub not_null: bool,
     pub primary_key: bool,
     pub unique: bool,
-    pub default: Option<DefaultValue>,
+    /// Boxed, as a model may hold a million columns without one.
+    pub default: Option<Box<DefaultValue>>,
     /// Boxed: few columns have one, and a model may hold a million columns.
     pub foreign_key: Option<Box<ForeignKey>>,
     /// The names of its one-column constraints on PostgreSQL (see
@@ -90,7 +131,13 @@ struct ConstraintNames {
 }
 
 impl Column {
-    fn from_def(def: &ColumnDef, table: &str, name: String, origin: &Origin) -> Column {
+    fn from_def(
+        def: &ColumnDef,
+        table: &str,
+        name: String,
+        sql_type: Arc<ColumnType>,
+        origin: &Origin,
+    ) -> Column {
         let one = std::slice::from_ref(&name);
         let names = ConstraintNames {
             foreign_key: def
@@ -102,12 +149,11 @@ impl Column {
         Column {
             names: (names != ConstraintNames::default()).then(|| Box::new(names)),
             name,
-            declared: def.sql_type.clone(),
-            type_class: def.type_class.clone(),
+            sql_type,
             not_null: def.not_null,
             primary_key: def.primary_key,
             unique: def.unique,
-            default: def.default.clone(),
+            default: def.default.clone().map(Box::new),
             foreign_key: def.foreign_key.clone(),
             origin: origin.clone(),
         }
@@ -543,6 +589,8 @@ pub struct Model {
     named: BTreeMap<String, (String, Constraint)>,
     /// Whether `touched` is kept.
     records_touches: bool,
+    /// The types of its columns.
+    types: Types,
 }
 
 fn known(ident: &Ident) -> Option<String> {
@@ -679,13 +727,12 @@ impl Model {
         let mut column = column.clone();
         if let Some(fk) = &column.foreign_key {
             let fk = self.resolve_fk(fk);
-            if column.type_class == TypeClass::Other(String::new()) {
+            if column.sql_type.type_class == TypeClass::Other(String::new()) {
                 let target = known(&fk.table)
                     .and_then(|t| self.tables.get(&t))
                     .and_then(|t| t.column(fk.columns.first()?));
                 if let Some(target) = target {
-                    column.type_class = target.type_class.clone();
-                    column.declared = target.declared.clone();
+                    column.sql_type = Arc::clone(&target.sql_type);
                 }
             }
             column.foreign_key = Some(Box::new(fk));
@@ -927,7 +974,8 @@ impl Model {
             return;
         };
         self.touch(Key::Column(table.to_string(), column_name.clone()), origin);
-        let column = Column::from_def(def, table, column_name.clone(), origin);
+        let sql_type = self.types.get(&def.sql_type, &def.type_class);
+        let column = Column::from_def(def, table, column_name.clone(), sql_type, origin);
         let Some(t) = self.tables.get_mut(table) else {
             return;
         };
@@ -1114,11 +1162,10 @@ fn apply_changes(column: &mut Column, changes: &ColumnChanges) {
         column.not_null = not_null;
     }
     if let Some((declared, class)) = &changes.sql_type {
-        column.declared = declared.clone();
-        column.type_class = class.clone();
+        column.sql_type = ColumnType::new(declared, class);
     }
     if let Some(default) = &changes.default {
-        column.default = default.clone();
+        column.default = default.clone().map(Box::new);
     }
 }
 
@@ -1198,11 +1245,11 @@ fn fk_equivalent(a: Option<&ForeignKey>, b: Option<&ForeignKey>) -> bool {
 /// UPDATE for foreign keys (`a_fk`, `b_fk` resolved by their models).
 pub fn column_differences(a: &Column, b: &Column) -> Vec<(Attribute, String, String)> {
     let mut out = Vec::new();
-    if a.type_class != b.type_class {
+    if a.sql_type.type_class != b.sql_type.type_class {
         out.push((
             Attribute::Type,
-            a.type_class.to_string(),
-            b.type_class.to_string(),
+            a.sql_type.type_class.to_string(),
+            b.sql_type.type_class.to_string(),
         ));
     }
     let null = |c: &Column| {
@@ -1235,11 +1282,11 @@ pub fn column_differences(a: &Column, b: &Column) -> Vec<(Attribute, String, Str
     if unique(a) != unique(b) {
         out.push((Attribute::Unique, unique(a).into(), unique(b).into()));
     }
-    if !DefaultValue::equivalent(a.default.as_ref(), b.default.as_ref()) {
+    if !DefaultValue::equivalent(a.default.as_deref(), b.default.as_deref()) {
         out.push((
             Attribute::Default,
-            DefaultValue::describe(a.default.as_ref()),
-            DefaultValue::describe(b.default.as_ref()),
+            DefaultValue::describe(a.default.as_deref()),
+            DefaultValue::describe(b.default.as_deref()),
         ));
     }
     if !fk_equivalent(a.foreign_key.as_deref(), b.foreign_key.as_deref()) {
@@ -1918,8 +1965,20 @@ mod tests {
         let origin = Origin::new("m.py", 1);
         let def = ColumnDef::new(Ident::known("x"), "TEXT");
         let list = vec![
-            Column::from_def(&def, "t", "x".into(), &origin),
-            Column::from_def(&def, "t", "x".into(), &origin),
+            Column::from_def(
+                &def,
+                "t",
+                "x".into(),
+                ColumnType::new(&def.sql_type, &def.type_class),
+                &origin,
+            ),
+            Column::from_def(
+                &def,
+                "t",
+                "x".into(),
+                ColumnType::new(&def.sql_type, &def.type_class),
+                &origin,
+            ),
         ];
         let mut index = NameIndex::default();
         index.insert("x", 0);
@@ -1944,7 +2003,7 @@ mod tests {
             let origin = Origin::new("m.py", 1);
             let column = |name: &str| {
                 let def = ColumnDef::new(Ident::known(name), "TEXT");
-                Column::from_def(&def, "t", name.to_string(), &origin)
+                Column::from_def(&def, "t", name.to_string(), ColumnType::new(&def.sql_type, &def.type_class), &origin)
             };
             let mut columns = Columns::default();
             let mut names: Vec<String> = Vec::new();
@@ -2010,7 +2069,7 @@ mod tests {
         m.tables[table]
             .columns
             .iter()
-            .map(|c| (c.name.clone(), c.declared.clone()))
+            .map(|c| (c.name.clone(), c.sql_type.declared.clone()))
             .collect()
     }
 
@@ -2028,11 +2087,15 @@ mod tests {
             ]
         );
         assert_eq!(
-            m.tables["t"].column("b").map(|c| c.declared.as_str()),
+            m.tables["t"]
+                .column("b")
+                .map(|c| c.sql_type.declared.as_str()),
             Some("TEXT")
         );
         assert_eq!(
-            m.tables["t"].column("c").map(|c| c.declared.as_str()),
+            m.tables["t"]
+                .column("c")
+                .map(|c| c.sql_type.declared.as_str()),
             Some("REAL")
         );
     }
@@ -2054,7 +2117,9 @@ mod tests {
         );
         for (name, declared) in [("a", "INTEGER"), ("e", "REAL"), ("d", "BLOB")] {
             assert_eq!(
-                m.tables["t"].column(name).map(|c| c.declared.as_str()),
+                m.tables["t"]
+                    .column(name)
+                    .map(|c| c.sql_type.declared.as_str()),
                 Some(declared)
             );
         }
@@ -2108,10 +2173,10 @@ mod tests {
         );
         let code = tasks.column("code").unwrap();
         assert!(code.unique);
-        assert_eq!(code.type_class, TypeClass::Text);
+        assert_eq!(code.sql_type.type_class, TypeClass::Text);
         assert_eq!(
-            tasks.column("status").unwrap().default,
-            Some(DefaultValue::literal("open"))
+            tasks.column("status").unwrap().default.as_deref(),
+            Some(&DefaultValue::literal("open"))
         );
         assert_eq!(
             tasks.constraints,
@@ -2240,8 +2305,8 @@ mod tests {
             Some(Object::Column { column, .. }) => column.into_owned(),
             other => panic!("{other:?}"),
         };
-        assert_eq!(done.type_class, TypeClass::Boolean);
-        assert_eq!(done.default, Some(DefaultValue::literal("0")));
+        assert_eq!(done.sql_type.type_class, TypeClass::Boolean);
+        assert_eq!(done.default.as_deref(), Some(&DefaultValue::literal("0")));
     }
 
     #[test]
@@ -2366,7 +2431,7 @@ mod tests {
             ],
         );
         let column = m.resolve_column(m.tables["tasks"].column("project_id").unwrap());
-        assert_eq!(column.type_class, TypeClass::Integer);
+        assert_eq!(column.sql_type.type_class, TypeClass::Integer);
         assert_eq!(column.foreign_key.unwrap().columns, vec!["id".to_string()]);
     }
 

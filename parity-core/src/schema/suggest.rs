@@ -428,7 +428,7 @@ fn column(c: &Column) -> String {
     let mut out = format!(
         "sa.Column({}, {}",
         py_str(&c.name),
-        c.type_class.sqlalchemy()
+        c.sql_type.type_class.sqlalchemy()
     );
     if let Some(fk) = &c.foreign_key {
         let target = format!("{}.{}", fk.table, fk.columns.first().map_or("id", |s| s));
@@ -451,7 +451,7 @@ fn column(c: &Column) -> String {
         let _ = write!(
             out,
             ", server_default={}",
-            default.server_default(&c.type_class)
+            default.server_default(&c.sql_type.type_class)
         );
     }
     out.push(')');
@@ -562,8 +562,11 @@ fn alter_column(table: &str, from: &Column, to: &Column, names: &ConstraintNames
     }
     let mut keywords = Vec::new();
     if has(Attribute::Type) {
-        keywords.push(format!("type_={}", to.type_class.sqlalchemy()));
-        keywords.push(format!("existing_type={}", from.type_class.sqlalchemy()));
+        keywords.push(format!("type_={}", to.sql_type.type_class.sqlalchemy()));
+        keywords.push(format!(
+            "existing_type={}",
+            from.sql_type.type_class.sqlalchemy()
+        ));
         keywords.push(format!(
             "postgresql_using={}",
             py_str(&format!("{}::{}", to.name, pg_type(to)))
@@ -579,9 +582,8 @@ fn alter_column(table: &str, from: &Column, to: &Column, names: &ConstraintNames
     if has(Attribute::Default) || (retype_default && to.default.is_some()) {
         keywords.push(format!(
             "server_default={}",
-            to.default
-                .as_ref()
-                .map_or("None".to_string(), |d| d.server_default(&to.type_class))
+            to.default.as_ref().map_or("None".to_string(), |d| d
+                .server_default(&to.sql_type.type_class))
         ));
     }
     if !keywords.is_empty() {
@@ -618,7 +620,7 @@ fn alter_column(table: &str, from: &Column, to: &Column, names: &ConstraintNames
 /// PostgreSQL's name for a type class, for `postgresql_using`.
 fn pg_type(c: &Column) -> &'static str {
     use super::TypeClass::*;
-    match c.type_class {
+    match c.sql_type.type_class {
         Integer => "integer",
         Text | Other(_) => "text",
         Real => "double precision",
