@@ -727,7 +727,7 @@ pub fn render_text(report: &Report, colour: Colour) -> String {
                 escape_controls(&c.description())
             );
             let here = c.path.rsplit('/').next().unwrap_or(&c.path);
-            for mismatch in &c.mismatches {
+            for mismatch in c.mismatches() {
                 let _ = writeln!(
                     out,
                     "  {:<loc_width$}              {}",

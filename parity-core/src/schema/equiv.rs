@@ -71,19 +71,10 @@ pub fn coverage(
         .into_iter()
         .map(|c| judging.judge(c))
         .collect();
-    out.extend(
-        change
-            .unresolved
-            .into_iter()
-            .map(|(fact, origin)| Coverage {
-                fact,
-                path: origin.path,
-                line: origin.line,
-                status: CoverageStatus::Unresolved,
-                mismatches: Vec::new(),
-                fix: Vec::new(),
-            }),
-    );
+    out.extend(change.unresolved.into_iter().map(|(fact, origin)| {
+        let at = (origin.path, origin.line);
+        Coverage::new(fact, at, CoverageStatus::Unresolved, Vec::new(), Vec::new())
+    }));
     out
 }
 
@@ -121,14 +112,8 @@ impl Judging<'_> {
         } = *self;
         let (status, mismatches, fix) = status_of(&change, files, base, second, with_fixes);
         let fix = fixes(&change, fix, second, primary_keys);
-        Coverage {
-            path: change.origin.path.clone(),
-            line: change.origin.line,
-            fact: change.into_fact(),
-            status,
-            mismatches,
-            fix,
-        }
+        let at = (change.origin.path.clone(), change.origin.line);
+        Coverage::new(change.into_fact(), at, status, mismatches, fix)
     }
 }
 
@@ -211,12 +196,12 @@ fn status_of(
         Action::Renamed => {
             let gone = change
                 .from
-                .as_ref()
+                .as_deref()
                 .is_none_or(|from| second.object(from).is_none());
             if there.is_some() && gone {
                 (CoverageStatus::Covered, Vec::new(), None)
             } else {
-                let fix = want(&|| match (&change.from, &change.key) {
+                let fix = want(&|| match (change.from.as_deref(), &change.key) {
                     (Some(Key::Table(a)), Key::Table(b)) => Some(Fix::RenameTable {
                         from: a.clone(),
                         to: b.clone(),
@@ -332,7 +317,7 @@ mod tests {
         let got = judged_full(BASE, &head, revision);
         assert_eq!(got[0].status, CoverageStatus::Mismatched);
         let mismatches: Vec<(Attribute, String, String)> = got[0]
-            .mismatches
+            .mismatches()
             .iter()
             .map(|m| (m.attribute, m.sqlite.clone(), m.alembic.clone()))
             .collect();
@@ -349,9 +334,9 @@ mod tests {
                 ),
             ]
         );
-        assert_eq!(got[0].mismatches[0].revision, "versions/0004_x.py");
+        assert_eq!(got[0].mismatches()[0].revision, "versions/0004_x.py");
         assert_eq!(
-            got[0].mismatches[1].describe("SQLite"),
+            got[0].mismatches()[1].describe("SQLite"),
             "not-null: NOT NULL in SQLite, nullable in 0004_x.py"
         );
     }
@@ -393,7 +378,7 @@ mod tests {
             "DROP INDEX ix; CREATE INDEX ix ON t (a) WHERE a <> ''",
         );
         assert_eq!(got[0].status, CoverageStatus::Mismatched);
-        let attributes: Vec<Attribute> = got[0].mismatches.iter().map(|m| m.attribute).collect();
+        let attributes: Vec<Attribute> = got[0].mismatches().iter().map(|m| m.attribute).collect();
         assert_eq!(
             attributes,
             vec![Attribute::IndexColumns, Attribute::IndexUnique]
@@ -427,7 +412,7 @@ mod tests {
             "DROP INDEX ix; CREATE INDEX ix ON t (a) WHERE a <> ''",
         );
         assert_eq!(got[1].status, CoverageStatus::Mismatched);
-        let attributes: Vec<Attribute> = got[1].mismatches.iter().map(|m| m.attribute).collect();
+        let attributes: Vec<Attribute> = got[1].mismatches().iter().map(|m| m.attribute).collect();
         assert_eq!(
             attributes,
             vec![Attribute::IndexUnique, Attribute::IndexWhere]

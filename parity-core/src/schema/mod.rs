@@ -29,14 +29,16 @@ pub use types::{DefaultValue, TypeClass};
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "kind", content = "name")]
 pub enum Ident {
-    Known(String),
+    /// Boxed strings, so that an identifier is three words, not four: a
+    /// report can hold a million of them.
+    Known(Box<str>),
     /// A name from an f-string or `.format` placeholder: `{table}`.
-    Unresolved(String),
+    Unresolved(Box<str>),
 }
 
 impl Ident {
     pub fn known(name: &str) -> Ident {
-        Ident::Known(name.to_lowercase())
+        Ident::Known(name.to_lowercase().into())
     }
 
     pub fn is_known(&self) -> bool {
@@ -430,11 +432,15 @@ pub struct Coverage {
     pub path: Arc<str>,
     pub line: u32,
     pub status: CoverageStatus,
-    /// What differs, when `status` is `mismatched`.
-    pub mismatches: Vec<Mismatch>,
-    /// What would make the second track equal (for the fix-it): made only
-    /// when a fix-it asks (`PairingMode::WithFixes`), else empty.
-    pub fix: Vec<suggest::Fix>,
+    /// Its mismatches and fixes, boxed only when it has some: a range can
+    /// bring a million objects, and most have neither.
+    detail: Option<Box<Detail>>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Detail {
+    mismatches: Vec<Mismatch>,
+    fix: Vec<suggest::Fix>,
 }
 
 /// A coverage item as reports show it, its description included.
@@ -457,13 +463,55 @@ impl Serialize for Coverage {
             path: &self.path,
             line: self.line,
             status: self.status,
-            mismatches: &self.mismatches,
+            mismatches: self.mismatches(),
         }
         .serialize(serializer)
     }
 }
 
 impl Coverage {
+    /// An object's coverage: what differs, when `status` is `mismatched`;
+    /// and what would make the second track equal (for the fix-it), made
+    /// only when a fix-it asks (`PairingMode::WithFixes`), else empty.
+    pub fn new(
+        fact: Fact,
+        (path, line): (Arc<str>, u32),
+        status: CoverageStatus,
+        mismatches: Vec<Mismatch>,
+        fix: Vec<suggest::Fix>,
+    ) -> Coverage {
+        let detail = (!mismatches.is_empty() || !fix.is_empty())
+            .then(|| Box::new(Detail { mismatches, fix }));
+        Coverage {
+            fact,
+            path,
+            line,
+            status,
+            detail,
+        }
+    }
+
+    /// What differs, when `status` is `mismatched`.
+    pub fn mismatches(&self) -> &[Mismatch] {
+        self.detail.as_ref().map_or(&[], |d| &d.mismatches)
+    }
+
+    /// What would make the second track equal (empty unless a fix-it asked).
+    pub fn fix(&self) -> &[suggest::Fix] {
+        self.detail.as_ref().map_or(&[], |d| &d.fix)
+    }
+
+    /// The same coverage without its fixes.
+    pub fn without_fix(mut self) -> Coverage {
+        if let Some(detail) = &mut self.detail {
+            detail.fix.clear();
+            if detail.mismatches.is_empty() {
+                self.detail = None;
+            }
+        }
+        self
+    }
+
     /// `column agents.notes (added)` and the like (see [`Fact::describe`]).
     pub fn description(&self) -> String {
         self.fact.describe()
@@ -473,7 +521,7 @@ impl Coverage {
     /// clause: `type: integer in migrations.py, text in 0004_x.py`.
     pub fn mismatch_summary(&self) -> String {
         let here = self.path.rsplit('/').next().unwrap_or(&self.path);
-        self.mismatches
+        self.mismatches()
             .iter()
             .map(|m| m.describe(here))
             .collect::<Vec<_>>()

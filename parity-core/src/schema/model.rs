@@ -595,7 +595,7 @@ pub struct Model {
 
 fn known(ident: &Ident) -> Option<String> {
     match ident {
-        Ident::Known(name) => Some(name.clone()),
+        Ident::Known(name) => Some(name.to_string()),
         Ident::Unresolved(_) => None,
     }
 }
@@ -815,12 +815,12 @@ impl Model {
                         trigger.table = to.clone();
                     }
                 }
-                let from_ident = Ident::Known(from.clone());
+                let from_ident = Ident::Known(from.as_str().into());
                 for table in self.tables.values_mut() {
                     for column in table.columns.each_mut() {
                         if let Some(fk) = &mut column.foreign_key {
                             if fk.table == from_ident {
-                                fk.table = Ident::Known(to.clone());
+                                fk.table = Ident::Known(to.as_str().into());
                             }
                         }
                     }
@@ -873,7 +873,7 @@ impl Model {
                         rename_in(&mut index.columns, &from, &to);
                     }
                 }
-                let table_ident = Ident::Known(table.clone());
+                let table_ident = Ident::Known(table.as_str().into());
                 for other in self.tables.values_mut() {
                     for column in other.columns.each_mut() {
                         if let Some(fk) = &mut column.foreign_key {
@@ -1394,27 +1394,27 @@ pub struct FileModels {
 pub struct Change {
     pub action: Action,
     pub key: Key,
-    /// For a rename, the key before.
-    pub from: Option<Key>,
+    /// For a rename, the key before (boxed: a range can bring a million
+    /// changes, and few are renames).
+    pub from: Option<Box<Key>>,
     pub origin: Origin,
     /// The file whose models show the change: an index into the files
-    /// `diff` was given.
+    /// `diff` was given. What an alteration changed is read from them
+    /// (`differences` of its `base` and `head`).
     pub file: usize,
-    /// The attributes that changed, for an alteration.
-    pub changed: Vec<Attribute>,
 }
 
 impl Change {
     /// What the change does, as reports name it (see [`Change::into_fact`]).
     pub fn fact(&self) -> Fact {
-        fact_of(self.key.clone(), self.action, self.from.clone())
+        fact_of(self.key.clone(), self.action, self.from.as_deref().cloned())
     }
 
     /// What the change does, as reports name it: its key's kind and names,
     /// its action, and for a rename the name before; the key's names are
     /// taken, not copied.
     pub fn into_fact(self) -> Fact {
-        fact_of(self.key, self.action, self.from)
+        fact_of(self.key, self.action, self.from.map(|from| *from))
     }
 
     /// The kind of object changed.
@@ -1435,7 +1435,7 @@ impl Change {
     pub fn base<'m>(&self, files: &'m [FileModels]) -> Option<Object<'m>> {
         let key = match self.action {
             Action::Created => return None,
-            Action::Renamed => self.from.as_ref()?,
+            Action::Renamed => self.from.as_deref()?,
             Action::Dropped | Action::Altered => &self.key,
         };
         resolved_object(&files[self.file].base, key)
@@ -1456,15 +1456,15 @@ pub struct TrackChange {
 fn fact_of(key: Key, action: Action, from: Option<Key>) -> Fact {
     let kind = key.kind();
     let (table, name) = match key {
-        Key::Column(table, name) => (Some(Ident::Known(table)), name),
+        Key::Column(table, name) => (Some(Ident::Known(table.into())), name),
         Key::Table(name) | Key::Index(name) | Key::Trigger(name) => (None, name),
     };
     Fact {
         kind,
         action,
         table,
-        name: Ident::Known(name),
-        from: from.map(|from| Box::new(Ident::Known(from.into_leaf()))),
+        name: Ident::Known(name.into()),
+        from: from.map(|from| Box::new(Ident::Known(from.into_leaf().into()))),
     }
 }
 
@@ -1542,7 +1542,6 @@ fn file_changes(files: &[FileModels], file: usize) -> Vec<Change> {
         from: None,
         origin,
         file,
-        changed: Vec::new(),
     };
     for key in keys {
         let key = &key;
@@ -1568,10 +1567,7 @@ fn file_changes(files: &[FileModels], file: usize) -> Vec<Change> {
             (Some(base), Some(head)) => {
                 let diffs = differences(&base, &head);
                 if !diffs.is_empty() {
-                    altered.push(Change {
-                        changed: diffs.iter().map(|(a, _, _)| *a).collect(),
-                        ..change(key, Action::Altered, head.origin().clone())
-                    });
+                    altered.push(change(key, Action::Altered, head.origin().clone()));
                 }
             }
             (None, None) => {}
@@ -1616,7 +1612,7 @@ fn file_changes(files: &[FileModels], file: usize) -> Vec<Change> {
         let mut change = created.remove(c);
         let gone = dropped.remove(d);
         change.action = Action::Renamed;
-        change.from = Some(gone.key);
+        change.from = Some(Box::new(gone.key));
         change.origin = origin.clone();
         if let (Key::Table(a), Key::Table(b)) = (from, to) {
             renamed_tables.push((a.clone(), b.clone()));
@@ -1768,7 +1764,7 @@ pub fn diff(files: &[FileModels]) -> TrackChange {
                     }
                 }
                 Action::Renamed => {
-                    if let Some(from) = &change.from {
+                    if let Some(from) = change.from.as_deref() {
                         renames.push((from.clone(), change.key.clone()));
                     }
                 }
@@ -1880,7 +1876,7 @@ pub fn diff(files: &[FileModels]) -> TrackChange {
         let head_key = (c.action != Action::Dropped).then_some(&c.key);
         let base_key = match c.action {
             Action::Created => None,
-            Action::Renamed => c.from.as_ref(),
+            Action::Renamed => c.from.as_deref(),
             Action::Dropped | Action::Altered => Some(&c.key),
         };
         let column = place(&f.head, head_key)
@@ -2134,12 +2130,20 @@ mod tests {
         }]
     }
 
-    fn described(change: &TrackChange) -> Vec<String> {
+    fn described(change: &TrackChange, files: &[FileModels]) -> Vec<String> {
         change
             .changes
             .iter()
             .map(|c| {
-                let attrs: Vec<&str> = c.changed.iter().map(|a| a.name()).collect();
+                let attrs: Vec<&str> = match (c.base(files), c.head(files)) {
+                    (Some(base), Some(head)) if c.action == Action::Altered => {
+                        differences(&base, &head)
+                            .into_iter()
+                            .map(|(a, _, _)| a.name())
+                            .collect()
+                    }
+                    _ => Vec::new(),
+                };
                 if attrs.is_empty() {
                     c.fact().describe()
                 } else {
@@ -2147,6 +2151,11 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    /// The change of `files`, described.
+    fn described_diff(files: &[FileModels]) -> Vec<String> {
+        described(&diff(files), files)
     }
 
     #[test]
@@ -2262,7 +2271,7 @@ mod tests {
              ALTER TABLE tasks_new RENAME TO tasks;
              CREATE INDEX ix_title ON tasks (title);"
         );
-        assert_eq!(described(&diff(&files(base, &head))), Vec::<String>::new());
+        assert_eq!(described_diff(&files(base, &head)), Vec::<String>::new());
     }
 
     #[test]
@@ -2275,7 +2284,7 @@ mod tests {
              ALTER TABLE tasks_new RENAME TO tasks;"
         );
         assert_eq!(
-            described(&diff(&files(base, &head))),
+            described_diff(&files(base, &head)),
             vec![
                 "column tasks.title (altered) [not-null]".to_string(),
                 "column tasks.tags (added)".to_string(),
@@ -2298,7 +2307,7 @@ mod tests {
         let files = files(base, &head);
         let change = diff(&files);
         assert_eq!(
-            described(&change),
+            described(&change, &files),
             vec!["column tasks.done (added)".to_string()]
         );
         let done = match change.changes[0].head(&files) {
@@ -2314,7 +2323,7 @@ mod tests {
         let base = "CREATE INDEX ix_open ON tasks (status) WHERE done = 0";
         let head = format!("{base}; DROP INDEX ix_open; CREATE INDEX ix_open ON tasks (status) WHERE done = 0 AND archived = 0");
         assert_eq!(
-            described(&diff(&files(base, &head))),
+            described_diff(&files(base, &head)),
             vec!["index ix_open (altered) [index-where]".to_string()]
         );
     }
@@ -2327,7 +2336,7 @@ mod tests {
                     CREATE TABLE t (a TEXT, b TEXT NOT NULL, c TEXT UNIQUE, d INTEGER DEFAULT 1,
                                     e INTEGER REFERENCES p(id), f INTEGER PRIMARY KEY)";
         assert_eq!(
-            described(&diff(&files(base, head))),
+            described_diff(&files(base, head)),
             vec![
                 "column t.a (altered) [type]".to_string(),
                 "column t.b (altered) [not-null]".to_string(),
@@ -2346,7 +2355,7 @@ mod tests {
             "{base}; ALTER TABLE events RENAME TO history; ALTER TABLE history RENAME COLUMN kind TO type"
         );
         assert_eq!(
-            described(&diff(&files(base, &head))),
+            described_diff(&files(base, &head)),
             vec![
                 "table history (renamed from events)".to_string(),
                 "column history.type (renamed from kind)".to_string(),
@@ -2379,7 +2388,7 @@ mod tests {
                 ),
             ],
         );
-        let change = diff(&[
+        let files = [
             FileModels {
                 path: "schema.py".into(),
                 base: schema.clone(),
@@ -2390,8 +2399,9 @@ mod tests {
                 base: Model::default(),
                 head: tables,
             },
-        ]);
-        assert_eq!(described(&change), Vec::<String>::new());
+        ];
+        let change = diff(&files);
+        assert_eq!(described(&change, &files), Vec::<String>::new());
         assert_eq!(
             change.notes,
             vec!["the watched files disagree on column tasks.title (not-null): NOT NULL in schema.py, nullable in tables.py".to_string()]
@@ -2438,7 +2448,7 @@ mod tests {
     #[test]
     fn a_rename_in_one_file_stands_for_the_rewrite_in_another() {
         let schema_base = "CREATE TABLE events (id INTEGER, kind TEXT)";
-        let change = diff(&[
+        let files = [
             FileModels {
                 path: "migrations.py".into(),
                 base: model(schema_base),
@@ -2451,9 +2461,10 @@ mod tests {
                 base: model(schema_base),
                 head: model("CREATE TABLE history (id INTEGER, kind TEXT, at TEXT)"),
             },
-        ]);
+        ];
+        let change = diff(&files);
         assert_eq!(
-            described(&change),
+            described(&change, &files),
             vec![
                 "table history (renamed from events)".to_string(),
                 "column history.at (added)".to_string(),
@@ -2479,8 +2490,12 @@ mod tests {
     fn dropping_a_table_drops_its_indexes_and_a_drop_is_reported_where_it_is_stated() {
         let base = "CREATE TABLE old (a INT); CREATE INDEX ix_old ON old (a)";
         let head = format!("{base};\nDROP TABLE old");
-        let change = diff(&files(base, &head));
-        assert_eq!(described(&change), vec!["table old (dropped)".to_string()]);
+        let files = files(base, &head);
+        let change = diff(&files);
+        assert_eq!(
+            described(&change, &files),
+            vec!["table old (dropped)".to_string()]
+        );
         assert_eq!(change.changes[0].origin.line, 1);
     }
 }

@@ -394,7 +394,7 @@ tasks = Table(
         let first_only = paired(&base, &head, &[("v/0005_a.py", r5)]);
         assert_eq!(first_only.coverage[0].status, CoverageStatus::Mismatched);
         assert_eq!(
-            first_only.coverage[0].mismatches[0].describe("migrations.py"),
+            first_only.coverage[0].mismatches()[0].describe("migrations.py"),
             "not-null: NOT NULL in migrations.py, nullable in 0005_a.py"
         );
         assert!(first_only.has_gaps());

@@ -378,7 +378,7 @@ impl<'f, 'a> Calls<'f, 'a> {
                 .is_some_and(|s| s.prefix.has_fields())
         });
         Some(if fields {
-            Ident::Unresolved(value)
+            Ident::Unresolved(value.into())
         } else {
             Ident::known(&value)
         })

@@ -223,7 +223,7 @@ impl<'t, 's> Cursor<'t, 's> {
         let ident = match self.peek()? {
             Token::Word(w) => Ident::known(w),
             Token::Quoted(q) => Ident::known(q),
-            Token::Placeholder(p) => Ident::Unresolved(p.to_string()),
+            Token::Placeholder(p) => Ident::Unresolved((*p).into()),
             _ => return None,
         };
         self.at += 1;

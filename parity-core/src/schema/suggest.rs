@@ -203,7 +203,7 @@ pub fn ops_for(coverage: &[Coverage]) -> Vec<Fix> {
         ) {
             continue;
         }
-        for fix in &c.fix {
+        for fix in c.fix() {
             let same = kept.entry(fix.identity()).or_default();
             if !same.iter().any(|&i| fixes[i] == fix) {
                 same.push(fixes.len());
