@@ -51,7 +51,7 @@ pub fn each_sql_op(file: &PythonFile<'_>, apply: &mut dyn FnMut(LineOp)) {
     // Only a group that may state SQL, or may be a helper's template, is
     // decoded (most literals of a migrations file are neither), and only
     // when it is read (`Group::value`): a file can hold a million of them.
-    let groups: Vec<(usize, Group)> = file
+    let groups: Vec<Group> = file
         .string_runs()
         .into_iter()
         .filter(|run| !run.docstring)
@@ -59,7 +59,7 @@ pub fn each_sql_op(file: &PythonFile<'_>, apply: &mut dyn FnMut(LineOp)) {
             let at = position(run.first)?;
             let fields = has_fields(&run);
             let sql = !matches!(file.run_verbatim(&run), Some(bytes) if !may_change_schema(bytes));
-            Some((at, Group { fields, sql, run }))
+            Some(Group::new(at, &run, fields, sql))
         })
         .collect();
     // The module-level function whose body holds a token: the bodies are
@@ -71,8 +71,10 @@ pub fn each_sql_op(file: &PythonFile<'_>, apply: &mut dyn FnMut(LineOp)) {
     // Helpers: functions whose f-strings name a parameter and that are
     // called somewhere in the file.
     let mut is_template = vec![false; functions.len()];
-    for (at, group) in &groups {
-        let Some(f) = enclosing(*at) else { continue };
+    for group in &groups {
+        let Some(f) = enclosing(group.at()) else {
+            continue;
+        };
         let Some(value) = group.value(file).filter(|_| group.fields) else {
             continue;
         };
@@ -131,39 +133,40 @@ pub fn each_sql_op(file: &PythonFile<'_>, apply: &mut dyn FnMut(LineOp)) {
             .map_or(0, |&i| i as u32 + 1);
         (rank, at as u32)
     };
-    // What states operations, in the order it was read: a group, or a call
-    // of a helper (the template's index, the call's place).
-    enum Item {
-        Group(usize),
-        Call(usize, usize),
-    }
-    let mut items: Vec<((u32, u32), u32, Item)> = Vec::new();
-    for (index, (at, _)) in groups.iter().enumerate() {
-        if enclosing(*at).is_some_and(|f| !sites[f].is_empty()) {
+    // What states operations, as (its key, the order it was read in,
+    // what it is): below `groups.len()`, a group; above, a call of a helper
+    // (an index into `called`: the template's index, the call's place).
+    // Sixteen bytes each, made once: a file can hold a million groups.
+    let called: Vec<(usize, usize)> = (templates.iter().enumerate())
+        .flat_map(|(template, &(_, sites))| sites.iter().map(move |&site| (template, site)))
+        .collect();
+    let mut items: Vec<((u32, u32), u32, u32)> = Vec::with_capacity(groups.len() + called.len());
+    for (index, group) in groups.iter().enumerate() {
+        if enclosing(group.at()).is_some_and(|f| !sites[f].is_empty()) {
             continue;
         }
-        items.push((key(*at), items.len() as u32, Item::Group(index)));
+        items.push((key(group.at()), items.len() as u32, index as u32));
     }
-    for (template, &(_, sites)) in templates.iter().enumerate() {
-        for &site in sites {
-            items.push((key(site), items.len() as u32, Item::Call(template, site)));
-        }
+    for (index, &(_, site)) in called.iter().enumerate() {
+        let what = (groups.len() + index) as u32;
+        items.push((key(site), items.len() as u32, what));
     }
     // The read order tells every two apart: the sort needs no scratch copy.
-    items.sort_unstable_by_key(|(key, seq, _)| (*key, *seq));
-    for (_, _, item) in items {
-        match item {
-            Item::Group(index) => {
-                let (_, group) = &groups[index];
+    items.sort_unstable_by_key(|&(key, seq, _)| (key, seq));
+    for (_, _, what) in items {
+        let what = what as usize;
+        match called.get(what.wrapping_sub(groups.len())) {
+            None => {
+                let group = &groups[what];
                 let Some(value) = group.value(file) else {
                     continue;
                 };
-                let line = file.start(&file.tokens()[group.run.first]).line;
+                let line = file.start(&file.tokens()[group.first as usize]).line;
                 for (offset, op) in extract_sql_lines(&value) {
                     apply((line + offset, op));
                 }
             }
-            Item::Call(template, site) => {
+            Some(&(template, site)) => {
                 let (function, _) = templates[template];
                 let params = function.params(&calls);
                 let (args, _) = calls.args(site + 1);
@@ -179,9 +182,9 @@ pub fn each_sql_op(file: &PythonFile<'_>, apply: &mut dyn FnMut(LineOp)) {
                 }
                 let line = calls.line(site);
                 // `groups` is in file order: the body's groups are one run.
-                let first = groups.partition_point(|(at, _)| *at < function.body.start);
-                let last = groups.partition_point(|(at, _)| *at < function.body.end);
-                for (_, group) in &groups[first..last] {
+                let first = groups.partition_point(|g| g.at() < function.body.start);
+                let last = groups.partition_point(|g| g.at() < function.body.end);
+                for group in &groups[first..last] {
                     // A literal without fields is the same at every call.
                     let Some(mut sql) = group.value(file) else {
                         continue;
@@ -200,21 +203,48 @@ pub fn each_sql_op(file: &PythonFile<'_>, apply: &mut dyn FnMut(LineOp)) {
     }
 }
 
-/// A non-docstring group of string literals, as `sql_ops` reads it.
+/// A non-docstring group of string literals, as `sql_ops` reads it: where
+/// it is among the significant tokens, and its first and last literals'
+/// tokens (a lexed file is under 4 GiB, so its token places fit in 32 bits).
 struct Group {
+    at: u32,
+    first: u32,
+    last: u32,
     /// Some literal of it is an f-string.
     fields: bool,
     /// It may state SQL or fill a helper's template: its value is read.
     sql: bool,
-    run: StringRun,
 }
 
 impl Group {
+    fn new(at: usize, run: &StringRun, fields: bool, sql: bool) -> Group {
+        Group {
+            at: at as u32,
+            first: run.first as u32,
+            last: run.last as u32,
+            fields,
+            sql,
+        }
+    }
+
+    /// Its place among the significant tokens.
+    fn at(&self) -> usize {
+        self.at as usize
+    }
+
+    fn run(&self) -> StringRun {
+        StringRun {
+            first: self.first as usize,
+            last: self.last as usize,
+            docstring: false,
+        }
+    }
+
     /// Its value, decoded each time it is asked for (a group is read at
     /// most a few times: once for its SQL, and once per call of a helper
     /// whose body it is in); none if it cannot state SQL.
     fn value(&self, file: &PythonFile<'_>) -> Option<String> {
-        self.sql.then(|| file.run_value(&self.run))
+        self.sql.then(|| file.run_value(&self.run()))
     }
 }
 
