@@ -142,7 +142,8 @@ pub fn each_sql_op(file: &PythonFile<'_>, apply: &mut dyn FnMut(LineOp)) {
         .collect();
     let mut items: Vec<((u32, u32), u32, u32)> = Vec::with_capacity(groups.len() + called.len());
     for (index, group) in groups.iter().enumerate() {
-        if enclosing(group.at()).is_some_and(|f| !sites[f].is_empty()) {
+        // A group that cannot state SQL states nothing here (most groups).
+        if !group.sql || enclosing(group.at()).is_some_and(|f| !sites[f].is_empty()) {
             continue;
         }
         items.push((key(group.at()), items.len() as u32, index as u32));
