@@ -1960,22 +1960,9 @@ mod tests {
         // Two places under one hash, as two names sharing a hash would be.
         let origin = Origin::new("m.py", 1);
         let def = ColumnDef::new(Ident::known("x"), "TEXT");
-        let list = vec![
-            Column::from_def(
-                &def,
-                "t",
-                "x".into(),
-                ColumnType::new(&def.sql_type, &def.type_class),
-                &origin,
-            ),
-            Column::from_def(
-                &def,
-                "t",
-                "x".into(),
-                ColumnType::new(&def.sql_type, &def.type_class),
-                &origin,
-            ),
-        ];
+        let sql_type = ColumnType::new(&def.sql_type, &def.type_class);
+        let column = Column::from_def(&def, "t", "x".into(), sql_type, &origin);
+        let list = vec![column.clone(), column];
         let mut index = NameIndex::default();
         index.insert("x", 0);
         index.insert("x", 1);
