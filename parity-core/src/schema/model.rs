@@ -1536,17 +1536,17 @@ fn file_changes(files: &[FileModels], file: usize) -> Vec<Change> {
     let mut created = Vec::new();
     let mut dropped = Vec::new();
     let mut altered = Vec::new();
-    let change = |key: &Key, action: Action, origin: Origin| Change {
+    let change = |key: Key, action: Action, origin: Origin| Change {
         action,
-        key: key.clone(),
+        key,
         from: None,
         origin,
         file,
     };
+    // Each key is moved into its change, or dropped.
     for key in keys {
-        let key = &key;
-        let base = resolved_object(&f.base, key);
-        let head = resolved_object(&f.head, key);
+        let base = resolved_object(&f.base, &key);
+        let head = resolved_object(&f.head, &key);
         match (base, head) {
             (None, Some(head)) => {
                 created.push(change(key, Action::Created, head.origin().clone()));
@@ -1555,9 +1555,9 @@ fn file_changes(files: &[FileModels], file: usize) -> Vec<Change> {
                 let origin = f
                     .head
                     .drops
-                    .get(key)
+                    .get(&key)
                     .cloned()
-                    .or_else(|| match key {
+                    .or_else(|| match &key {
                         Key::Column(t, _) => f.head.tables.get(t).map(|t| t.origin.clone()),
                         _ => None,
                     })
@@ -1583,7 +1583,7 @@ fn file_changes(files: &[FileModels], file: usize) -> Vec<Change> {
         let known = f.base.has(key) || f.head.has(key);
         let scratch = f.head.created.contains(key) || f.base.created.contains(key);
         if new && !known && !scratch && !matches!(key, Key::Column(..)) {
-            dropped.push(change(key, Action::Dropped, origin.clone()));
+            dropped.push(change(key.clone(), Action::Dropped, origin.clone()));
         }
     }
     // Renames: a drop and a creation that the file's operations link.

@@ -136,7 +136,8 @@ pub fn each_sql_op(file: &PythonFile<'_>, apply: &mut dyn FnMut(LineOp)) {
     // What states operations, as (its key, the order it was read in,
     // what it is): below `groups.len()`, a group; above, a call of a helper
     // (an index into `called`: the template's index, the call's place).
-    // Sixteen bytes each, made once: a file can hold a million groups.
+    // Sixteen bytes each, their room made once for the most there can be:
+    // a file can hold a million groups.
     let called: Vec<(usize, usize)> = (templates.iter().enumerate())
         .flat_map(|(template, &(_, sites))| sites.iter().map(move |&site| (template, site)))
         .collect();
