@@ -501,8 +501,10 @@ impl Coverage {
         self.detail.as_ref().map_or(&[], |d| &d.fix)
     }
 
-    /// The same coverage without its fixes.
-    pub fn without_fix(mut self) -> Coverage {
+    /// The same coverage without its fixes (for tests that compare a
+    /// fix-it's report with a plain one).
+    #[cfg(test)]
+    pub(crate) fn without_fix(mut self) -> Coverage {
         if let Some(detail) = &mut self.detail {
             detail.fix.clear();
             if detail.mismatches.is_empty() {

@@ -157,7 +157,7 @@ pub fn each_sql_op(file: &PythonFile<'_>, apply: &mut dyn FnMut(LineOp)) {
     items.sort_unstable_by_key(|&(key, seq, _)| (key, seq));
     for (_, _, what) in items {
         let what = what as usize;
-        match called.get(what.wrapping_sub(groups.len())) {
+        match what.checked_sub(groups.len()).map(|call| called[call]) {
             None => {
                 let group = &groups[what];
                 let Some(value) = group.value(file) else {
@@ -168,7 +168,7 @@ pub fn each_sql_op(file: &PythonFile<'_>, apply: &mut dyn FnMut(LineOp)) {
                     apply((line + offset, op));
                 }
             }
-            Some(&(template, site)) => {
+            Some((template, site)) => {
                 let (function, _) = templates[template];
                 let params = function.params(&calls);
                 let (args, _) = calls.args(site + 1);
