@@ -372,7 +372,23 @@ impl PatchVisitor for Checker<'_> {
             let patterns = &self.rules.watched[index].patterns;
             if let Some(at) = patterns.first_match_index(&readable) {
                 let (set, names) = &self.names[index];
-                self.evidence.push(path, number, &names[at], set, text);
+                // A line of the file lexed at HEAD is that file's bytes:
+                // the evidence shares them instead of copying the line.
+                let shared = match &self.lexical {
+                    Lexical::Python(file) => self
+                        .sources
+                        .and_then(|s| s.shared(path.as_bytes()))
+                        .zip(file.line_span(number)),
+                    _ => None,
+                };
+                match shared {
+                    Some((file, span)) => {
+                        debug_assert_eq!(&file[span.clone()], text, "readable() compared them");
+                        self.evidence
+                            .push_shared(path, number, &names[at], set, file, span)
+                    }
+                    None => self.evidence.push(path, number, &names[at], set, text),
+                }
             }
         }
     }

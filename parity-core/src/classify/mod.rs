@@ -643,8 +643,13 @@ impl<'a> PythonFile<'a> {
     /// The text of a line without its line ending, as a diff shows it.
     #[inline]
     pub fn line_text(&self, line: u32) -> Option<&'a [u8]> {
-        let (text, _) = self.line_bounds(line)?;
-        Some(&self.source[text])
+        Some(&self.source[self.line_span(line)?])
+    }
+
+    /// Where [`line_text`](Self::line_text) is in the source.
+    #[inline]
+    pub fn line_span(&self, line: u32) -> Option<std::ops::Range<usize>> {
+        self.line_bounds(line).map(|(text, _)| text)
     }
 
     /// Which classes the line holds.

@@ -1,8 +1,11 @@
 //! A report's DDL evidence, held compactly: a pull request can add a
-//! million lines that match a pattern, so each line costs its text in one
-//! shared buffer and a row of sixteen bytes, and what many lines share (the
-//! file, the pattern and its set) is held once.
+//! million lines that match a pattern, so each line costs a row of sixteen
+//! bytes, and what many lines share (the file, the pattern and its set) is
+//! held once. A line of a file the check read at HEAD is not copied at all:
+//! its row points into that file's bytes, which the report then shares
+//! (`push_shared`); any other line's text is kept in the list's own buffer.
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use serde::{Serialize, Serializer};
@@ -25,12 +28,13 @@ pub struct Evidence<'a> {
 /// The lines of DDL evidence of a report, in the order they were found.
 #[derive(Clone, Debug, Default)]
 pub struct EvidenceList {
-    /// What rows share: a file and a pattern of a set.
+    /// What rows share: a file, a pattern of a set, and where their text is.
     labels: Vec<Label>,
     /// Where the labels of the file last pushed start in `labels`.
     file_labels: usize,
-    /// Every line's text, end to end.
-    text: String,
+    /// The text of the lines not shared with a file, end to end, in
+    /// buffers of under 4 GiB (so that a row's places fit in 32 bits).
+    own: Vec<String>,
     rows: Vec<Row>,
 }
 
@@ -39,12 +43,41 @@ struct Label {
     path: PathBytes,
     pattern: Arc<str>,
     set: Arc<str>,
+    text: Text,
+}
+
+/// Where the text of a label's rows is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Text {
+    /// In `EvidenceList::own`, at this index.
+    Own(usize),
+    /// In the file itself, whose lines were checked to be UTF-8.
+    File(SharedFile),
+}
+
+/// A file's bytes as the check read them at HEAD.
+#[derive(Clone)]
+struct SharedFile(Arc<Vec<u8>>);
+
+impl PartialEq for SharedFile {
+    fn eq(&self, other: &SharedFile) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for SharedFile {}
+
+impl std::fmt::Debug for SharedFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SharedFile({} bytes)", self.0.len())
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
 struct Row {
-    /// Where its text ends in `text`.
-    end: usize,
+    /// Where its text starts and how long it is, in its label's text.
+    from: u32,
+    len: u32,
     line: u32,
     /// Its index in `labels`.
     label: u32,
@@ -55,7 +88,7 @@ const _: () = assert!(std::mem::size_of::<Row>() == 16);
 
 impl EvidenceList {
     /// Adds a line of `path` that `pattern` (of `set`) matched; its text is
-    /// shown as UTF-8, each invalid sequence replaced.
+    /// copied, shown as UTF-8, each invalid sequence replaced.
     pub fn push(
         &mut self,
         path: &PathBytes,
@@ -64,10 +97,49 @@ impl EvidenceList {
         set: &Arc<str>,
         text: &[u8],
     ) {
-        let label = self.label(path, pattern, set);
-        self.text.push_str(&String::from_utf8_lossy(text));
+        let text = String::from_utf8_lossy(text);
+        let room = self
+            .own
+            .last()
+            .map_or(0, |own| u32::MAX as usize - own.len());
+        if self.own.is_empty() || room < text.len() {
+            self.own.push(String::new());
+        }
+        let buffer = self.own.len() - 1;
+        let own = &mut self.own[buffer];
+        let (from, len) = (own.len(), text.len());
+        own.push_str(&text);
+        let label = self.label(path, pattern, set, Text::Own(buffer));
+        self.push_row(from, len, line, label);
+    }
+
+    /// [`push`](Self::push) for a line that is `file[span]`, the bytes of
+    /// `path` that the check read: the row points into them instead of
+    /// copying the line (unless the line is not UTF-8, or too far into a
+    /// file of over 4 GiB, when it is copied as `push` copies it).
+    pub fn push_shared(
+        &mut self,
+        path: &PathBytes,
+        line: u32,
+        pattern: &Arc<str>,
+        set: &Arc<str>,
+        file: &Arc<Vec<u8>>,
+        span: Range<usize>,
+    ) {
+        let text = &file[span.clone()];
+        let fits = u32::try_from(span.end).is_ok();
+        if !fits || std::str::from_utf8(text).is_err() {
+            return self.push(path, line, pattern, set, text);
+        }
+        let label = self.label(path, pattern, set, Text::File(SharedFile(Arc::clone(file))));
+        self.push_row(span.start, span.len(), line, label);
+    }
+
+    fn push_row(&mut self, from: usize, len: usize, line: u32, label: u32) {
+        let place = |n: usize| u32::try_from(n).expect("a buffer's places fit in 32 bits");
         self.rows.push(Row {
-            end: self.text.len(),
+            from: place(from),
+            len: place(len),
             line,
             label,
         });
@@ -75,14 +147,14 @@ impl EvidenceList {
 
     /// The index of a label, added if it is new. Lines come file by file,
     /// so only the labels of the last file are searched.
-    fn label(&mut self, path: &PathBytes, pattern: &Arc<str>, set: &Arc<str>) -> u32 {
+    fn label(&mut self, path: &PathBytes, pattern: &Arc<str>, set: &Arc<str>, text: Text) -> u32 {
         let same_file = self.labels.last().is_some_and(|l| &l.path == path);
         if !same_file {
             self.file_labels = self.labels.len();
         }
         let found = self.labels[self.file_labels..]
             .iter()
-            .position(|l| *l.pattern == **pattern && *l.set == **set);
+            .position(|l| *l.pattern == **pattern && *l.set == **set && l.text == text);
         let at = match found {
             Some(at) => self.file_labels + at,
             None => {
@@ -90,6 +162,7 @@ impl EvidenceList {
                     path: path.clone(),
                     pattern: Arc::clone(pattern),
                     set: Arc::clone(set),
+                    text,
                 });
                 self.labels.len() - 1
             }
@@ -113,7 +186,6 @@ impl EvidenceList {
         Iter {
             list: self,
             rows: self.rows.iter(),
-            start: 0,
         }
     }
 }
@@ -123,8 +195,6 @@ impl EvidenceList {
 pub struct Iter<'a> {
     list: &'a EvidenceList,
     rows: std::slice::Iter<'a, Row>,
-    /// Where the next row's text starts.
-    start: usize,
 }
 
 impl<'a> Iterator for Iter<'a> {
@@ -133,8 +203,12 @@ impl<'a> Iterator for Iter<'a> {
     fn next(&mut self) -> Option<Evidence<'a>> {
         let row = self.rows.next()?;
         let label = &self.list.labels[row.label as usize];
-        let text = &self.list.text[self.start..row.end];
-        self.start = row.end;
+        let span = row.from as usize..row.from as usize + row.len as usize;
+        let text = match &label.text {
+            Text::Own(buffer) => &self.list.own[*buffer][span],
+            Text::File(file) => std::str::from_utf8(&file.0[span])
+                .expect("a shared line was checked to be UTF-8 when it was pushed"),
+        };
         Some(Evidence {
             path: &label.path,
             line: row.line,
@@ -211,6 +285,42 @@ mod tests {
         );
         assert_eq!(list.labels.len(), 3, "a.py's ALTER TABLE is one label");
         assert_eq!(list.len(), 4);
+    }
+
+    #[test]
+    fn a_shared_line_reads_as_its_file_holds_it_and_is_not_copied() {
+        let (sql, alter) = (Arc::from("sql"), Arc::from("ALTER TABLE"));
+        let a = PathBytes::from("a.py");
+        let file = Arc::new(b"x = 1\nALTER TABLE t ADD c\n\xff ALTER TABLE u\n".to_vec());
+        let mut list = EvidenceList::default();
+        list.push_shared(&a, 2, &alter, &sql, &file, 6..25);
+        list.push(&a, 5, &alter, &sql, b"ALTER TABLE v");
+        list.push_shared(&a, 3, &alter, &sql, &file, 26..41);
+        let read: Vec<(u32, &str)> = list.iter().map(|e| (e.line, e.text)).collect();
+        pretty_assertions::assert_eq!(
+            read,
+            vec![
+                (2, "ALTER TABLE t ADD c"),
+                (5, "ALTER TABLE v"),
+                (3, "\u{fffd} ALTER TABLE u"),
+            ]
+        );
+        // Only the lines that are not the file's UTF-8 are copied.
+        assert_eq!(list.own.concat(), "ALTER TABLE v\u{fffd} ALTER TABLE u");
+        assert_eq!(
+            list.labels.len(),
+            2,
+            "one label for the file's text, one for the copies"
+        );
+        assert_eq!(Arc::strong_count(&file), 2, "the list shares the file");
+        let mut copied = EvidenceList::default();
+        for e in &list {
+            copied.push(e.path, e.line, &alter, &sql, e.text.as_bytes());
+        }
+        assert_eq!(
+            list, copied,
+            "equal by what the lines say, wherever they are held"
+        );
     }
 
     #[test]
