@@ -46,11 +46,15 @@ pub struct AddedLine<'a> {
 
 /// The added lines of one file, in diff order: their texts end to end in
 /// one buffer, so that a file of many lines is not as many allocations.
+/// Lines that were judged as they streamed may be only counted, not kept
+/// (see [`FileCollector::counting`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AddedLines {
     text: Vec<u8>,
     /// Each line's number and where its text ends in `text`.
     lines: Vec<(u32, usize)>,
+    /// How many lines were counted and not kept.
+    unkept: usize,
 }
 
 impl AddedLines {
@@ -62,6 +66,7 @@ impl AddedLines {
         AddedLines {
             text: Vec::with_capacity(bytes),
             lines: Vec::with_capacity(bytes / 16),
+            unkept: 0,
         }
     }
 
@@ -70,15 +75,33 @@ impl AddedLines {
         self.lines.push((number, self.text.len()));
     }
 
+    /// Counts a line without keeping it.
+    pub fn count(&mut self) {
+        self.unkept += 1;
+    }
+
+    /// How many lines the file gained, kept or only counted.
     pub fn len(&self) -> usize {
-        self.lines.len()
+        self.lines.len() + self.unkept
     }
 
     pub fn is_empty(&self) -> bool {
-        self.lines.is_empty()
+        self.len() == 0
     }
 
+    /// Whether every line is kept, so that [`iter`](Self::iter) yields them all.
+    pub fn is_kept(&self) -> bool {
+        self.unkept == 0
+    }
+
+    /// The lines, in diff order. Only lines that are kept can be read:
+    /// judging a file by part of its lines would be a silent pass, so
+    /// reading counted lines is a bug of the caller, and panics.
     pub fn iter(&self) -> impl Iterator<Item = AddedLine<'_>> {
+        assert!(
+            self.is_kept(),
+            "the added lines were only counted: they were judged as they streamed"
+        );
         let starts = std::iter::once(0).chain(self.lines.iter().map(|&(_, end)| end));
         self.lines
             .iter()
@@ -487,6 +510,8 @@ pub struct FileCollector {
     files: Vec<FilePatch>,
     /// The size at HEAD of files whose contents are known (see `sized`).
     sizes: Vec<(PathBytes, usize)>,
+    /// Whether added lines are only counted (see `counting`).
+    counting: bool,
 }
 
 impl FileCollector {
@@ -496,6 +521,17 @@ impl FileCollector {
         FileCollector {
             files: Vec::new(),
             sizes: sizes.into_iter().collect(),
+            counting: false,
+        }
+    }
+
+    /// A collector of each file's header and how many lines it gained, not
+    /// the lines: for a patch whose lines are judged as they stream, so that
+    /// a pull request's text is never held once it is judged.
+    pub fn counting() -> FileCollector {
+        FileCollector {
+            counting: true,
+            ..FileCollector::default()
         }
     }
 
@@ -513,12 +549,17 @@ impl PatchVisitor for FileCollector {
             .map(|&(_, size)| size);
         self.files.push(FilePatch {
             header: header.clone(),
-            added: size.map(AddedLines::with_room_for).unwrap_or_default(),
+            added: (size.filter(|_| !self.counting))
+                .map(AddedLines::with_room_for)
+                .unwrap_or_default(),
         });
     }
     fn added(&mut self, number: u32, text: &[u8]) {
         if let Some(file) = self.files.last_mut() {
-            file.added.push(number, text);
+            match self.counting {
+                true => file.added.count(),
+                false => file.added.push(number, text),
+            }
         }
     }
 }

@@ -245,3 +245,35 @@ fn malformed_diffs_are_errors_with_a_line_number() {
         assert_eq!(error.line, line, "{error}");
     }
 }
+
+#[test]
+fn a_counting_collector_keeps_headers_and_counts_but_no_lines() {
+    use parity_core::diff::{feed, FileCollector};
+    let diff = b"diff --git a/m.py b/m.py
+--- a/m.py
++++ b/m.py
+@@ -1,1 +1,3 @@
+ context
++one
++two
+";
+    let mut counting = FileCollector::counting();
+    feed(diff, &mut counting).unwrap();
+    let files = counting.into_files();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].path().display(), "m.py");
+    assert_eq!(files[0].added.len(), 2);
+    assert!(!files[0].added.is_empty() && !files[0].added.is_kept());
+    let kept = parse_patch(diff).unwrap();
+    assert!(kept[0].added.is_kept() && kept[0].added.len() == 2);
+}
+
+#[test]
+#[should_panic(expected = "only counted")]
+fn counted_lines_cannot_be_read_as_if_there_were_none() {
+    use parity_core::diff::{feed, FileCollector};
+    let diff = b"diff --git a/m.py b/m.py\n--- a/m.py\n+++ b/m.py\n@@ -0,0 +1,1 @@\n+one\n";
+    let mut counting = FileCollector::counting();
+    feed(diff, &mut counting).unwrap();
+    let _ = counting.into_files()[0].added.iter().count();
+}

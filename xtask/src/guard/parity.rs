@@ -23,6 +23,8 @@ use crate::git::{
 };
 use crate::guard::symlinks;
 use parity_core::name_status::parse_raw;
+use parity_core::rules::Classifier;
+use parity_core::PathPattern;
 
 #[derive(Args, Debug)]
 #[command(
@@ -248,6 +250,7 @@ pub fn judge_range(
             .collect()
     };
     let mut checker = streamed_checker(rules, early_head.as_ref(), &early_lexed);
+    let keep = Keep::for_rules(rules);
     let checked_ahead = match ahead_diff {
         Some((asked, stream, lines, first)) => {
             let diff = Diff {
@@ -256,7 +259,8 @@ pub fn judge_range(
                 first: Some(first),
             };
             // Speculative: a diff asked ahead that fails is simply not taken.
-            let patch = read_patch(diff, checker.as_mut(), &sizes_of(early_head.as_ref())).ok();
+            let sizes = sizes_of(early_head.as_ref());
+            let patch = read_patch(diff, checker.as_mut(), &sizes, keep).ok();
             Some((asked, patch))
         }
         None => None,
@@ -292,6 +296,7 @@ pub fn judge_range(
                 Diff::of(git, range, &wanted)?,
                 None,
                 &sizes_of(early_head.as_ref()),
+                Keep::All,
             )?
             .files
         }
@@ -308,7 +313,8 @@ pub fn judge_range(
                 }
                 checker = streamed_checker(rules, early_head.as_ref(), &early_lexed);
             }
-            read_patch(diff, checker.as_mut(), &sizes_of(early_head.as_ref()))?.files
+            let sizes = sizes_of(early_head.as_ref());
+            read_patch(diff, checker.as_mut(), &sizes, keep)?.files
         }
     };
     // A read-ahead that failed is no read-ahead: the decision reads and
@@ -324,7 +330,7 @@ pub fn judge_range(
         }
         None => symlinks::follow(git, range, rules, &listing, &mut files)?,
     };
-    let change = Change { files, statuses };
+    let mut change = Change { files, statuses };
     // The streamed check stands for the decision's own only if it judged
     // the same files (no symlink was followed) from the same bytes (every
     // file it read was read ahead, and the decision takes those).
@@ -338,6 +344,16 @@ pub fn judge_range(
                 .all(|p| asked.contains(p))
         })
         .map(|checker| checker.finish_keeping_lexed(&change.statuses));
+    // Without it the decision judges the lines itself: those only counted
+    // as they streamed are read again, whole (a range whose watched path is
+    // a symlink, say).
+    let mut link_notes = link_notes;
+    if checked.is_none() && change.files.iter().any(|file| !file.added.is_kept()) {
+        let diff = Diff::of(git, range, &wanted)?;
+        let mut files = read_patch(diff, None, &sizes_of(early_head.as_ref()), Keep::All)?.files;
+        link_notes = symlinks::follow(git, range, rules, &listing, &mut files)?;
+        change.files = files;
+    }
     let (mut report, _) = fetch_and_decide(
         &change,
         in_force,
@@ -420,14 +436,19 @@ struct Patch {
 }
 
 /// The files of a patch streamed from git, each line also judged by
-/// `checker` if the line rules run as it comes.
+/// `checker` if the line rules run as it comes. Lines the checker judges
+/// are only counted, not kept, unless `keep` says something reads them after.
 fn read_patch(
     diff: Diff<'_>,
     checker: Option<&mut Checker<'_>>,
     sizes: &[(PathBytes, usize)],
+    keep: Keep,
 ) -> Result<Patch> {
     let diff_error = |e: &dyn std::fmt::Display| Error::new(format!("cannot read git's diff: {e}"));
-    let mut files = FileCollector::sized(sizes.iter().cloned());
+    let mut files = match (&checker, keep) {
+        (Some(_), Keep::Unjudged) => FileCollector::counting(),
+        _ => FileCollector::sized(sizes.iter().cloned()),
+    };
     let mut both = Both {
         files: &mut files,
         checker,
@@ -452,6 +473,32 @@ fn read_patch(
         files: files.into_files(),
         paired,
     })
+}
+
+/// Which added lines a streamed patch keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Keep {
+    /// Every line.
+    All,
+    /// Only those the line rules do not judge as they stream: nothing reads
+    /// them again. No further pair of tracks re-checks the change, and each
+    /// file read as Python is one the read-ahead reads, so the streamed
+    /// check stands (a range through a symlink reads its diff again).
+    Unjudged,
+}
+
+impl Keep {
+    fn for_rules(rules: &Rules) -> Keep {
+        let read_ahead = rules
+            .watched
+            .iter()
+            .filter(|watched| watched.classifier != Classifier::Plain)
+            .all(|watched| matches!(watched.path, PathPattern::Exact(_)));
+        match rules.pairings.is_empty() && read_ahead {
+            true => Keep::Unjudged,
+            false => Keep::All,
+        }
+    }
 }
 
 /// The read-ahead thread: the files lexed, as soon as they are, then all.
@@ -975,13 +1022,13 @@ mod tests {
     #[test]
     fn a_streamed_patch_keeps_every_file_and_says_when_git_paired_two_paths() {
         let patch = "diff --git a/db/m.py b/db/m.py\nindex 1..2 100644\n--- a/db/m.py\n+++ b/db/m.py\n@@ -1 +1,2 @@\n x\n+CREATE TABLE t (id INTEGER)\ndiff --git a/db/s.py b/db/s.py\ndeleted file mode 100644\nindex 3..0\n--- a/db/s.py\n+++ /dev/null\n@@ -1 +0,0 @@\n-y\n";
-        let read = read_patch(diff_of(patch), None, &[]).unwrap();
+        let read = read_patch(diff_of(patch), None, &[], Keep::All).unwrap();
         assert!(!read.paired);
         let whole = parity_core::parse_patch(patch.as_bytes()).unwrap();
         assert_eq!(read.files, whole);
         assert_eq!(read.files.len(), 2);
         let renamed = "diff --git a/db/s.py b/db/m.py\nsimilarity index 90%\nrename from db/s.py\nrename to db/m.py\n--- a/db/s.py\n+++ b/db/m.py\n@@ -1 +1,2 @@\n x\n+CREATE TABLE t (id INTEGER)\n";
-        let read = read_patch(diff_of(renamed), None, &[]).unwrap();
+        let read = read_patch(diff_of(renamed), None, &[], Keep::All).unwrap();
         assert!(read.paired);
         assert_eq!(read.files[0].added.len(), 1);
     }
@@ -1002,7 +1049,7 @@ mod tests {
             entry(Status::Deleted, parity_core::rules::SCHEMA, None),
         ];
         let wanted = rules.diff_paths(&statuses);
-        let read = || read_patch(diff_of(patch), None, &[]).ok();
+        let read = || read_patch(diff_of(patch), None, &[], Keep::All).ok();
         let taken = diff_from_ahead(&asked, read(), &wanted, &statuses).expect("it stands");
         assert_eq!(taken.len(), 1, "the deleted schema is not the range's diff");
         assert_eq!(

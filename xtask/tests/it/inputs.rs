@@ -700,6 +700,32 @@ mod what_a_file_is {
     }
 
     #[test]
+    fn a_watched_symlink_pointed_at_another_file_is_judged_as_the_new_target() {
+        // The link's own line streams through the line rules before the
+        // link is known: the check is made again from the target's lines.
+        let mut project = Project::new();
+        project.repo.checkout("main").unwrap();
+        project.repo.write(REAL, BASE_MIGRATIONS).unwrap();
+        link(&project, "real_migrations.py", MIGRATIONS);
+        project.repo.commit("the symlink on the base").unwrap();
+        project.git(&["checkout", "--quiet", "-B", "pr"]);
+        let other = "src/backend/db/other_migrations.py";
+        project
+            .repo
+            .write(other, migrations_with(ADD_NOTES))
+            .unwrap();
+        link(&project, "other_migrations.py", MIGRATIONS);
+        project.repo.commit("point the symlink elsewhere").unwrap();
+        let output = parity(&project, &[]);
+        assert_fails_on_the_watched_file(&output);
+        assert!(
+            stdout(&output).contains("is reached through a symlink"),
+            "{}",
+            stdout(&output)
+        );
+    }
+
+    #[test]
     fn scan_follows_watched_symlinks_as_parity_does() {
         let mut project = Project::new();
         project.repo.write(REAL, BASE_MIGRATIONS).unwrap();
