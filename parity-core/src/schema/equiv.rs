@@ -48,9 +48,9 @@ pub fn coverage(
                     .map(Table::primary_key)
                     .unwrap_or_default()
             });
-            let has = key.contains(&column.name);
+            let has = key.iter().any(|k| *k == column.name);
             if column.primary_key && !has {
-                key.push(column.name.clone());
+                key.push(column.name.to_string());
             } else if !column.primary_key && has {
                 key.retain(|k| k != &column.name);
             }
@@ -177,7 +177,7 @@ fn status_of(
                 Vec::new(),
                 want(&|| match &change.key {
                     Key::Table(t) => Some(Fix::DropTable(super::model::Table {
-                        name: t.clone(),
+                        name: t.to_string(),
                         columns: super::model::Columns::default(),
                         constraints: Vec::new(),
                         pk_name: None,
@@ -203,13 +203,13 @@ fn status_of(
             } else {
                 let fix = want(&|| match (change.from.as_deref(), &change.key) {
                     (Some(Key::Table(a)), Key::Table(b)) => Some(Fix::RenameTable {
-                        from: a.clone(),
-                        to: b.clone(),
+                        from: a.to_string(),
+                        to: b.to_string(),
                     }),
                     (Some(Key::Column(t, a)), Key::Column(_, b)) => Some(Fix::RenameColumn {
-                        table: t.clone(),
-                        from: a.clone(),
-                        to: b.clone(),
+                        table: t.to_string(),
+                        from: a.to_string(),
+                        to: b.to_string(),
                     }),
                     _ => None,
                 });
@@ -247,15 +247,21 @@ fn fixes(
         if let Key::Column(table, _) = &change.key {
             let from = second
                 .tables
-                .get(table)
+                .get(table.as_str())
                 .map(Table::primary_key)
                 .unwrap_or_default();
-            let to = primary_keys.get(table).cloned().unwrap_or_default();
+            let to = primary_keys
+                .get(table.as_str())
+                .cloned()
+                .unwrap_or_default();
             if from != to {
                 fix.push(Fix::ReplacePrimaryKey {
-                    table: table.clone(),
+                    table: table.to_string(),
                     from,
-                    from_name: second.tables.get(table).and_then(|t| t.pk_name.clone()),
+                    from_name: second
+                        .tables
+                        .get(table.as_str())
+                        .and_then(|t| t.pk_name.clone()),
                     to,
                 });
             }

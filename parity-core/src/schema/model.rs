@@ -31,6 +31,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
+use compact_str::CompactString;
 use serde::Serialize;
 
 use super::types::{fk_action, DefaultValue, TypeClass};
@@ -99,7 +100,8 @@ impl Types {
 /// A column of a table in the model.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Column {
-    pub name: String,
+    /// Inline up to 24 bytes: a model may hold a million columns.
+    pub name: CompactString,
     /// Shared by the columns of a model declared alike.
     #[serde(flatten)]
     pub sql_type: Arc<ColumnType>,
@@ -134,7 +136,7 @@ impl Column {
     fn from_def(
         def: &ColumnDef,
         table: &str,
-        name: String,
+        name: CompactString,
         sql_type: Arc<ColumnType>,
         origin: &Origin,
     ) -> Column {
@@ -191,9 +193,10 @@ impl Column {
 /// name, the columns' names and a label joined by `_` (`tasks_project_id_fkey`,
 /// `tasks_pkey` with no columns), the longer of the two parts shortened until
 /// the whole fits PostgreSQL's 63 bytes.
-pub fn pg_default_name(table: &str, columns: &[String], label: &str) -> String {
+pub fn pg_default_name<S: AsRef<str>>(table: &str, columns: &[S], label: &str) -> String {
     const MAX: usize = 63;
-    let second = columns.join("_");
+    let names: Vec<&str> = columns.iter().map(AsRef::as_ref).collect();
+    let second = names.join("_");
     let overhead = label.len() + 1 + usize::from(!second.is_empty());
     let room = MAX.saturating_sub(overhead);
     let (mut a, mut b) = (table.len(), second.len());
@@ -368,7 +371,7 @@ impl Columns {
         };
         let other = self.position(to);
         self.by_name.remove(from, i);
-        self.list[i].name = to.to_string();
+        self.list[i].name = to.into();
         match other {
             Some(other) if other != i => {
                 self.list.remove(other);
@@ -455,7 +458,7 @@ impl Table {
         self.columns
             .iter()
             .filter(|c| c.primary_key)
-            .map(|c| c.name.clone())
+            .map(|c| c.name.to_string())
             .collect()
     }
 }
@@ -481,13 +484,14 @@ pub struct Trigger {
     pub origin: Origin,
 }
 
-/// An object's identity in a model.
+/// An object's identity in a model. Its names are held inline up to 24
+/// bytes: a range can bring a million changed keys.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Key {
-    Table(String),
-    Column(String, String),
-    Index(String),
-    Trigger(String),
+    Table(CompactString),
+    Column(CompactString, CompactString),
+    Index(CompactString),
+    Trigger(CompactString),
 }
 
 /// A [`Key`] whose names are borrowed (from a model): looked at without
@@ -503,10 +507,10 @@ pub enum KeyRef<'k> {
 impl KeyRef<'_> {
     pub fn owned(self) -> Key {
         match self {
-            KeyRef::Table(t) => Key::Table(t.to_string()),
-            KeyRef::Column(t, c) => Key::Column(t.to_string(), c.to_string()),
-            KeyRef::Index(i) => Key::Index(i.to_string()),
-            KeyRef::Trigger(t) => Key::Trigger(t.to_string()),
+            KeyRef::Table(t) => Key::Table(t.into()),
+            KeyRef::Column(t, c) => Key::Column(t.into(), c.into()),
+            KeyRef::Index(i) => Key::Index(i.into()),
+            KeyRef::Trigger(t) => Key::Trigger(t.into()),
         }
     }
 }
@@ -522,7 +526,7 @@ impl Key {
     }
 
     /// Its last name: a column's own name, else the object's.
-    fn into_leaf(self) -> String {
+    fn into_leaf(self) -> CompactString {
         match self {
             Key::Table(name) | Key::Column(_, name) | Key::Index(name) | Key::Trigger(name) => name,
         }
@@ -671,16 +675,16 @@ impl Model {
 
     pub fn object(&self, key: &Key) -> Option<Object<'_>> {
         match key {
-            Key::Table(t) => self.tables.get(t).map(Object::Table),
+            Key::Table(t) => self.tables.get(t.as_str()).map(Object::Table),
             Key::Column(t, c) => {
-                let (name, table) = self.tables.get_key_value(t)?;
+                let (name, table) = self.tables.get_key_value(t.as_str())?;
                 table.column(c).map(|column| Object::Column {
                     table: name,
                     column: Cow::Borrowed(column),
                 })
             }
-            Key::Index(i) => self.indexes.get(i).map(Object::Index),
-            Key::Trigger(t) => self.triggers.get(t).map(Object::Trigger),
+            Key::Index(i) => self.indexes.get(i.as_str()).map(Object::Index),
+            Key::Trigger(t) => self.triggers.get(t.as_str()).map(Object::Trigger),
         }
     }
 
@@ -758,8 +762,8 @@ impl Model {
         match op {
             SchemaOp::CreateTable { table, columns } => {
                 let table = name(table);
-                self.touch(Key::Table(table.clone()), origin);
-                self.created.insert(Key::Table(table.clone()));
+                self.touch(Key::Table(table.as_str().into()), origin);
+                self.created.insert(Key::Table(table.as_str().into()));
                 if self.tables.contains_key(&table) {
                     return;
                 }
@@ -779,30 +783,34 @@ impl Model {
             }
             SchemaOp::DropTable { table } => {
                 let table = name(table);
-                self.touch(Key::Table(table.clone()), origin);
+                self.touch(Key::Table(table.as_str().into()), origin);
                 if let Some(dropped) = self.tables.remove(&table) {
                     for column in &dropped.columns {
                         self.drops.insert(
-                            Key::Column(table.clone(), column.name.clone()),
+                            Key::Column(table.as_str().into(), column.name.as_str().into()),
                             origin.clone(),
                         );
                     }
                 }
-                self.drops.insert(Key::Table(table.clone()), origin.clone());
+                self.drops
+                    .insert(Key::Table(table.as_str().into()), origin.clone());
                 self.indexes.retain(|_, i| i.table != table);
                 self.triggers.retain(|_, t| t.table != table);
             }
             SchemaOp::RenameTable { from, to } => {
                 let (from, to) = (name(from), name(to));
-                self.touch(Key::Table(from.clone()), origin);
-                self.touch(Key::Table(to.clone()), origin);
+                self.touch(Key::Table(from.as_str().into()), origin);
+                self.touch(Key::Table(to.as_str().into()), origin);
                 let Some(mut table) = self.tables.remove(&from) else {
                     return;
                 };
                 table.name = to.clone();
-                self.created.insert(Key::Table(to.clone()));
+                self.created.insert(Key::Table(to.as_str().into()));
                 for column in &table.columns {
-                    self.touch(Key::Column(to.clone(), column.name.clone()), origin);
+                    self.touch(
+                        Key::Column(to.as_str().into(), column.name.as_str().into()),
+                        origin,
+                    );
                 }
                 self.tables.insert(to.clone(), table);
                 for index in self.indexes.values_mut() {
@@ -825,8 +833,11 @@ impl Model {
                         }
                     }
                 }
-                self.renames
-                    .push((Key::Table(from), Key::Table(to), origin.clone()));
+                self.renames.push((
+                    Key::Table(from.into()),
+                    Key::Table(to.into()),
+                    origin.clone(),
+                ));
             }
             SchemaOp::AddColumn { table, column } => {
                 let table = name(table);
@@ -848,7 +859,7 @@ impl Model {
             }
             SchemaOp::DropColumn { table, column } => {
                 let (table, column) = (name(table), name(column));
-                let key = Key::Column(table.clone(), column.clone());
+                let key = Key::Column(table.as_str().into(), column.as_str().into());
                 self.touch(key.clone(), origin);
                 if let Some(t) = self.tables.get_mut(&table) {
                     t.columns.remove(&column);
@@ -857,8 +868,14 @@ impl Model {
             }
             SchemaOp::RenameColumn { table, from, to } => {
                 let (table, from, to) = (name(table), name(from), name(to));
-                self.touch(Key::Column(table.clone(), from.clone()), origin);
-                self.touch(Key::Column(table.clone(), to.clone()), origin);
+                self.touch(
+                    Key::Column(table.as_str().into(), from.as_str().into()),
+                    origin,
+                );
+                self.touch(
+                    Key::Column(table.as_str().into(), to.as_str().into()),
+                    origin,
+                );
                 let Some(t) = self.tables.get_mut(&table) else {
                     return;
                 };
@@ -884,8 +901,8 @@ impl Model {
                     }
                 }
                 self.renames.push((
-                    Key::Column(table.clone(), from),
-                    Key::Column(table, to),
+                    Key::Column(table.as_str().into(), from.into()),
+                    Key::Column(table.into(), to.into()),
                     origin.clone(),
                 ));
             }
@@ -895,7 +912,10 @@ impl Model {
                 changes,
             } => {
                 let (table, column) = (name(table), name(column));
-                self.touch(Key::Column(table.clone(), column.clone()), origin);
+                self.touch(
+                    Key::Column(table.as_str().into(), column.as_str().into()),
+                    origin,
+                );
                 if let Some(c) = self
                     .tables
                     .get_mut(&table)
@@ -912,8 +932,8 @@ impl Model {
                 where_clause,
             } => {
                 let index = name(index);
-                self.touch(Key::Index(index.clone()), origin);
-                self.created.insert(Key::Index(index.clone()));
+                self.touch(Key::Index(index.as_str().into()), origin);
+                self.created.insert(Key::Index(index.as_str().into()));
                 self.indexes.insert(
                     index.clone(),
                     Index {
@@ -928,9 +948,9 @@ impl Model {
             }
             SchemaOp::DropIndex { index } => {
                 let index = name(index);
-                self.touch(Key::Index(index.clone()), origin);
+                self.touch(Key::Index(index.as_str().into()), origin);
                 self.indexes.remove(&index);
-                self.drops.insert(Key::Index(index), origin.clone());
+                self.drops.insert(Key::Index(index.into()), origin.clone());
             }
             SchemaOp::CreateTrigger {
                 trigger,
@@ -938,8 +958,8 @@ impl Model {
                 definition,
             } => {
                 let trigger = name(trigger);
-                self.touch(Key::Trigger(trigger.clone()), origin);
-                self.created.insert(Key::Trigger(trigger.clone()));
+                self.touch(Key::Trigger(trigger.as_str().into()), origin);
+                self.created.insert(Key::Trigger(trigger.as_str().into()));
                 self.triggers.insert(
                     trigger.clone(),
                     Trigger {
@@ -952,9 +972,10 @@ impl Model {
             }
             SchemaOp::DropTrigger { trigger } => {
                 let trigger = name(trigger);
-                self.touch(Key::Trigger(trigger.clone()), origin);
+                self.touch(Key::Trigger(trigger.as_str().into()), origin);
                 self.triggers.remove(&trigger);
-                self.drops.insert(Key::Trigger(trigger), origin.clone());
+                self.drops
+                    .insert(Key::Trigger(trigger.into()), origin.clone());
             }
             SchemaOp::AddConstraint { table, constraint } => {
                 self.add_constraint(&name(table), constraint, origin);
@@ -970,29 +991,29 @@ impl Model {
     }
 
     fn add_column(&mut self, table: &str, def: &ColumnDef, origin: &Origin) {
-        let Some(column_name) = known(&def.name) else {
+        let Ident::Known(column_name) = &def.name else {
             return;
         };
-        self.touch(Key::Column(table.to_string(), column_name.clone()), origin);
+        self.touch(Key::Column(table.into(), column_name.clone()), origin);
         let sql_type = self.types.get(&def.sql_type, &def.type_class);
         let column = Column::from_def(def, table, column_name.clone(), sql_type, origin);
         let Some(t) = self.tables.get_mut(table) else {
             return;
         };
         if column.primary_key && t.pk_name.is_none() {
-            t.pk_name = Some(pg_default_name(table, &[], "pkey"));
+            t.pk_name = Some(pg_default_name::<&str>(table, &[], "pkey"));
         }
         t.columns.upsert(column);
         if def.index {
             // SQLAlchemy's `index=True` and its default index name.
             let index = format!("ix_{table}_{column_name}");
-            self.touch(Key::Index(index.clone()), origin);
+            self.touch(Key::Index(index.as_str().into()), origin);
             self.indexes.insert(
                 index.clone(),
                 Index {
                     name: index,
                     table: table.to_string(),
-                    columns: vec![column_name],
+                    columns: vec![column_name.to_string()],
                     unique: false,
                     where_clause: None,
                     origin: origin.clone(),
@@ -1007,7 +1028,7 @@ impl Model {
                 .insert(name, (table.to_string(), constraint.clone()));
         }
         let Some(t) = self.tables.get_mut(table) else {
-            self.touch(Key::Table(table.to_string()), origin);
+            self.touch(Key::Table(table.into()), origin);
             return;
         };
         let columns = constraint.columns();
@@ -1015,7 +1036,8 @@ impl Model {
         let stated = constraint.name().and_then(known);
         match constraint {
             Constraint::PrimaryKey { columns, .. } => {
-                t.pk_name = Some(stated.unwrap_or_else(|| pg_default_name(table, &[], "pkey")));
+                t.pk_name =
+                    Some(stated.unwrap_or_else(|| pg_default_name::<&str>(table, &[], "pkey")));
                 for name in columns {
                     if let Some(c) = t.column_mut(name) {
                         c.primary_key = true;
@@ -1050,9 +1072,9 @@ impl Model {
         let keys: Vec<Key> = match (constraint, single) {
             (Constraint::PrimaryKey { .. }, _) | (_, true) => columns
                 .iter()
-                .map(|c| Key::Column(table.to_string(), c.clone()))
+                .map(|c| Key::Column(table.into(), c.as_str().into()))
                 .collect(),
-            _ => vec![Key::Table(table.to_string())],
+            _ => vec![Key::Table(table.into())],
         };
         for key in keys {
             self.touch(key, origin);
@@ -1064,7 +1086,7 @@ impl Model {
     /// `fk_tasks_project_id_projects` on the one foreign-key column of
     /// `tasks` whose name it contains.
     fn drop_constraint(&mut self, table: &str, name: &str, kind: Option<&str>, origin: &Origin) {
-        self.touch(Key::Table(table.to_string()), origin);
+        self.touch(Key::Table(table.into()), origin);
         let known_constraint = self.named.remove(name);
         let Some(t) = self.tables.get_mut(table) else {
             return;
@@ -1080,13 +1102,13 @@ impl Model {
                 if c.fk_name() == Some(name) {
                     c.foreign_key.clone().map(|target| Constraint::ForeignKey {
                         name: None,
-                        columns: vec![c.name.clone()],
+                        columns: vec![c.name.to_string()],
                         target: *target,
                     })
                 } else if c.unique_name() == Some(name) && c.unique {
                     Some(Constraint::Unique {
                         name: None,
-                        columns: vec![c.name.clone()],
+                        columns: vec![c.name.to_string()],
                     })
                 } else {
                     None
@@ -1107,18 +1129,18 @@ impl Model {
                 let candidates: Vec<&Column> = t
                     .columns
                     .iter()
-                    .filter(|c| name.contains(&c.name))
+                    .filter(|c| name.contains(c.name.as_str()))
                     .filter(|c| (fk && c.foreign_key.is_some()) || (unique && c.unique))
                     .collect();
                 match candidates.as_slice() {
                     [c] if fk && c.foreign_key.is_some() => Constraint::ForeignKey {
                         name: None,
-                        columns: vec![c.name.clone()],
+                        columns: vec![c.name.to_string()],
                         target: *c.foreign_key.clone().expect("checked"),
                     },
                     [c] => Constraint::Unique {
                         name: None,
-                        columns: vec![c.name.clone()],
+                        columns: vec![c.name.to_string()],
                     },
                     _ => return,
                 }
@@ -1129,7 +1151,7 @@ impl Model {
             (Constraint::PrimaryKey { .. }, _) => {
                 t.pk_name = None;
                 for c in t.columns.each_mut() {
-                    if columns.contains(&c.name) {
+                    if columns.iter().any(|n| *n == c.name) {
                         c.primary_key = false;
                     }
                 }
@@ -1152,7 +1174,7 @@ impl Model {
             }
         }
         for column in columns {
-            self.touch(Key::Column(table.to_string(), column), origin);
+            self.touch(Key::Column(table.into(), column.into()), origin);
         }
     }
 }
@@ -1558,7 +1580,9 @@ fn file_changes(files: &[FileModels], file: usize) -> Vec<Change> {
                     .get(&key)
                     .cloned()
                     .or_else(|| match &key {
-                        Key::Column(t, _) => f.head.tables.get(t).map(|t| t.origin.clone()),
+                        Key::Column(t, _) => {
+                            f.head.tables.get(t.as_str()).map(|t| t.origin.clone())
+                        }
                         _ => None,
                     })
                     .unwrap_or_else(|| Origin::new(&f.path, 0));
@@ -1587,7 +1611,7 @@ fn file_changes(files: &[FileModels], file: usize) -> Vec<Change> {
         }
     }
     // Renames: a drop and a creation that the file's operations link.
-    let mut renamed_tables: Vec<(String, String)> = Vec::new();
+    let mut renamed_tables: Vec<(CompactString, CompactString)> = Vec::new();
     for (from, to, origin) in &f.head.renames {
         if f.base.renames.iter().any(|(a, b, _)| a == from && b == to) {
             continue;
@@ -1621,7 +1645,7 @@ fn file_changes(files: &[FileModels], file: usize) -> Vec<Change> {
     }
     // The columns of a renamed table moved with it.
     for (from, to) in &renamed_tables {
-        let moved: Vec<String> = created
+        let moved: Vec<CompactString> = created
             .iter()
             .filter_map(|c| match &c.key {
                 Key::Column(t, col)
@@ -1641,7 +1665,7 @@ fn file_changes(files: &[FileModels], file: usize) -> Vec<Change> {
             .retain(|d| !matches!(&d.key, Key::Column(t, col) if t == from && moved.contains(col)));
     }
     // A dropped table takes its columns, indexes and triggers with it.
-    let dropped_tables: Vec<String> = dropped
+    let dropped_tables: Vec<CompactString> = dropped
         .iter()
         .filter_map(|d| match &d.key {
             Key::Table(t) => Some(t.clone()),
@@ -1818,7 +1842,7 @@ pub fn diff(files: &[FileModels]) -> TrackChange {
     // A rename in one file stands for the drop and creation another shows,
     // a table's columns included.
     let had_column = |table: &str, column: &str| {
-        let key = Key::Column(table.to_string(), column.to_string());
+        let key = Key::Column(table.into(), column.into());
         files.iter().any(|f| f.base.has(&key))
     };
     if !renames.is_empty() {
@@ -1864,7 +1888,7 @@ pub fn diff(files: &[FileModels]) -> TrackChange {
     let place = |model: &Model, key: Option<&Key>| match key {
         Some(Key::Column(table, column)) => model
             .tables
-            .get(table)
+            .get(table.as_str())
             .and_then(|t| t.columns.position(column)),
         _ => None,
     };
@@ -1986,7 +2010,7 @@ mod tests {
             let origin = Origin::new("m.py", 1);
             let column = |name: &str| {
                 let def = ColumnDef::new(Ident::known(name), "TEXT");
-                Column::from_def(&def, "t", name.to_string(), ColumnType::new(&def.sql_type, &def.type_class), &origin)
+                Column::from_def(&def, "t", name.into(), ColumnType::new(&def.sql_type, &def.type_class), &origin)
             };
             let mut columns = Columns::default();
             let mut names: Vec<String> = Vec::new();
@@ -2052,7 +2076,7 @@ mod tests {
         m.tables[table]
             .columns
             .iter()
-            .map(|c| (c.name.clone(), c.sql_type.declared.clone()))
+            .map(|c| (c.name.to_string(), c.sql_type.declared.clone()))
             .collect()
     }
 
@@ -2233,16 +2257,13 @@ mod tests {
 
     #[test]
     fn default_names_fit_postgresqls_63_bytes() {
-        assert_eq!(pg_default_name("tasks", &[], "pkey"), "tasks_pkey");
-        assert_eq!(
-            pg_default_name("t", &["a".into(), "b".into()], "key"),
-            "t_a_b_key"
-        );
+        assert_eq!(pg_default_name::<&str>("tasks", &[], "pkey"), "tasks_pkey");
+        assert_eq!(pg_default_name("t", &["a", "b"], "key"), "t_a_b_key");
         let long = "x".repeat(40);
         let name = pg_default_name(&long, &["y".repeat(40)], "fkey");
         assert_eq!(name.len(), 63);
         assert_eq!(name, format!("{}_{}_fkey", "x".repeat(29), "y".repeat(28)));
-        let name = pg_default_name(&"t".repeat(70), &["c".into()], "fkey");
+        let name = pg_default_name(&"t".repeat(70), &["c"], "fkey");
         assert_eq!(name, format!("{}_c_fkey", "t".repeat(56)));
     }
 

@@ -701,7 +701,7 @@ fn python_for(fix: &Fix) -> (Vec<String>, Vec<String>) {
         } => {
             // The key is dropped by the name it has on PostgreSQL and made
             // under PostgreSQL's own name for a table's key.
-            let own = pg_default_name(table, &[], "pkey");
+            let own = pg_default_name::<&str>(table, &[], "pkey");
             let old = from_name.clone().unwrap_or_else(|| own.clone());
             let t = py_str(table);
             let replace = |a: &[String], a_name: &str, b: &[String], b_name: &str| {
