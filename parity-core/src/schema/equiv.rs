@@ -52,7 +52,7 @@ pub fn coverage(
             if column.primary_key && !has {
                 key.push(column.name.to_string());
             } else if !column.primary_key && has {
-                key.retain(|k| k != &column.name);
+                key.retain(|k| *k != column.name);
             }
         }
     }

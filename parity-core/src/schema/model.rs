@@ -1478,15 +1478,15 @@ pub struct TrackChange {
 fn fact_of(key: Key, action: Action, from: Option<Key>) -> Fact {
     let kind = key.kind();
     let (table, name) = match key {
-        Key::Column(table, name) => (Some(Ident::Known(table.into())), name),
+        Key::Column(table, name) => (Some(Ident::Known(table)), name),
         Key::Table(name) | Key::Index(name) | Key::Trigger(name) => (None, name),
     };
     Fact {
         kind,
         action,
         table,
-        name: Ident::Known(name.into()),
-        from: from.map(|from| Box::new(Ident::Known(from.into_leaf().into()))),
+        name: Ident::Known(name),
+        from: from.map(|from| Box::new(Ident::Known(from.into_leaf()))),
     }
 }
 
