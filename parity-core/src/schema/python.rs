@@ -3,6 +3,7 @@
 //! metadata, and the `op.*` calls of an Alembic revision's `upgrade()`.
 //! Comments and docstrings never name anything.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -40,7 +41,7 @@ pub fn sql_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
 pub fn each_sql_op(file: &PythonFile<'_>, apply: &mut dyn FnMut(LineOp)) {
     let calls = Calls::new(file);
     let functions = module_functions(&calls);
-    let position = |token_index: usize| calls.order.binary_search(&(token_index as u32)).ok();
+    let position = |token_index: usize| calls.position(token_index);
     let has_fields = |run: &StringRun| {
         file.run_literals(run).any(|t| {
             file.tokens()[t]
@@ -95,7 +96,7 @@ pub fn each_sql_op(file: &PythonFile<'_>, apply: &mut dyn FnMut(LineOp)) {
     }
     let mut sites: Vec<Vec<usize>> = vec![Vec::new(); functions.len()];
     if !template_of.is_empty() {
-        for at in 0..calls.order.len() {
+        for at in 0..calls.len() {
             let called = calls
                 .token(at)
                 .filter(|t| t.kind == TokenKind::Name)
@@ -252,14 +253,14 @@ impl Group {
 
 /// The function names of `MIGRATIONS = [("name", _fn), ...]`, in order.
 fn migrations_order(calls: &Calls<'_, '_>) -> Vec<String> {
-    let Some(start) = (0..calls.order.len()).find(|&at| {
+    let Some(start) = (0..calls.len()).find(|&at| {
         calls.is_name(at, "MIGRATIONS")
             && calls.token(at).is_some_and(|t| calls.file.at_line_start(t))
             && (calls.is_op(at + 1, "=") && calls.is_op(at + 2, "[") || calls.is_op(at + 1, ":"))
     }) else {
         return Vec::new();
     };
-    let Some(open) = (start..calls.order.len()).find(|&at| calls.is_op(at, "[")) else {
+    let Some(open) = (start..calls.len()).find(|&at| calls.is_op(at, "[")) else {
         return Vec::new();
     };
     let (items, _) = calls.args(open);
@@ -280,13 +281,20 @@ fn migrations_order(calls: &Calls<'_, '_>) -> Vec<String> {
 /// the source, with helpers to read calls.
 struct Calls<'f, 'a> {
     file: &'f PythonFile<'a>,
-    /// Indices into `file.tokens()` (a file lexes to fewer than 4 Gi
-    /// tokens: `u32` halves a list as long as the file's tokens).
-    order: Vec<u32>,
+    /// The indices into `file.tokens()` of the tokens that are not
+    /// significant (comments, line breaks), sorted: few in a migrations
+    /// file, so that a position maps to its token without a list as long as
+    /// the file's tokens. A file lexes to fewer than 4 Gi tokens.
+    skipped: Vec<u32>,
+    /// How many tokens are significant.
+    len: usize,
+    /// How many skipped tokens come before the position last looked up:
+    /// positions are mostly read in order, so the next is found from there.
+    hint: Cell<usize>,
 }
 
 /// One argument of a call: its keyword, if any, and its tokens (positions in
-/// `Calls::order`).
+/// `Calls`).
 struct Arg {
     keyword: Option<String>,
     tokens: Range<usize>,
@@ -295,18 +303,63 @@ struct Arg {
 impl<'f, 'a> Calls<'f, 'a> {
     fn new(file: &'f PythonFile<'a>) -> Self {
         let tokens = file.tokens();
-        let mut order = Vec::with_capacity(tokens.len());
-        for (i, token) in tokens.iter().enumerate() {
-            if token.is_significant() {
-                order.push(i as u32);
-            }
+        let skipped: Vec<u32> = (tokens.iter().enumerate())
+            .filter(|(_, token)| !token.is_significant())
+            .map(|(i, _)| i as u32)
+            .collect();
+        Calls {
+            file,
+            len: tokens.len() - skipped.len(),
+            skipped,
+            hint: Cell::new(0),
         }
-        order.shrink_to_fit();
-        Calls { file, order }
+    }
+
+    /// How many significant tokens there are: positions run from 0 to it.
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The index into `file.tokens()` of the significant token at `at`: the
+    /// skipped tokens before it are those with at most `at` significant
+    /// tokens before them (the `j`-th skipped token has `skipped[j] - j`).
+    fn index(&self, at: usize) -> Option<usize> {
+        if at >= self.len {
+            return None;
+        }
+        let n = self.skipped.len();
+        let before = |j: usize| self.skipped[j] as usize - j <= at;
+        let fits = |k: usize| (k == 0 || before(k - 1)) && (k == n || !before(k));
+        let hint = self.hint.get();
+        let k = match [hint, hint + 1].into_iter().find(|&k| k <= n && fits(k)) {
+            Some(k) => k,
+            None => {
+                // `before` holds for a first run of `j` only: find its end.
+                let (mut lo, mut hi) = (0, n);
+                while lo < hi {
+                    let mid = lo + (hi - lo) / 2;
+                    match before(mid) {
+                        true => lo = mid + 1,
+                        false => hi = mid,
+                    }
+                }
+                lo
+            }
+        };
+        self.hint.set(k);
+        Some(at + k)
+    }
+
+    /// The position of the token at `index` in `file.tokens()`, if it is
+    /// significant.
+    fn position(&self, index: usize) -> Option<usize> {
+        let k = self.skipped.partition_point(|&i| (i as usize) < index);
+        let skipped = self.skipped.get(k).is_some_and(|&i| i as usize == index);
+        (!skipped && index < self.len + self.skipped.len()).then(|| index - k)
     }
 
     fn token(&self, at: usize) -> Option<&'f Token> {
-        self.order.get(at).map(|&i| &self.file.tokens()[i as usize])
+        self.index(at).map(|i| &self.file.tokens()[i])
     }
 
     fn text(&self, at: usize) -> &'a [u8] {
@@ -697,7 +750,7 @@ pub fn metadata_ops(file: &PythonFile<'_>) -> Vec<LineOp> {
     // Variable -> table name, for `Index("i", agents.c.name)`.
     let mut tables: HashMap<Vec<u8>, Ident> = HashMap::new();
     let mut at = 0;
-    while at < calls.order.len() {
+    while at < calls.len() {
         let is_call = |name: &str| calls.is_name(at, name) && calls.is_op(at + 1, "(");
         if is_call("Table") {
             let (args, end) = calls.args(at + 1);
@@ -1194,7 +1247,7 @@ impl FunctionDef {
 fn module_functions(calls: &Calls<'_, '_>) -> Vec<FunctionDef> {
     let mut out = Vec::new();
     let mut def = 0;
-    while def < calls.order.len() {
+    while def < calls.len() {
         let starts = calls.is_name(def, "def")
             && calls.is_op(def + 2, "(")
             && calls
@@ -1205,18 +1258,17 @@ fn module_functions(calls: &Calls<'_, '_>) -> Vec<FunctionDef> {
             continue;
         }
         // The body ends at the first statement back at column 0.
-        let tokens = calls.file.tokens();
         let mut seen_newline = false;
-        let back_at_column_0 = calls.order.get(def + 3..).and_then(|rest| {
-            rest.iter().position(|&i| {
-                let token = &tokens[i as usize];
-                let newline = token.kind == TokenKind::Newline;
-                let ends = seen_newline && !newline && calls.file.at_line_start(token);
-                seen_newline = newline;
-                ends
-            })
+        let back_at_column_0 = (def + 3..calls.len()).find(|&at| {
+            let Some(token) = calls.token(at) else {
+                return false;
+            };
+            let newline = token.kind == TokenKind::Newline;
+            let ends = seen_newline && !newline && calls.file.at_line_start(token);
+            seen_newline = newline;
+            ends
         });
-        let end = back_at_column_0.map_or(calls.order.len(), |k| def + 3 + k);
+        let end = back_at_column_0.unwrap_or(calls.len());
         out.push(FunctionDef {
             name: String::from_utf8_lossy(calls.text(def + 1)).into_owned(),
             open: def + 2,
@@ -1234,6 +1286,43 @@ fn module_functions(calls: &Calls<'_, '_>) -> Vec<FunctionDef> {
 mod tests {
     use super::*;
     use pretty_assertions::assert_eq;
+
+    #[test]
+    fn positions_name_the_significant_tokens_in_any_order_of_lookup() {
+        let source = b"# head\n\nx = 1  # one\n\n\ndef f(a):\n    # inside\n    return [\n        a,\n    ]\n# tail\n";
+        let file = PythonFile::lex(source).unwrap();
+        let calls = Calls::new(&file);
+        let significant: Vec<usize> = (file.tokens().iter().enumerate())
+            .filter(|(_, t)| t.is_significant())
+            .map(|(i, _)| i)
+            .collect();
+        assert!(
+            significant.len() < file.tokens().len(),
+            "the file has skipped tokens"
+        );
+        assert_eq!(calls.len(), significant.len());
+        // In order, backwards, and jumping about: the hint never misleads.
+        let n = significant.len();
+        let orders: Vec<Vec<usize>> = vec![
+            (0..n).collect(),
+            (0..n).rev().collect(),
+            (0..n).map(|i| (i * 7) % n).collect(),
+        ];
+        for order in orders {
+            for at in order {
+                assert_eq!(calls.index(at), Some(significant[at]), "position {at}");
+            }
+        }
+        assert_eq!(calls.index(n), None);
+        for (i, _) in file.tokens().iter().enumerate() {
+            assert_eq!(
+                calls.position(i),
+                significant.iter().position(|&s| s == i),
+                "token {i}"
+            );
+        }
+        assert_eq!(calls.position(file.tokens().len()), None);
+    }
 
     fn lex(source: &str) -> PythonFile<'_> {
         PythonFile::lex(source.as_bytes()).unwrap()
