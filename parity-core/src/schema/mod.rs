@@ -18,11 +18,11 @@ pub mod suggest;
 pub mod types;
 
 use std::fmt;
-use std::sync::Arc;
 
 use compact_str::CompactString;
 use serde::Serialize;
 
+pub use model::SharedPath;
 pub use python::LineOp;
 pub use types::{DefaultValue, TypeClass};
 
@@ -435,7 +435,7 @@ impl Mismatch {
 pub struct Coverage {
     pub fact: Fact,
     /// Shared by every object stated in one file.
-    pub path: Arc<str>,
+    pub path: SharedPath,
     pub line: u32,
     pub status: CoverageStatus,
     /// Its mismatches and fixes, boxed only when it has some: a range can
@@ -481,7 +481,7 @@ impl Coverage {
     /// only when a fix-it asks (`PairingMode::WithFixes`), else empty.
     pub fn new(
         fact: Fact,
-        (path, line): (Arc<str>, u32),
+        (path, line): (SharedPath, u32),
         status: CoverageStatus,
         mismatches: Vec<Mismatch>,
         fix: Vec<suggest::Fix>,
