@@ -138,49 +138,55 @@ pub struct StringLiteral {
     pub docstring: bool,
 }
 
-/// One token of the source, in 12 bytes: a big file has millions of them.
-/// Offsets are `u32` (a file of 4 GiB or more is not lexed); a string
+/// One token of the source, in 10 bytes (packed to 2-byte alignment: the
+/// offsets are read by value, never borrowed): a big file has millions of
+/// them. Offsets are `u32` (a file of 4 GiB or more is not lexed); a string
 /// literal's details are a few bits, its body derived from the span (see
 /// [`Token::string`]); where the token starts and ends as lines and columns
 /// is [`PythonFile::start`] and [`PythonFile::end`], found from the offsets
 /// by the few readers that ask.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C, packed(2))]
 pub struct Token {
-    pub kind: TokenKind,
-    /// A string literal's details (`StringBits`); 0 for any other token.
-    bits: u16,
     /// Byte offsets into the source.
     from: u32,
     to: u32,
+    /// A string literal's details (`StringBits`); 0 for any other token.
+    bits: u8,
+    pub kind: TokenKind,
 }
 
 // The size the comment above promises.
-const _: () = assert!(std::mem::size_of::<Token>() == 12);
+const _: () = assert!(std::mem::size_of::<Token>() == 10);
 
-/// The bits of [`Token::bits`]: the prefix letters, how many there are,
-/// the quote, whether it is tripled, whether the literal is a docstring.
+/// The bits of [`Token::bits`]: the prefix letters (each at most once, so
+/// that their count is how many are set), the quote, whether it is tripled,
+/// whether the literal is a docstring.
 struct StringBits;
 
 impl StringBits {
-    const RAW: u16 = 1;
-    const BYTES: u16 = 1 << 1;
-    const FORMAT: u16 = 1 << 2;
-    const TEMPLATE: u16 = 1 << 3;
-    /// Two bits: the number of prefix letters (0 to 2).
-    const PREFIX_LEN_SHIFT: u16 = 4;
-    const DOUBLE_QUOTE: u16 = 1 << 6;
-    const TRIPLE: u16 = 1 << 7;
-    const DOCSTRING: u16 = 1 << 8;
+    const RAW: u8 = 1;
+    const BYTES: u8 = 1 << 1;
+    const FORMAT: u8 = 1 << 2;
+    const TEMPLATE: u8 = 1 << 3;
+    /// `u`, the letter that changes nothing.
+    const UNICODE: u8 = 1 << 4;
+    const LETTERS: u8 = 0b1_1111;
+    const DOUBLE_QUOTE: u8 = 1 << 5;
+    const TRIPLE: u8 = 1 << 6;
+    const DOCSTRING: u8 = 1 << 7;
 
-    fn pack(prefix: StringPrefix, prefix_len: usize, quote: u8, triple: bool) -> u16 {
-        let flag = |on: bool, bit: u16| if on { bit } else { 0 };
-        // `StringPrefix::parse` accepts at most two letters.
-        let prefix_len = u16::try_from(prefix_len.min(3)).unwrap_or(3);
-        flag(prefix.raw, Self::RAW)
+    /// `prefix_len` is how many letters the prefix has: `StringPrefix::parse`
+    /// accepts each letter once, and the one it keeps no flag for is `u`.
+    fn pack(prefix: StringPrefix, prefix_len: usize, quote: u8, triple: bool) -> u8 {
+        let flag = |on: bool, bit: u8| if on { bit } else { 0 };
+        let letters = flag(prefix.raw, Self::RAW)
             | flag(prefix.bytes, Self::BYTES)
             | flag(prefix.format, Self::FORMAT)
-            | flag(prefix.template, Self::TEMPLATE)
-            | (prefix_len << Self::PREFIX_LEN_SHIFT)
+            | flag(prefix.template, Self::TEMPLATE);
+        let unicode = prefix_len > letters.count_ones() as usize;
+        letters
+            | flag(unicode, Self::UNICODE)
             | flag(quote == b'"', Self::DOUBLE_QUOTE)
             | flag(triple, Self::TRIPLE)
     }
@@ -198,10 +204,10 @@ impl Token {
             return None;
         }
         let bits = self.bits;
-        let on = |bit: u16| bits & bit != 0;
+        let on = |bit: u8| bits & bit != 0;
         let triple = on(StringBits::TRIPLE);
         let delimiter = if triple { 3 } else { 1 };
-        let prefix_len = usize::from((bits >> StringBits::PREFIX_LEN_SHIFT) & 3);
+        let prefix_len = (bits & StringBits::LETTERS).count_ones() as usize;
         let span = self.span();
         Some(StringLiteral {
             prefix: StringPrefix {
@@ -987,7 +993,7 @@ impl<'a> Lexer<'a> {
     /// Pushes a token from `self.pos` to `end` and moves past it.
     /// `bits` are a string literal's (`StringBits`), 0 for other tokens.
     #[inline(always)]
-    fn push(&mut self, kind: TokenKind, end: usize, bits: u16) {
+    fn push(&mut self, kind: TokenKind, end: usize, bits: u8) {
         let start = self.pos;
         // `PythonFile::lex` lexes no file of 4 GiB or more.
         let offset = |at: usize| u32::try_from(at).unwrap_or(u32::MAX);
