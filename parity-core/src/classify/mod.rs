@@ -362,7 +362,8 @@ pub struct PythonFile<'a> {
 pub(crate) struct Layout {
     tokens: Vec<Token>,
     /// Offset of the first byte of each line (and one past the last `\n`).
-    line_starts: Vec<usize>,
+    /// `u32`: a file of 4 GiB or more is not lexed.
+    line_starts: Vec<u32>,
     /// Comments and string literals, sorted and disjoint: every other byte
     /// is code or blank space.
     regions: Vec<Region>,
@@ -718,13 +719,9 @@ impl<'a> PythonFile<'a> {
             return None;
         }
         let index = usize::try_from(line - 1).ok()?;
-        let start = self.layout.line_starts[index];
-        let next = self
-            .layout
-            .line_starts
-            .get(index + 1)
-            .copied()
-            .unwrap_or(self.source.len());
+        let start = self.layout.line_starts[index] as usize;
+        let next = (self.layout.line_starts.get(index + 1))
+            .map_or(self.source.len(), |&next| next as usize);
         let mut end = next;
         if end > start && self.source[end - 1] == b'\n' {
             end -= 1;
@@ -796,22 +793,23 @@ fn is_quote(byte: u8) -> bool {
     byte == b'\'' || byte == b'"'
 }
 
-fn line_starts(source: &[u8]) -> Vec<usize> {
+/// The offset of each line's first byte, for a source under 4 GiB.
+fn line_starts(source: &[u8]) -> Vec<u32> {
     let mut starts = vec![0];
-    starts.extend(memchr::memchr_iter(b'\n', source).map(|i| i + 1));
+    starts.extend(memchr::memchr_iter(b'\n', source).map(|i| i as u32 + 1));
     starts
 }
 
-fn position(line_starts: &[usize], offset: usize) -> Pos {
+fn position(line_starts: &[u32], offset: usize) -> Pos {
     // `line_starts[0] == 0`, so the index is at least 1.
-    let index = line_starts.partition_point(|&start| start <= offset) - 1;
+    let index = line_starts.partition_point(|&start| start as usize <= offset) - 1;
     position_on_line(line_starts, index, offset)
 }
 
-fn position_on_line(line_starts: &[usize], index: usize, offset: usize) -> Pos {
+fn position_on_line(line_starts: &[u32], index: usize, offset: usize) -> Pos {
     Pos {
         line: u32::try_from(index + 1).unwrap_or(u32::MAX),
-        column: u32::try_from(offset - line_starts[index]).unwrap_or(u32::MAX),
+        column: u32::try_from(offset - line_starts[index] as usize).unwrap_or(u32::MAX),
     }
 }
 
@@ -924,7 +922,7 @@ impl LexMemo {
 
 struct Lexer<'a> {
     src: &'a [u8],
-    line_starts: &'a [usize],
+    line_starts: &'a [u32],
     pos: usize,
     /// Bracket depth: line breaks inside brackets end no statement.
     depth: u32,
@@ -934,7 +932,7 @@ struct Lexer<'a> {
 }
 
 impl<'a> Lexer<'a> {
-    fn new(src: &'a [u8], line_starts: &'a [usize]) -> Lexer<'a> {
+    fn new(src: &'a [u8], line_starts: &'a [u32]) -> Lexer<'a> {
         Lexer {
             src,
             line_starts,

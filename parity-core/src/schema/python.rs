@@ -134,29 +134,31 @@ pub fn each_sql_op(file: &PythonFile<'_>, apply: &mut dyn FnMut(LineOp)) {
             .map_or(0, |&i| i as u32 + 1);
         (rank, at as u32)
     };
-    // What states operations, as (its key, the order it was read in,
-    // what it is): below `groups.len()`, a group; above, a call of a helper
-    // (an index into `called`: the template's index, the call's place).
-    // Sixteen bytes each, their room made once for the most there can be:
-    // a file can hold a million groups.
+    // What states operations, as (its key, what it is): below
+    // `groups.len()`, a group; above, a call of a helper (an index into
+    // `called`: the template's index, the call's place). Twelve bytes each,
+    // their room made once for the most there can be: a file can hold a
+    // million groups.
     let called: Vec<(usize, usize)> = (templates.iter().enumerate())
         .flat_map(|(template, &(_, sites))| sites.iter().map(move |&site| (template, site)))
         .collect();
-    let mut items: Vec<((u32, u32), u32, u32)> = Vec::with_capacity(groups.len() + called.len());
+    let mut items: Vec<((u32, u32), u32)> = Vec::with_capacity(groups.len() + called.len());
     for (index, group) in groups.iter().enumerate() {
         // A group that cannot state SQL states nothing here (most groups).
         if !group.sql || enclosing(group.at()).is_some_and(|f| !sites[f].is_empty()) {
             continue;
         }
-        items.push((key(group.at()), items.len() as u32, index as u32));
+        items.push((key(group.at()), index as u32));
     }
     for (index, &(_, site)) in called.iter().enumerate() {
         let what = (groups.len() + index) as u32;
-        items.push((key(site), items.len() as u32, what));
+        items.push((key(site), what));
     }
-    // The read order tells every two apart: the sort needs no scratch copy.
-    items.sort_unstable_by_key(|&(key, seq, _)| (key, seq));
-    for (_, _, what) in items {
+    // Items are pushed in the order they were read, and what each is grows
+    // with that order, so it tells two of one key apart as reading would:
+    // the sort needs no scratch copy.
+    items.sort_unstable();
+    for (_, what) in items {
         let what = what as usize;
         match what.checked_sub(groups.len()).map(|call| called[call]) {
             None => {
