@@ -139,27 +139,32 @@ impl Types {
 }
 
 /// A column of a table in the model.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Column {
     /// Inline up to 24 bytes: a model may hold a million columns.
     pub name: CompactString,
     /// Shared by the columns of a model declared alike.
-    #[serde(flatten)]
     pub sql_type: Arc<ColumnType>,
     pub not_null: bool,
     pub primary_key: bool,
     pub unique: bool,
-    /// Boxed, as a model may hold a million columns without one.
-    pub default: Option<Box<DefaultValue>>,
-    /// Boxed: few columns have one, and a model may hold a million columns.
-    pub foreign_key: Option<Box<ForeignKey>>,
-    /// The names of its one-column constraints on PostgreSQL (see
-    /// [`ConstraintNames`]); boxed, as few columns have one and a model may
-    /// hold a million columns. Never compared.
-    #[serde(skip)]
-    names: Option<Box<ConstraintNames>>,
-    #[serde(skip)]
+    /// Its default, foreign key and constraint names, boxed only when it
+    /// has one of them: a model may hold a million columns with none.
+    extras: Option<Box<Extras>>,
     pub origin: Origin,
+}
+
+// The size the comments above promise: a million columns are 64 MB.
+const _: () = assert!(std::mem::size_of::<Column>() == 64);
+
+/// What few columns have.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Extras {
+    default: Option<DefaultValue>,
+    foreign_key: Option<ForeignKey>,
+    /// The names of its one-column constraints on PostgreSQL (see
+    /// [`ConstraintNames`]). Never compared by `differences`.
+    names: ConstraintNames,
 }
 
 /// The names of a column's one-column constraints on PostgreSQL: as
@@ -171,6 +176,34 @@ struct ConstraintNames {
     foreign_key: Option<String>,
     /// The unique constraint's (`<table>_<column>_key`).
     unique: Option<String>,
+}
+
+/// A column as reports and tests see it.
+#[derive(Serialize)]
+struct ColumnShown<'a> {
+    name: &'a str,
+    #[serde(flatten)]
+    sql_type: &'a ColumnType,
+    not_null: bool,
+    primary_key: bool,
+    unique: bool,
+    default: Option<&'a DefaultValue>,
+    foreign_key: Option<&'a ForeignKey>,
+}
+
+impl Serialize for Column {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        ColumnShown {
+            name: &self.name,
+            sql_type: &self.sql_type,
+            not_null: self.not_null,
+            primary_key: self.primary_key,
+            unique: self.unique,
+            default: self.default(),
+            foreign_key: self.foreign_key(),
+        }
+        .serialize(serializer)
+    }
 }
 
 impl Column {
@@ -189,43 +222,66 @@ impl Column {
                 .map(|_| pg_default_name(table, one, "fkey")),
             unique: (def.unique && !def.primary_key).then(|| pg_default_name(table, one, "key")),
         };
+        let extras = Extras {
+            default: def.default.clone(),
+            foreign_key: def.foreign_key.as_deref().cloned(),
+            names,
+        };
         Column {
-            names: (names != ConstraintNames::default()).then(|| Box::new(names)),
+            extras: (extras != Extras::default()).then(|| Box::new(extras)),
             name,
             sql_type,
             not_null: def.not_null,
             primary_key: def.primary_key,
             unique: def.unique,
-            default: def.default.clone().map(Box::new),
-            foreign_key: def.foreign_key.clone(),
             origin: origin.clone(),
         }
     }
 
+    pub fn default(&self) -> Option<&DefaultValue> {
+        self.extras.as_ref()?.default.as_ref()
+    }
+
+    pub fn foreign_key(&self) -> Option<&ForeignKey> {
+        self.extras.as_ref()?.foreign_key.as_ref()
+    }
+
+    pub fn foreign_key_mut(&mut self) -> Option<&mut ForeignKey> {
+        self.extras.as_mut()?.foreign_key.as_mut()
+    }
+
+    pub fn set_default(&mut self, default: Option<DefaultValue>) {
+        self.change_extras(|extras| extras.default = default);
+    }
+
+    pub fn set_foreign_key(&mut self, foreign_key: Option<ForeignKey>) {
+        self.change_extras(|extras| extras.foreign_key = foreign_key);
+    }
+
     /// The name of its foreign key's constraint on PostgreSQL.
     pub fn fk_name(&self) -> Option<&str> {
-        self.names.as_ref()?.foreign_key.as_deref()
+        self.extras.as_ref()?.names.foreign_key.as_deref()
     }
 
     /// The name of its one-column unique constraint on PostgreSQL.
     pub fn unique_name(&self) -> Option<&str> {
-        self.names.as_ref()?.unique.as_deref()
+        self.extras.as_ref()?.names.unique.as_deref()
     }
 
     fn set_fk_name(&mut self, name: Option<String>) {
-        self.change_names(|names| names.foreign_key = name);
+        self.change_extras(|extras| extras.names.foreign_key = name);
     }
 
     fn set_unique_name(&mut self, name: Option<String>) {
-        self.change_names(|names| names.unique = name);
+        self.change_extras(|extras| extras.names.unique = name);
     }
 
-    /// Changes the names, boxed only while there is one.
-    fn change_names(&mut self, change: impl FnOnce(&mut ConstraintNames)) {
-        let mut names = self.names.take().unwrap_or_default();
-        change(&mut names);
-        if *names != ConstraintNames::default() {
-            self.names = Some(names);
+    /// Changes the extras, boxed only while there is one.
+    fn change_extras(&mut self, change: impl FnOnce(&mut Extras)) {
+        let mut extras = self.extras.take().unwrap_or_default();
+        change(&mut extras);
+        if *extras != Extras::default() {
+            self.extras = Some(extras);
         }
     }
 }
@@ -770,7 +826,7 @@ impl Model {
     /// (SQLAlchemy's `Column("a_id", ForeignKey("a.id"))`) typed as its target.
     pub fn resolve_column(&self, column: &Column) -> Column {
         let mut column = column.clone();
-        if let Some(fk) = &column.foreign_key {
+        if let Some(fk) = column.foreign_key() {
             let fk = self.resolve_fk(fk);
             if column.sql_type.type_class == TypeClass::Other(String::new()) {
                 let target = known(&fk.table)
@@ -780,7 +836,7 @@ impl Model {
                     column.sql_type = Arc::clone(&target.sql_type);
                 }
             }
-            column.foreign_key = Some(Box::new(fk));
+            column.set_foreign_key(Some(fk));
         }
         column
     }
@@ -867,7 +923,7 @@ impl Model {
                 let from_ident = Ident::Known(from.as_str().into());
                 for table in self.tables.values_mut() {
                     for column in table.columns.each_mut() {
-                        if let Some(fk) = &mut column.foreign_key {
+                        if let Some(fk) = column.foreign_key_mut() {
                             if fk.table == from_ident {
                                 fk.table = Ident::Known(to.as_str().into());
                             }
@@ -934,7 +990,7 @@ impl Model {
                 let table_ident = Ident::Known(table.as_str().into());
                 for other in self.tables.values_mut() {
                     for column in other.columns.each_mut() {
-                        if let Some(fk) = &mut column.foreign_key {
+                        if let Some(fk) = column.foreign_key_mut() {
                             if fk.table == table_ident {
                                 rename_in(&mut fk.columns, &from, &to);
                             }
@@ -1097,7 +1153,7 @@ impl Model {
                 columns, target, ..
             } if single => {
                 if let Some(c) = t.column_mut(&columns[0]) {
-                    c.foreign_key = Some(Box::new(target.clone()));
+                    c.set_foreign_key(Some(target.clone()));
                     c.set_fk_name(Some(
                         stated.unwrap_or_else(|| pg_default_name(table, columns, "fkey")),
                     ));
@@ -1141,11 +1197,13 @@ impl Model {
         } else {
             t.columns.iter().find_map(|c| {
                 if c.fk_name() == Some(name) {
-                    c.foreign_key.clone().map(|target| Constraint::ForeignKey {
-                        name: None,
-                        columns: vec![c.name.to_string()],
-                        target: *target,
-                    })
+                    c.foreign_key()
+                        .cloned()
+                        .map(|target| Constraint::ForeignKey {
+                            name: None,
+                            columns: vec![c.name.to_string()],
+                            target,
+                        })
                 } else if c.unique_name() == Some(name) && c.unique {
                     Some(Constraint::Unique {
                         name: None,
@@ -1171,13 +1229,13 @@ impl Model {
                     .columns
                     .iter()
                     .filter(|c| name.contains(c.name.as_str()))
-                    .filter(|c| (fk && c.foreign_key.is_some()) || (unique && c.unique))
+                    .filter(|c| (fk && c.foreign_key().is_some()) || (unique && c.unique))
                     .collect();
                 match candidates.as_slice() {
-                    [c] if fk && c.foreign_key.is_some() => Constraint::ForeignKey {
+                    [c] if fk && c.foreign_key().is_some() => Constraint::ForeignKey {
                         name: None,
                         columns: vec![c.name.to_string()],
-                        target: *c.foreign_key.clone().expect("checked"),
+                        target: c.foreign_key().cloned().expect("checked"),
                     },
                     [c] => Constraint::Unique {
                         name: None,
@@ -1205,7 +1263,7 @@ impl Model {
             }
             (Constraint::ForeignKey { .. }, [one]) => {
                 if let Some(c) = t.column_mut(one) {
-                    c.foreign_key = None;
+                    c.set_foreign_key(None);
                     c.set_fk_name(None);
                 }
             }
@@ -1228,7 +1286,7 @@ fn apply_changes(column: &mut Column, changes: &ColumnChanges) {
         column.sql_type = ColumnType::new(declared, class);
     }
     if let Some(default) = &changes.default {
-        column.default = default.clone().map(Box::new);
+        column.set_default(default.clone());
     }
 }
 
@@ -1345,18 +1403,18 @@ pub fn column_differences(a: &Column, b: &Column) -> Vec<(Attribute, String, Str
     if unique(a) != unique(b) {
         out.push((Attribute::Unique, unique(a).into(), unique(b).into()));
     }
-    if !DefaultValue::equivalent(a.default.as_deref(), b.default.as_deref()) {
+    if !DefaultValue::equivalent(a.default(), b.default()) {
         out.push((
             Attribute::Default,
-            DefaultValue::describe(a.default.as_deref()),
-            DefaultValue::describe(b.default.as_deref()),
+            DefaultValue::describe(a.default()),
+            DefaultValue::describe(b.default()),
         ));
     }
-    if !fk_equivalent(a.foreign_key.as_deref(), b.foreign_key.as_deref()) {
+    if !fk_equivalent(a.foreign_key(), b.foreign_key()) {
         out.push((
             Attribute::ForeignKey,
-            describe_fk(a.foreign_key.as_deref()),
-            describe_fk(b.foreign_key.as_deref()),
+            describe_fk(a.foreign_key()),
+            describe_fk(b.foreign_key()),
         ));
     }
     out
@@ -1545,7 +1603,7 @@ pub fn resolved_object<'m>(model: &'m Model, key: &Key) -> Option<Object<'m>> {
     let mut object = model.object(key)?;
     if let Object::Column { column, .. } = &mut object {
         // Only a foreign key is resolved: any other column is read in place.
-        if column.foreign_key.is_some() {
+        if column.foreign_key().is_some() {
             *column = Cow::Owned(model.resolve_column(column));
         }
     }
@@ -2229,14 +2287,14 @@ mod tests {
         let project = tasks.column("project_id").unwrap();
         assert!(project.not_null);
         assert_eq!(
-            describe_fk(Some(&m.resolve_fk(project.foreign_key.as_ref().unwrap()))),
+            describe_fk(Some(&m.resolve_fk(project.foreign_key().unwrap()))),
             "REFERENCES projects(id) ON DELETE CASCADE"
         );
         let code = tasks.column("code").unwrap();
         assert!(code.unique);
         assert_eq!(code.sql_type.type_class, TypeClass::Text);
         assert_eq!(
-            tasks.column("status").unwrap().default.as_deref(),
+            tasks.column("status").unwrap().default(),
             Some(&DefaultValue::literal("open"))
         );
         assert_eq!(
@@ -2291,9 +2349,9 @@ mod tests {
             );
         }
         let jobs = &m.tables["jobs"];
-        assert_eq!(jobs.column("project_id").unwrap().foreign_key, None);
+        assert_eq!(jobs.column("project_id").unwrap().foreign_key(), None);
         assert!(!jobs.column("code").unwrap().unique);
-        assert_eq!(jobs.column("other").unwrap().foreign_key, None);
+        assert_eq!(jobs.column("other").unwrap().foreign_key(), None);
     }
 
     #[test]
@@ -2364,7 +2422,7 @@ mod tests {
             other => panic!("{other:?}"),
         };
         assert_eq!(done.sql_type.type_class, TypeClass::Boolean);
-        assert_eq!(done.default.as_deref(), Some(&DefaultValue::literal("0")));
+        assert_eq!(done.default(), Some(&DefaultValue::literal("0")));
     }
 
     #[test]
@@ -2491,7 +2549,10 @@ mod tests {
         );
         let column = m.resolve_column(m.tables["tasks"].column("project_id").unwrap());
         assert_eq!(column.sql_type.type_class, TypeClass::Integer);
-        assert_eq!(column.foreign_key.unwrap().columns, vec!["id".to_string()]);
+        assert_eq!(
+            column.foreign_key().unwrap().columns,
+            vec!["id".to_string()]
+        );
     }
 
     #[test]

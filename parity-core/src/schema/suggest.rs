@@ -393,8 +393,7 @@ impl ConstraintNames {
             drop_fk,
             drop_unique,
             create_fk: to
-                .foreign_key
-                .as_ref()
+                .foreign_key()
                 .map_or_else(String::new, |fk| fk_name(table, &to.name, fk)),
             create_unique: uq_name(table, &to.name),
         }
@@ -430,7 +429,7 @@ fn column(c: &Column) -> String {
         py_str(&c.name),
         c.sql_type.type_class.sqlalchemy()
     );
-    if let Some(fk) = &c.foreign_key {
+    if let Some(fk) = c.foreign_key() {
         let target = format!("{}.{}", fk.table, fk.columns.first().map_or("id", |s| s));
         let _ = write!(
             out,
@@ -447,7 +446,7 @@ fn column(c: &Column) -> String {
     if c.unique && !c.primary_key {
         out.push_str(", unique=True");
     }
-    if let Some(default) = &c.default {
+    if let Some(default) = c.default() {
         let _ = write!(
             out,
             ", server_default={}",
@@ -542,7 +541,7 @@ fn alter_column(table: &str, from: &Column, to: &Column, names: &ConstraintNames
     let c = py_str(&to.name);
     // A foreign key or a unique constraint that changes is dropped first,
     // by the name it has on PostgreSQL.
-    if has(Attribute::ForeignKey) && from.foreign_key.is_some() {
+    if has(Attribute::ForeignKey) && from.foreign_key().is_some() {
         lines.push(format!(
             "op.drop_constraint({}, {t}, type_=\"foreignkey\")",
             py_str(&names.drop_fk)
@@ -556,7 +555,7 @@ fn alter_column(table: &str, from: &Column, to: &Column, names: &ConstraintNames
     }
     // PostgreSQL casts a column's default with its type: a default that
     // may not cast goes first, and comes back after.
-    let retype_default = has(Attribute::Type) && from.default.is_some();
+    let retype_default = has(Attribute::Type) && from.default().is_some();
     if retype_default {
         lines.push(format!("op.alter_column({t}, {c}, server_default=None)"));
     }
@@ -579,10 +578,10 @@ fn alter_column(table: &str, from: &Column, to: &Column, names: &ConstraintNames
             if not_null { "False" } else { "True" }
         ));
     }
-    if has(Attribute::Default) || (retype_default && to.default.is_some()) {
+    if has(Attribute::Default) || (retype_default && to.default().is_some()) {
         keywords.push(format!(
             "server_default={}",
-            to.default.as_ref().map_or("None".to_string(), |d| d
+            to.default().map_or("None".to_string(), |d| d
                 .server_default(&to.sql_type.type_class))
         ));
     }
@@ -599,7 +598,7 @@ fn alter_column(table: &str, from: &Column, to: &Column, names: &ConstraintNames
         ));
     }
     if has(Attribute::ForeignKey) {
-        if let Some(fk) = &to.foreign_key {
+        if let Some(fk) = to.foreign_key() {
             let remote = if fk.columns.is_empty() {
                 vec!["id".to_string()]
             } else {
