@@ -372,21 +372,21 @@ impl PatchVisitor for Checker<'_> {
             let patterns = &self.rules.watched[index].patterns;
             if let Some(at) = patterns.first_match_index(&readable) {
                 let (set, names) = &self.names[index];
-                // A line of the file lexed at HEAD is that file's bytes:
-                // the evidence shares them instead of copying the line.
+                // A line of the file lexed at HEAD is that file's bytes (the
+                // same, byte for byte, as the diff's line): the evidence
+                // shares them instead of copying the line.
                 let shared = match &self.lexical {
                     Lexical::Python(file) => self
                         .sources
                         .and_then(|s| s.shared(path.as_bytes()))
-                        .zip(file.line_span(number)),
+                        .zip(file.line_span(number))
+                        .filter(|(file, span)| file.get(span.clone()) == Some(text)),
                     _ => None,
                 };
                 match shared {
-                    Some((file, span)) => {
-                        debug_assert_eq!(&file[span.clone()], text, "readable() compared them");
-                        self.evidence
-                            .push_shared(path, number, &names[at], set, file, span)
-                    }
+                    Some((file, span)) => self
+                        .evidence
+                        .push_shared(path, number, &names[at], set, file, span),
                     None => self.evidence.push(path, number, &names[at], set, text),
                 }
             }

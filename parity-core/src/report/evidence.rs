@@ -51,7 +51,8 @@ struct Label {
 enum Text {
     /// In `EvidenceList::own`, at this index.
     Own(usize),
-    /// In the file itself, whose lines were checked to be UTF-8.
+    /// In the file itself (each row's line was checked to be UTF-8 when it
+    /// was pushed).
     File(SharedFile),
 }
 
@@ -97,7 +98,16 @@ impl EvidenceList {
         set: &Arc<str>,
         text: &[u8],
     ) {
-        let text = String::from_utf8_lossy(text);
+        let mut text = String::from_utf8_lossy(text);
+        // A row's places are 32 bits: a line of 4 GiB or more (which no
+        // lexed file holds) is shown up to that length.
+        if text.len() > u32::MAX as usize {
+            let mut end = u32::MAX as usize;
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            text.to_mut().truncate(end);
+        }
         let room = self
             .own
             .last()

@@ -40,6 +40,7 @@ pub enum Ident {
 }
 
 // The size the comment above promises: an `Option<Ident>` too.
+#[cfg(target_pointer_width = "64")]
 const _: () = assert!(std::mem::size_of::<Option<Ident>>() == 24);
 
 impl Ident {

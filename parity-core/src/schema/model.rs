@@ -49,6 +49,7 @@ pub struct Origin {
 }
 
 // Sixteen bytes: a model's million columns each hold one.
+#[cfg(target_pointer_width = "64")]
 const _: () = assert!(std::mem::size_of::<Origin>() == 16);
 
 impl Origin {
@@ -155,17 +156,24 @@ pub struct Column {
 }
 
 // The size the comments above promise: a million columns are 64 MB.
+#[cfg(target_pointer_width = "64")]
 const _: () = assert!(std::mem::size_of::<Column>() == 64);
 
-/// What few columns have.
+/// What few columns have: a default held in place (the most common), the
+/// rarer foreign key and constraint names boxed again, so that a column
+/// with a default alone costs 48 bytes more, not the size of all three.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Extras {
     default: Option<DefaultValue>,
-    foreign_key: Option<ForeignKey>,
+    foreign_key: Option<Box<ForeignKey>>,
     /// The names of its one-column constraints on PostgreSQL (see
-    /// [`ConstraintNames`]). Never compared by `differences`.
-    names: ConstraintNames,
+    /// [`ConstraintNames`]): `differences` never compares them (equality
+    /// of columns does).
+    names: Option<Box<ConstraintNames>>,
 }
+
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(std::mem::size_of::<Extras>() == 48);
 
 /// The names of a column's one-column constraints on PostgreSQL: as
 /// stated, else the one PostgreSQL gives an unnamed one (from the table's
@@ -199,7 +207,7 @@ impl Serialize for Column {
             not_null: self.not_null,
             primary_key: self.primary_key,
             unique: self.unique,
-            default: self.default(),
+            default: self.default_value(),
             foreign_key: self.foreign_key(),
         }
         .serialize(serializer)
@@ -224,8 +232,8 @@ impl Column {
         };
         let extras = Extras {
             default: def.default.clone(),
-            foreign_key: def.foreign_key.as_deref().cloned(),
-            names,
+            foreign_key: def.foreign_key.clone(),
+            names: (names != ConstraintNames::default()).then(|| Box::new(names)),
         };
         Column {
             extras: (extras != Extras::default()).then(|| Box::new(extras)),
@@ -238,16 +246,17 @@ impl Column {
         }
     }
 
-    pub fn default(&self) -> Option<&DefaultValue> {
+    /// Its `DEFAULT` (or `server_default`).
+    pub fn default_value(&self) -> Option<&DefaultValue> {
         self.extras.as_ref()?.default.as_ref()
     }
 
     pub fn foreign_key(&self) -> Option<&ForeignKey> {
-        self.extras.as_ref()?.foreign_key.as_ref()
+        self.extras.as_ref()?.foreign_key.as_deref()
     }
 
     pub fn foreign_key_mut(&mut self) -> Option<&mut ForeignKey> {
-        self.extras.as_mut()?.foreign_key.as_mut()
+        self.extras.as_mut()?.foreign_key.as_deref_mut()
     }
 
     pub fn set_default(&mut self, default: Option<DefaultValue>) {
@@ -255,25 +264,40 @@ impl Column {
     }
 
     pub fn set_foreign_key(&mut self, foreign_key: Option<ForeignKey>) {
-        self.change_extras(|extras| extras.foreign_key = foreign_key);
+        self.change_extras(|extras| extras.foreign_key = foreign_key.map(Box::new));
+    }
+
+    fn names(&self) -> Option<&ConstraintNames> {
+        self.extras.as_ref()?.names.as_deref()
     }
 
     /// The name of its foreign key's constraint on PostgreSQL.
     pub fn fk_name(&self) -> Option<&str> {
-        self.extras.as_ref()?.names.foreign_key.as_deref()
+        self.names()?.foreign_key.as_deref()
     }
 
     /// The name of its one-column unique constraint on PostgreSQL.
     pub fn unique_name(&self) -> Option<&str> {
-        self.extras.as_ref()?.names.unique.as_deref()
+        self.names()?.unique.as_deref()
     }
 
     fn set_fk_name(&mut self, name: Option<String>) {
-        self.change_extras(|extras| extras.names.foreign_key = name);
+        self.change_names(|names| names.foreign_key = name);
     }
 
     fn set_unique_name(&mut self, name: Option<String>) {
-        self.change_extras(|extras| extras.names.unique = name);
+        self.change_names(|names| names.unique = name);
+    }
+
+    /// Changes the names, boxed only while there is one.
+    fn change_names(&mut self, change: impl FnOnce(&mut ConstraintNames)) {
+        self.change_extras(|extras| {
+            let mut names = extras.names.take().unwrap_or_default();
+            change(&mut names);
+            if *names != ConstraintNames::default() {
+                extras.names = Some(names);
+            }
+        });
     }
 
     /// Changes the extras, boxed only while there is one.
@@ -1403,11 +1427,11 @@ pub fn column_differences(a: &Column, b: &Column) -> Vec<(Attribute, String, Str
     if unique(a) != unique(b) {
         out.push((Attribute::Unique, unique(a).into(), unique(b).into()));
     }
-    if !DefaultValue::equivalent(a.default(), b.default()) {
+    if !DefaultValue::equivalent(a.default_value(), b.default_value()) {
         out.push((
             Attribute::Default,
-            DefaultValue::describe(a.default()),
-            DefaultValue::describe(b.default()),
+            DefaultValue::describe(a.default_value()),
+            DefaultValue::describe(b.default_value()),
         ));
     }
     if !fk_equivalent(a.foreign_key(), b.foreign_key()) {
@@ -2294,7 +2318,7 @@ mod tests {
         assert!(code.unique);
         assert_eq!(code.sql_type.type_class, TypeClass::Text);
         assert_eq!(
-            tasks.column("status").unwrap().default(),
+            tasks.column("status").unwrap().default_value(),
             Some(&DefaultValue::literal("open"))
         );
         assert_eq!(
@@ -2422,7 +2446,7 @@ mod tests {
             other => panic!("{other:?}"),
         };
         assert_eq!(done.sql_type.type_class, TypeClass::Boolean);
-        assert_eq!(done.default(), Some(&DefaultValue::literal("0")));
+        assert_eq!(done.default_value(), Some(&DefaultValue::literal("0")));
     }
 
     #[test]

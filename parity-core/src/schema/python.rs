@@ -284,15 +284,17 @@ fn migrations_order(calls: &Calls<'_, '_>) -> Vec<String> {
 struct Calls<'f, 'a> {
     file: &'f PythonFile<'a>,
     /// The indices into `file.tokens()` of the tokens that are not
-    /// significant (comments, line breaks), sorted: few in a migrations
-    /// file, so that a position maps to its token without a list as long as
-    /// the file's tokens. A file lexes to fewer than 4 Gi tokens.
+    /// significant (comments, line breaks), sorted: a file of code has far
+    /// fewer of them than of the rest, so that a position maps to its token
+    /// without a list as long as the file's tokens. A file lexes to fewer
+    /// than 4 Gi tokens.
     skipped: Vec<u32>,
     /// How many tokens are significant.
     len: usize,
-    /// How many skipped tokens come before the position last looked up:
-    /// positions are mostly read in order, so the next is found from there.
-    hint: Cell<usize>,
+    /// The run of positions last looked up (from, to) and how many skipped
+    /// tokens come before each of them: positions are mostly read near
+    /// each other, so the next is likely in it, or found from there.
+    hint: Cell<(usize, usize, usize)>,
 }
 
 /// One argument of a call: its keyword, if any, and its tokens (positions in
@@ -305,15 +307,17 @@ struct Arg {
 impl<'f, 'a> Calls<'f, 'a> {
     fn new(file: &'f PythonFile<'a>) -> Self {
         let tokens = file.tokens();
-        let skipped: Vec<u32> = (tokens.iter().enumerate())
-            .filter(|(_, token)| !token.is_significant())
-            .map(|(i, _)| i as u32)
-            .collect();
+        let mut skipped = Vec::new();
+        for (i, token) in tokens.iter().enumerate() {
+            if !token.is_significant() {
+                skipped.push(i as u32);
+            }
+        }
         Calls {
             file,
             len: tokens.len() - skipped.len(),
             skipped,
-            hint: Cell::new(0),
+            hint: Cell::new((0, 0, 0)),
         }
     }
 
@@ -322,34 +326,54 @@ impl<'f, 'a> Calls<'f, 'a> {
         self.len
     }
 
-    /// The index into `file.tokens()` of the significant token at `at`: the
-    /// skipped tokens before it are those with at most `at` significant
-    /// tokens before them (the `j`-th skipped token has `skipped[j] - j`).
+    /// The index into `file.tokens()` of the significant token at `at`.
+    #[inline]
     fn index(&self, at: usize) -> Option<usize> {
         if at >= self.len {
             return None;
         }
+        let (from, to, k) = self.hint.get();
+        if from <= at && at < to {
+            return Some(at + k);
+        }
+        Some(at + self.skipped_before(at))
+    }
+
+    /// How many skipped tokens come before the significant token at `at`
+    /// (the `j`-th skipped token has `skipped[j] - j` significant ones
+    /// before it), kept as the hint with the run of positions it holds for.
+    #[cold]
+    fn skipped_before(&self, at: usize) -> usize {
         let n = self.skipped.len();
         let before = |j: usize| self.skipped[j] as usize - j <= at;
-        let fits = |k: usize| (k == 0 || before(k - 1)) && (k == n || !before(k));
-        let hint = self.hint.get();
-        let k = match [hint, hint + 1].into_iter().find(|&k| k <= n && fits(k)) {
-            Some(k) => k,
-            None => {
-                // `before` holds for a first run of `j` only: find its end.
-                let (mut lo, mut hi) = (0, n);
-                while lo < hi {
-                    let mid = lo + (hi - lo) / 2;
-                    match before(mid) {
-                        true => lo = mid + 1,
-                        false => hi = mid,
-                    }
+        // `before` holds for a first run of `j` only: find its end, from the
+        // last answer a few steps either way (a comment line skips two
+        // tokens, a blank line one), else by halves.
+        let (_, _, mut k) = self.hint.get();
+        let mut steps = 0;
+        while k < n && before(k) && steps < 8 {
+            k += 1;
+            steps += 1;
+        }
+        while k > 0 && !before(k - 1) && steps < 8 {
+            k -= 1;
+            steps += 1;
+        }
+        if !((k == 0 || before(k - 1)) && (k == n || !before(k))) {
+            let (mut lo, mut hi) = (0, n);
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                match before(mid) {
+                    true => lo = mid + 1,
+                    false => hi = mid,
                 }
-                lo
             }
-        };
-        self.hint.set(k);
-        Some(at + k)
+            k = lo;
+        }
+        let from = k.checked_sub(1).map_or(0, |j| self.skipped[j] as usize - j);
+        let to = self.skipped.get(k).map_or(self.len, |&i| i as usize - k);
+        self.hint.set((from, to, k));
+        k
     }
 
     /// The position of the token at `index` in `file.tokens()`, if it is
@@ -360,22 +384,26 @@ impl<'f, 'a> Calls<'f, 'a> {
         (!skipped && index < self.len + self.skipped.len()).then(|| index - k)
     }
 
+    #[inline]
     fn token(&self, at: usize) -> Option<&'f Token> {
         self.index(at).map(|i| &self.file.tokens()[i])
     }
 
+    #[inline]
     fn text(&self, at: usize) -> &'a [u8] {
         self.token(at).map_or(&[], |t| self.file.text(t))
     }
 
+    #[inline]
     fn is_op(&self, at: usize, op: &str) -> bool {
         self.token(at)
             .is_some_and(|t| t.is_operator(self.file.source(), op))
     }
 
+    #[inline]
     fn is_name(&self, at: usize, name: &str) -> bool {
         self.token(at)
-            .is_some_and(|t| t.kind == TokenKind::Name && self.text(at) == name.as_bytes())
+            .is_some_and(|t| t.kind == TokenKind::Name && self.file.text(t) == name.as_bytes())
     }
 
     fn line(&self, at: usize) -> u32 {
@@ -1291,8 +1319,12 @@ mod tests {
 
     #[test]
     fn positions_name_the_significant_tokens_in_any_order_of_lookup() {
-        let source = b"# head\n\nx = 1  # one\n\n\ndef f(a):\n    # inside\n    return [\n        a,\n    ]\n# tail\n";
-        let file = PythonFile::lex(source).unwrap();
+        let mut source = b"# head\n\nx = 1  # one\n\n\ndef f(a):\n    # inside\n    return [\n        a,\n    ]\n# tail\n".to_vec();
+        // Enough skipped tokens that a jump is found by a binary search.
+        for i in 0..40 {
+            source.extend(format!("y{i} = {i}  # c\n\n# only\n").bytes());
+        }
+        let file = PythonFile::lex(&source).unwrap();
         let calls = Calls::new(&file);
         let significant: Vec<usize> = (file.tokens().iter().enumerate())
             .filter(|(_, t)| t.is_significant())

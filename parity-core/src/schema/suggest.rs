@@ -446,7 +446,7 @@ fn column(c: &Column) -> String {
     if c.unique && !c.primary_key {
         out.push_str(", unique=True");
     }
-    if let Some(default) = c.default() {
+    if let Some(default) = c.default_value() {
         let _ = write!(
             out,
             ", server_default={}",
@@ -555,7 +555,7 @@ fn alter_column(table: &str, from: &Column, to: &Column, names: &ConstraintNames
     }
     // PostgreSQL casts a column's default with its type: a default that
     // may not cast goes first, and comes back after.
-    let retype_default = has(Attribute::Type) && from.default().is_some();
+    let retype_default = has(Attribute::Type) && from.default_value().is_some();
     if retype_default {
         lines.push(format!("op.alter_column({t}, {c}, server_default=None)"));
     }
@@ -578,10 +578,10 @@ fn alter_column(table: &str, from: &Column, to: &Column, names: &ConstraintNames
             if not_null { "False" } else { "True" }
         ));
     }
-    if has(Attribute::Default) || (retype_default && to.default().is_some()) {
+    if has(Attribute::Default) || (retype_default && to.default_value().is_some()) {
         keywords.push(format!(
             "server_default={}",
-            to.default().map_or("None".to_string(), |d| d
+            to.default_value().map_or("None".to_string(), |d| d
                 .server_default(&to.sql_type.type_class))
         ));
     }

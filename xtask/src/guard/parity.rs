@@ -480,10 +480,12 @@ fn read_patch(
 enum Keep {
     /// Every line.
     All,
-    /// Only those the line rules do not judge as they stream: nothing reads
-    /// them again. No further pair of tracks re-checks the change, and each
-    /// file read as Python is one the read-ahead reads, so the streamed
-    /// check stands (a range through a symlink reads its diff again).
+    /// None, when a checker streams them: every file of the diff is one the
+    /// line rules judge (the diff holds only watched and entry files), and
+    /// nothing reads its lines again. No further pair of tracks re-checks
+    /// the change, and each file read as Python is one the read-ahead
+    /// reads, so the streamed check stands (where it does not, a range
+    /// through a symlink, the diff is read again whole).
     Unjudged,
 }
 
