@@ -19,8 +19,8 @@ pub mod types;
 
 use std::fmt;
 
-use compact_str::CompactString;
 use serde::Serialize;
+use smol_str::SmolStr;
 
 pub use model::SharedPath;
 pub use python::LineOp;
@@ -30,9 +30,9 @@ pub use types::{DefaultValue, TypeClass};
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "kind", content = "name")]
 pub enum Ident {
-    /// Held inline up to 24 bytes (most names), so that a report of a
+    /// Held inline up to 23 bytes (most names), so that a report of a
     /// million identifiers makes no million allocations.
-    Known(CompactString),
+    Known(SmolStr),
     /// A name from an f-string or `.format` placeholder: `{table}` (rare,
     /// so boxed: it fits beside the inline name, and an identifier stays
     /// three words).

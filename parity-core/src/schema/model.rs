@@ -31,8 +31,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use compact_str::CompactString;
 use serde::Serialize;
+use smol_str::SmolStr;
 
 use super::types::{fk_action, DefaultValue, TypeClass};
 use super::{
@@ -142,8 +142,8 @@ impl Types {
 /// A column of a table in the model.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Column {
-    /// Inline up to 24 bytes: a model may hold a million columns.
-    pub name: CompactString,
+    /// Inline up to 23 bytes: a model may hold a million columns.
+    pub name: SmolStr,
     /// Shared by the columns of a model declared alike.
     pub sql_type: Arc<ColumnType>,
     pub not_null: bool,
@@ -218,7 +218,7 @@ impl Column {
     fn from_def(
         def: &ColumnDef,
         table: &str,
-        name: CompactString,
+        name: SmolStr,
         sql_type: Arc<ColumnType>,
         origin: &Origin,
     ) -> Column {
@@ -605,14 +605,14 @@ pub struct Trigger {
     pub origin: Origin,
 }
 
-/// An object's identity in a model. Its names are held inline up to 24
+/// An object's identity in a model. Its names are held inline up to 23
 /// bytes: a range can bring a million changed keys.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Key {
-    Table(CompactString),
-    Column(CompactString, CompactString),
-    Index(CompactString),
-    Trigger(CompactString),
+    Table(SmolStr),
+    Column(SmolStr, SmolStr),
+    Index(SmolStr),
+    Trigger(SmolStr),
 }
 
 /// A [`Key`] whose names are borrowed (from a model): looked at without
@@ -647,7 +647,7 @@ impl Key {
     }
 
     /// Its last name: a column's own name, else the object's.
-    fn into_leaf(self) -> CompactString {
+    fn into_leaf(self) -> SmolStr {
         match self {
             Key::Table(name) | Key::Column(_, name) | Key::Index(name) | Key::Trigger(name) => name,
         }
@@ -1734,7 +1734,7 @@ fn file_changes(files: &[FileModels], file: usize) -> Vec<Change> {
         }
     }
     // Renames: a drop and a creation that the file's operations link.
-    let mut renamed_tables: Vec<(CompactString, CompactString)> = Vec::new();
+    let mut renamed_tables: Vec<(SmolStr, SmolStr)> = Vec::new();
     for (from, to, origin) in &f.head.renames {
         if f.base.renames.iter().any(|(a, b, _)| a == from && b == to) {
             continue;
@@ -1768,7 +1768,7 @@ fn file_changes(files: &[FileModels], file: usize) -> Vec<Change> {
     }
     // The columns of a renamed table moved with it.
     for (from, to) in &renamed_tables {
-        let moved: Vec<CompactString> = created
+        let moved: Vec<SmolStr> = created
             .iter()
             .filter_map(|c| match &c.key {
                 Key::Column(t, col)
@@ -1788,7 +1788,7 @@ fn file_changes(files: &[FileModels], file: usize) -> Vec<Change> {
             .retain(|d| !matches!(&d.key, Key::Column(t, col) if t == from && moved.contains(col)));
     }
     // A dropped table takes its columns, indexes and triggers with it.
-    let dropped_tables: Vec<CompactString> = dropped
+    let dropped_tables: Vec<SmolStr> = dropped
         .iter()
         .filter_map(|d| match &d.key {
             Key::Table(t) => Some(t.clone()),
