@@ -8,7 +8,9 @@
 //! The parser is push-based (`PatchParser::line`) so that a caller can stream
 //! a diff of any size through it; `parse_patch` collects a whole diff held in
 //! memory for tests and small inputs. A collected file keeps its added lines
-//! end to end in one buffer (`AddedLines`), not one allocation per line.
+//! end to end in one buffer (`AddedLines`), not one allocation per line, or,
+//! for a patch whose lines are judged as they stream, only counts them
+//! (`FileCollector::counting`).
 
 use std::fmt;
 

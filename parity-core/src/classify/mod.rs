@@ -14,7 +14,7 @@
 //! - Lines are numbered as git numbers them: 1-based, split at `\n`. A `\r`
 //!   just before the `\n` (or at the very end of the file) belongs to the line
 //!   ending; a lone `\r` elsewhere is blank space.
-//! - A token holds its byte span only (12 bytes: a big file has millions);
+//! - A token holds its byte span only (10 bytes: a big file has millions);
 //!   its line and column, a byte offset in the line, are found from the
 //!   line starts by the readers that ask ([`PythonFile::start`]).
 //! - Bytes need not be UTF-8. Outside strings and comments, bytes from 0x80 up
