@@ -674,23 +674,33 @@ mod what_a_file_is {
             .unwrap();
         link(&project, "real_migrations.py", MIGRATIONS);
         project.repo.commit("migrations through a symlink").unwrap();
-        let output = parity(&project, &[]);
-        assert_fails_on_the_watched_file(&output);
-        assert!(
-            stdout(&output).contains("is reached through a symlink"),
-            "{}",
-            stdout(&output)
-        );
+        assert_judged_through_a_symlink(&parity(&project, &[]));
     }
 
-    #[test]
-    fn a_change_to_the_target_of_a_watched_symlink_counts() {
+    /// The watched file is a symlink to `REAL` on the base branch, and the
+    /// project is on `pr`, made from there.
+    fn linked_on_the_base() -> Project {
         let mut project = Project::new();
         project.repo.checkout("main").unwrap();
         project.repo.write(REAL, BASE_MIGRATIONS).unwrap();
         link(&project, "real_migrations.py", MIGRATIONS);
         project.repo.commit("the symlink on the base").unwrap();
         project.git(&["checkout", "--quiet", "-B", "pr"]);
+        project
+    }
+
+    fn assert_judged_through_a_symlink(output: &Output) {
+        assert_fails_on_the_watched_file(output);
+        assert!(
+            stdout(output).contains("is reached through a symlink"),
+            "{}",
+            stdout(output)
+        );
+    }
+
+    #[test]
+    fn a_change_to_the_target_of_a_watched_symlink_counts() {
+        let mut project = linked_on_the_base();
         project
             .repo
             .write(REAL, migrations_with(ADD_NOTES))
@@ -701,14 +711,8 @@ mod what_a_file_is {
 
     #[test]
     fn a_watched_symlink_pointed_at_another_file_is_judged_as_the_new_target() {
-        // The link's own line streams through the line rules before the
-        // link is known: the check is made again from the target's lines.
-        let mut project = Project::new();
-        project.repo.checkout("main").unwrap();
-        project.repo.write(REAL, BASE_MIGRATIONS).unwrap();
-        link(&project, "real_migrations.py", MIGRATIONS);
-        project.repo.commit("the symlink on the base").unwrap();
-        project.git(&["checkout", "--quiet", "-B", "pr"]);
+        // The diff shows the link's own line; the verdict is the target's.
+        let mut project = linked_on_the_base();
         let other = "src/backend/db/other_migrations.py";
         project
             .repo
@@ -716,13 +720,7 @@ mod what_a_file_is {
             .unwrap();
         link(&project, "other_migrations.py", MIGRATIONS);
         project.repo.commit("point the symlink elsewhere").unwrap();
-        let output = parity(&project, &[]);
-        assert_fails_on_the_watched_file(&output);
-        assert!(
-            stdout(&output).contains("is reached through a symlink"),
-            "{}",
-            stdout(&output)
-        );
+        assert_judged_through_a_symlink(&parity(&project, &[]));
     }
 
     #[test]
