@@ -364,9 +364,10 @@ pub(crate) struct Layout {
     /// Offset of the first byte of each line (and one past the last `\n`).
     /// `u32`: a file of 4 GiB or more is not lexed.
     line_starts: Vec<u32>,
-    /// Comments and string literals, sorted and disjoint: every other byte
-    /// is code or blank space.
-    regions: Vec<Region>,
+    /// The places in `tokens` of the comments and string literals (the
+    /// regions, sorted and disjoint: every other byte is code or blank
+    /// space), four bytes each: a file can hold a million.
+    regions: Vec<u32>,
     /// The length of a leading byte order mark, which is blank space.
     bom: usize,
 }
@@ -383,8 +384,10 @@ impl Layout {
     }
 }
 
-/// A comment or string literal: byte offsets (as in [`Token`]) and class.
-#[derive(Clone, Debug)]
+/// A comment or string literal: byte offsets (as in [`Token`]) and class,
+/// made from its token when asked (`Layout::regions` lists only the
+/// tokens' places).
+#[derive(Clone, Copy, Debug)]
 struct Region {
     from: u32,
     to: u32,
@@ -468,22 +471,13 @@ impl<'a> PythonFile<'a> {
         lexer.tokens.reserve((source.len() - lexer.pos) / 4);
         let mut tokens = lexer.run()?;
         mark_docstrings(&mut tokens, source, marked);
-        let regions = tokens
-            .iter()
-            .filter_map(|token| {
-                let class = match token.kind {
-                    TokenKind::Comment => ByteClass::Comment,
-                    TokenKind::String if token.is_docstring() => ByteClass::Docstring,
-                    TokenKind::String => ByteClass::String,
-                    _ => return None,
-                };
-                Some(Region {
-                    from: token.from,
-                    to: token.to,
-                    class,
-                })
-            })
-            .collect();
+        let mut regions = Vec::new();
+        for (at, token) in tokens.iter().enumerate() {
+            if matches!(token.kind, TokenKind::Comment | TokenKind::String) {
+                // Fewer than 4 Gi tokens: each is at least a byte, or a line end.
+                regions.push(at as u32);
+            }
+        }
         let layout = Layout {
             tokens,
             line_starts,
@@ -684,7 +678,6 @@ impl<'a> PythonFile<'a> {
         let (text, next) = self.line_bounds(line)?;
         let segments = self
             .regions_between(text.start, next)
-            .iter()
             .filter_map(|region| {
                 let from = region.start().max(text.start);
                 let to = region.end().min(text.end);
@@ -732,27 +725,45 @@ impl<'a> PythonFile<'a> {
         Some((start..end, next))
     }
 
+    /// The region of the token at `at`, a comment or string literal.
+    #[inline]
+    fn region(&self, at: u32) -> Region {
+        let token = &self.layout.tokens[at as usize];
+        let class = match token.kind {
+            TokenKind::Comment => ByteClass::Comment,
+            _ if token.is_docstring() => ByteClass::Docstring,
+            _ => ByteClass::String,
+        };
+        Region {
+            from: token.from,
+            to: token.to,
+            class,
+        }
+    }
+
     /// The regions that overlap `from..to`.
-    fn regions_between(&self, from: usize, to: usize) -> &[Region] {
+    fn regions_between(&self, from: usize, to: usize) -> impl Iterator<Item = Region> + '_ {
         let regions = &self.layout.regions;
+        let end = |at: usize| self.region(regions[at]).end();
         // Lines are mostly read in order: the first region of this line is
         // most likely the one after the last line's.
         let hint = self.next_region.get().min(regions.len());
-        let is_first = |at: usize| {
-            (at == 0 || regions[at - 1].end() <= from)
-                && regions.get(at).is_none_or(|r| r.end() > from)
-        };
+        let is_first =
+            |at: usize| (at == 0 || end(at - 1) <= from) && (at == regions.len() || end(at) > from);
         let first = match is_first(hint) {
             true => hint,
-            false => regions.partition_point(|r| r.end() <= from),
+            false => regions.partition_point(|&t| self.region(t).end() <= from),
         };
         // A line overlaps few regions.
         let mut last = first;
-        while regions.get(last).is_some_and(|r| r.start() < to) {
+        while regions
+            .get(last)
+            .is_some_and(|&t| self.region(t).start() < to)
+        {
             last += 1;
         }
         self.next_region.set(last);
-        &regions[first..last]
+        regions[first..last].iter().map(|&t| self.region(t))
     }
 
     fn has_code(&self, range: Range<usize>) -> bool {
