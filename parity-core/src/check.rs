@@ -136,7 +136,8 @@ enum Lexical<'r> {
     /// By Python's lexical structure, once the file is lexed: at its first
     /// added line, so that a file without one costs nothing.
     Unlexed,
-    Python(PythonFile<'r>),
+    /// The file lexed, and its shared bytes (which DDL evidence points into).
+    Python(PythonFile<'r>, &'r Arc<Vec<u8>>),
 }
 
 impl<'r> Checker<'r> {
@@ -169,19 +170,18 @@ impl<'r> Checker<'r> {
 
     /// Keeps the current file's lexing, if it was lexed.
     fn keep_lexed(&mut self) {
-        if let Lexical::Python(file) = std::mem::replace(&mut self.lexical, Lexical::Plain) {
+        if let Lexical::Python(file, _) = std::mem::replace(&mut self.lexical, Lexical::Plain) {
             if let Some((_, path)) = &self.current {
                 self.lexed.push(path.clone(), file);
             }
         }
     }
 
-    fn lex(&self, path: &[u8], source: &'r [u8]) -> Result<PythonFile<'r>, LexError> {
-        let shared = self.sources.and_then(|s| s.shared(path));
-        let laid = self
-            .groundwork
-            .zip(shared)
-            .and_then(|(ground, bytes)| ground.borrow_mut().take_lexed(path, bytes));
+    /// Lexes `source`, the shared bytes of `path` in `sources`.
+    fn lex(&self, path: &[u8], source: &'r Arc<Vec<u8>>) -> Result<PythonFile<'r>, LexError> {
+        let laid =
+            (self.groundwork).and_then(|ground| ground.borrow_mut().take_lexed(path, source));
+        let source = source.as_slice();
         if let Some(layout) = laid {
             return layout.map(|layout| layout.attach(source));
         }
@@ -272,7 +272,7 @@ impl<'r> Checker<'r> {
         };
         let watched = watched.map(|i| &self.rules.watched[i]);
         if let Lexical::Unlexed = self.lexical {
-            self.lexical = match self.sources.and_then(|s| s.get(path.as_bytes())) {
+            self.lexical = match self.sources.and_then(|s| s.shared(path.as_bytes())) {
                 None => {
                     let note = format!(
                         "{path} was not available at HEAD, so the plain line rules judged it"
@@ -281,7 +281,7 @@ impl<'r> Checker<'r> {
                     Lexical::Plain
                 }
                 Some(source) => match self.lex(path.as_bytes(), source) {
-                    Ok(file) => Lexical::Python(file),
+                    Ok(file) => Lexical::Python(file, source),
                     Err(error) => {
                         let note = format!(
                             "{path} could not be lexed as Python ({error}), \
@@ -293,7 +293,7 @@ impl<'r> Checker<'r> {
                 },
             };
         }
-        if let Lexical::Python(file) = &self.lexical {
+        if let Lexical::Python(file, _) = &self.lexical {
             if file.line_text(number) == Some(text) {
                 return file.masked_line(number);
             }
@@ -376,11 +376,10 @@ impl PatchVisitor for Checker<'_> {
                 // same, byte for byte, as the diff's line): the evidence
                 // shares them instead of copying the line.
                 let shared = match &self.lexical {
-                    Lexical::Python(file) => self
-                        .sources
-                        .and_then(|s| s.shared(path.as_bytes()))
-                        .zip(file.line_span(number))
-                        .filter(|(file, span)| file.get(span.clone()) == Some(text)),
+                    Lexical::Python(file, bytes) => file
+                        .line_span(number)
+                        .filter(|span| bytes.get(span.clone()) == Some(text))
+                        .map(|span| (*bytes, span)),
                     _ => None,
                 };
                 match shared {

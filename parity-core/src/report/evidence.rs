@@ -56,6 +56,30 @@ enum Text {
     File(SharedFile),
 }
 
+/// A pushed line's [`Text`], borrowed: a label holds it only when it is new.
+#[derive(Clone, Copy)]
+enum TextAt<'a> {
+    Own(usize),
+    File(&'a Arc<Vec<u8>>),
+}
+
+impl TextAt<'_> {
+    fn is(self, text: &Text) -> bool {
+        match (self, text) {
+            (TextAt::Own(a), Text::Own(b)) => a == *b,
+            (TextAt::File(a), Text::File(b)) => Arc::ptr_eq(a, &b.0),
+            _ => false,
+        }
+    }
+
+    fn held(self) -> Text {
+        match self {
+            TextAt::Own(buffer) => Text::Own(buffer),
+            TextAt::File(file) => Text::File(SharedFile(Arc::clone(file))),
+        }
+    }
+}
+
 /// A file's bytes as the check read them at HEAD.
 #[derive(Clone)]
 struct SharedFile(Arc<Vec<u8>>);
@@ -119,7 +143,7 @@ impl EvidenceList {
         let own = &mut self.own[buffer];
         let (from, len) = (own.len(), text.len());
         own.push_str(&text);
-        let label = self.label(path, pattern, set, Text::Own(buffer));
+        let label = self.label(path, pattern, set, TextAt::Own(buffer));
         self.push_row(from, len, line, label);
     }
 
@@ -141,7 +165,7 @@ impl EvidenceList {
         if !fits || std::str::from_utf8(text).is_err() {
             return self.push(path, line, pattern, set, text);
         }
-        let label = self.label(path, pattern, set, Text::File(SharedFile(Arc::clone(file))));
+        let label = self.label(path, pattern, set, TextAt::File(file));
         self.push_row(span.start, span.len(), line, label);
     }
 
@@ -157,14 +181,14 @@ impl EvidenceList {
 
     /// The index of a label, added if it is new. Lines come file by file,
     /// so only the labels of the last file are searched.
-    fn label(&mut self, path: &PathBytes, pattern: &Arc<str>, set: &Arc<str>, text: Text) -> u32 {
+    fn label(&mut self, path: &PathBytes, pattern: &Arc<str>, set: &Arc<str>, text: TextAt) -> u32 {
         let same_file = self.labels.last().is_some_and(|l| &l.path == path);
         if !same_file {
             self.file_labels = self.labels.len();
         }
         let found = self.labels[self.file_labels..]
             .iter()
-            .position(|l| *l.pattern == **pattern && *l.set == **set && l.text == text);
+            .position(|l| *l.pattern == **pattern && *l.set == **set && text.is(&l.text));
         let at = match found {
             Some(at) => self.file_labels + at,
             None => {
@@ -172,7 +196,7 @@ impl EvidenceList {
                     path: path.clone(),
                     pattern: Arc::clone(pattern),
                     set: Arc::clone(set),
-                    text,
+                    text: text.held(),
                 });
                 self.labels.len() - 1
             }

@@ -293,7 +293,7 @@ struct Calls<'f, 'a> {
     len: usize,
     /// The run of positions last looked up (from, to) and how many skipped
     /// tokens come before each of them: positions are mostly read near
-    /// each other, so the next is likely in it, or found from there.
+    /// each other, so the next is likely in it.
     hint: Cell<(usize, usize, usize)>,
 }
 
@@ -339,37 +339,33 @@ impl<'f, 'a> Calls<'f, 'a> {
         Some(at + self.skipped_before(at))
     }
 
-    /// How many skipped tokens come before the significant token at `at`
-    /// (the `j`-th skipped token has `skipped[j] - j` significant ones
-    /// before it), kept as the hint with the run of positions it holds for.
+    /// How many skipped tokens come before the significant token at `at`,
+    /// kept as the hint with the run of positions it holds for. The `j`-th
+    /// skipped token has `skipped[j] - j` significant ones before it, so
+    /// those before `at` are a first run of `j`: its end is found next to
+    /// the last one, else by halves.
     #[cold]
     fn skipped_before(&self, at: usize) -> usize {
         let n = self.skipped.len();
         let before = |j: usize| self.skipped[j] as usize - j <= at;
-        // `before` holds for a first run of `j` only: find its end, from the
-        // last answer a few steps either way (a comment line skips two
-        // tokens, a blank line one), else by halves.
-        let (_, _, mut k) = self.hint.get();
-        let mut steps = 0;
-        while k < n && before(k) && steps < 8 {
-            k += 1;
-            steps += 1;
-        }
-        while k > 0 && !before(k - 1) && steps < 8 {
-            k -= 1;
-            steps += 1;
-        }
-        if !((k == 0 || before(k - 1)) && (k == n || !before(k))) {
-            let (mut lo, mut hi) = (0, n);
-            while lo < hi {
-                let mid = lo + (hi - lo) / 2;
-                match before(mid) {
-                    true => lo = mid + 1,
-                    false => hi = mid,
+        let ends_there = |k: usize| (k == 0 || before(k - 1)) && (k == n || !before(k));
+        // Most often the run next to the last one.
+        let (_, _, last) = self.hint.get();
+        let near = [last + 1, last.wrapping_sub(1)];
+        let k = match near.into_iter().find(|&k| k <= n && ends_there(k)) {
+            Some(k) => k,
+            None => {
+                let (mut k, mut end) = (0, n);
+                while k < end {
+                    let mid = k + (end - k) / 2;
+                    match before(mid) {
+                        true => k = mid + 1,
+                        false => end = mid,
+                    }
                 }
+                k
             }
-            k = lo;
-        }
+        };
         let from = k.checked_sub(1).map_or(0, |j| self.skipped[j] as usize - j);
         let to = self.skipped.get(k).map_or(self.len, |&i| i as usize - k);
         self.hint.set((from, to, k));

@@ -324,7 +324,7 @@ pub fn judge_range(
         Some(ahead) => ahead.done.join().unwrap_or_default(),
         None => Ahead::default(),
     };
-    let link_notes = match ahead.links.take() {
+    let mut link_notes = match ahead.links.take() {
         Some(resolved) => {
             symlinks::follow_resolved(git, range, rules, &listing, &mut files, resolved)?
         }
@@ -347,7 +347,6 @@ pub fn judge_range(
     // Without it the decision judges the lines itself: those only counted
     // as they streamed are read again, whole (a range whose watched path is
     // a symlink, say).
-    let mut link_notes = link_notes;
     if checked.is_none() && change.files.iter().any(|file| !file.added.is_kept()) {
         let diff = Diff::of(git, range, &wanted)?;
         let mut files = read_patch(diff, None, &sizes_of(early_head.as_ref()), Keep::All)?.files;
