@@ -456,11 +456,10 @@ fn strip_prefix_path(path: PathBytes, prefix: &[u8]) -> PathBytes {
 
 /// The path of a `---`/`+++` line; `None` for `/dev/null`.
 fn header_path(rest: &[u8], prefix: &[u8]) -> Option<PathBytes> {
-    // git appends a tab after paths that contain a space, in some versions.
-    let rest = match rest.first() {
-        Some(b'"') => rest,
-        _ => rest.strip_suffix(b"\t").unwrap_or(rest),
-    };
+    // git appends a tab after a path that holds a space, quoted or not. A
+    // tab of the path itself is always C-quoted (`\t`), so a raw trailing
+    // tab is git's.
+    let rest = rest.strip_suffix(b"\t").unwrap_or(rest);
     if rest == b"/dev/null" {
         return None;
     }

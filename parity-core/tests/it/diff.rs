@@ -216,6 +216,20 @@ fn a_trailing_tab_after_a_path_with_spaces_is_dropped() {
 }
 
 #[test]
+fn a_trailing_tab_after_a_quoted_path_with_a_space_is_dropped() {
+    // A name with a space and a tab: git quotes it and appends the tab.
+    let diff = b"diff --git \"a/m/0002 a\\tb.sql\" \"b/m/0002 a\\tb.sql\"\nnew file mode 100644\n--- /dev/null\n+++ \"b/m/0002 a\\tb.sql\"\t\n@@ -0,0 +1 @@\n+CREATE TABLE b (id INTEGER);\n";
+    assert_eq!(
+        added(diff),
+        vec![(
+            "m/0002 a\tb.sql".into(),
+            1,
+            b"CREATE TABLE b (id INTEGER);".to_vec()
+        )]
+    );
+}
+
+#[test]
 fn an_empty_diff_has_no_files() {
     assert_eq!(parse_patch(b"").unwrap(), vec![]);
 }

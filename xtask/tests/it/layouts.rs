@@ -88,6 +88,24 @@ fn a_new_sqlite_file_with_ddl_and_no_postgres_file_fails() {
 }
 
 #[test]
+fn a_new_sqlite_file_whose_name_holds_a_space_and_a_tab_still_fails() {
+    // git C-quotes the name (the tab) and appends a tab to the header (the
+    // space): the header's path must still be the file's.
+    for name in [
+        "0002 add\tnotes.sql",
+        "0002_add\tnotes.sql",
+        "0002 add notes.sql",
+    ] {
+        let mut p = SqlProject::new();
+        let path = format!("migrations/sqlite/{name}");
+        let out = p.check_with(&[(&path, ADD_NOTES)], &["--format", "json"]);
+        assert_eq!(out.status.code(), Some(1), "{name:?}: {}", stdout(&out));
+        let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        assert_eq!(report["evidence"][0]["path"], path.as_str(), "{report}");
+    }
+}
+
+#[test]
 fn a_new_sqlite_file_with_its_postgres_file_passes() {
     let mut p = SqlProject::new();
     let out = p.check(&[
