@@ -1,9 +1,10 @@
 //! The one place that builds git command lines for the guard.
 //!
 //! Every invocation is fixed so that no user, system or repository
-//! configuration can change what git prints: no pager, no colour, no external
+//! configuration or environment can change what git prints: no pager, no colour, no external
 //! diff, no textconv, no replace refs, `a/` and `b/` prefixes, rename
-//! detection on, one diff algorithm, every file diffed as text, paths raw.
+//! detection on, one diff algorithm, every file diffed as text, paths raw,
+//! no `GIT_*` variable but where git's configuration and programs are.
 //! Revisions reach git only as full object names that git itself resolved
 //! from standard input, so no user-supplied value is ever parsed as an option.
 
@@ -24,27 +25,39 @@ mod stream;
 pub use batch::*;
 pub use stream::*;
 
-/// Environment variables that would redirect git or change its output.
-const SCRUBBED_ENV: &[&str] = &[
-    "GIT_DIR",
-    "GIT_WORK_TREE",
-    "GIT_INDEX_FILE",
-    "GIT_COMMON_DIR",
-    "GIT_OBJECT_DIRECTORY",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-    "GIT_NAMESPACE",
-    "GIT_EXTERNAL_DIFF",
-    "GIT_DIFF_OPTS",
-    "GIT_PAGER",
-    "PAGER",
-    "GIT_CONFIG_PARAMETERS",
-    "GIT_CONFIG_COUNT",
-    "GIT_REPLACE_REF_BASE",
-    "GIT_GRAFT_FILE",
-    "GIT_SHALLOW_FILE",
-    "GIT_DIFF_PATH_COUNTER",
-    "GIT_DIFF_PATH_TOTAL",
+/// The caller's `GIT_*` variables that git is still given: where its
+/// configuration files are (a `safe.directory` may be there; what they say
+/// is pinned below where it matters) and where git is installed. Every other
+/// one is removed: they redirect git (`GIT_DIR`, `GIT_INDEX_FILE`), change
+/// what it prints (`GIT_EXTERNAL_DIFF`, `GIT_DIFF_OPTS`, `GIT_ATTR_SOURCE`,
+/// `GIT_TRACE` on stderr) or which paths a pathspec names
+/// (`GIT_LITERAL_PATHSPECS` would make the guard's globs literal and see no
+/// watched file), and git adds more with its versions.
+const KEPT_GIT_ENV: &[&str] = &[
+    "GIT_CONFIG_GLOBAL",
+    "GIT_CONFIG_SYSTEM",
+    "GIT_CONFIG_NOSYSTEM",
+    "GIT_EXEC_PATH",
+    "GIT_CEILING_DIRECTORIES",
+    "GIT_DISCOVERY_ACROSS_FILESYSTEM",
 ];
+
+/// The variables of this process's environment that git must not see: every
+/// `GIT_*` but those kept, and the pager.
+fn scrubbed_env() -> &'static [std::ffi::OsString] {
+    static SCRUBBED: std::sync::OnceLock<Vec<std::ffi::OsString>> = std::sync::OnceLock::new();
+    SCRUBBED.get_or_init(|| {
+        std::env::vars_os()
+            .map(|(name, _)| name)
+            .filter(|name| {
+                let name = name.as_encoded_bytes();
+                (name.starts_with(b"GIT_")
+                    && !KEPT_GIT_ENV.iter().any(|kept| kept.as_bytes() == name))
+                    || name == b"PAGER"
+            })
+            .collect()
+    })
+}
 
 /// Configuration pinned on every command line; `-c` beats every config file.
 const PINNED_CONFIG: &[&str] = &[
@@ -231,7 +244,7 @@ impl Git {
         for pair in PINNED_CONFIG {
             cmd = cmd.arg("-c").arg(pair);
         }
-        for var in SCRUBBED_ENV {
+        for var in scrubbed_env() {
             cmd = cmd.env_remove(var);
         }
         cmd.env("LC_ALL", "C")

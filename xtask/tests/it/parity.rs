@@ -398,6 +398,58 @@ fn hostile_git_configuration_gives_the_same_verdict() {
 }
 
 #[test]
+fn hostile_git_environment_gives_the_same_verdict_in_parity_and_scan() {
+    let mut p = Project::new();
+    p.add_column(ADD_COLUMN);
+    let head = p.commit("add notes");
+    let script = p.dir().parent().unwrap().join("external-diff.sh");
+    std::fs::write(&script, "#!/bin/sh\necho 'nothing to see'\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let script = script.display().to_string();
+    let scan = |env: &[(&str, &str)]| {
+        let mut cmd = xtask();
+        cmd.args(["scan", "--format", "json", "--repo"])
+            .arg(p.dir());
+        cmd.envs(env.iter().copied());
+        cmd.output().unwrap()
+    };
+    let check =
+        |env: &[(&str, &str)]| parity_in(p.dir(), &["--format", "json", &p.base, &head], env);
+    let (clean, clean_scan) = (check(&[]), scan(&[]));
+    assert_eq!(clean.status.code(), Some(1), "{}", stderr(&clean));
+    assert_eq!(clean_scan.status.code(), Some(1), "{}", stderr(&clean_scan));
+    let settings: &[&[(&str, &str)]] = &[
+        // Pathspecs made literal: the guard's globs would name no file.
+        &[("GIT_LITERAL_PATHSPECS", "1")],
+        &[("GIT_GLOB_PATHSPECS", "1")],
+        &[("GIT_NOGLOB_PATHSPECS", "1")],
+        &[("GIT_ICASE_PATHSPECS", "1")],
+        &[("GIT_EXTERNAL_DIFF", &script)],
+        &[("GIT_DIFF_OPTS", "--unified=0")],
+        &[
+            ("GIT_CONFIG_COUNT", "1"),
+            ("GIT_CONFIG_KEY_0", "diff.noprefix"),
+            ("GIT_CONFIG_VALUE_0", "true"),
+        ],
+        &[("GIT_ATTR_SOURCE", "HEAD~1")],
+        &[("GIT_TRACE", "1")],
+        &[("GIT_INDEX_FILE", "/nonexistent/index")],
+    ];
+    for env in settings {
+        let out = check(env);
+        assert_eq!(out.status.code(), Some(1), "{env:?}: {}", stderr(&out));
+        assert_eq!(stdout(&out), stdout(&clean), "{env:?}");
+        let out = scan(env);
+        assert_eq!(out.status.code(), Some(1), "{env:?}: {}", stderr(&out));
+        assert_eq!(stdout(&out), stdout(&clean_scan), "{env:?}");
+    }
+}
+
+#[test]
 fn odd_bytes_crlf_and_odd_revision_paths_are_judged() {
     // A migration written with CRLF line ends and a byte that is not UTF-8.
     let mut p = Project::new();
