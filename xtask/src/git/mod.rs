@@ -1,10 +1,11 @@
 //! The one place that builds git command lines for the guard.
 //!
 //! Every invocation is fixed so that no user, system or repository
-//! configuration or environment can change what git prints: no pager, no colour, no external
-//! diff, no textconv, no replace refs, `a/` and `b/` prefixes, rename
-//! detection on, one diff algorithm, every file diffed as text, paths raw,
-//! no `GIT_*` variable but where git's configuration and programs are.
+//! configuration, nor the environment, can change what git prints: no pager,
+//! no colour, no external diff, no textconv, no replace refs, `a/` and `b/`
+//! prefixes, rename detection on, one diff algorithm, every file diffed as
+//! text, paths raw, no `GIT_*` variable but where git's configuration and
+//! programs are.
 //! Revisions reach git only as full object names that git itself resolved
 //! from standard input, so no user-supplied value is ever parsed as an option.
 
