@@ -64,19 +64,36 @@ pub fn run(repo: &Path, report: &Report, rules: &Rules, write: bool) -> Result<(
     let Some(top) = git.work_tree() else {
         return Err(Error::new(format!(
             "{} has no work tree to write the revision in",
-            repo.display()
+            git.given().display()
         )));
     };
-    let target = top.join(dir).join(&suggestion.file_name);
-    if target.exists() {
+    let dir = top.join(dir);
+    let target = dir.join(&suggestion.file_name);
+    // Never outside the tree: a revision directory that is a symlink, or
+    // under one, would take the file where git does not see it.
+    let top_real = std::fs::canonicalize(top)?;
+    let existing = dir.ancestors().find(|path| path.exists()).unwrap_or(top);
+    if !std::fs::canonicalize(existing).is_ok_and(|real| real.starts_with(&top_real)) {
         return Err(Error::new(format!(
-            "{} already exists: the suggested revision was not written",
-            target.display()
+            "{} leads out of the work tree (a symlink): the suggested revision was not written",
+            dir.display()
         )));
     }
-    std::fs::create_dir_all(top.join(dir))?;
-    std::fs::write(&target, &suggestion.source)
-        .map_err(|e| Error::new(format!("cannot write {}: {e}", target.display())))?;
+    std::fs::create_dir_all(&dir)?;
+    // `create_new` never follows a symlink, dangling or not, and never
+    // replaces a file.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&target)
+        .and_then(|mut file| std::io::Write::write_all(&mut file, suggestion.source.as_bytes()))
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => Error::new(format!(
+                "{} already exists: the suggested revision was not written",
+                target.display()
+            )),
+            _ => Error::new(format!("cannot write {}: {e}", target.display())),
+        })?;
     output::stdout(&format!("wrote {}\n", target.display()))?;
     Ok(())
 }

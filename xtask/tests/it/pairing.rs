@@ -197,6 +197,39 @@ fn the_suggested_revision_compiles_and_covers_what_was_missing() {
     assert_eq!(stdout(&out), "");
 }
 
+#[cfg(unix)]
+#[test]
+fn write_revision_never_writes_through_a_symlink_out_of_the_tree() {
+    let (tmp, repo) = build("add-table-without-revision");
+    let versions = repo.dir().join("src/backend/migrations/versions");
+    let name = "0004_create_task_comments_and_more.py";
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir(&outside).unwrap();
+
+    // A dangling symlink where the revision would go.
+    std::os::unix::fs::symlink(outside.join("stray.py"), versions.join(name)).unwrap();
+    let out = parity(repo.dir(), &["--write-revision", "main", "pr"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert_eq!(stdout(&out), "");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+    assert!(!outside.join("stray.py").exists());
+    std::fs::remove_file(versions.join(name)).unwrap();
+
+    // The revision directory itself a symlink out of the tree.
+    let moved = outside.join("versions");
+    std::fs::rename(&versions, &moved).unwrap();
+    std::os::unix::fs::symlink(&moved, &versions).unwrap();
+    let out = parity(repo.dir(), &["--write-revision", "main", "pr"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert_eq!(stdout(&out), "");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("leads out of the work tree"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!moved.join(name).exists());
+}
+
 #[test]
 fn nothing_uncovered_means_nothing_to_suggest() {
     let (_tmp, repo) = build("pairing-table-and-indexes");
