@@ -56,9 +56,10 @@ fi
 
 status=0
 while read -r local_ref local_sha remote_ref remote_sha; do
-    # A deletion pushes no commit, and a tag is no pull request.
+    # A deletion pushes no commit, and a tag is no pull request: what the
+    # remote gets is what counts (a tag pushed as a branch is a branch).
     case "$local_sha" in *[!0]*) ;; *) continue ;; esac
-    case "$local_ref" in refs/tags/*) continue ;; esac
+    case "$remote_ref" in refs/tags/*) continue ;; esac
     base="$fixed_base"
     if [ -z "$base" ]; then
         # A branch, or HEAD: its upstream, if it has one.
@@ -68,7 +69,22 @@ while read -r local_ref local_sha remote_ref remote_sha; do
         base=$(git rev-parse --verify --quiet "refs/remotes/$remote/HEAD")
     fi
     if [ -z "$base" ]; then
-        echo "parity: $local_ref has no upstream and $remote has no default branch: not checked (git branch --set-upstream-to, or install-hook --base)" >&2
+        # The remote's default branch, asked of the remote (a repository
+        # made by `git remote add` has no refs/remotes/<remote>/HEAD, and a
+        # push to a URL has no remote-tracking branches): its tracking branch
+        # here, else its commit if this repository has it.
+        head=$(git ls-remote --symref "$remote" HEAD 2>/dev/null)
+        branch=$(printf '%s\n' "$head" | sed -n 's|^ref: refs/heads/\(.*\)[[:space:]]HEAD$|\1|p')
+        sha=$(printf '%s\n' "$head" | sed -n 's|^\([0-9a-f][0-9a-f]*\)[[:space:]]HEAD$|\1|p')
+        if [ -n "$branch" ]; then
+            base=$(git rev-parse --verify --quiet "refs/remotes/$remote/$branch")
+        fi
+        if [ -z "$base" ] && [ -n "$sha" ]; then
+            base=$(git rev-parse --verify --quiet "$sha^{{commit}}")
+        fi
+    fi
+    if [ -z "$base" ]; then
+        echo "parity: $local_ref has no upstream and the default branch of $remote is not known here: not checked (git fetch $remote, git branch --set-upstream-to, or install-hook --base)" >&2
         continue
     fi
     "$guard" parity --base="$base" --head="$local_sha" || status=1
@@ -85,7 +101,10 @@ pub fn run(args: InstallHookArgs) -> Result<()> {
     let git = Git::new(&args.repo)?;
     let hooks = git.hooks_dir()?;
     let hook = hooks.join("pre-push");
-    if hook.exists() && !args.force {
+    // A symlink is a hook too, dangling or not; `--force` replaces the link,
+    // never what it points at.
+    let exists = hook.symlink_metadata().is_ok();
+    if exists && !args.force {
         return Err(Error::new(format!(
             "a pre-push hook already exists at {}: it was left as it is; pass --force to replace it",
             hook.display()
@@ -96,6 +115,9 @@ pub fn run(args: InstallHookArgs) -> Result<()> {
     std::fs::create_dir_all(&hooks)
         .map_err(|e| Error::new(format!("cannot create {}: {e}", hooks.display())))?;
     let cannot = |e: std::io::Error| Error::new(format!("cannot write {}: {e}", hook.display()));
+    if exists {
+        std::fs::remove_file(&hook).map_err(cannot)?;
+    }
     std::fs::write(&hook, hook_script(&guard, args.base.as_deref())).map_err(cannot)?;
     #[cfg(unix)]
     {

@@ -21,8 +21,15 @@ impl Pushing {
     fn new() -> Pushing {
         let (tmp, repo, _) = sql_layout_baseline("work");
         let remote = tmp.path().join("remote.git");
-        repo.git(&["init", "--quiet", "--bare", remote.to_str().unwrap()])
-            .unwrap();
+        // Its HEAD names `main`, as a hosted repository's does.
+        repo.git(&[
+            "init",
+            "--quiet",
+            "--bare",
+            "--initial-branch=main",
+            remote.to_str().unwrap(),
+        ])
+        .unwrap();
         repo.git(&["remote", "add", "origin", remote.to_str().unwrap()])
             .unwrap();
         repo.git(&["push", "--quiet", "origin", "main"]).unwrap();
@@ -138,4 +145,88 @@ fn an_option_like_base_is_refused() {
     let out = p.install(&["--base=--output=x"]);
     assert_error(&out, "starts with '-'");
     assert!(!p.hook().exists());
+}
+
+#[test]
+fn a_tag_pushed_as_a_branch_is_checked_and_a_branch_pushed_as_a_tag_is_not() {
+    let mut p = Pushing::new();
+    assert_eq!(p.install(&[]).status.code(), Some(0));
+    p.repo
+        .write("migrations/sqlite/0002_notes.sql", ADD_NOTES)
+        .unwrap();
+    p.repo.commit("notes on sqlite only").unwrap();
+    p.repo.git(&["tag", "t-bad"]).unwrap();
+    // What the remote gets decides: a branch named by a tag is a branch.
+    let refused = p.push(&["origin", "t-bad:refs/heads/release"]).unwrap_err();
+    assert!(refused.contains("failed to push some refs"), "{refused}");
+    assert_eq!(p.repo.git(&["ls-remote", "origin", "release"]).unwrap(), "");
+    p.push(&["origin", "feature:refs/tags/v1"]).unwrap();
+    p.push(&["origin", "t-bad"]).unwrap();
+}
+
+#[test]
+fn a_new_branch_without_upstream_is_checked_against_the_remotes_default_branch() {
+    let mut p = Pushing::new();
+    assert_eq!(p.install(&[]).status.code(), Some(0));
+    // `git remote add` and a first push leave no refs/remotes/origin/HEAD.
+    let head = p.repo.git(&[
+        "rev-parse",
+        "--verify",
+        "--quiet",
+        "refs/remotes/origin/HEAD",
+    ]);
+    assert!(head.is_err(), "{head:?}");
+    p.repo.branch("new-work").unwrap();
+    p.repo
+        .write("migrations/sqlite/0002_notes.sql", ADD_NOTES)
+        .unwrap();
+    p.repo.commit("notes on sqlite only").unwrap();
+    let refused = p.push(&["origin", "new-work"]).unwrap_err();
+    assert!(refused.contains("failed to push some refs"), "{refused}");
+    // The same to the remote's path, not its name: no tracking branch at all.
+    let remote = p.dir().parent().unwrap().join("remote.git");
+    let refused = p.push(&[remote.to_str().unwrap(), "new-work"]).unwrap_err();
+    assert!(refused.contains("failed to push some refs"), "{refused}");
+    assert_eq!(
+        p.repo.git(&["ls-remote", "origin", "new-work"]).unwrap(),
+        ""
+    );
+
+    p.repo
+        .write("migrations/postgres/0002_notes.sql", ADD_NOTES)
+        .unwrap();
+    p.repo.commit("and on postgres").unwrap();
+    p.push(&["origin", "new-work"]).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_hook_is_a_hook_and_force_replaces_the_link_not_its_target() {
+    let p = Pushing::new();
+    let hooks = p.hook().parent().unwrap().to_path_buf();
+    std::fs::create_dir_all(&hooks).unwrap();
+    let elsewhere = p.dir().parent().unwrap().join("shared-pre-push");
+    std::os::unix::fs::symlink(&elsewhere, p.hook()).unwrap();
+    // Dangling: still a hook, and nothing is created where it points.
+    let out = p.install(&[]);
+    assert_error(&out, "a pre-push hook already exists at");
+    assert!(!elsewhere.exists());
+
+    std::fs::write(&elsewhere, "#!/bin/sh\necho shared\n").unwrap();
+    let out = p.install(&["--force"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        crate::common::stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&elsewhere).unwrap(),
+        "#!/bin/sh\necho shared\n"
+    );
+    let installed = std::fs::symlink_metadata(p.hook()).unwrap();
+    assert!(installed.file_type().is_file());
+    assert!(std::fs::read_to_string(p.hook())
+        .unwrap()
+        .contains(env!("CARGO_BIN_EXE_xtask")));
 }
