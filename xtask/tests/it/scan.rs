@@ -423,6 +423,45 @@ fn bad_input_is_an_error_with_exit_2() {
     );
 }
 
+#[test]
+fn an_error_met_mid_walk_leaves_nothing_on_stdout() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut repo = FixtureRepo::init(&tmp.path().join("repo")).unwrap();
+    repo.write(
+        "src/backend/db/migrations.py",
+        "def _migrate_a(cursor, conn):\n    cursor.execute(\"CREATE TABLE a (id INTEGER)\")\n\n\nMIGRATIONS = [\n]\n",
+    )
+    .unwrap();
+    repo.commit("root").unwrap();
+    // Rules that cannot be read, in force for the commit after them...
+    repo.write("parity.toml", "[[watch]\n").unwrap();
+    repo.commit("a broken parity.toml").unwrap();
+    repo.remove("parity.toml").unwrap();
+    repo.commit("judged by the broken rules").unwrap();
+    // ... and a failing commit after that, judged (and listed) first.
+    repo.write(
+        "src/backend/db/migrations.py",
+        "def _migrate_a(cursor, conn):\n    cursor.execute(\"CREATE TABLE a (id INTEGER)\")\n\n\ndef _migrate_b(cursor, conn):\n    cursor.execute(\"ALTER TABLE a ADD COLUMN b TEXT\")\n\n\nMIGRATIONS = [\n    (\"b\", _migrate_b),\n]\n",
+    )
+    .unwrap();
+    repo.commit("an entry and DDL without a revision").unwrap();
+    let listed = xtask(&[
+        "scan",
+        "--repo",
+        repo.dir().to_str().unwrap(),
+        "--range",
+        "HEAD~1..HEAD",
+    ]);
+    assert_eq!(listed.status.code(), Some(1), "{}", text(&listed.stderr));
+    let dir = repo.dir().to_str().unwrap();
+    for format in ["text", "json"] {
+        assert_error(
+            &xtask(&["scan", "--repo", dir, "--format", format]),
+            "parity.toml",
+        );
+    }
+}
+
 /// A `git` on PATH that logs each run, then runs the real one.
 #[cfg(unix)]
 fn counting_git(dir: &Path) -> (std::path::PathBuf, std::ffi::OsString) {

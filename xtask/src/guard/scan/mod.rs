@@ -792,21 +792,18 @@ impl AddedStream {
 /// A reader that goes away (`| head`) stops the audit: output is only ever
 /// written for a failing commit, so the verdict is known then (a fail).
 pub fn run(args: ScanArgs) -> Result<i32> {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
     let mut printer = Printer::new(args.format, describe_walk(&args.options), args.all_commits);
-    let mut reader_gone = false;
+    // The report is written whole once the walk is done: an error met on
+    // the way (an unreadable parity.toml at some commit, git failing) leaves
+    // nothing on stdout, never a table cut short or half a JSON document.
+    let mut report = Vec::new();
     // A count of the commits judged, on a terminal's stderr only.
     let mut progress = Progress::new();
     let mut judged_count = 0u64;
-    let scanned = scan(&args.repo, &args.options, |judged| {
+    let summary = scan(&args.repo, &args.options, |judged| {
         judged_count += 1;
         if printer.lists(judged) {
-            progress.finish();
-            if !output::write_all(&mut out, printer.commit(judged).as_bytes())? {
-                reader_gone = true;
-                return Err(Error::new("the reader of the output has gone"));
-            }
+            report.extend_from_slice(printer.commit(judged).as_bytes());
         }
         if judged_count.is_multiple_of(64) {
             progress.show(&format!("parity scan: {judged_count} commits judged"));
@@ -814,11 +811,10 @@ pub fn run(args: ScanArgs) -> Result<i32> {
         Ok(())
     });
     progress.finish();
-    let summary = match scanned {
-        Err(_) if reader_gone => return Ok(1),
-        result => result?,
-    };
-    output::write_all(&mut out, printer.end(&summary).as_bytes())?;
+    let summary = summary?;
+    report.extend_from_slice(printer.end(&summary).as_bytes());
+    // A reader that has gone changes nothing: the exit code is the verdict's.
+    output::write_all(&mut std::io::stdout().lock(), &report)?;
     Ok(if summary.fail > 0 { 1 } else { 0 })
 }
 
