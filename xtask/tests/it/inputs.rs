@@ -977,7 +977,11 @@ mod bytes_of_the_diff {
             .repo
             .write(MIGRATIONS, migrations_with(hostile))
             .unwrap();
-        project.repo.commit("hostile bytes").unwrap();
+        // The subject too, for scan's table.
+        project
+            .repo
+            .commit("hostile \u{202e}bytes\x1b[31m \u{2028}\u{2066}\u{9b}")
+            .unwrap();
         for format in ["text", "github", "json", "sarif"] {
             let output = run_in(
                 project.dir(),
@@ -1007,9 +1011,19 @@ mod bytes_of_the_diff {
                 );
             }
         }
-        let scan = run_in(project.dir(), &["scan", "--range", "main..pr"]);
-        assert!(!stdout(&scan)
-            .chars()
-            .any(|c| c != '\n' && parity_core::report::is_hostile(c)));
+        for format in ["text", "json"] {
+            let scan = run_in(
+                project.dir(),
+                &["scan", "--range", "main..pr", "--format", format],
+            );
+            assert_eq!(scan.status.code(), Some(1), "{}", stderr(&scan));
+            let out = stdout(&scan);
+            assert!(out.contains("hostile"), "{out}");
+            let raw: Vec<char> = out
+                .chars()
+                .filter(|&c| c != '\n' && parity_core::report::is_hostile(c))
+                .collect();
+            assert_eq!(raw, Vec::<char>::new(), "scan {format}: {out}");
+        }
     }
 }

@@ -156,9 +156,11 @@ fn text_row(judged: &JudgedCommit) -> String {
     )
 }
 
-/// Pads or cuts (with an ellipsis) to exactly `width` characters.
+/// Pads or cuts (with an ellipsis) to exactly `width` characters, every
+/// character that could act on the reader shown escaped (`\x1b`, `\u{202e}`).
 fn fit(text: &str, width: usize) -> String {
-    let text: String = text.chars().filter(|c| !c.is_control()).collect();
+    // A tab is harmless but would break the columns.
+    let text = escape_controls(text).replace('\t', " ");
     if text.chars().count() <= width {
         return format!("{text:<width$}");
     }
@@ -177,6 +179,14 @@ mod tests {
         assert_eq!(fit("short", 8), "short   ");
         assert_eq!(fit("exactly8", 8), "exactly8");
         assert_eq!(fit("much too long", 8), "much to…");
-        assert_eq!(fit("tab\there", 8), "tabhere ");
+        assert_eq!(fit("tab\there", 8), "tab here");
+    }
+
+    #[test]
+    fn text_cells_show_what_could_act_on_the_reader_escaped() {
+        assert_eq!(fit("a\u{202e}b", 12), "a\\u{202e}b  ");
+        assert_eq!(fit("x\u{2028}\u{2066}", 20), "x\\u{2028}\\u{2066}   ");
+        assert_eq!(fit("esc\x1b[31m\r", 12), "esc\\x1b[31m…");
+        assert_eq!(fit("c1\u{9b}", 10), "c1\\u{9b}  ");
     }
 }
