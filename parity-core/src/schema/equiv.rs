@@ -392,6 +392,22 @@ mod tests {
     }
 
     #[test]
+    fn an_index_of_the_same_name_on_another_table_is_a_mismatch() {
+        let head = format!("{BASE}; CREATE INDEX ix ON t (id)");
+        let got = judged_full(BASE, &head, "CREATE INDEX ix ON p (id)");
+        assert_eq!(got[0].status, CoverageStatus::Mismatched);
+        let mismatches: Vec<(Attribute, String, String)> = got[0]
+            .mismatches()
+            .iter()
+            .map(|m| (m.attribute, m.sqlite.clone(), m.alembic.clone()))
+            .collect();
+        assert_eq!(
+            mismatches,
+            vec![(Attribute::IndexTable, "on t".into(), "on p".into())]
+        );
+    }
+
+    #[test]
     fn an_object_made_again_as_it_was_is_uncovered_not_mismatched() {
         // PostgreSQL sees no change to an index dropped and re-created with
         // its old definition, nor to a column altered to what it was.

@@ -1445,9 +1445,17 @@ pub fn column_differences(a: &Column, b: &Column) -> Vec<(Attribute, String, Str
 }
 
 /// The attributes on which two definitions of an index differ (an index is
-/// known by its name; its table follows renames).
+/// known by its name; its table follows renames, and an index of the same
+/// name on another table is another index to PostgreSQL).
 pub fn index_differences(a: &Index, b: &Index) -> Vec<(Attribute, String, String)> {
     let mut out = Vec::new();
+    if a.table != b.table {
+        out.push((
+            Attribute::IndexTable,
+            format!("on {}", a.table),
+            format!("on {}", b.table),
+        ));
+    }
     if a.columns != b.columns {
         out.push((
             Attribute::IndexColumns,
