@@ -484,26 +484,36 @@ impl Report {
     /// the counterpart's path shape and the project's command; the Alembic
     /// advice only where the second track is Alembic.
     pub fn what_to_do(&self) -> String {
+        self.what_to_do_with(&|text| format!("`{text}`"))
+    }
+
+    /// [`Report::what_to_do`] with each value that comes from the layout or
+    /// the pull request (a path, a marker, a hint) written by `span`: the
+    /// step summary writes them as Markdown code spans that a backtick in a
+    /// file name cannot end.
+    pub fn what_to_do_with(&self, span: &dyn Fn(&str) -> String) -> String {
         if self.reason == Reason::InvalidWaiver {
             let marker = self.waivers.iter().find(|w| w.reason.is_none());
             let marker = marker.map_or("<marker>", |w| w.marker.as_str());
             return format!(
-                "give the waiver its reason on the same line (`parity: {marker} <why the {} \
-                 track needs no change>`), or {}.",
-                self.tracks.second,
-                self.counterpart_advice()
+                "give the waiver its reason on the same line ({}), or {}.",
+                span(&format!(
+                    "parity: {marker} <why the {} track needs no change>",
+                    self.tracks.second
+                )),
+                self.counterpart_advice(span)
             );
         }
         let advice = &self.advice;
         if advice.alembic && advice.hint.is_none() {
             return what_to_do(&self.revision_dir);
         }
-        let mut out = self.counterpart_advice();
+        let mut out = self.counterpart_advice(span);
         if let Some(marker) = &advice.waiver {
             out.push_str(&format!(
-                "; or, for a deliberate {}-only change, say why in a comment of the file: \
-                 `parity: {marker} <reason>`",
-                self.tracks.first
+                "; or, for a deliberate {}-only change, say why in a comment of the file: {}",
+                self.tracks.first,
+                span(&format!("parity: {marker} <reason>"))
             ));
         }
         out.push('.');
@@ -511,7 +521,7 @@ impl Report {
     }
 
     /// `add <shape> on the <second> track ..., commit it on this branch and push`.
-    fn counterpart_advice(&self) -> String {
+    fn counterpart_advice(&self, span: &dyn Fn(&str) -> String) -> String {
         let advice = &self.advice;
         if advice.alembic && advice.hint.is_none() {
             let spec = what_to_do(&self.revision_dir);
@@ -523,13 +533,18 @@ impl Report {
         );
         let mut aside = Vec::new();
         if !advice.expected.is_empty() {
-            let paths: Vec<String> = advice.expected.iter().map(|p| format!("`{p}`")).collect();
+            let paths: Vec<String> = advice
+                .expected
+                .iter()
+                .map(|p| span(&p.to_string()))
+                .collect();
             aside.push(format!("here: {}", paths.join(" or ")));
         }
         match (&advice.hint, advice.alembic) {
-            (Some(hint), false) => aside.push(format!("`{hint}` makes one")),
+            (Some(hint), false) => aside.push(format!("{} makes one", span(hint))),
             (Some(hint), true) => aside.push(format!(
-                "`{hint}` makes one, `cargo xtask parity --suggest` prints one"
+                "{} makes one, `cargo xtask parity --suggest` prints one",
+                span(hint)
             )),
             (None, _) => {}
         }

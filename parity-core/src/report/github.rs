@@ -100,6 +100,25 @@ fn code(text: &str) -> String {
     }
 }
 
+/// Prose for the summary: hostile characters escaped, and every ASCII
+/// character that Markdown or HTML could read as markup backslash-escaped,
+/// so that a name or path quoted in a message or note (from the pull
+/// request) shows as written and never as a link, an image or a tag.
+fn prose(text: &str) -> String {
+    let text = super::escape_controls(text);
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '!' | '&' | '#' | '~'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The Markdown summary: verdict, entries, evidence table, revisions, notes,
 /// and what to do.
 pub fn render_summary(report: &Report) -> String {
@@ -112,7 +131,7 @@ pub fn render_summary(report: &Report) -> String {
     let _ = writeln!(
         out,
         "## parity: {verdict}\n\n{}\n",
-        super::escape_controls(&report.message())
+        prose(&report.message())
     );
     if let Some(range) = &report.range {
         let _ = writeln!(
@@ -230,24 +249,26 @@ pub fn render_summary(report: &Report) -> String {
             let _ = writeln!(
                 out,
                 "- {verdict} {} → {}: {}",
-                pair.first, pair.second, pair.message
+                prose(&pair.first),
+                prose(&pair.second),
+                prose(&pair.message)
             );
         }
     }
     if !report.warnings.is_empty() {
         let _ = writeln!(out, "\n### Warnings\n");
         for warning in &report.warnings {
-            let _ = writeln!(out, "- ⚠️ {warning}");
+            let _ = writeln!(out, "- ⚠️ {}", prose(warning));
         }
     }
     if !report.notes.is_empty() {
         let _ = writeln!(out, "\n### Notes\n");
         for note in &report.notes {
-            let _ = writeln!(out, "- {}", super::escape_controls(note));
+            let _ = writeln!(out, "- {}", prose(note));
         }
     }
     if report.verdict() == Verdict::Fail {
-        let advice = report.what_to_do();
+        let advice = report.what_to_do_with(&code);
         let (first, rest) = advice.split_at(1);
         let _ = writeln!(out, "\n### What to do\n\n{}{rest}", first.to_uppercase());
     }
@@ -264,6 +285,16 @@ mod tests {
     fn data_and_properties_are_escaped_as_the_runner_wants() {
         assert_eq!(escape_data("100% a\r\nb: c, d"), "100%25 a%0D%0Ab: c, d");
         assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A".to_string());
+    }
+
+    #[test]
+    fn prose_shows_markup_as_written() {
+        // The escape of a hostile character shows as written too.
+        assert_eq!(
+            prose("index x<img src=y>[a](b) `c` *d* | e\u{202e}"),
+            "index x\\<img src=y\\>\\[a\\](b) \\`c\\` \\*d\\* \\| e\\\\u{202e}"
+        );
+        assert_eq!(prose("plain words, and 1.0"), "plain words, and 1.0");
     }
 
     #[test]

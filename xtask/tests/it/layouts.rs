@@ -106,6 +106,33 @@ fn a_new_sqlite_file_whose_name_holds_a_space_and_a_tab_still_fails() {
 }
 
 #[test]
+fn a_backtick_in_a_file_name_cannot_end_the_summarys_code_span() {
+    let mut p = SqlProject::new();
+    let name = "0002_x`<img src=x>[click](https:evil).sql";
+    let summary = p.dir().parent().unwrap().join("summary.md");
+    let path = format!("migrations/sqlite/{name}");
+    let out = p.check_with(&[(&path, ADD_NOTES)], &["--format", "github"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let _ = std::fs::remove_file(&summary);
+    let head = p.repo.git(&["rev-parse", "HEAD"]).unwrap();
+    let out = parity_in(
+        p.dir(),
+        &["--format", "github", &p.base, head.trim()],
+        &[("GITHUB_STEP_SUMMARY", summary.to_str().unwrap())],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let markdown = std::fs::read_to_string(&summary).unwrap();
+    let advice = markdown
+        .split("### What to do")
+        .nth(1)
+        .expect("a What to do section");
+    assert!(
+        advice.contains(&format!("``migrations/postgres/{name}``")),
+        "{advice}"
+    );
+}
+
+#[test]
 fn a_new_sqlite_file_with_its_postgres_file_passes() {
     let mut p = SqlProject::new();
     let out = p.check(&[
