@@ -937,7 +937,11 @@ fn print_config(args: &ParityArgs, request: &RangeRequest) -> Result<i32> {
         }
     };
     let source = match &in_force.source {
-        Some(source) => format!("# The rules in force: {source}.\n"),
+        // One comment line, whatever bytes the path holds.
+        Some(source) => format!(
+            "# The rules in force: {}.\n",
+            parity_core::report::escape_controls(&source.to_string())
+        ),
         None => format!("# The rules in force: the defaults (no {CONFIG_FILE} at {origin}).\n"),
     };
     crate::guard::output::stdout(&format!("{source}{}", in_force.config.to_toml()))?;

@@ -227,6 +227,30 @@ fn print_config_shows_the_rules_in_force_as_toml() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).starts_with("# The rules in force: the defaults (no parity.toml at HEAD "));
     assert_eq!(parse(&stdout(&out)), Ok(Config::spec_layout()));
+
+    // A --config path with a line feed and ESC: still one comment line, and
+    // the output reads back as the same rules.
+    let odd = p.dir().parent().unwrap().join("odd\nname\x1b[2J.toml");
+    std::fs::write(&odd, testdata_text("configs/sqlite-postgres.toml")).unwrap();
+    let out = parity_in(
+        p.dir(),
+        &["--print-config", "--config", odd.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.lines()
+            .next()
+            .unwrap()
+            .contains("odd\\nname\\x1b[2J.toml"),
+        "{text}"
+    );
+    assert!(!text.contains('\x1b'), "{text}");
+    assert_eq!(
+        parse(&text),
+        parse(&testdata_text("configs/sqlite-postgres.toml"))
+    );
 }
 
 #[test]
