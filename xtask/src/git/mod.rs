@@ -202,9 +202,45 @@ impl Git {
             _ => return Err(Error::new("git rev-parse answered in an unexpected format")),
         };
         git.shallow = shallow == "true";
-        git.work_tree = top_level.map(PathBuf::from);
-        git.root = PathBuf::from(top_level.unwrap_or(git_dir));
+        git.work_tree = match top_level {
+            Some(top) => Some(PathBuf::from(top)),
+            // Pointed inside the git directory of a repository that has a
+            // work tree (`--repo .git`): that work tree, where git would
+            // find this git directory from it.
+            None => git.work_tree_of(Path::new(git_dir)),
+        };
+        git.root = match &git.work_tree {
+            Some(top) => top.clone(),
+            None => PathBuf::from(git_dir),
+        };
         Ok(git)
+    }
+
+    /// The work tree whose git directory is `git_dir`, if it has one: the
+    /// directory above it (`<top>/.git`), or, for a linked worktree's, the
+    /// one its `gitdir` file names. A candidate counts only if git, run
+    /// there, finds this very git directory.
+    fn work_tree_of(&self, git_dir: &Path) -> Option<PathBuf> {
+        let linked = std::fs::read_to_string(git_dir.join("gitdir"))
+            .ok()
+            .and_then(|file| Some(PathBuf::from(file.trim_end()).parent()?.to_path_buf()));
+        let candidates = git_dir
+            .parent()
+            .map(Path::to_path_buf)
+            .into_iter()
+            .chain(linked);
+        candidates.into_iter().find_map(|candidate| {
+            let cmd = self.cmd().arg("-C").arg(&candidate).args([
+                "rev-parse",
+                "--absolute-git-dir",
+                "--show-toplevel",
+            ]);
+            let output = self.output(cmd).ok().filter(|o| o.status.success())?;
+            let text = String::from_utf8(output.stdout).ok()?;
+            let mut lines = text.lines();
+            let (dir, top) = (lines.next()?, lines.next()?);
+            (Path::new(dir) == git_dir).then(|| PathBuf::from(top))
+        })
     }
 
     /// The same repository, for another thread (a shell is not shared).

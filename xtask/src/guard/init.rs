@@ -30,7 +30,7 @@ pub fn run(args: InitArgs) -> Result<i32> {
     let head = git.resolve_commits(&["HEAD"])?.remove(0).map_err(|_| {
         Error::new(format!(
             "{} has no commit to read the layout from",
-            args.repo.display()
+            git.given().display()
         ))
     })?;
     let files = git.files_under(&head, "")?;
@@ -44,10 +44,17 @@ pub fn run(args: InitArgs) -> Result<i32> {
         ));
     };
     if args.stdout {
-        print!("{}", detected.toml);
+        crate::guard::output::stdout(&detected.toml)?;
         return Ok(0);
     }
-    let target = args.repo.join(CONFIG_FILE);
+    // Where the guard reads it: the top level, wherever it was pointed.
+    let Some(top) = git.work_tree() else {
+        return Err(Error::new(format!(
+            "{} has no work tree to write {CONFIG_FILE} in: pass --stdout to see the proposal",
+            git.given().display()
+        )));
+    };
+    let target = top.join(CONFIG_FILE);
     if target.exists() && !args.force {
         return Err(Error::new(format!(
             "{} exists: pass --force to replace it, or --stdout to see the proposal",
@@ -56,11 +63,11 @@ pub fn run(args: InitArgs) -> Result<i32> {
     }
     std::fs::write(&target, &detected.toml)
         .map_err(|e| Error::new(format!("cannot write {}: {e}", target.display())))?;
-    println!(
-        "wrote {} ({} layout: {})",
+    crate::guard::output::stdout(&format!(
+        "wrote {} ({} layout: {})\n",
         target.display(),
         detected.kind,
         detected.summary
-    );
+    ))?;
     Ok(0)
 }

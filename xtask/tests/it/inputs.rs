@@ -324,6 +324,33 @@ mod where_it_runs {
             !sub.join(VERSIONS).exists(),
             "nothing written relative to the subdirectory"
         );
+        // From inside the git directory, and pointed at it: the work tree
+        // it belongs to (the first write took the name, so these are
+        // refused as existing, naming the file under the top level).
+        let git_dir = project.dir().join(".git");
+        for output in [
+            run_in(&git_dir, &["parity", "--write-revision", "main", "pr"]),
+            run_in(
+                project.dir(),
+                &[
+                    "parity",
+                    "--repo",
+                    git_dir.to_str().unwrap(),
+                    "--write-revision",
+                    "main",
+                    "pr",
+                ],
+            ),
+        ] {
+            assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+            let err = stderr(&output);
+            assert!(err.contains("already exists"), "{err}");
+            let top = std::fs::canonicalize(project.dir()).unwrap();
+            assert!(
+                err.contains(&top.join(VERSIONS).display().to_string()),
+                "{err}"
+            );
+        }
     }
 
     #[test]

@@ -536,6 +536,30 @@ fn parity_init_writes_the_detected_layout_and_never_replaces_a_file_unasked() {
     let out = parity_in(repo.dir(), &["HEAD", "HEAD"], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 
+    // From a subdirectory, or pointed at the git directory: written where
+    // the guard reads it, at the top level, and named by its full path.
+    std::fs::remove_file(repo.dir().join("parity.toml")).unwrap();
+    for at in ["migrations/sqlite", ".git"] {
+        let out = crate::common::xtask()
+            .args(["parity", "init"])
+            .current_dir(repo.dir().join(at))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{at}: {}", stderr(&out));
+        let top = std::fs::canonicalize(repo.dir()).unwrap();
+        assert!(
+            stdout(&out).starts_with(&format!("wrote {}", top.join("parity.toml").display())),
+            "{at}: {}",
+            stdout(&out)
+        );
+        assert!(!repo.dir().join(at).join("parity.toml").exists(), "{at}");
+        assert_eq!(
+            std::fs::read_to_string(repo.dir().join("parity.toml")).unwrap(),
+            stdout(&shown)
+        );
+        std::fs::remove_file(repo.dir().join("parity.toml")).unwrap();
+    }
+
     let tmp = tempfile::tempdir().unwrap();
     let mut bare = FixtureRepo::init(&tmp.path().join("plain")).unwrap();
     bare.write("README.md", "nothing here\n").unwrap();
