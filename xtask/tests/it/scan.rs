@@ -592,6 +592,36 @@ fn through_the_binary_scan_gives_parity_s_report_for_every_commit_and_every_layo
     }
 }
 
+/// A `parity.toml` whose lines are only removed, then the file deleted:
+/// both are changes to it, noted by scan as by `parity`.
+#[test]
+fn a_parity_toml_trimmed_or_deleted_is_noted_by_scan_as_by_parity() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut repo = FixtureRepo::init(&tmp.path().join("repo")).unwrap();
+    let spec = crate::common::testdata_text("configs/spec-layout.toml");
+    repo.write("parity.toml", format!("strict = true\n{spec}"))
+        .unwrap();
+    repo.write("notes.txt", "a\n").unwrap();
+    repo.commit("root").unwrap();
+    repo.write("parity.toml", &spec).unwrap();
+    repo.commit("no longer strict").unwrap();
+    repo.remove("parity.toml").unwrap();
+    repo.commit("the defaults").unwrap();
+    let judged = assert_scan_is_parity_through_the_binary(repo.dir(), &[]);
+    assert_eq!(judged, 3);
+    let scanned = scanned_through_the_binary(repo.dir(), &[]);
+    for (_, parent, report) in &scanned[..2] {
+        assert!(parent.is_some());
+        assert!(
+            report["notes"].as_array().unwrap().iter().any(|n| n
+                .as_str()
+                .unwrap()
+                .starts_with("this range changes parity.toml")),
+            "{report}"
+        );
+    }
+}
+
 /// A history that adopts a `parity.toml` of another layout half-way: each
 /// commit is judged by the file at its parent, as `parity` judges it.
 #[test]

@@ -19,7 +19,7 @@ use std::rc::Rc;
 
 use clap::{Args, ValueEnum};
 use parity_core::config::CONFIG_FILE;
-use parity_core::diff::FileCollector;
+use parity_core::diff::{FileCollector, FilePatch};
 use parity_core::log::{commit_header, AddedFiles, AddedFilesReader, CommitHeader};
 use parity_core::name_status::Status;
 use parity_core::report::RangeInfo;
@@ -553,6 +553,7 @@ impl CommitInProgress {
             return Ok(None);
         }
         let mut files = files.into_files();
+        note_config_change(&files, &mut statuses);
         let git = contents.git;
         if !covers(&audit.pathspecs, &rules) {
             // Rules that read files outside the stream's pathspecs: list the
@@ -642,6 +643,39 @@ impl CommitInProgress {
             report,
             reads,
         }))
+    }
+}
+
+/// The added-files stream lists added, renamed and copied files only; a
+/// `parity.toml` modified or deleted shows in the patch stream (its
+/// pathspecs hold it), and the decision notes any change to it, as in
+/// `parity`'s listing of the range.
+fn note_config_change(files: &[FilePatch], statuses: &mut Vec<NameStatus>) {
+    let is_config = |path: &Option<PathBytes>| {
+        path.as_ref()
+            .is_some_and(|p| p.as_bytes() == CONFIG_FILE.as_bytes())
+    };
+    let listed = statuses
+        .iter()
+        .any(|e| is_config(&Some(e.path.clone())) || is_config(&e.from));
+    if listed {
+        return;
+    }
+    let header = files
+        .iter()
+        .map(|file| &file.header)
+        .find(|h| is_config(&h.new_path) || is_config(&h.old_path));
+    if let Some(header) = header {
+        let status = match (&header.old_path, &header.new_path) {
+            (None, _) => Status::Added,
+            (_, None) => Status::Deleted,
+            _ => Status::Modified,
+        };
+        statuses.push(NameStatus {
+            status,
+            path: PathBytes::from(CONFIG_FILE.as_bytes()),
+            from: None,
+        });
     }
 }
 
@@ -789,8 +823,6 @@ impl AddedStream {
 }
 
 /// Runs the command: the table (or JSON) of failing commits, then a summary.
-/// A reader that goes away (`| head`) stops the audit: output is only ever
-/// written for a failing commit, so the verdict is known then (a fail).
 pub fn run(args: ScanArgs) -> Result<i32> {
     let mut printer = Printer::new(args.format, describe_walk(&args.options), args.all_commits);
     // The report is written whole once the walk is done: an error met on
