@@ -18,7 +18,8 @@
 use std::collections::BTreeMap;
 
 use super::model::{
-    differences, resolved_object, Change, FileModels, Key, Model, Object, Table, TrackChange,
+    differences, differences_across_tracks, resolved_object, Change, FileModels, Key, Model,
+    Object, Table, TrackChange,
 };
 use super::suggest::Fix;
 use super::{Action, Coverage, CoverageStatus, Mismatch, ObjectKind};
@@ -137,7 +138,7 @@ fn status_of(
     match change.action {
         Action::Created | Action::Altered => match (&change.head(files), &there) {
             (Some(head), Some(there)) => {
-                let diffs = differences(head, there);
+                let diffs = differences_across_tracks(head, there);
                 if diffs.is_empty() {
                     (CoverageStatus::Covered, Vec::new(), None)
                 } else {
@@ -405,6 +406,14 @@ mod tests {
             mismatches,
             vec![(Attribute::IndexTable, "on t".into(), "on p".into())]
         );
+    }
+
+    #[test]
+    fn a_renamed_table_takes_its_index_along_and_alters_no_index() {
+        let base = format!("{BASE}; CREATE INDEX ix ON t (a)");
+        let head = format!("{base}; ALTER TABLE t RENAME TO t2");
+        let got = judged(&base, &head, "ALTER TABLE t RENAME TO t2");
+        assert!(got.iter().all(|(object, _)| !object.starts_with("index")), "{got:?}");
     }
 
     #[test]

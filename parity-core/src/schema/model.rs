@@ -1445,17 +1445,9 @@ pub fn column_differences(a: &Column, b: &Column) -> Vec<(Attribute, String, Str
 }
 
 /// The attributes on which two definitions of an index differ (an index is
-/// known by its name; its table follows renames, and an index of the same
-/// name on another table is another index to PostgreSQL).
+/// known by its name; its table follows renames).
 pub fn index_differences(a: &Index, b: &Index) -> Vec<(Attribute, String, String)> {
     let mut out = Vec::new();
-    if a.table != b.table {
-        out.push((
-            Attribute::IndexTable,
-            format!("on {}", a.table),
-            format!("on {}", b.table),
-        ));
-    }
     if a.columns != b.columns {
         out.push((
             Attribute::IndexColumns,
@@ -1530,6 +1522,26 @@ pub fn differences(a: &Object, b: &Object) -> Vec<(Attribute, String, String)> {
         (Object::Index(a), Object::Index(b)) => index_differences(a, b),
         _ => Vec::new(),
     }
+}
+
+/// The differences between the first track's object and the second's: those
+/// of [`differences`], and for an index its table. Within one track an
+/// index's table follows a rename of the table (no change to the index);
+/// across the tracks an index of the same name on another table is another
+/// index to PostgreSQL.
+pub fn differences_across_tracks(a: &Object, b: &Object) -> Vec<(Attribute, String, String)> {
+    let mut out = Vec::new();
+    if let (Object::Index(a), Object::Index(b)) = (a, b) {
+        if a.table != b.table {
+            out.push((
+                Attribute::IndexTable,
+                format!("on {}", a.table),
+                format!("on {}", b.table),
+            ));
+        }
+    }
+    out.extend(differences(a, b));
+    out
 }
 
 /// One watched file's models at the merge-base and at HEAD.

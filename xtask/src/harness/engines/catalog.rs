@@ -545,6 +545,7 @@ pub enum Attribute {
     Unique,
     Default,
     ForeignKey,
+    IndexTable,
     IndexColumns,
     IndexUnique,
     IndexWhere,
@@ -559,6 +560,7 @@ impl Attribute {
             Attribute::Unique => "unique",
             Attribute::Default => "default",
             Attribute::ForeignKey => "foreign-key",
+            Attribute::IndexTable => "index-table",
             Attribute::IndexColumns => "index-columns",
             Attribute::IndexUnique => "index-unique",
             Attribute::IndexWhere => "index-where",
@@ -573,6 +575,7 @@ impl Attribute {
             Attribute::Unique,
             Attribute::Default,
             Attribute::ForeignKey,
+            Attribute::IndexTable,
             Attribute::IndexColumns,
             Attribute::IndexUnique,
             Attribute::IndexWhere,
@@ -670,11 +673,18 @@ pub fn column_differences(a: &Column, b: &Column) -> Vec<Difference> {
 /// The attributes in which two indexes differ (their names are the same).
 pub fn index_differences(a: &Index, b: &Index) -> Vec<Difference> {
     let mut out = Vec::new();
-    if a.columns != b.columns || a.table != b.table {
+    if a.table != b.table {
+        out.push(Difference {
+            attribute: Attribute::IndexTable,
+            sqlite: format!("on {}", a.table),
+            postgres: format!("on {}", b.table),
+        });
+    }
+    if a.columns != b.columns {
         out.push(Difference {
             attribute: Attribute::IndexColumns,
-            sqlite: format!("{}({})", a.table, a.columns.join(", ")),
-            postgres: format!("{}({})", b.table, b.columns.join(", ")),
+            sqlite: format!("({})", a.columns.join(", ")),
+            postgres: format!("({})", b.columns.join(", ")),
         });
     }
     if a.unique != b.unique {
