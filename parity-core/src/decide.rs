@@ -318,7 +318,8 @@ pub fn decide_grounded(
             ));
         }
         if rules.strict {
-            report.reason = strict_reason(&report.reason, &pairing);
+            let revised = !report.revisions.is_empty();
+            report.reason = strict_reason(&report.reason, &pairing, revised);
         }
         report.coverage = pairing.coverage;
         report.notes.extend(pairing.notes);
@@ -343,11 +344,15 @@ pub fn decide_grounded(
 /// needs revisions that cover it, entry or not; an entry whose DDL leaves the
 /// schema as it was needs none. Where the model could not resolve a part of
 /// the change, the plain rule's verdict stands.
-fn strict_reason(plain: &Reason, pairing: &Pairing) -> Reason {
+fn strict_reason(plain: &Reason, pairing: &Pairing, revised: bool) -> Reason {
     let gaps = pairing.has_gaps();
     match plain {
         Reason::BothTracks if gaps => Reason::UncoveredObjects,
-        Reason::NoEntry | Reason::DataOnly if gaps => Reason::SchemaChangeWithoutEntry,
+        Reason::NoEntry if gaps => Reason::SchemaChangeWithoutEntry,
+        // An entry whose DDL only the model sees: a revision added leaves
+        // objects uncovered, none added is a change without its revision.
+        Reason::DataOnly if gaps && revised => Reason::UncoveredObjects,
+        Reason::DataOnly if gaps => Reason::UnseenSchemaChange,
         Reason::MissingRevision if !pairing.schema_changed && !pairing.unresolved => {
             Reason::SchemaUnchanged
         }
@@ -550,6 +555,64 @@ mod tests {
         };
         assert_eq!(change_rules(false), Reason::MissingRevision);
         assert_eq!(change_rules(true), Reason::SchemaUnchanged);
+    }
+
+    #[test]
+    fn strict_fails_an_entry_whose_ddl_only_the_model_sees_and_says_so() {
+        let base = "def _migrate_t(cursor, conn):\n    cursor.execute(\"CREATE TABLE t (id INTEGER PRIMARY KEY)\")\n\n\nMIGRATIONS = [\n    (\"t\", _migrate_t),\n]\n";
+        // Adjacent strings: no line holds `ALTER TABLE`, Python runs it.
+        let split = "def _migrate_due(cursor, conn):\n    cursor.execute(\"ALTER\" \" TABLE t\" \" ADD\" \" COLUMN due TEXT\")\n\n\n";
+        let head = base
+            .replace("MIGRATIONS = [\n", &format!("{split}MIGRATIONS = [\n"))
+            .replace(
+                "    (\"t\", _migrate_t),\n",
+                "    (\"t\", _migrate_t),\n    (\"due\", _migrate_due),\n",
+            );
+        let reason = |strict, revision: bool| {
+            let rules = Rules {
+                strict,
+                ..Rules::default()
+            };
+            let patch = format!(
+                "diff --git a/{MIGRATIONS} b/{MIGRATIONS}\n--- a/{MIGRATIONS}\n+++ b/{MIGRATIONS}\n{}",
+                hunks(base, &head)
+            );
+            let revision_path = "src/backend/migrations/versions/0002_other.py";
+            let statuses = match revision {
+                true => vec![NameStatus {
+                    status: crate::name_status::Status::Added,
+                    path: PathBytes::from(revision_path),
+                    from: None,
+                }],
+                false => Vec::new(),
+            };
+            let change = Change {
+                files: parse_patch(patch.as_bytes()).unwrap(),
+                statuses,
+            };
+            let mut contents = Contents::default();
+            contents
+                .head
+                .insert(PathBytes::from(MIGRATIONS), head.as_str());
+            contents
+                .merge_base
+                .insert(PathBytes::from(MIGRATIONS), base);
+            contents.head.insert(
+                PathBytes::from(revision_path),
+                "revision = \"0002\"\ndown_revision = \"0001\"\n",
+            );
+            let in_force = InForce {
+                rules: &rules,
+                source: None,
+            };
+            decide(&change, in_force, PairingMode::Always, &contents)
+        };
+        assert_eq!(reason(false, false).reason, Reason::DataOnly);
+        let strict = reason(true, false);
+        assert_eq!(strict.reason, Reason::UnseenSchemaChange);
+        assert_eq!(strict.entries.len(), 1);
+        assert!(!strict.message().contains("without a migration entry"));
+        assert_eq!(reason(true, true).reason, Reason::UncoveredObjects);
     }
 
     /// A migrations file of `functions`, each running one statement, all

@@ -198,6 +198,10 @@ pub enum Reason {
     /// `--strict`: the first track's schema changed without a migration
     /// entry, and no added revision covers the change.
     SchemaChangeWithoutEntry,
+    /// `--strict`: a new migration entry whose schema change no DDL line
+    /// shows (the model reads SQL the line rules cannot, such as a statement
+    /// split over adjacent strings), and no revision was added.
+    UnseenSchemaChange,
     /// `--strict`: a new entry with DDL, but the schema is what it was (a
     /// rebuild that changes no definition): no revision is needed.
     SchemaUnchanged,
@@ -218,6 +222,7 @@ impl Reason {
             Reason::MissingRevision
             | Reason::UncoveredObjects
             | Reason::SchemaChangeWithoutEntry
+            | Reason::UnseenSchemaChange
             | Reason::InvalidWaiver => Verdict::Fail,
             Reason::NoEntry
             | Reason::DataOnly
@@ -255,6 +260,10 @@ impl Reason {
             Reason::SchemaChangeWithoutEntry => format!(
                 "the {first} schema changes without a migration entry, and no {second} \
                  revision covers the change (--strict): an existing database never gets it"
+            ),
+            Reason::UnseenSchemaChange => format!(
+                "a new migration entry whose {first} schema change no DDL line shows (the \
+                 schema model reads it), without a net-new {second} revision (--strict)"
             ),
             Reason::SchemaUnchanged => format!(
                 "a new migration entry with DDL that leaves the {first} schema as it was \

@@ -84,7 +84,7 @@ pub fn findings(report: &Report) -> Vec<Finding> {
     // without any revision and an entry, the DDL lines already say it.
     let strict = matches!(
         report.reason,
-        Reason::UncoveredObjects | Reason::SchemaChangeWithoutEntry
+        Reason::UncoveredObjects | Reason::SchemaChangeWithoutEntry | Reason::UnseenSchemaChange
     );
     if !report.revisions.is_empty() || strict {
         let level = if strict { Level::Error } else { Level::Warning };

@@ -413,7 +413,10 @@ mod tests {
         let base = format!("{BASE}; CREATE INDEX ix ON t (a)");
         let head = format!("{base}; ALTER TABLE t RENAME TO t2");
         let got = judged(&base, &head, "ALTER TABLE t RENAME TO t2");
-        assert!(got.iter().all(|(object, _)| !object.starts_with("index")), "{got:?}");
+        assert!(
+            got.iter().all(|(object, _)| !object.starts_with("index")),
+            "{got:?}"
+        );
     }
 
     #[test]

@@ -214,7 +214,10 @@ pub fn observed(report: &Report) -> Result<Expected, String> {
         Reason::MissingRevision => ExpectedReason::MissingRevision,
         Reason::Skipped(why) => return Err(format!("a judged range was skipped: {why}")),
         // Only `--strict` rules pair objects into a verdict; the fuzz runs without.
-        Reason::UncoveredObjects | Reason::SchemaChangeWithoutEntry | Reason::SchemaUnchanged => {
+        Reason::UncoveredObjects
+        | Reason::SchemaChangeWithoutEntry
+        | Reason::UnseenSchemaChange
+        | Reason::SchemaUnchanged => {
             return Err(format!(
                 "the default rules gave a --strict verdict ({:?})",
                 report.reason
