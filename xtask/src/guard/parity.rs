@@ -137,14 +137,21 @@ pub fn range_request(
         };
         RangeRequest::Skip(format!("no {what} given: {why} ({HOW})"))
     };
-    let base = given(&base_arg).or_else(|| given(&env_base));
+    // An end given on the command line, even empty, is that end: the
+    // environment is read only where the command line leaves one out.
+    let base = match &base_arg {
+        Some(_) => given(&base_arg),
+        None => given(&env_base),
+    };
     let Some(base) = base else {
         return missing("BASE", &base_arg, ENV_BASE, &env_base);
     };
-    let head = match given(&base_arg) {
+    let head = match (given(&base_arg), &head_arg) {
+        // A HEAD given empty is no HEAD, as an empty BASE is no BASE.
+        (_, Some(arg)) => given(&Some(arg.clone())),
         // A BASE on the command line is local use: HEAD defaults to HEAD.
-        Some(_) => Some(given(&head_arg).unwrap_or_else(|| "HEAD".into())),
-        None => given(&head_arg).or_else(|| given(&env_head)),
+        (Some(_), None) => Some("HEAD".into()),
+        (None, None) => given(&env_head),
     };
     let Some(head) = head else {
         return missing("HEAD", &head_arg, ENV_HEAD, &env_head);
@@ -1140,6 +1147,21 @@ mod tests {
         assert!(matches!(
             range_request(None, None, Some("0".repeat(40)), s("y")),
             RangeRequest::Skip(_)
+        ));
+        // An end given empty on the command line is empty, whatever the
+        // environment holds.
+        for (base, head) in [(s(""), None), (s("main"), s("")), (s(" "), s("HEAD"))] {
+            let request = range_request(base.clone(), head.clone(), s("x"), s("y"));
+            match request {
+                RangeRequest::Skip(why) => {
+                    assert!(why.contains("given on the command line is empty"), "{why}")
+                }
+                other => panic!("{base:?} {head:?}: {other:?}"),
+            }
+        }
+        assert!(matches!(
+            range_request(s("main"), None, None, s("y")),
+            RangeRequest::Range { head, .. } if head == "HEAD"
         ));
     }
 }

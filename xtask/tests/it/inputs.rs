@@ -509,6 +509,35 @@ mod environment {
         let output = cmd.output().unwrap();
         assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     }
+
+    #[test]
+    fn an_end_given_empty_on_the_command_line_skips_and_says_so() {
+        let project = Project::failing();
+        for args in [
+            vec!["parity", "main", ""],
+            vec!["parity", "--base", "main", "--head", ""],
+            vec!["parity", "--base", "", "--head", "pr"],
+        ] {
+            let mut cmd = xtask();
+            cmd.current_dir(project.dir())
+                .args(&args)
+                .env("PR_BASE_SHA", "main")
+                .env("PR_HEAD_SHA", "pr");
+            let output = cmd.output().unwrap();
+            assert_eq!(
+                output.status.code(),
+                Some(0),
+                "{args:?}: {}",
+                stderr(&output)
+            );
+            let out = stdout(&output);
+            assert!(out.starts_with("parity: skipped"), "{args:?}: {out}");
+            assert!(
+                out.contains("given on the command line is empty"),
+                "{args:?}: {out}"
+            );
+        }
+    }
 }
 
 mod pipes_and_usage {
