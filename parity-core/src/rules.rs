@@ -458,6 +458,16 @@ pub struct NewFileRule {
 }
 
 impl NewFileRule {
+    /// The directories a file of this rule lies under: its `dir`, else the
+    /// literal directory before each glob's first wildcard (empty: the whole
+    /// tree). A history has the track from where one of them exists.
+    pub fn directories(&self) -> Vec<&str> {
+        match self.dir.is_empty() {
+            false => vec![self.dir.as_str()],
+            true => self.globs.iter().map(PathPattern::literal_prefix).collect(),
+        }
+    }
+
     /// A rule by directory, ending and excluded names, as the spec has it.
     pub fn new(dir: impl Into<String>, suffix: impl Into<String>, exclude: Vec<String>) -> Self {
         NewFileRule {

@@ -592,6 +592,62 @@ fn through_the_binary_scan_gives_parity_s_report_for_every_commit_and_every_layo
     }
 }
 
+/// Revisions named by globs (diesel's `migrations/postgresql/*/up.sql`):
+/// `--since-revisions` starts where the globs' directory exists.
+#[test]
+fn since_revisions_starts_where_the_globs_directory_exists() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut repo = FixtureRepo::init(&tmp.path().join("repo")).unwrap();
+    let config = crate::common::testdata_text("scenarios/diesel-project/parity.toml");
+    repo.write("parity.toml", &config).unwrap();
+    repo.commit("root").unwrap();
+    let sqlite = |name: &str| format!("migrations/sqlite/{name}/up.sql");
+    repo.write(
+        &sqlite("2024-01-01-000000_a"),
+        "CREATE TABLE a (id INTEGER);\n",
+    )
+    .unwrap();
+    repo.commit("a, before the PostgreSQL track").unwrap();
+    repo.write(
+        "migrations/postgresql/2024-01-02-000000_b/up.sql",
+        "CREATE TABLE b (id INT);\n",
+    )
+    .unwrap();
+    repo.commit("the PostgreSQL track begins").unwrap();
+    repo.write(
+        &sqlite("2024-01-03-000000_c"),
+        "CREATE TABLE c (id INTEGER);\n",
+    )
+    .unwrap();
+    repo.commit("c, without its counterpart").unwrap();
+    let dir = repo.dir().to_str().unwrap();
+    let out = xtask(&[
+        "scan",
+        "--repo",
+        dir,
+        "--format",
+        "json",
+        "--since-revisions",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let document: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let failing: Vec<&str> = document["failing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(failing, ["c, without its counterpart"], "{document}");
+    // Without the flag the commit before the track fails too.
+    let out = xtask(&["scan", "--repo", dir, "--format", "json"]);
+    let document: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        document["failing"].as_array().unwrap().len(),
+        2,
+        "{document}"
+    );
+}
+
 /// A `parity.toml` whose lines are only removed, then the file deleted:
 /// both are changes to it, noted by scan as by `parity`.
 #[test]

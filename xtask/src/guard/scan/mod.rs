@@ -23,6 +23,7 @@ use parity_core::diff::{FileCollector, FilePatch};
 use parity_core::log::{commit_header, AddedFiles, AddedFilesReader, CommitHeader};
 use parity_core::name_status::Status;
 use parity_core::report::RangeInfo;
+use parity_core::rules::NewFileRule;
 use parity_core::{
     parse_name_status, parse_patch, Change, Memo, NameStatus, PairingMode, PatchParser, PathBytes,
     Report, Rules, Verdict,
@@ -525,11 +526,12 @@ impl CommitInProgress {
             .map_err(|e| unreadable_diff(sha, e))?;
         let mut statuses = added.statuses_of(sha)?;
         let Some(parent) = header.first_parent() else {
-            let dir = match &audit.rules {
-                RulesSource::File { rules, .. } => rules.revisions.dir.clone(),
-                RulesSource::PerParent { defaults, .. } => defaults.revisions.dir.clone(),
+            let revisions = match &audit.rules {
+                RulesSource::File { rules, .. } => &rules.revisions,
+                RulesSource::PerParent { defaults, .. } => &defaults.revisions,
             };
-            if audit.since_revisions && !contents.dir_exists(sha, &dir)? {
+            let dir = revisions.dir.clone();
+            if audit.since_revisions && !contents.revisions_exist(sha, revisions)? {
                 audit.not_yet += 1;
                 return Ok(None);
             }
@@ -548,7 +550,7 @@ impl CommitInProgress {
             .rules
             .for_parent(parent, contents)
             .map_err(in_commit)?;
-        if audit.since_revisions && !contents.dir_exists(sha, &rules.revisions.dir)? {
+        if audit.since_revisions && !contents.revisions_exist(sha, &rules.revisions)? {
             audit.not_yet += 1;
             return Ok(None);
         }
@@ -742,6 +744,17 @@ impl<'g> Contents<'g> {
     fn path_exists(&mut self, commit: &str, path: &str) -> Result<bool> {
         let path = path.trim_end_matches('/');
         Ok(self.session()?.object_at(commit, path)?.is_some())
+    }
+
+    /// Whether the revision track exists at `commit`: one of the
+    /// directories its rule's files lie under.
+    fn revisions_exist(&mut self, commit: &str, rule: &NewFileRule) -> Result<bool> {
+        for dir in rule.directories() {
+            if self.dir_exists(commit, dir)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     fn dir_exists(&mut self, commit: &str, dir: &str) -> Result<bool> {
