@@ -501,6 +501,15 @@ impl Report {
     /// step summary writes them as Markdown code spans that a backtick in a
     /// file name cannot end.
     pub fn what_to_do_with(&self, span: &dyn Fn(&str) -> String) -> String {
+        // The rules pass, but the revisions break after the merge: another
+        // revision would not help; mending these does.
+        if self.reason.verdict() != Verdict::Fail && self.integrity_failures() > 0 {
+            return format!(
+                "mend the {} revisions as each finding about them says, commit the fix on \
+                 this branch and push.",
+                self.tracks.second
+            );
+        }
         if self.reason == Reason::InvalidWaiver {
             let marker = self.waivers.iter().find(|w| w.reason.is_none());
             let marker = marker.map_or("<marker>", |w| w.marker.as_str());
