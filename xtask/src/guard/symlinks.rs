@@ -182,9 +182,19 @@ pub fn follow_resolved(
             };
             files.insert(at.unwrap_or(files.len()).min(files.len()), patch);
         }
-        notes.push(format!(
-            "{path} is reached through a symlink: it was judged as the file Python imports"
-        ));
+        let submodule = [head_view, base_view]
+            .iter()
+            .any(|view| matches!(view, Some((mode::GITLINK, _))));
+        notes.push(match submodule {
+            // A submodule's files are another repository's: none is read.
+            true => format!(
+                "{path} is a submodule on one side of the range: its lines are another \
+                 repository's, and it was judged as the file Python imports from this one"
+            ),
+            false => format!(
+                "{path} is reached through a symlink: it was judged as the file Python imports"
+            ),
+        });
     }
     Ok(notes)
 }

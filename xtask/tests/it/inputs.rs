@@ -928,6 +928,35 @@ mod what_a_file_is {
     }
 
     #[test]
+    fn a_watched_file_replaced_by_a_submodule_is_noted_as_one() {
+        let project = Project::new();
+        let base = project.git(&["rev-parse", "HEAD"]);
+        project.git(&["rm", "--quiet", "--cached", MIGRATIONS]);
+        let cacheinfo = format!("160000,{base},{MIGRATIONS}");
+        project.git(&["update-index", "--add", "--cacheinfo", &cacheinfo]);
+        project.git(&[
+            "commit",
+            "--quiet",
+            "-m",
+            "migrations.py becomes a submodule",
+        ]);
+        let output = parity(&project, &[]);
+        assert!(
+            matches!(output.status.code(), Some(0 | 1)),
+            "{}",
+            stderr(&output)
+        );
+        let out = stdout(&output);
+        assert!(
+            out.contains(&format!(
+                "note: {MIGRATIONS} is a submodule on one side of the range"
+            )),
+            "{out}"
+        );
+        assert!(!out.contains("reached through a symlink"), "{out}");
+    }
+
+    #[test]
     fn a_submodule_is_never_a_revision_whatever_its_name() {
         let project = Project::new();
         let base = project.git(&["rev-parse", "HEAD"]);
