@@ -61,8 +61,9 @@ pub struct ScanArgs {
     /// How to write the audit.
     #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
     format: ScanFormat,
-    /// List every judged commit with its report, not only the failing ones
-    /// (JSON: under "commits" instead of "failing").
+    /// List every judged commit, not only the failing ones (the table gains a
+    /// VERDICT column; JSON: each with its report under "commits" instead of
+    /// "failing").
     #[arg(long)]
     all_commits: bool,
 }
