@@ -420,6 +420,20 @@ mod tests {
     }
 
     #[test]
+    fn an_index_made_again_on_another_table_is_altered() {
+        let base = format!("{BASE}; CREATE INDEX ix ON t (id)");
+        let head = format!("{base}; DROP INDEX ix; CREATE INDEX ix ON p (id)");
+        assert_eq!(
+            judged(&base, &head, "SELECT 1"),
+            vec![("index ix (altered)".to_string(), CoverageStatus::Uncovered)]
+        );
+        assert_eq!(
+            judged(&base, &head, "DROP INDEX ix; CREATE INDEX ix ON p (id)"),
+            vec![("index ix (altered)".to_string(), CoverageStatus::Covered)]
+        );
+    }
+
+    #[test]
     fn an_object_made_again_as_it_was_is_uncovered_not_mismatched() {
         // PostgreSQL sees no change to an index dropped and re-created with
         // its old definition, nor to a column altered to what it was.

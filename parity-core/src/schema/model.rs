@@ -1524,6 +1524,20 @@ pub fn differences(a: &Object, b: &Object) -> Vec<(Attribute, String, String)> {
     }
 }
 
+/// Whether the table `from` becomes `to` through `renames` (in order, one
+/// or several): an index of `from` is then an index of `to`, unchanged.
+fn renamed_into(renames: &[(Key, Key, Origin)], from: &str, to: &str) -> bool {
+    let mut name = from;
+    for (old, new, _) in renames {
+        if let (Key::Table(old), Key::Table(new)) = (old, new) {
+            if old == name {
+                name = new;
+            }
+        }
+    }
+    name == to
+}
+
 /// The differences between the first track's object and the second's: those
 /// of [`differences`], and for an index its table. Within one track an
 /// index's table follows a rename of the table (no change to the index);
@@ -1665,7 +1679,7 @@ fn disagreements(files: &[FileModels], key: &Key, pick: fn(&FileModels) -> &Mode
         // attribute -> (first's value, [(other value, path)])
         let mut by_attribute: BTreeMap<Attribute, (String, Vec<String>)> = BTreeMap::new();
         for (path, other) in &defs[1..] {
-            for (attribute, a, b) in differences(first, other) {
+            for (attribute, a, b) in differences_across_tracks(first, other) {
                 by_attribute
                     .entry(attribute)
                     .or_insert_with(|| (a, Vec::new()))
@@ -1732,8 +1746,13 @@ fn file_changes(files: &[FileModels], file: usize) -> Vec<Change> {
                 dropped.push(change(key, Action::Dropped, origin));
             }
             (Some(base), Some(head)) => {
-                let diffs = differences(&base, &head);
-                if !diffs.is_empty() {
+                let moved = match (&base, &head) {
+                    (Object::Index(b), Object::Index(h)) => {
+                        b.table != h.table && !renamed_into(&f.head.renames, &b.table, &h.table)
+                    }
+                    _ => false,
+                };
+                if moved || !differences(&base, &head).is_empty() {
                     altered.push(change(key, Action::Altered, head.origin().clone()));
                 }
             }

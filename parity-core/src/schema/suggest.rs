@@ -22,7 +22,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 use super::model::column_differences;
-use super::model::{index_differences, pg_default_name, Column, Index, Object, Table};
+use super::model::{differences_across_tracks, pg_default_name, Column, Index, Object, Table};
 use super::{Attribute, Coverage, CoverageStatus, ForeignKey, TriggerDef};
 
 /// What would make the second track equal to the first for one object.
@@ -175,7 +175,8 @@ impl Fix {
             Fix::CreateIndex(i) => format!("create index {}", i.name),
             Fix::DropIndex(i) => format!("drop index {}", i.name),
             Fix::ReplaceIndex { to, from } => {
-                let what: Vec<&str> = index_differences(to, from)
+                let (to_object, from_object) = (Object::Index(to), Object::Index(from));
+                let what: Vec<&str> = differences_across_tracks(&to_object, &from_object)
                     .iter()
                     .map(|(a, _, _)| a.name())
                     .collect();

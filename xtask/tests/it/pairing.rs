@@ -354,3 +354,19 @@ fn the_fix_it_for_mismatched_attributes_makes_the_tracks_equal() {
         .collect();
     assert_eq!(statuses, vec!["covered"; 10]);
 }
+
+#[test]
+fn the_suggestion_for_an_index_on_another_table_names_what_it_mends() {
+    let (_tmp, repo) = build("pairing-index-on-another-table");
+    let out = parity(repo.dir(), &["--strict", "--suggest", "main", "pr"]);
+    assert_eq!(out.status.code(), Some(1));
+    let source = stdout(&out);
+    assert!(
+        source.contains("- re-create index idx_created (index-table)"),
+        "{source}"
+    );
+    assert!(
+        source.contains("op.create_index(\"idx_created\", \"tasks\", [\"created_at\"]"),
+        "{source}"
+    );
+}
