@@ -28,8 +28,9 @@ pub use stream::*;
 
 /// The caller's `GIT_*` variables that git is still given: where its
 /// configuration files are (a `safe.directory` may be there; what they say
-/// is pinned below where it matters) and where git is installed. Every other
-/// one is removed: they redirect git (`GIT_DIR`, `GIT_INDEX_FILE`), change
+/// is pinned below where it matters), where git is installed, and how it
+/// reaches a remote (a partial clone fetches missing blobs as they are read),
+/// none of which changes what git prints. Every other one is removed: they redirect git (`GIT_DIR`, `GIT_INDEX_FILE`), change
 /// what it prints (`GIT_EXTERNAL_DIFF`, `GIT_DIFF_OPTS`, `GIT_ATTR_SOURCE`,
 /// `GIT_TRACE` on stderr) or which paths a pathspec names
 /// (`GIT_LITERAL_PATHSPECS` would make the guard's globs literal and see no
@@ -41,7 +42,15 @@ const KEPT_GIT_ENV: &[&str] = &[
     "GIT_EXEC_PATH",
     "GIT_CEILING_DIRECTORIES",
     "GIT_DISCOVERY_ACROSS_FILESYSTEM",
+    "GIT_ASKPASS",
+    "GIT_SSH",
+    "GIT_SSH_COMMAND",
+    "GIT_SSH_VARIANT",
 ];
+
+/// Prefixes of the transport's variables that are kept too
+/// (`GIT_SSL_CAINFO`, `GIT_HTTP_PROXY_AUTHMETHOD`, `GIT_PROXY_COMMAND`).
+const KEPT_GIT_ENV_PREFIXES: &[&str] = &["GIT_SSL_", "GIT_HTTP_", "GIT_PROXY_"];
 
 /// The variables of this process's environment that git must not see: every
 /// `GIT_*` but those kept, and the pager.
@@ -52,9 +61,9 @@ fn scrubbed_env() -> &'static [std::ffi::OsString] {
             .map(|(name, _)| name)
             .filter(|name| {
                 let name = name.as_encoded_bytes();
-                (name.starts_with(b"GIT_")
-                    && !KEPT_GIT_ENV.iter().any(|kept| kept.as_bytes() == name))
-                    || name == b"PAGER"
+                let kept = KEPT_GIT_ENV.iter().any(|kept| kept.as_bytes() == name)
+                    || (KEPT_GIT_ENV_PREFIXES.iter()).any(|kept| name.starts_with(kept.as_bytes()));
+                (name.starts_with(b"GIT_") && !kept) || name == b"PAGER"
             })
             .collect()
     })

@@ -56,10 +56,11 @@ fi
 
 status=0
 while read -r local_ref local_sha remote_ref remote_sha; do
-    # A deletion pushes no commit, and a tag is no pull request: what the
-    # remote gets is what counts (a tag pushed as a branch is a branch).
+    # A deletion pushes no commit, and only a branch is a pull request: what
+    # the remote gets is what counts (a tag pushed as a branch is a branch;
+    # tags, notes and other refs are not checked).
     case "$local_sha" in *[!0]*) ;; *) continue ;; esac
-    case "$remote_ref" in refs/tags/*) continue ;; esac
+    case "$remote_ref" in refs/heads/*) ;; *) continue ;; esac
     base="$fixed_base"
     if [ -z "$base" ]; then
         # A branch, or HEAD: its upstream, if it has one.
@@ -73,7 +74,7 @@ while read -r local_ref local_sha remote_ref remote_sha; do
         # made by `git remote add` has no refs/remotes/<remote>/HEAD, and a
         # push to a URL has no remote-tracking branches): its tracking branch
         # here, else its commit if this repository has it.
-        head=$(git ls-remote --symref "$remote" HEAD 2>/dev/null)
+        head=$(GIT_TERMINAL_PROMPT=0 git ls-remote --symref -- "$remote" HEAD </dev/null 2>/dev/null)
         branch=$(printf '%s\n' "$head" | sed -n 's|^ref: refs/heads/\(.*\)[[:space:]]HEAD$|\1|p')
         sha=$(printf '%s\n' "$head" | sed -n 's|^\([0-9a-f][0-9a-f]*\)[[:space:]]HEAD$|\1|p')
         if [ -n "$branch" ]; then

@@ -230,3 +230,20 @@ fn a_symlinked_hook_is_a_hook_and_force_replaces_the_link_not_its_target() {
         .unwrap()
         .contains(env!("CARGO_BIN_EXE_xtask")));
 }
+
+#[test]
+fn only_branches_are_checked_never_notes_or_other_refs() {
+    let mut p = Pushing::new();
+    assert_eq!(p.install(&[]).status.code(), Some(0));
+    p.repo
+        .write("migrations/sqlite/0002_notes.sql", ADD_NOTES)
+        .unwrap();
+    p.repo.commit("notes on sqlite only").unwrap();
+    p.repo
+        .git(&["notes", "add", "-m", "a note on the commit"])
+        .unwrap();
+    p.push(&["origin", "refs/notes/commits"]).unwrap();
+    p.push(&["origin", "HEAD:refs/review/x"]).unwrap();
+    let refused = p.push(&["origin", "feature"]).unwrap_err();
+    assert!(refused.contains("failed to push some refs"), "{refused}");
+}
