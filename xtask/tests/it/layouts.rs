@@ -560,6 +560,25 @@ fn parity_init_writes_the_detected_layout_and_never_replaces_a_file_unasked() {
         std::fs::remove_file(repo.dir().join("parity.toml")).unwrap();
     }
 
+    // A parity.toml that is a symlink, dangling or not, is a file: refused
+    // without --force, replaced itself with it, never written through.
+    #[cfg(unix)]
+    {
+        let outside = repo.dir().parent().unwrap().join("outside.toml");
+        std::os::unix::fs::symlink(&outside, repo.dir().join("parity.toml")).unwrap();
+        assert_error(&init(&[]), "parity.toml exists: pass --force");
+        assert!(!outside.exists());
+        std::fs::write(&outside, "# someone else's\n").unwrap();
+        let written = init(&["--force"]);
+        assert_eq!(written.status.code(), Some(0), "{}", stderr(&written));
+        assert_eq!(
+            std::fs::read_to_string(&outside).unwrap(),
+            "# someone else's\n"
+        );
+        let link = std::fs::symlink_metadata(repo.dir().join("parity.toml")).unwrap();
+        assert!(link.file_type().is_file());
+    }
+
     let tmp = tempfile::tempdir().unwrap();
     let mut bare = FixtureRepo::init(&tmp.path().join("plain")).unwrap();
     bare.write("README.md", "nothing here\n").unwrap();
