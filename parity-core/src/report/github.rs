@@ -119,6 +119,21 @@ fn prose(text: &str) -> String {
     out
 }
 
+/// Lines as a fenced block of plain text: notes quote the pull request's
+/// paths and names, which no escaping keeps from being read as links
+/// (GitHub links a bare address whatever its backslashes), but a block shows
+/// them as written. The fence is longer than any run of backticks inside.
+fn text_block(lines: &[String]) -> String {
+    let text: Vec<String> = lines
+        .iter()
+        .map(|line| super::escape_controls(line).into_owned())
+        .collect();
+    let text = text.join("\n");
+    let longest_run = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest_run.max(2) + 1);
+    format!("{fence}text\n{text}\n{fence}")
+}
+
 /// The Markdown summary: verdict, entries, evidence table, revisions, notes,
 /// and what to do.
 pub fn render_summary(report: &Report) -> String {
@@ -195,6 +210,28 @@ pub fn render_summary(report: &Report) -> String {
             );
         }
     }
+    if !report.integrity.is_empty() {
+        // Ids and paths of the pull request's revisions: a block, as notes.
+        let lines: Vec<String> = (report.integrity.iter())
+            .map(|finding| {
+                let level = match finding.severity {
+                    crate::alembic::Severity::Fail => "FAIL",
+                    crate::alembic::Severity::Note => "note",
+                };
+                format!(
+                    "{}:{}  {level}  {}",
+                    finding.path, finding.line, finding.message
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "\n### {} revisions after the merge: {}\n\n{}",
+            prose(&report.tracks.second),
+            report.integrity.len(),
+            text_block(&lines)
+        );
+    }
     if !report.waivers.is_empty() {
         let _ = writeln!(out, "\n### Waivers: {}\n", report.waivers.len());
         for waiver in &report.waivers {
@@ -262,10 +299,7 @@ pub fn render_summary(report: &Report) -> String {
         }
     }
     if !report.notes.is_empty() {
-        let _ = writeln!(out, "\n### Notes\n");
-        for note in &report.notes {
-            let _ = writeln!(out, "- {}", prose(note));
-        }
+        let _ = writeln!(out, "\n### Notes\n\n{}", text_block(&report.notes));
     }
     if report.verdict() == Verdict::Fail {
         let advice = report.what_to_do_with(&code);
@@ -285,6 +319,24 @@ mod tests {
     fn data_and_properties_are_escaped_as_the_runner_wants() {
         assert_eq!(escape_data("100% a\r\nb: c, d"), "100%25 a%0D%0Ab: c, d");
         assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A".to_string());
+    }
+
+    #[test]
+    fn notes_are_a_block_no_line_of_them_can_end() {
+        let notes = vec![
+            "www.evil.example and pay@evil.example".to_string(),
+            "```\n# a heading?".to_string(),
+            "a \u{202e} b".to_string(),
+        ];
+        // A note's own line feed is shown escaped: one note, one line.
+        let expected = [
+            "````text",
+            "www.evil.example and pay@evil.example",
+            "```\\n# a heading?",
+            "a \\u{202e} b",
+            "````",
+        ];
+        assert_eq!(text_block(&notes), expected.join("\n"));
     }
 
     #[test]

@@ -370,3 +370,30 @@ fn the_suggestion_for_an_index_on_another_table_names_what_it_mends() {
         "{source}"
     );
 }
+
+#[test]
+fn the_step_summary_shows_the_alembic_findings_it_tells_to_mend() {
+    let (tmp, repo) = build("both-tracks-but-two-heads");
+    let summary = tmp.path().join("summary.md");
+    let out = parity_in(
+        repo.dir(),
+        &["--format", "github", "main", "pr"],
+        &[("GITHUB_STEP_SUMMARY", summary.to_str().unwrap())],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let markdown = std::fs::read_to_string(&summary).unwrap();
+    let section = markdown
+        .split("### Alembic revisions after the merge: 1")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no findings section: {markdown}"));
+    assert!(
+        section.contains(
+            "0004_created_index.py:6  FAIL  after the merge the revision history has 2 heads"
+        ),
+        "{section}"
+    );
+    assert!(
+        markdown.contains("Mend the Alembic revisions"),
+        "{markdown}"
+    );
+}
