@@ -459,13 +459,19 @@ pub struct NewFileRule {
 
 impl NewFileRule {
     /// The directories a file of this rule lies under: its `dir`, else the
-    /// literal directory before each glob's first wildcard (empty: the whole
-    /// tree). A history has the track from where one of them exists.
+    /// literal directory before each glob's first wildcard, or an exact
+    /// path's directory (empty: the whole tree). A history has the track
+    /// from where one of them exists.
     pub fn directories(&self) -> Vec<&str> {
-        match self.dir.is_empty() {
-            false => vec![self.dir.as_str()],
-            true => self.globs.iter().map(PathPattern::literal_prefix).collect(),
+        if !self.dir.is_empty() {
+            return vec![self.dir.as_str()];
         }
+        (self.globs.iter())
+            .map(|pattern| match pattern {
+                PathPattern::Exact(path) => path.rfind('/').map_or("", |slash| &path[..slash]),
+                glob => glob.literal_prefix(),
+            })
+            .collect()
     }
 
     /// A rule by directory, ending and excluded names, as the spec has it.

@@ -296,3 +296,35 @@ fn tracks_name_the_two_tracks_in_the_reports() {
         "line 1, column 1: key `tracks.second`: missing field `second`",
     );
 }
+
+#[test]
+fn the_revision_track_lies_under_its_dir_its_globs_literal_part_or_its_paths_folder() {
+    let with = |revisions: &str| {
+        let text = config_text("sqlite-postgres.toml");
+        let start = text.find("[revisions]").unwrap();
+        let end = text[start + 1..]
+            .find("\n[")
+            .map_or(text.len(), |i| start + 1 + i);
+        let text = format!(
+            "{}[revisions]\n{revisions}\n{}",
+            &text[..start],
+            &text[end..]
+        );
+        let rules = parse(&text).unwrap().rules().unwrap();
+        rules
+            .revisions
+            .directories()
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        with("dir = \"migrations/postgres/\"\nsuffix = \".sql\""),
+        ["migrations/postgres/"]
+    );
+    assert_eq!(
+        with("globs = [\"migrations/postgresql/*/up.sql\", \"pg/**/x.sql\"]"),
+        ["migrations/postgresql", "pg"]
+    );
+    assert_eq!(with("globs = [\"**/versions/*.py\"]"), [""]);
+}

@@ -232,7 +232,9 @@ impl Git {
     fn work_tree_of(&self, git_dir: &Path) -> Option<PathBuf> {
         let linked = std::fs::read_to_string(git_dir.join("gitdir"))
             .ok()
-            .and_then(|file| Some(PathBuf::from(file.trim_end()).parent()?.to_path_buf()));
+            // Relative to the git directory when `worktree.useRelativePaths`
+            // wrote it so (`join` keeps an absolute path as it is).
+            .and_then(|file| Some(git_dir.join(file.trim_end()).parent()?.to_path_buf()));
         let candidates = git_dir
             .parent()
             .map(Path::to_path_buf)
