@@ -148,7 +148,7 @@ pub fn range_request(
     };
     let head = match (given(&base_arg), &head_arg) {
         // A HEAD given empty is no HEAD, as an empty BASE is no BASE.
-        (_, Some(arg)) => given(&Some(arg.clone())),
+        (_, Some(_)) => given(&head_arg),
         // A BASE on the command line is local use: HEAD defaults to HEAD.
         (Some(_), None) => Some("HEAD".into()),
         (None, None) => given(&env_head),

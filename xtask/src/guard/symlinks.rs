@@ -188,8 +188,8 @@ pub fn follow_resolved(
         notes.push(match submodule {
             // A submodule's files are another repository's: none is read.
             true => format!(
-                "{path} is a submodule on one side of the range: its lines are another \
-                 repository's, and it was judged as the file Python imports from this one"
+                "{path} is a submodule on one side of the range: its files are another \
+                 repository's, and only a file of this repository at that path is judged"
             ),
             false => format!(
                 "{path} is reached through a symlink: it was judged as the file Python imports"

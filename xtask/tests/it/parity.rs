@@ -443,9 +443,12 @@ fn hostile_git_environment_gives_the_same_verdict_in_parity_and_scan() {
         let out = check(env);
         assert_eq!(out.status.code(), Some(1), "{env:?}: {}", stderr(&out));
         assert_eq!(stdout(&out), stdout(&clean), "{env:?}");
+        // Nothing of git's own on stderr either (GIT_TRACE writes there).
+        assert_eq!(stderr(&out), stderr(&clean), "{env:?}");
         let out = scan(env);
         assert_eq!(out.status.code(), Some(1), "{env:?}: {}", stderr(&out));
         assert_eq!(stdout(&out), stdout(&clean_scan), "{env:?}");
+        assert_eq!(stderr(&out), stderr(&clean_scan), "{env:?}");
     }
 }
 

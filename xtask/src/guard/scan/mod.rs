@@ -654,20 +654,18 @@ impl CommitInProgress {
 /// pathspecs hold it), and the decision notes any change to it, as in
 /// `parity`'s listing of the range.
 fn note_config_change(files: &[FilePatch], statuses: &mut Vec<NameStatus>) {
-    let is_config = |path: &Option<PathBytes>| {
-        path.as_ref()
-            .is_some_and(|p| p.as_bytes() == CONFIG_FILE.as_bytes())
-    };
+    let is_config =
+        |path: Option<&PathBytes>| path.is_some_and(|p| p.as_bytes() == CONFIG_FILE.as_bytes());
     let listed = statuses
         .iter()
-        .any(|e| is_config(&Some(e.path.clone())) || is_config(&e.from));
+        .any(|e| is_config(Some(&e.path)) || is_config(e.from.as_ref()));
     if listed {
         return;
     }
     let header = files
         .iter()
         .map(|file| &file.header)
-        .find(|h| is_config(&h.new_path) || is_config(&h.old_path));
+        .find(|h| is_config(h.new_path.as_ref()) || is_config(h.old_path.as_ref()));
     if let Some(header) = header {
         let status = match (&header.old_path, &header.new_path) {
             (None, _) => Status::Added,
