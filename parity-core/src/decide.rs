@@ -283,8 +283,10 @@ pub fn decide_grounded(
     let first_pair = report.tracks.clone();
     report = crate::pairings::combine(report, change, rules, &contents.head, &contents.head_files);
     // Pairing can change the verdict only under --strict, where the schema
-    // decides; otherwise it is a warning beside a change with an entry.
-    let worth_pairing = match rules.strict {
+    // decides; otherwise it is a warning beside a change with an entry. A
+    // fix-it asks for the objects whatever the plain rules say: they are
+    // what it writes.
+    let worth_pairing = match rules.strict || mode == PairingMode::WithFixes {
         true => touches_watched(change, rules),
         false => matches!(report.reason, Reason::BothTracks | Reason::MissingRevision),
     };

@@ -397,3 +397,23 @@ fn the_step_summary_shows_the_alembic_findings_it_tells_to_mend() {
         "{markdown}"
     );
 }
+
+#[test]
+fn suggest_writes_what_the_model_sees_whatever_the_plain_rules_say() {
+    // The plain rules call an entry whose ALTER TABLE is split over adjacent
+    // strings data-only; the revision to suggest is still the column.
+    let (_tmp, repo) = build("strict-entry-ddl-in-adjacent-strings");
+    let plain = crate::common::testdata().join("configs/spec-layout.toml");
+    let plain = plain.to_str().unwrap();
+    let out = parity(repo.dir(), &["--config", plain, "main", "pr"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stdout(&out).contains("data-only"), "{}", stdout(&out));
+    let out = parity(repo.dir(), &["--config", plain, "--suggest", "main", "pr"]);
+    assert_eq!(out.status.code(), Some(0));
+    let source = stdout(&out);
+    assert!(
+        source.contains("op.add_column(\"tasks\", sa.Column(\"due\", sa.Text()))"),
+        "{source}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
