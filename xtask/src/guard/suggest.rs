@@ -79,7 +79,8 @@ pub fn run(repo: &Path, report: &Report, rules: &Rules, write: bool) -> Result<(
             dir.display()
         )));
     }
-    std::fs::create_dir_all(&dir)?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::new(format!("cannot create {}: {e}", dir.display())))?;
     // `create_new` never follows a symlink, dangling or not, and never
     // replaces a file.
     std::fs::OpenOptions::new()
