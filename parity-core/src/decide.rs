@@ -518,6 +518,49 @@ mod tests {
         assert_eq!(unfixed, plain);
     }
 
+    /// The decision on `migrations.py` going from `base` to `head`, with
+    /// `revision` (path, source) added beside it if given.
+    fn decided_migrations(
+        base: &str,
+        head: &str,
+        strict: bool,
+        revision: Option<(&str, &str)>,
+    ) -> Report {
+        let rules = Rules {
+            strict,
+            ..Rules::default()
+        };
+        let patch = format!(
+            "diff --git a/{MIGRATIONS} b/{MIGRATIONS}\n--- a/{MIGRATIONS}\n+++ b/{MIGRATIONS}\n{}",
+            hunks(base, head)
+        );
+        let statuses = revision
+            .iter()
+            .map(|(path, _)| NameStatus {
+                status: crate::name_status::Status::Added,
+                path: PathBytes::from(*path),
+                from: None,
+            })
+            .collect();
+        let change = Change {
+            files: parse_patch(patch.as_bytes()).unwrap(),
+            statuses,
+        };
+        let mut contents = Contents::default();
+        contents.head.insert(PathBytes::from(MIGRATIONS), head);
+        contents
+            .merge_base
+            .insert(PathBytes::from(MIGRATIONS), base);
+        if let Some((path, source)) = revision {
+            contents.head.insert(PathBytes::from(path), source);
+        }
+        let in_force = InForce {
+            rules: &rules,
+            source: None,
+        };
+        decide(&change, in_force, PairingMode::Always, &contents)
+    }
+
     #[test]
     fn strict_passes_an_entry_whose_rebuild_changes_no_definition() {
         let base = "def _migrate_t(cursor, conn):\n    cursor.execute(\"CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)\")\n\n\nMIGRATIONS = [\n    (\"t\", _migrate_t),\n]\n";
@@ -529,32 +572,7 @@ mod tests {
                 "    (\"t\", _migrate_t),\n",
                 "    (\"t\", _migrate_t),\n    (\"r\", _migrate_r),\n",
             );
-        let change_rules = |strict| {
-            let rules = Rules {
-                strict,
-                ..Rules::default()
-            };
-            let patch = format!(
-                "diff --git a/{MIGRATIONS} b/{MIGRATIONS}\n--- a/{MIGRATIONS}\n+++ b/{MIGRATIONS}\n{}",
-                hunks(base, &head)
-            );
-            let change = Change {
-                files: parse_patch(patch.as_bytes()).unwrap(),
-                statuses: Vec::new(),
-            };
-            let mut contents = Contents::default();
-            contents
-                .head
-                .insert(PathBytes::from(MIGRATIONS), head.as_str());
-            contents
-                .merge_base
-                .insert(PathBytes::from(MIGRATIONS), base);
-            let in_force = InForce {
-                rules: &rules,
-                source: None,
-            };
-            decide(&change, in_force, PairingMode::Always, &contents).reason
-        };
+        let change_rules = |strict| decided_migrations(base, &head, strict, None).reason;
         assert_eq!(change_rules(false), Reason::MissingRevision);
         assert_eq!(change_rules(true), Reason::SchemaUnchanged);
     }
@@ -570,44 +588,12 @@ mod tests {
                 "    (\"t\", _migrate_t),\n",
                 "    (\"t\", _migrate_t),\n    (\"due\", _migrate_due),\n",
             );
-        let reason = |strict, revision: bool| {
-            let rules = Rules {
-                strict,
-                ..Rules::default()
-            };
-            let patch = format!(
-                "diff --git a/{MIGRATIONS} b/{MIGRATIONS}\n--- a/{MIGRATIONS}\n+++ b/{MIGRATIONS}\n{}",
-                hunks(base, &head)
-            );
-            let revision_path = "src/backend/migrations/versions/0002_other.py";
-            let statuses = match revision {
-                true => vec![NameStatus {
-                    status: crate::name_status::Status::Added,
-                    path: PathBytes::from(revision_path),
-                    from: None,
-                }],
-                false => Vec::new(),
-            };
-            let change = Change {
-                files: parse_patch(patch.as_bytes()).unwrap(),
-                statuses,
-            };
-            let mut contents = Contents::default();
-            contents
-                .head
-                .insert(PathBytes::from(MIGRATIONS), head.as_str());
-            contents
-                .merge_base
-                .insert(PathBytes::from(MIGRATIONS), base);
-            contents.head.insert(
-                PathBytes::from(revision_path),
-                "revision = \"0002\"\ndown_revision = \"0001\"\n",
-            );
-            let in_force = InForce {
-                rules: &rules,
-                source: None,
-            };
-            decide(&change, in_force, PairingMode::Always, &contents)
+        let revision = (
+            "src/backend/migrations/versions/0002_other.py",
+            "revision = \"0002\"\ndown_revision = \"0001\"\n",
+        );
+        let reason = |strict, with_revision: bool| {
+            decided_migrations(base, &head, strict, with_revision.then_some(revision))
         };
         assert_eq!(reason(false, false).reason, Reason::DataOnly);
         let strict = reason(true, false);
