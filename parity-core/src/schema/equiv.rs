@@ -317,17 +317,20 @@ mod tests {
         );
     }
 
+    /// What a coverage item finds different: each attribute with both values.
+    fn attributes_and_values(coverage: &Coverage) -> Vec<(Attribute, String, String)> {
+        (coverage.mismatches().iter())
+            .map(|m| (m.attribute, m.sqlite.clone(), m.alembic.clone()))
+            .collect()
+    }
+
     #[test]
     fn each_attribute_that_differs_is_a_mismatch_naming_both_values() {
         let head = format!("{BASE}; ALTER TABLE t ADD COLUMN b INTEGER NOT NULL DEFAULT 0 REFERENCES p(id) ON DELETE CASCADE");
         let revision = "ALTER TABLE t ADD COLUMN b TEXT DEFAULT 1 REFERENCES p(id)";
         let got = judged_full(BASE, &head, revision);
         assert_eq!(got[0].status, CoverageStatus::Mismatched);
-        let mismatches: Vec<(Attribute, String, String)> = got[0]
-            .mismatches()
-            .iter()
-            .map(|m| (m.attribute, m.sqlite.clone(), m.alembic.clone()))
-            .collect();
+        let mismatches = attributes_and_values(&got[0]);
         assert_eq!(
             mismatches,
             vec![
@@ -397,11 +400,7 @@ mod tests {
         let head = format!("{BASE}; CREATE INDEX ix ON t (id)");
         let got = judged_full(BASE, &head, "CREATE INDEX ix ON p (id)");
         assert_eq!(got[0].status, CoverageStatus::Mismatched);
-        let mismatches: Vec<(Attribute, String, String)> = got[0]
-            .mismatches()
-            .iter()
-            .map(|m| (m.attribute, m.sqlite.clone(), m.alembic.clone()))
-            .collect();
+        let mismatches = attributes_and_values(&got[0]);
         assert_eq!(
             mismatches,
             vec![(Attribute::IndexTable, "on t".into(), "on p".into())]
