@@ -57,6 +57,25 @@ impl Pushing {
         self.dir().join(".git/hooks/pre-push")
     }
 
+    /// Installs the hook and commits a SQLite migration without its
+    /// counterpart: a push of it must be stopped.
+    fn installed_with_a_failing_commit(&mut self) {
+        assert_eq!(self.install(&[]).status.code(), Some(0));
+        self.repo
+            .write("migrations/sqlite/0002_notes.sql", ADD_NOTES)
+            .unwrap();
+        self.repo.commit("notes on sqlite only").unwrap();
+    }
+
+    /// A push the hook stops.
+    fn assert_refused(&self, args: &[&str]) {
+        let refused = self.push(args).unwrap_err();
+        assert!(
+            refused.contains("failed to push some refs"),
+            "{args:?}: {refused}"
+        );
+    }
+
     /// `git push` with the hook; the error, if any, carries git's stderr.
     fn push(&self, args: &[&str]) -> Result<String, String> {
         let all = [&["push", "--quiet"], args].concat();
@@ -80,8 +99,7 @@ fn the_hook_stops_a_push_that_fails_the_check_and_lets_a_passing_one_through() {
         .write("migrations/sqlite/0002_notes.sql", ADD_NOTES)
         .unwrap();
     p.repo.commit("notes on sqlite only").unwrap();
-    let refused = p.push(&["origin", "feature"]).unwrap_err();
-    assert!(refused.contains("failed to push some refs"), "{refused}");
+    p.assert_refused(&["origin", "feature"]);
     let listed = p.repo.git(&["ls-remote", "origin", "feature"]).unwrap();
     assert_eq!(listed, "", "the branch must not have reached the remote");
 
@@ -109,8 +127,7 @@ fn a_fixed_base_is_used_and_deletions_are_not_checked() {
         "{}",
         crate::common::stderr(&out)
     );
-    let refused = p.push(&["origin", "HEAD:refs/heads/other"]).unwrap_err();
-    assert!(refused.contains("failed to push some refs"), "{refused}");
+    p.assert_refused(&["origin", "HEAD:refs/heads/other"]);
     p.push(&["origin", "--delete", "feature"]).unwrap();
     assert_eq!(p.repo.git(&["ls-remote", "origin", "feature"]).unwrap(), "");
 }
@@ -150,15 +167,10 @@ fn an_option_like_base_is_refused() {
 #[test]
 fn a_tag_pushed_as_a_branch_is_checked_and_a_branch_pushed_as_a_tag_is_not() {
     let mut p = Pushing::new();
-    assert_eq!(p.install(&[]).status.code(), Some(0));
-    p.repo
-        .write("migrations/sqlite/0002_notes.sql", ADD_NOTES)
-        .unwrap();
-    p.repo.commit("notes on sqlite only").unwrap();
+    p.installed_with_a_failing_commit();
     p.repo.git(&["tag", "t-bad"]).unwrap();
     // What the remote gets decides: a branch named by a tag is a branch.
-    let refused = p.push(&["origin", "t-bad:refs/heads/release"]).unwrap_err();
-    assert!(refused.contains("failed to push some refs"), "{refused}");
+    p.assert_refused(&["origin", "t-bad:refs/heads/release"]);
     assert_eq!(p.repo.git(&["ls-remote", "origin", "release"]).unwrap(), "");
     p.push(&["origin", "feature:refs/tags/v1"]).unwrap();
     p.push(&["origin", "t-bad"]).unwrap();
@@ -181,12 +193,10 @@ fn a_new_branch_without_upstream_is_checked_against_the_remotes_default_branch()
         .write("migrations/sqlite/0002_notes.sql", ADD_NOTES)
         .unwrap();
     p.repo.commit("notes on sqlite only").unwrap();
-    let refused = p.push(&["origin", "new-work"]).unwrap_err();
-    assert!(refused.contains("failed to push some refs"), "{refused}");
+    p.assert_refused(&["origin", "new-work"]);
     // The same to the remote's path, not its name: no tracking branch at all.
     let remote = p.dir().parent().unwrap().join("remote.git");
-    let refused = p.push(&[remote.to_str().unwrap(), "new-work"]).unwrap_err();
-    assert!(refused.contains("failed to push some refs"), "{refused}");
+    p.assert_refused(&[remote.to_str().unwrap(), "new-work"]);
     assert_eq!(
         p.repo.git(&["ls-remote", "origin", "new-work"]).unwrap(),
         ""
@@ -234,16 +244,11 @@ fn a_symlinked_hook_is_a_hook_and_force_replaces_the_link_not_its_target() {
 #[test]
 fn only_branches_are_checked_never_notes_or_other_refs() {
     let mut p = Pushing::new();
-    assert_eq!(p.install(&[]).status.code(), Some(0));
-    p.repo
-        .write("migrations/sqlite/0002_notes.sql", ADD_NOTES)
-        .unwrap();
-    p.repo.commit("notes on sqlite only").unwrap();
+    p.installed_with_a_failing_commit();
     p.repo
         .git(&["notes", "add", "-m", "a note on the commit"])
         .unwrap();
     p.push(&["origin", "refs/notes/commits"]).unwrap();
     p.push(&["origin", "HEAD:refs/review/x"]).unwrap();
-    let refused = p.push(&["origin", "feature"]).unwrap_err();
-    assert!(refused.contains("failed to push some refs"), "{refused}");
+    p.assert_refused(&["origin", "feature"]);
 }
