@@ -1427,7 +1427,9 @@ pub fn column_differences(a: &Column, b: &Column) -> Vec<(Attribute, String, Str
     if unique(a) != unique(b) {
         out.push((Attribute::Unique, unique(a).into(), unique(b).into()));
     }
-    if !DefaultValue::equivalent(a.default_value(), b.default_value()) {
+    // By the first column's type: a differing type is its own mismatch.
+    let class = &a.sql_type.type_class;
+    if !DefaultValue::equivalent(class, a.default_value(), b.default_value()) {
         out.push((
             Attribute::Default,
             DefaultValue::describe(a.default_value()),

@@ -150,8 +150,10 @@ impl Serialize for TypeClass {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "kind", content = "value")]
 pub enum DefaultValue {
-    /// A literal, normalised: a string's text, a number in its shortest form,
-    /// `1`/`0` for booleans, `CURRENT_TIMESTAMP` for the current time.
+    /// A literal: a string's text as written (quotes stripped), a bare
+    /// number in its shortest form, `1`/`0` for a bare boolean,
+    /// `CURRENT_TIMESTAMP` for the current time. Compared by the column's
+    /// type ([`DefaultValue::equivalent`]).
     Literal(String),
     /// Any other expression, as written (compared by presence only).
     Expression(String),
@@ -164,7 +166,7 @@ impl DefaultValue {
         let text = text.trim();
         let inner = strip_parens(text);
         if let Some(s) = inner.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
-            return Some(DefaultValue::Literal(normal_literal(&s.replace("''", "'"))));
+            return Some(DefaultValue::Literal(s.replace("''", "'")));
         }
         // PostgreSQL's `'open'::text`.
         if let Some((value, _cast)) = inner.split_once("::") {
@@ -189,14 +191,28 @@ impl DefaultValue {
 
     /// A default that is a plain value (`server_default="open"`): its text.
     pub fn literal(value: &str) -> DefaultValue {
-        DefaultValue::Literal(normal_literal(value))
+        DefaultValue::Literal(value.to_string())
     }
 
-    /// Whether two defaults are the same by the mapping table: by value when
-    /// both are literals, else by presence.
-    pub fn equivalent(a: Option<&DefaultValue>, b: Option<&DefaultValue>) -> bool {
+    /// Whether two defaults of a column of `class` are the same: literals by
+    /// the value the column stores (for a number or a boolean `1.0` = `1` =
+    /// `'1'` and `TRUE` = `1`; for text, and any other type, the text
+    /// itself, as PostgreSQL stores it: `'true'` is not `'1'`), anything else
+    /// by presence.
+    pub fn equivalent(
+        class: &TypeClass,
+        a: Option<&DefaultValue>,
+        b: Option<&DefaultValue>,
+    ) -> bool {
+        let numeric = matches!(
+            class,
+            TypeClass::Integer | TypeClass::Real | TypeClass::Numeric | TypeClass::Boolean
+        );
         match (a, b) {
             (None, None) => true,
+            (Some(DefaultValue::Literal(x)), Some(DefaultValue::Literal(y))) if numeric => {
+                normal_literal(x) == normal_literal(y)
+            }
             (Some(DefaultValue::Literal(x)), Some(DefaultValue::Literal(y))) => x == y,
             (Some(_), Some(_)) => true,
             _ => false,
@@ -364,15 +380,24 @@ mod tests {
             expr,
             Some(DefaultValue::Expression("datetime('now')".into()))
         );
-        assert!(DefaultValue::equivalent(
-            expr.as_ref(),
-            sql("strftime('%s')").as_ref()
-        ));
+        let same = |class: TypeClass, a: &str, b: &str| {
+            DefaultValue::equivalent(&class, sql(a).as_ref(), sql(b).as_ref())
+        };
+        assert!(same(TypeClass::Text, "(datetime('now'))", "strftime('%s')"));
+        assert!(!same(TypeClass::Integer, "0", "1"));
         assert!(!DefaultValue::equivalent(
+            &TypeClass::Integer,
             sql("0").as_ref(),
-            sql("1").as_ref()
+            None
         ));
-        assert!(!DefaultValue::equivalent(sql("0").as_ref(), None));
+        // A number or a boolean by the value stored; text as written, as
+        // PostgreSQL stores it.
+        assert!(same(TypeClass::Integer, "'1'", "1.0"));
+        assert!(same(TypeClass::Boolean, "'true'", "1"));
+        assert!(same(TypeClass::Real, "'1.50'", "1.5"));
+        assert!(!same(TypeClass::Text, "'true'", "'1'"));
+        assert!(!same(TypeClass::Text, "'1.0'", "'1'"));
+        assert!(same(TypeClass::Text, "'open'", "'open'::text"));
         assert_eq!(
             DefaultValue::describe(sql("'open'").as_ref()),
             "DEFAULT 'open'"
