@@ -408,6 +408,19 @@ mod tests {
     }
 
     #[test]
+    fn a_rename_made_before_the_base_does_not_hide_a_move() {
+        let base = format!(
+            "{BASE}; CREATE TABLE b (id INTEGER); ALTER TABLE b RENAME TO c; \
+             CREATE TABLE b (id INTEGER); CREATE INDEX ix ON b (id)"
+        );
+        let head = format!("{base}; DROP INDEX ix; CREATE INDEX ix ON c (id)");
+        assert_eq!(
+            judged(&base, &head, "SELECT 1"),
+            vec![("index ix (altered)".to_string(), CoverageStatus::Uncovered)]
+        );
+    }
+
+    #[test]
     fn a_renamed_table_takes_its_index_along_and_alters_no_index() {
         let base = format!("{BASE}; CREATE INDEX ix ON t (a)");
         let head = format!("{base}; ALTER TABLE t RENAME TO t2");

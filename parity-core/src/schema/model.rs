@@ -1528,7 +1528,11 @@ pub fn differences(a: &Object, b: &Object) -> Vec<(Attribute, String, String)> {
 
 /// Whether the table `from` becomes `to` through `renames` (in order, one
 /// or several): an index of `from` is then an index of `to`, unchanged.
-fn renamed_into(renames: &[(Key, Key, Origin)], from: &str, to: &str) -> bool {
+fn renamed_into<'r>(
+    renames: impl Iterator<Item = &'r (Key, Key, Origin)>,
+    from: &str,
+    to: &str,
+) -> bool {
     let mut name = from;
     for (old, new, _) in renames {
         if let (Key::Table(old), Key::Table(new)) = (old, new) {
@@ -1750,7 +1754,14 @@ fn file_changes(files: &[FileModels], file: usize) -> Vec<Change> {
             (Some(base), Some(head)) => {
                 let moved = match (&base, &head) {
                     (Object::Index(b), Object::Index(h)) => {
-                        b.table != h.table && !renamed_into(&f.head.renames, &b.table, &h.table)
+                        // Only the renames the range makes: those at the
+                        // merge-base are in the base model already.
+                        let new_renames = (f.head.renames.iter()).filter(|(from, to, _)| {
+                            !f.base.renames.iter().any(|(a, b, _)| a == from && b == to)
+                        });
+                        // The same name at both ends is the same table (a
+                        // SQLite rebuild renames it away and back).
+                        b.table != h.table && !renamed_into(new_renames, &b.table, &h.table)
                     }
                     _ => false,
                 };

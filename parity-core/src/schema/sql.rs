@@ -1012,7 +1012,7 @@ mod tests {
                             ..col("created_at", "TIMESTAMP")
                         },
                         ColumnDef {
-                            default: Some(DefaultValue::literal("-1.5")),
+                            default: Some(DefaultValue::literal("-1.50")),
                             ..col("price", "NUMERIC")
                         },
                         ColumnDef {

@@ -122,6 +122,17 @@ impl TypeClass {
     }
 }
 
+impl TypeClass {
+    /// Whether a default of this type is a number (a boolean is 1 or 0):
+    /// compared and written by its value, not its spelling.
+    pub fn is_numeric(&self) -> bool {
+        matches!(
+            self,
+            TypeClass::Integer | TypeClass::Real | TypeClass::Numeric | TypeClass::Boolean
+        )
+    }
+}
+
 impl fmt::Display for TypeClass {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let name = match self {
@@ -183,8 +194,9 @@ impl DefaultValue {
             "TRUE" | "FALSE" => return Some(DefaultValue::Literal(normal_literal(inner))),
             _ => {}
         }
+        // As written: a text column stores `1.0` as `'1.0'`.
         if number(inner).is_some() {
-            return Some(DefaultValue::Literal(normal_literal(inner)));
+            return Some(DefaultValue::Literal(inner.to_string()));
         }
         Some(DefaultValue::Expression(inner.to_string()))
     }
@@ -204,10 +216,7 @@ impl DefaultValue {
         a: Option<&DefaultValue>,
         b: Option<&DefaultValue>,
     ) -> bool {
-        let numeric = matches!(
-            class,
-            TypeClass::Integer | TypeClass::Real | TypeClass::Numeric | TypeClass::Boolean
-        );
+        let numeric = class.is_numeric();
         match (a, b) {
             (None, None) => true,
             (Some(DefaultValue::Literal(x)), Some(DefaultValue::Literal(y))) if numeric => {
@@ -235,14 +244,21 @@ impl DefaultValue {
     /// boolean's `1`/`0` as PostgreSQL's `true`/`false` (an integer is no
     /// boolean default there).
     pub fn server_default(&self, class: &TypeClass) -> String {
+        let quoted = |v: &str| format!("'{}'", v.replace('\'', "''"));
         let text = match self {
-            DefaultValue::Literal(v) if *class == TypeClass::Boolean && (v == "1" || v == "0") => {
-                (if v == "1" { "true" } else { "false" }).to_string()
+            DefaultValue::Literal(v) if v == "CURRENT_TIMESTAMP" => v.clone(),
+            // A number or a boolean by its value; any other type as written,
+            // quoted, so that PostgreSQL stores the same text (`'007'`).
+            DefaultValue::Literal(v) if class.is_numeric() => {
+                let value = normal_literal(v);
+                match (class, value.as_str()) {
+                    (TypeClass::Boolean, "1") => "true".to_string(),
+                    (TypeClass::Boolean, "0") => "false".to_string(),
+                    _ if number(&value).is_some() => value,
+                    _ => quoted(&value),
+                }
             }
-            DefaultValue::Literal(v) if number(v).is_some() || v == "CURRENT_TIMESTAMP" => {
-                v.clone()
-            }
-            DefaultValue::Literal(v) => format!("'{}'", v.replace('\'', "''")),
+            DefaultValue::Literal(v) => quoted(v),
             DefaultValue::Expression(e) => e.clone(),
         };
         format!(
@@ -368,7 +384,13 @@ mod tests {
     fn defaults_compare_by_value_or_presence() {
         let sql = |t: &str| DefaultValue::from_sql(t);
         assert_eq!(sql("'open'"), Some(DefaultValue::literal("open")));
-        assert_eq!(sql("0"), sql("0.0"));
+        assert!(DefaultValue::equivalent(
+            &TypeClass::Integer,
+            sql("0").as_ref(),
+            sql("0.0").as_ref()
+        ));
+        // A bare number is kept as written: a text column stores `1.0`.
+        assert_eq!(sql("1.0"), Some(DefaultValue::literal("1.0")));
         assert_eq!(sql("(1)"), Some(DefaultValue::literal("1")));
         assert_eq!(sql("TRUE"), sql("1"));
         assert_eq!(sql("now()"), sql("CURRENT_TIMESTAMP"));
@@ -397,6 +419,8 @@ mod tests {
         assert!(same(TypeClass::Real, "'1.50'", "1.5"));
         assert!(!same(TypeClass::Text, "'true'", "'1'"));
         assert!(!same(TypeClass::Text, "'1.0'", "'1'"));
+        assert!(!same(TypeClass::Text, "1.0", "'1'"));
+        assert!(same(TypeClass::Text, "1.0", "'1.0'"));
         assert!(same(TypeClass::Text, "'open'", "'open'::text"));
         assert_eq!(
             DefaultValue::describe(sql("'open'").as_ref()),
@@ -406,6 +430,18 @@ mod tests {
         assert_eq!(
             DefaultValue::literal("it's").server_default(&TypeClass::Text),
             r#"sa.text("'it''s'")"#
+        );
+        // Text as written, quoted; a number or a boolean by its value.
+        let written =
+            |sql_default: &str, class: TypeClass| sql(sql_default).unwrap().server_default(&class);
+        assert_eq!(written("'007'", TypeClass::Text), r#"sa.text("'007'")"#);
+        assert_eq!(written("1.0", TypeClass::Text), r#"sa.text("'1.0'")"#);
+        assert_eq!(written("'1.0'", TypeClass::Integer), r#"sa.text("1")"#);
+        assert_eq!(written("'TRUE'", TypeClass::Boolean), r#"sa.text("true")"#);
+        assert_eq!(written("0.0", TypeClass::Boolean), r#"sa.text("false")"#);
+        assert_eq!(
+            written("CURRENT_TIMESTAMP", TypeClass::Timestamp),
+            r#"sa.text("CURRENT_TIMESTAMP")"#
         );
         assert_eq!(
             sql("0").unwrap().server_default(&TypeClass::Integer),
