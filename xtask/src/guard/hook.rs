@@ -15,7 +15,8 @@ use crate::git::{validate_revision, Git};
     long_about = "Installs a pre-push hook in the repository. For each branch pushed it runs \
                   `parity BASE...<pushed commit>`, where BASE is --base if given, else the \
                   branch's upstream, else the remote's default branch; a failing check stops \
-                  the push (`git push --no-verify` skips it). Deletions and tags are not checked. \
+                  the push (`git push --no-verify` skips it). Only branches are checked: not \
+                  deletions, tags, notes or other refs. \
                   An existing hook is never replaced without --force."
 )]
 pub struct InstallHookArgs {
