@@ -18,8 +18,8 @@
 use std::collections::BTreeMap;
 
 use super::model::{
-    differences, differences_across_tracks, resolved_object, Change, FileModels, Key, Model,
-    Object, Table, TrackChange,
+    changed_within_track, differences_across_tracks, resolved_object, Change, FileModels, Key,
+    Model, Object, Table, TrackChange,
 };
 use super::suggest::Fix;
 use super::{Action, Coverage, CoverageStatus, Mismatch, ObjectKind};
@@ -133,7 +133,7 @@ fn status_of(
     // Whether the revisions left the object otherwise than they found it.
     let changed_by_revisions = |there: &Object| match resolved_object(base, &change.key) {
         None => true,
-        Some(before) => !differences(&before, there).is_empty(),
+        Some(before) => changed_within_track(base, second, &before, there),
     };
     match change.action {
         Action::Created | Action::Altered => match (&change.head(files), &there) {
@@ -417,6 +417,18 @@ mod tests {
         assert_eq!(
             judged(&base, &head, "SELECT 1"),
             vec![("index ix (altered)".to_string(), CoverageStatus::Uncovered)]
+        );
+    }
+
+    #[test]
+    fn a_revision_that_moves_an_index_elsewhere_is_a_mismatch_on_its_table() {
+        let base = format!("{BASE}; CREATE TABLE q (id INTEGER); CREATE INDEX ix ON t (id)");
+        let head = format!("{base}; DROP INDEX ix; CREATE INDEX ix ON p (id)");
+        let got = judged_full(&base, &head, "DROP INDEX ix; CREATE INDEX ix ON q (id)");
+        assert_eq!(got[0].status, CoverageStatus::Mismatched);
+        assert_eq!(
+            attributes_and_values(&got[0]),
+            vec![(Attribute::IndexTable, "on p".into(), "on q".into())]
         );
     }
 

@@ -1526,6 +1526,22 @@ pub fn differences(a: &Object, b: &Object) -> Vec<(Attribute, String, String)> {
     }
 }
 
+/// Whether one track's object changed from `before` (in `base`) to `after`
+/// (in `head`): its [`differences`], or an index moved to another table
+/// other than by the renames `head` makes (those of `base` are in it
+/// already; the same name at both ends is the same table, as a SQLite
+/// rebuild renames it away and back).
+pub fn changed_within_track(base: &Model, head: &Model, before: &Object, after: &Object) -> bool {
+    if let (Object::Index(b), Object::Index(h)) = (before, after) {
+        let new_renames = (head.renames.iter())
+            .filter(|(from, to, _)| !base.renames.iter().any(|(a, b, _)| a == from && b == to));
+        if b.table != h.table && !renamed_into(new_renames, &b.table, &h.table) {
+            return true;
+        }
+    }
+    !differences(before, after).is_empty()
+}
+
 /// Whether the table `from` becomes `to` through `renames` (in order, one
 /// or several): an index of `from` is then an index of `to`, unchanged.
 fn renamed_into<'r>(
@@ -1752,20 +1768,7 @@ fn file_changes(files: &[FileModels], file: usize) -> Vec<Change> {
                 dropped.push(change(key, Action::Dropped, origin));
             }
             (Some(base), Some(head)) => {
-                let moved = match (&base, &head) {
-                    (Object::Index(b), Object::Index(h)) => {
-                        // Only the renames the range makes: those at the
-                        // merge-base are in the base model already.
-                        let new_renames = (f.head.renames.iter()).filter(|(from, to, _)| {
-                            !f.base.renames.iter().any(|(a, b, _)| a == from && b == to)
-                        });
-                        // The same name at both ends is the same table (a
-                        // SQLite rebuild renames it away and back).
-                        b.table != h.table && !renamed_into(new_renames, &b.table, &h.table)
-                    }
-                    _ => false,
-                };
-                if moved || !differences(&base, &head).is_empty() {
+                if changed_within_track(&f.base, &f.head, &base, &head) {
                     altered.push(change(key, Action::Altered, head.origin().clone()));
                 }
             }
@@ -1982,7 +1985,7 @@ pub fn diff(files: &[FileModels]) -> TrackChange {
             match first {
                 Some(first) => {
                     let differ = match (first.head(files), change.head(files)) {
-                        (Some(a), Some(b)) => !differences(&a, &b).is_empty(),
+                        (Some(a), Some(b)) => !differences_across_tracks(&a, &b).is_empty(),
                         _ => false,
                     };
                     if differ {
