@@ -103,24 +103,23 @@ pub fn run(args: InstallHookArgs) -> Result<()> {
     let git = Git::new(&args.repo)?;
     let hooks = git.hooks_dir()?;
     let hook = hooks.join("pre-push");
-    // A symlink is a hook too, dangling or not; `--force` replaces the link,
-    // never what it points at.
-    let exists = hook.symlink_metadata().is_ok();
-    if exists && !args.force {
-        return Err(Error::new(format!(
-            "a pre-push hook already exists at {}: it was left as it is; pass --force to replace it",
-            hook.display()
-        )));
-    }
     let guard = std::env::current_exe()
         .map_err(|e| Error::new(format!("cannot tell where this guard is: {e}")))?;
     std::fs::create_dir_all(&hooks)
         .map_err(|e| Error::new(format!("cannot create {}: {e}", hooks.display())))?;
     let cannot = |e: std::io::Error| Error::new(format!("cannot write {}: {e}", hook.display()));
-    if exists {
-        std::fs::remove_file(&hook).map_err(cannot)?;
-    }
-    std::fs::write(&hook, hook_script(&guard, args.base.as_deref())).map_err(cannot)?;
+    // A symlink is a hook too, dangling or not; `--force` replaces the link,
+    // never what it points at.
+    let script = hook_script(&guard, args.base.as_deref());
+    crate::guard::write_new_file(&hook, script.as_bytes(), args.force).map_err(|e| {
+        match e.kind() {
+            std::io::ErrorKind::AlreadyExists => Error::new(format!(
+                "a pre-push hook already exists at {}: it was left as it is; pass --force to replace it",
+                hook.display()
+            )),
+            _ => cannot(e),
+        }
+    })?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -56,23 +56,15 @@ pub fn run(args: InitArgs) -> Result<i32> {
     };
     let target = top.join(CONFIG_FILE);
     // A symlink is a file too, dangling or not: never written through.
-    let exists = target.symlink_metadata().is_ok();
-    if exists && !args.force {
-        return Err(Error::new(format!(
-            "{} exists: pass --force to replace it, or --stdout to see the proposal",
-            target.display()
-        )));
-    }
-    let cannot = |e: std::io::Error| Error::new(format!("cannot write {}: {e}", target.display()));
-    if exists {
-        std::fs::remove_file(&target).map_err(cannot)?;
-    }
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&target)
-        .and_then(|mut file| std::io::Write::write_all(&mut file, detected.toml.as_bytes()))
-        .map_err(cannot)?;
+    crate::guard::write_new_file(&target, detected.toml.as_bytes(), args.force).map_err(
+        |e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => Error::new(format!(
+                "{} exists: pass --force to replace it, or --stdout to see the proposal",
+                target.display()
+            )),
+            _ => Error::new(format!("cannot write {}: {e}", target.display())),
+        },
+    )?;
     crate::guard::output::stdout(&format!(
         "wrote {} ({} layout: {})\n",
         target.display(),

@@ -81,20 +81,16 @@ pub fn run(repo: &Path, report: &Report, rules: &Rules, write: bool) -> Result<(
     }
     std::fs::create_dir_all(&dir)
         .map_err(|e| Error::new(format!("cannot create {}: {e}", dir.display())))?;
-    // `create_new` never follows a symlink, dangling or not, and never
-    // replaces a file.
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&target)
-        .and_then(|mut file| std::io::Write::write_all(&mut file, suggestion.source.as_bytes()))
-        .map_err(|e| match e.kind() {
+    // Never through a symlink, dangling or not, and never over a file.
+    crate::guard::write_new_file(&target, suggestion.source.as_bytes(), false).map_err(
+        |e| match e.kind() {
             std::io::ErrorKind::AlreadyExists => Error::new(format!(
                 "{} already exists: the suggested revision was not written",
                 target.display()
             )),
             _ => Error::new(format!("cannot write {}: {e}", target.display())),
-        })?;
+        },
+    )?;
     output::stdout(&format!("wrote {}\n", target.display()))?;
     Ok(())
 }
