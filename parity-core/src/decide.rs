@@ -424,7 +424,8 @@ fn drop_unreadable_revisions(report: &mut Report, head: &Sources) {
     report.notes.extend(notes);
 }
 
-fn touches_config(entry: &NameStatus) -> bool {
+/// Whether a listed file is `parity.toml`, on either side of a move.
+pub fn touches_config(entry: &NameStatus) -> bool {
     let is_config = |path: &PathBytes| path.as_bytes() == CONFIG_FILE.as_bytes();
     is_config(&entry.path) || entry.from.as_ref().is_some_and(is_config)
 }

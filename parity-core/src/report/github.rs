@@ -90,8 +90,7 @@ fn code(text: &str) -> String {
         .map(|c| if super::is_hostile(c) { '\u{fffd}' } else { c })
         .collect::<String>()
         .replace('|', "\\|");
-    let longest_run = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    let fence = "`".repeat(longest_run + 1);
+    let fence = fence_for(&text, 1);
     // A space on each side keeps a backtick at either end out of the fence.
     if text.starts_with('`') || text.ends_with('`') {
         format!("{fence} {text} {fence}")
@@ -129,9 +128,15 @@ fn text_block(lines: &[String]) -> String {
         .map(|line| super::escape_controls(line).into_owned())
         .collect();
     let text = text.join("\n");
-    let longest_run = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    let fence = "`".repeat(longest_run.max(2) + 1);
+    let fence = fence_for(&text, 3);
     format!("{fence}text\n{text}\n{fence}")
+}
+
+/// A run of backticks longer than any inside `text`, and at least `shortest`
+/// long: a code span or block that `text` cannot end.
+fn fence_for(text: &str, shortest: usize) -> String {
+    let longest_run = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    "`".repeat((longest_run + 1).max(shortest))
 }
 
 /// The Markdown summary: verdict, entries, evidence table, revisions, notes,

@@ -654,14 +654,11 @@ impl CommitInProgress {
 /// pathspecs hold it), and the decision notes any change to it, as in
 /// `parity`'s listing of the range.
 fn note_config_change(files: &[FilePatch], statuses: &mut Vec<NameStatus>) {
-    let is_config =
-        |path: Option<&PathBytes>| path.is_some_and(|p| p.as_bytes() == CONFIG_FILE.as_bytes());
-    let listed = statuses
-        .iter()
-        .any(|e| is_config(Some(&e.path)) || is_config(e.from.as_ref()));
-    if listed {
+    if statuses.iter().any(parity_core::decide::touches_config) {
         return;
     }
+    let is_config =
+        |path: Option<&PathBytes>| path.is_some_and(|p| p.as_bytes() == CONFIG_FILE.as_bytes());
     let header = files
         .iter()
         .map(|file| &file.header)
