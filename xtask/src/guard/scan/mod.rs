@@ -734,8 +734,6 @@ impl<'g> Contents<'g> {
         Ok(self.session.as_mut().expect("the session was just started"))
     }
 
-    /// Whether `dir` is a directory at `commit` (an empty `dir`, the whole
-    /// tree, always is).
     /// Whether `path` (a file or a directory) exists in `commit`.
     fn path_exists(&mut self, commit: &str, path: &str) -> Result<bool> {
         let path = path.trim_end_matches('/');
@@ -753,6 +751,8 @@ impl<'g> Contents<'g> {
         Ok(false)
     }
 
+    /// Whether `dir` is a directory at `commit` (an empty `dir`, the whole
+    /// tree, always is).
     fn dir_exists(&mut self, commit: &str, dir: &str) -> Result<bool> {
         let dir = dir.trim_end_matches('/');
         if dir.is_empty() {
