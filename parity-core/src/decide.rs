@@ -15,12 +15,12 @@ use std::collections::BTreeSet;
 use crate::alembic::{check_integrity_with, EnvPy, IntegrityFinding, IntegrityInput, RevisionMemo};
 use crate::check::{check_keeping_lexed_with, Change, Checked};
 use crate::classify::LexMemo;
-use crate::config::CONFIG_FILE;
 use crate::groundwork::Groundwork;
 use crate::name_status::NameStatus;
 use crate::path::PathBytes;
 use crate::report::{Reason, Report};
 use crate::rules::Rules;
+use crate::rules::CONFIG_FILE;
 use crate::schema::pair::{pair, pairing_needs, Pairing, PairingSources};
 use crate::sources::Sources;
 

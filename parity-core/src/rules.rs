@@ -20,6 +20,9 @@ use crate::path_pattern::PathPattern;
 use crate::report::{Advice, Entry};
 use crate::waiver::WaiverRule;
 
+/// The file the guard looks for at the root of the checked repository.
+pub const CONFIG_FILE: &str = "parity.toml";
+
 /// A regular expression with the name the report gives it.
 #[derive(Clone, Debug)]
 pub struct Pattern {
@@ -80,7 +83,7 @@ impl Pattern {
 /// The syntax tree of `source` as the `regex::bytes` engine reads it (bytes
 /// that are not UTF-8 allowed): what the needle, the joined meanings and the
 /// configuration's error positions are read from.
-pub(crate) fn syntax(source: &str) -> Result<regex_syntax::hir::Hir, Box<regex_syntax::Error>> {
+pub fn syntax(source: &str) -> Result<regex_syntax::hir::Hir, Box<regex_syntax::Error>> {
     regex_syntax::ParserBuilder::new()
         .utf8(false)
         .build()

@@ -4,10 +4,7 @@
 mod alembic;
 mod check;
 mod classify;
-mod config;
 mod diff;
 mod divergences;
-mod hygiene;
-mod layouts;
 mod line_ends;
 mod schema_props;

@@ -6,8 +6,8 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use parity_core::config::CONFIG_FILE;
-use parity_core::init::detect;
+use parity_core::rules::CONFIG_FILE;
+use parity_formats::init::detect;
 
 use crate::error::{Error, Result};
 use crate::git::Git;

@@ -6,15 +6,15 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use parity_core::check::Checked;
-use parity_core::config::{self, Config, CONFIG_FILE};
 use parity_core::diff::FileCollector;
-use parity_core::report::{
-    github, render_json, render_text, sarif, write_report_json, Colour, RangeInfo,
-};
+use parity_core::report::RangeInfo;
+use parity_core::rules::CONFIG_FILE;
 use parity_core::{
     decide_grounded, needs, Change, Checker, Contents, FileHeader, FilePatch, InForce, Memo,
     NameStatus, Needs, PairingMode, PatchParser, PatchVisitor, PathBytes, Report, Rules, Sources,
 };
+use parity_formats::config::{self, Config};
+use parity_formats::report::{github, render_json, render_text, sarif, write_report_json, Colour};
 
 use crate::error::{Error, Result};
 use crate::git::{

@@ -6,8 +6,8 @@ use std::path::Path;
 use std::process::Output;
 
 use crate::common::{assert_error, parity_in, stderr, stdout, testdata, testdata_text};
-use parity_core::config::{parse, Config};
 use parity_core::{Report, Rules};
+use parity_formats::config::{parse, Config};
 use pretty_assertions::assert_eq;
 use xtask::guard::parity::{range_request, report_for};
 use xtask::harness::fixtures::{

@@ -18,12 +18,12 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use clap::{Args, ValueEnum};
-use parity_core::config::CONFIG_FILE;
 use parity_core::diff::{FileCollector, FilePatch};
 use parity_core::log::{commit_header, AddedFiles, AddedFilesReader, CommitHeader};
 use parity_core::name_status::Status;
 use parity_core::report::RangeInfo;
 use parity_core::rules::NewFileRule;
+use parity_core::rules::CONFIG_FILE;
 use parity_core::{
     parse_name_status, parse_patch, Change, Memo, NameStatus, PairingMode, PatchParser, PathBytes,
     Report, Rules, Verdict,

@@ -2,8 +2,9 @@
 //! failing commits, or of every judged commit (or one JSON document), and a
 //! closing summary.
 
-use parity_core::report::{escape_controls, json_line, scan_commit_json, ScanCommit};
+use parity_core::report::escape_controls;
 use parity_core::Verdict;
+use parity_formats::report::{json_line, scan_commit_json, ScanCommit};
 
 use super::{short, JudgedCommit, ScanFormat, ScanSummary};
 
@@ -85,7 +86,7 @@ impl Printer {
     fn json_opening(&self) -> String {
         format!(
             "{{\"version\":{},\"tool\":\"parity-scan\",\"walk\":{},\"{}\":[\n",
-            parity_core::report::JSON_VERSION,
+            parity_formats::report::JSON_VERSION,
             serde_json::to_string(&self.walk).expect("a string serializes"),
             if self.all { "commits" } else { "failing" }
         )

@@ -226,7 +226,7 @@ pub(super) fn stages(dir: &Path) -> Result<()> {
     drop(report);
     let report = decide(&change, in_force, PairingMode::Always, &contents);
     stage("checked and paired");
-    parity_core::report::write_report_json(&report, &mut Counted::default())?;
+    parity_formats::report::write_report_json(&report, &mut Counted::default())?;
     stage("written as JSON");
     Ok(())
 }
@@ -248,7 +248,7 @@ pub(super) fn check_child(dir: &Path) -> Result<i32> {
     )?;
     // Written as `parity --format json` writes it to standard output.
     let mut written = Counted::default();
-    let colour = parity_core::report::Colour::Never;
+    let colour = parity_formats::report::Colour::Never;
     crate::guard::parity::write_report(
         &report,
         crate::guard::parity::Format::Json,

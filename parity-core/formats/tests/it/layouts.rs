@@ -6,13 +6,14 @@
 // The templates are directories of files: these tests read them, as the
 // binary would, and hand the core only bytes.
 #![allow(clippy::disallowed_methods)]
-use parity_core::config::{parse, Config};
-use parity_core::report::{github, render_json, render_text, sarif, Colour, CounterpartFound};
+use parity_core::report::CounterpartFound;
 use parity_core::rules::CommentSyntax;
 use parity_core::{
     check, decide, parse_name_status, parse_patch, Change, Contents, InForce, PairingMode,
     PathBytes, Reason, Rules,
 };
+use parity_formats::config::{parse, Config};
+use parity_formats::report::{github, render_json, render_text, sarif, Colour};
 use pretty_assertions::assert_eq;
 
 /// A change of whole new files (every line added), with more name-status
@@ -721,7 +722,7 @@ fn template_paths(name: &str) -> Vec<String> {
         }
     }
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../testdata/scenarios")
+        .join("../../testdata/scenarios")
         .join(name);
     let mut out = Vec::new();
     walk(&root, &root, &mut out);
@@ -731,7 +732,7 @@ fn template_paths(name: &str) -> Vec<String> {
 
 #[test]
 fn init_detects_each_template_layout_and_writes_rules_that_parse() {
-    use parity_core::init::detect;
+    use parity_formats::init::detect;
     let cases = [
         ("project", "alembic"),
         ("delta-project", "delta"),
@@ -831,7 +832,7 @@ fn the_spec_layout_takes_a_waiver_as_a_hash_comment_in_migrations_py() {
 
 #[test]
 fn init_finds_the_schema_directory_and_migrations_at_the_root() {
-    use parity_core::init::detect;
+    use parity_formats::init::detect;
     let synapse = detect(&[
         "synapse/storage/schema/main/delta/80/01_a.sql.sqlite",
         "synapse/storage/schema/main/delta/80/01_a.sql.postgres",
@@ -877,7 +878,7 @@ fn init_finds_the_schema_directory_and_migrations_at_the_root() {
         "sql-project",
     ] {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../testdata/scenarios")
+            .join("../../testdata/scenarios")
             .join(template)
             .join("parity.toml");
         let config = parse(&std::fs::read_to_string(path).unwrap()).unwrap();

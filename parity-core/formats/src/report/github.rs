@@ -8,8 +8,8 @@
 use std::fmt::Write as _;
 
 use super::findings::findings;
-use super::{CounterpartFound, Report, Verdict};
-use crate::schema::CoverageStatus;
+use parity_core::report::{CounterpartFound, Report, Verdict};
+use parity_core::schema::CoverageStatus;
 
 /// A command's message, escaped as the runner unescapes it (`%`, CR, LF);
 /// every other control character is shown escaped (`\x1b`), so that none
@@ -220,8 +220,8 @@ pub fn render_summary(report: &Report) -> String {
         let lines: Vec<String> = (report.integrity.iter())
             .map(|finding| {
                 let level = match finding.severity {
-                    crate::alembic::Severity::Fail => "FAIL",
-                    crate::alembic::Severity::Note => "note",
+                    parity_core::alembic::Severity::Fail => "FAIL",
+                    parity_core::alembic::Severity::Note => "note",
                 };
                 format!(
                     "{}:{}  {level}  {}",

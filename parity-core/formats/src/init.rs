@@ -97,7 +97,7 @@ fn alembic(paths: &[&str]) -> Option<Detected> {
             .map(|()| format!("{dir}/"))
     })?;
     let migrations = paths.iter().find(|p| p.ends_with("migrations.py"))?;
-    if *migrations == crate::rules::MIGRATIONS && versions == crate::rules::REVISIONS {
+    if *migrations == parity_core::rules::MIGRATIONS && versions == parity_core::rules::REVISIONS {
         let mut toml = header(
             "SQLite + Alembic",
             "#   src/backend/db/migrations.py  needs  src/backend/migrations/versions/<rev>.py\n",
@@ -138,7 +138,7 @@ fn alembic(paths: &[&str]) -> Option<Detected> {
     toml.push_str(&format!(
         "# A migration is registered by a line like (\"name\", _migrate_name),\n[entry]\nkind = \"line\"\nfile = {}\npattern = '''{}'''\n\n",
         quoted(migrations),
-        crate::rules::SPEC_ENTRY_PATTERN
+        parity_core::rules::SPEC_ENTRY_PATTERN
     ));
     toml.push_str(&format!(
         "[revisions]\ndir = {}\nsuffix = \".py\"\nexclude = [\"__init__.py\"]\n",

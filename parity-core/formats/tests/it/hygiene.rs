@@ -2,12 +2,10 @@
 //! reader: every renderer, on added lines, paths, names and notes made of
 //! arbitrary control characters.
 
-use parity_core::report::{
-    github, is_hostile, render_json, render_text, sarif, Colour, Entry, EvidenceList, Reason,
-    Report, Revision,
-};
+use parity_core::report::{is_hostile, Entry, EvidenceList, Reason, Report, Revision};
 use parity_core::rules::Tracks;
 use parity_core::PathBytes;
+use parity_formats::report::{github, render_json, render_text, sarif, Colour};
 use pretty_assertions::assert_eq;
 use proptest::prelude::*;
 

@@ -1,17 +1,17 @@
 //! `parity.toml`: the example layouts, the second layout's decisions as
 //! bytes, and a precise error for every kind of bad file.
 
-use parity_core::config::{parse, Config};
 use parity_core::report::Reason;
 use parity_core::{check, parse_name_status, parse_patch, Change, Rules};
+use parity_formats::config::{parse, Config};
 use pretty_assertions::assert_eq;
 
 /// A layout of `testdata/configs/`, compiled in (the core's tests, like the
 /// core, read no file).
 fn config_text(name: &str) -> String {
     match name {
-        "spec-layout.toml" => include_str!("../../../testdata/configs/spec-layout.toml"),
-        "sqlite-postgres.toml" => include_str!("../../../testdata/configs/sqlite-postgres.toml"),
+        "spec-layout.toml" => include_str!("../../../../testdata/configs/spec-layout.toml"),
+        "sqlite-postgres.toml" => include_str!("../../../../testdata/configs/sqlite-postgres.toml"),
         other => panic!("no layout {other} is compiled into the tests"),
     }
     .to_string()

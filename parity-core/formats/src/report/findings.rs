@@ -1,16 +1,16 @@
 //! The findings of a report: each problem on one line of one file, with its
-//! kind from the one table (`crate::kinds`) and a message that names the
+//! kind from the one table (`parity_core::kinds`) and a message that names the
 //! specifics. The github and SARIF printers lay these out; none words a
 //! finding itself.
 
-use super::{Reason, Report};
-use crate::alembic::Severity;
-use crate::kinds::{
+use parity_core::alembic::Severity;
+use parity_core::kinds::{
     Kind, Level, INVALID_WAIVER, ONE_TRACK_WAIVER, SCHEMA_CHANGE_WITHOUT_REVISION,
     SCHEMA_OBJECT_MISMATCHED, SCHEMA_OBJECT_UNCOVERED,
 };
-use crate::path::PathBytes;
-use crate::schema::CoverageStatus;
+use parity_core::path::PathBytes;
+use parity_core::report::{Reason, Report};
+use parity_core::schema::CoverageStatus;
 
 /// One finding, on one line of one file.
 #[derive(Clone, Debug, PartialEq, Eq)]

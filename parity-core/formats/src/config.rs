@@ -13,17 +13,16 @@ use serde::{Deserialize, Serialize};
 use serde_path_to_error::Segment;
 use toml::Spanned;
 
-use crate::path::PathBytes;
-use crate::path_pattern::PathPattern;
-use crate::rules::{
+use parity_core::path::PathBytes;
+use parity_core::path_pattern::PathPattern;
+use parity_core::rules::{
     AlembicRules, Classifier, CommentSyntax, EntryRule, ExcludeGlob, LineEntry, NameFrom,
     NewFileRule, Pattern, PatternSet, Rules, Tracks, WatchedFile, MIGRATIONS, REVISIONS, SCHEMA,
     SPEC_ENTRY_PATTERN, TABLES,
 };
-use crate::waiver::WaiverRule;
+use parity_core::waiver::WaiverRule;
 
-/// The file the guard looks for at the root of the checked repository.
-pub const CONFIG_FILE: &str = "parity.toml";
+pub use parity_core::rules::CONFIG_FILE;
 
 /// A whole `parity.toml`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -399,7 +398,7 @@ fn compile_pattern(key: &str, source: &Spanned<String>) -> Result<Pattern, KeyEr
 fn compile_regex(key: &str, source: &str, span: Range<usize>) -> Result<Pattern, KeyError> {
     let source = &Spanned::new(0..0, source.to_string());
     let fail = |problem: String| KeyError::new(key, problem).at(span.clone());
-    if let Err(error) = crate::rules::syntax(source.get_ref()) {
+    if let Err(error) = parity_core::rules::syntax(source.get_ref()) {
         let (kind, column) = match &*error {
             regex_syntax::Error::Parse(e) => (e.kind().to_string(), e.span().start.column),
             regex_syntax::Error::Translate(e) => (e.kind().to_string(), e.span().start.column),

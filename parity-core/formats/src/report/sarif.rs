@@ -6,9 +6,9 @@ use percent_encoding::{percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Serialize;
 
 use super::findings::findings;
-use super::Report;
-use crate::kinds::{self, Kind};
-use crate::path::PathBytes;
+use parity_core::kinds::{self, Kind};
+use parity_core::path::PathBytes;
+use parity_core::report::Report;
 
 pub const SARIF_VERSION: &str = "2.1.0";
 pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -115,7 +115,7 @@ pub fn path_uri(path: &PathBytes) -> String {
 }
 
 /// The log, pretty-printed, with a final newline: every finding as a
-/// result, and the kind of each (from `crate::kinds`) as a rule.
+/// result, and the kind of each (from `parity_core::kinds`) as a rule.
 pub fn render_sarif(report: &Report) -> String {
     let mut out = Vec::new();
     write_sarif(report, &mut out).expect("a vector takes every write");
