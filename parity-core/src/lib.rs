@@ -6,14 +6,16 @@
 //! ```text
 //! diff / name_status   bytes -> FilePatch / NameStatus
 //! rules                Rules (the spec's defaults, or another layout)
-//! config               parity.toml text -> Config -> Rules, and back to TOML
 //! classify             bytes of a Python file -> tokens, class of each line
 //! alembic              revision files at HEAD and BASE -> the Alembic track's integrity findings
 //! check                the line rules: (Change, &Rules, &Sources) -> Report
 //! schema               object-level pairing of the two tracks
 //! decide               the one decision every command makes: needs, then decide
-//! report               Report -> text | json | github | sarif
+//! report               the Report: reason, findings, evidence, coverage
 //! ```
+//!
+//! `parity.toml`, `parity init`'s layouts and the report's printers are the
+//! `parity-formats` crate, built over this one.
 
 // Printing is the binary's job; clippy.toml disallows files, the
 // environment and processes.

@@ -1,5 +1,6 @@
-//! The result of a check, and its renderings. Each format is a function of
-//! the one `Report` value; none of them decides anything.
+//! The result of a check: the one `Report` value that every printer of
+//! `parity-formats` renders. What can be derived (the verdict, the message,
+//! what to do) is derived here, so that no printer words it itself.
 
 pub mod evidence;
 

@@ -4,7 +4,8 @@
 //! The cluster lives in a temporary directory, listens on a Unix socket only,
 //! and runs as `postgres` when the harness runs as root (PostgreSQL refuses
 //! root), as the current user otherwise. Dropping the `Cluster`, also while a
-//! panic unwinds, stops it with `pg_ctl -m immediate stop`.
+//! panic unwinds, stops it with `pg_ctl -m immediate stop` and waits until the
+//! server's process has gone.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -207,8 +208,30 @@ impl Cluster {
             return Ok(());
         }
         self.stopped = true;
+        let postmaster = self.postmaster_pid();
         let data = self.data_dir().display().to_string();
-        self.pg("pg_ctl", &["-D", &data, "-m", "immediate", "-w", "stop"])
+        self.pg("pg_ctl", &["-D", &data, "-m", "immediate", "-w", "stop"])?;
+        // pg_ctl returns once the server has removed its pid file, which it
+        // does on its way out: wait until the process itself has gone too.
+        let Some(pid) = postmaster else {
+            return Ok(());
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while process_runs(pid) {
+            if std::time::Instant::now() > deadline {
+                return Err(Error::new(format!(
+                    "the PostgreSQL server (pid {pid}) still runs 10 s after `pg_ctl stop`"
+                )));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        Ok(())
+    }
+
+    /// The server's process id, from the first line of `postmaster.pid`.
+    fn postmaster_pid(&self) -> Option<u32> {
+        let text = std::fs::read_to_string(self.data_dir().join("postmaster.pid")).ok()?;
+        text.lines().next()?.trim().parse().ok()
     }
 
     /// Whether the server answers (`pg_ctl status`).
@@ -220,6 +243,17 @@ impl Cluster {
     pub fn data_path(&self) -> PathBuf {
         self.data_dir()
     }
+}
+
+/// Whether process `pid` runs: it exists and is not a zombie that no parent
+/// has reaped yet (Linux's `/proc`).
+fn process_runs(pid: u32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    // The state follows the parenthesised command name.
+    let state = stat.rsplit(')').next().unwrap_or("").trim_start();
+    !state.starts_with('Z') && !state.starts_with('X')
 }
 
 impl Drop for Cluster {
