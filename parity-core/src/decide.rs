@@ -510,7 +510,7 @@ mod tests {
         assert!(plain.coverage.iter().all(|c| c.fix().is_empty()));
         assert!(matches!(
             fixed.coverage[0].fix(),
-            [crate::schema::suggest::Fix::CreateTable(_)]
+            [crate::schema::fix::Fix::CreateTable(_)]
         ));
         let mut unfixed = fixed.clone();
         unfixed.coverage = (unfixed.coverage.into_iter())

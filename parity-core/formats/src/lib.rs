@@ -7,6 +7,7 @@
 //! config   parity.toml text -> Config -> Rules, and back to TOML
 //! init     a tree's paths -> the layout they show, as a commented parity.toml
 //! report   Report -> text | json | github | sarif
+//! revision the coverage's fixes -> the fix-it, an Alembic revision
 //! ```
 //!
 //! It is a crate of its own for the build: none of it runs per line of a
@@ -27,3 +28,4 @@
 pub mod config;
 pub mod init;
 pub mod report;
+pub mod revision;

@@ -17,11 +17,11 @@
 
 use std::collections::BTreeMap;
 
+use super::fix::Fix;
 use super::model::{
     changed_within_track, differences_across_tracks, resolved_object, Change, FileModels, Key,
     Model, Object, Table, TrackChange,
 };
-use super::suggest::Fix;
 use super::{Action, Coverage, CoverageStatus, Mismatch, ObjectKind};
 
 /// The coverage of each change (of the first track's `files`), in the

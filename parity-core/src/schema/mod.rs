@@ -10,11 +10,11 @@
 //! the change is covered, mismatched or uncovered by comparing the two
 //! through the mapping table of `types`. `suggest` writes what is missing.
 pub mod equiv;
+pub mod fix;
 pub mod model;
 pub mod pair;
 pub mod python;
 pub mod sql;
-pub mod suggest;
 pub mod types;
 
 use std::fmt;
@@ -449,7 +449,7 @@ pub struct Coverage {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Detail {
     mismatches: Vec<Mismatch>,
-    fix: Vec<suggest::Fix>,
+    fix: Vec<fix::Fix>,
 }
 
 /// A coverage item as reports show it, its description included.
@@ -487,7 +487,7 @@ impl Coverage {
         (path, line): (SharedPath, u32),
         status: CoverageStatus,
         mismatches: Vec<Mismatch>,
-        fix: Vec<suggest::Fix>,
+        fix: Vec<fix::Fix>,
     ) -> Coverage {
         let detail = (!mismatches.is_empty() || !fix.is_empty())
             .then(|| Box::new(Detail { mismatches, fix }));
@@ -506,7 +506,7 @@ impl Coverage {
     }
 
     /// What would make the second track equal (empty unless a fix-it asked).
-    pub fn fix(&self) -> &[suggest::Fix] {
+    pub fn fix(&self) -> &[fix::Fix] {
         self.detail.as_ref().map_or(&[], |d| &d.fix)
     }
 

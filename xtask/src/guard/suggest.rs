@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use parity_core::report::Report;
-use parity_core::schema::suggest::{ops_for, read_revision, suggest, KnownRevision};
 use parity_core::Rules;
+use parity_formats::revision::{ops_for, read_revision, suggest, KnownRevision};
 
 use crate::error::{Error, Result};
 use crate::git::Git;
