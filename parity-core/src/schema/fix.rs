@@ -1,8 +1,9 @@
 //! What would make the second track equal to the first for one object: a
 //! `Fix`, which each uncovered or mismatched object of the coverage carries
 //! (to create, drop, rename or alter, with the whole definition the model
-//! holds). The fix-it revision is written from these by `parity-formats`
-//! (`revision.rs`), only when a fix-it asks (`PairingMode::WithFixes`).
+//! holds). Pairing makes them only when a fix-it asks
+//! (`PairingMode::WithFixes`); `parity-formats` writes the fix-it revision
+//! from them (`revision.rs`).
 
 use super::model::{column_differences, differences_across_tracks, Column, Index, Object, Table};
 use super::TriggerDef;
