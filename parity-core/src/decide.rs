@@ -19,8 +19,7 @@ use crate::groundwork::Groundwork;
 use crate::name_status::NameStatus;
 use crate::path::PathBytes;
 use crate::report::{Reason, Report};
-use crate::rules::Rules;
-use crate::rules::CONFIG_FILE;
+use crate::rules::{Rules, CONFIG_FILE};
 use crate::schema::pair::{pair, pairing_needs, Pairing, PairingSources};
 use crate::sources::Sources;
 

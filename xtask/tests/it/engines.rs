@@ -9,7 +9,7 @@ use std::process::Command;
 
 use pretty_assertions::assert_eq;
 use xtask::harness::engines::catalog::{catalog_differences, Catalog, Engine};
-use xtask::harness::engines::cluster::{find_postgres_bin_dir, Cluster, Worker};
+use xtask::harness::engines::cluster::{find_postgres_bin_dir, process_runs, Cluster, Worker};
 use xtask::harness::engines::integrity::LONG_REVISION;
 use xtask::harness::engines::{check_integrity, render, run_suite, Engines, UpgradeOutcome};
 
@@ -30,22 +30,6 @@ fn engines() -> Engines {
     Engines::start().unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// The postmaster's pid, from its pid file.
-fn postmaster_pid(cluster: &Cluster) -> u32 {
-    let text = std::fs::read_to_string(cluster.data_path().join("postmaster.pid")).unwrap();
-    text.lines().next().unwrap().trim().parse().unwrap()
-}
-
-/// Whether the process runs (a zombie that no parent reaped does not).
-fn process_exists(pid: u32) -> bool {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-        return false;
-    };
-    // The state follows the parenthesised command name.
-    let state = stat.rsplit(')').next().unwrap_or("").trim_start();
-    !state.starts_with('Z') && !state.starts_with('X')
-}
-
 #[test]
 fn the_cluster_runs_on_a_socket_and_stops_when_dropped_or_on_a_panic() {
     let cluster = Cluster::start().unwrap_or_else(|e| panic!("{e}"));
@@ -53,22 +37,25 @@ fn the_cluster_runs_on_a_socket_and_stops_when_dropped_or_on_a_panic() {
     let conf = std::fs::read_to_string(cluster.data_path().join("postmaster.opts")).unwrap();
     assert!(conf.contains("listen_addresses="), "{conf}");
     assert!(cluster.socket_dir().join(".s.PGSQL.5432").exists());
-    let pid = postmaster_pid(&cluster);
-    assert!(process_exists(pid));
+    let pid = cluster
+        .postmaster_pid()
+        .expect("a running server has its pid file");
+    assert!(process_runs(pid));
     drop(cluster);
-    assert!(!process_exists(pid), "the server outlived its Cluster");
+    assert!(!process_runs(pid), "the server outlived its Cluster");
 
     // A panic while the cluster runs: the unwinding drop stops it.
     let (send, receive) = std::sync::mpsc::channel();
     let outcome = std::thread::spawn(move || {
         let cluster = Cluster::start().unwrap_or_else(|e| panic!("{e}"));
-        send.send(postmaster_pid(&cluster)).unwrap();
+        send.send(cluster.postmaster_pid().expect("its pid file"))
+            .unwrap();
         panic!("a failing case");
     })
     .join();
     assert!(outcome.is_err());
     let pid = receive.recv().unwrap();
-    assert!(!process_exists(pid), "the server outlived a panic");
+    assert!(!process_runs(pid), "the server outlived a panic");
 }
 
 #[test]

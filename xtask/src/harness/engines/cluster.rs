@@ -228,8 +228,9 @@ impl Cluster {
         Ok(())
     }
 
-    /// The server's process id, from the first line of `postmaster.pid`.
-    fn postmaster_pid(&self) -> Option<u32> {
+    /// The server's process id, from the first line of `postmaster.pid`
+    /// (`None` once the server has removed it).
+    pub fn postmaster_pid(&self) -> Option<u32> {
         let text = std::fs::read_to_string(self.data_dir().join("postmaster.pid")).ok()?;
         text.lines().next()?.trim().parse().ok()
     }
@@ -247,7 +248,7 @@ impl Cluster {
 
 /// Whether process `pid` runs: it exists and is not a zombie that no parent
 /// has reaped yet (Linux's `/proc`).
-fn process_runs(pid: u32) -> bool {
+pub fn process_runs(pid: u32) -> bool {
     let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
         return false;
     };
