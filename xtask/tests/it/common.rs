@@ -35,6 +35,11 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// Asserts exit 0, showing stderr if not.
+pub fn assert_success(output: &Output) {
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(output));
+}
+
 /// Asserts an error: exit 2, one sentence on stderr, nothing on stdout.
 pub fn assert_error(output: &Output, needle: &str) {
     assert_eq!(output.status.code(), Some(2), "stderr: {}", stderr(output));

@@ -286,12 +286,7 @@ fn the_fuzz_command_runs_the_cases_and_repositories_it_is_given() {
             .args(args)
             .output()
             .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            crate::common::stderr(&out)
-        );
+        crate::common::assert_success(&out);
         crate::common::stdout(&out)
     };
     let out = run(&["--cases", "120", "--seed", "7", "--git", "2"]);

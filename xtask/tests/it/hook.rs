@@ -87,12 +87,7 @@ impl Pushing {
 fn the_hook_stops_a_push_that_fails_the_check_and_lets_a_passing_one_through() {
     let mut p = Pushing::new();
     let out = p.install(&[]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        crate::common::stderr(&out)
-    );
+    crate::common::assert_success(&out);
     assert!(stdout(&out).contains("each pushed branch is checked against its upstream"));
 
     p.repo
@@ -121,12 +116,7 @@ fn a_fixed_base_is_used_and_deletions_are_not_checked() {
     // A base that does not exist makes every check an error: a push that
     // goes through must have been skipped.
     let out = p.install(&["--base", "origin/no-such-branch"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        crate::common::stderr(&out)
-    );
+    crate::common::assert_success(&out);
     p.assert_refused(&["origin", "HEAD:refs/heads/other"]);
     p.push(&["origin", "--delete", "feature"]).unwrap();
     assert_eq!(p.repo.git(&["ls-remote", "origin", "feature"]).unwrap(), "");
@@ -146,12 +136,7 @@ fn an_existing_hook_is_never_replaced_without_force() {
     );
 
     let out = p.install(&["--force"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        crate::common::stderr(&out)
-    );
+    crate::common::assert_success(&out);
     let hook = std::fs::read_to_string(p.hook()).unwrap();
     assert!(hook.contains(env!("CARGO_BIN_EXE_xtask")), "{hook}");
 }
@@ -224,12 +209,7 @@ fn a_symlinked_hook_is_a_hook_and_force_replaces_the_link_not_its_target() {
 
     std::fs::write(&elsewhere, "#!/bin/sh\necho shared\n").unwrap();
     let out = p.install(&["--force"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        crate::common::stderr(&out)
-    );
+    crate::common::assert_success(&out);
     assert_eq!(
         std::fs::read_to_string(&elsewhere).unwrap(),
         "#!/bin/sh\necho shared\n"
